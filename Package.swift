@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Tribute",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tribute", targets: ["tribute"]),
+        .library(name: "TributeCore", targets: ["TributeCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "TributeCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "TributeStore",
+            dependencies: [
+                "TributeCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "TributeServer",
+            dependencies: [
+                "TributeCore", "TributeStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.yaml")]
+        ),
+        .executableTarget(
+            name: "tribute",
+            dependencies: [
+                "TributeCore", "TributeStore", "TributeServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "TributeCoreTests", dependencies: ["TributeCore"]),
+        .testTarget(name: "TributeStoreTests", dependencies: ["TributeCore", "TributeStore"]),
+        .testTarget(
+            name: "TributeServerTests",
+            dependencies: [
+                "TributeCore", "TributeStore", "TributeServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,47 @@
+/// An exact amount of actions or credits, in millionths (micro-units).
+///
+/// Money and actions are never floating point: every amount in Tribute is an `Int64` count
+/// of micro-units, parsed from and printed to decimal text without passing through `Double`.
+public struct Amount: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Micro-units per whole unit (10⁶).
+    public static let scale: Int64 = 1_000_000
+    /// The largest amount any API accepts: 10¹² whole units, far above any real balance and
+    /// far below `Int64.max` so that sums of many amounts cannot overflow.
+    public static let max = Amount(micros: 1_000_000_000_000 * scale)
+    public static let zero = Amount(micros: 0)
+    public static let one = Amount(micros: scale)
+
+    public let micros: Int64
+
+    public init(micros: Int64) { self.micros = micros }
+
+    /// A whole number of units.
+    public init(units: Int64) { self.micros = units * Amount.scale }
+
+    public static func < (lhs: Amount, rhs: Amount) -> Bool { lhs.micros < rhs.micros }
+    public static func + (lhs: Amount, rhs: Amount) -> Amount { Amount(micros: lhs.micros + rhs.micros) }
+    public static func - (lhs: Amount, rhs: Amount) -> Amount { Amount(micros: lhs.micros - rhs.micros) }
+    public static prefix func - (value: Amount) -> Amount { Amount(micros: -value.micros) }
+    public static func += (lhs: inout Amount, rhs: Amount) { lhs = lhs + rhs }
+    public static func -= (lhs: inout Amount, rhs: Amount) { lhs = lhs - rhs }
+
+    public var isZero: Bool { micros == 0 }
+    public var isNegative: Bool { micros < 0 }
+
+    /// Decimal text with at most six decimals and no trailing zeros: `12`, `0.5`, `-3.000001`.
+    public var description: String {
+        let negative = micros < 0
+        let magnitude = micros.magnitude
+        let whole = magnitude / UInt64(Amount.scale)
+        let fraction = magnitude % UInt64(Amount.scale)
+        var text = negative ? "-" : ""
+        text += String(whole)
+        if fraction != 0 {
+            var digits = String(fraction)
+            digits = String(repeating: "0", count: 6 - digits.count) + digits
+            while digits.hasSuffix("0") { digits.removeLast() }
+            text += "." + digits
+        }
+        return text
+    }
+}

@@ -1,0 +1,78 @@
+import Crypto
+
+/// One row of the decision log, approved or denied, as it is hashed into the chain.
+public struct DecisionRecord: Sendable, Equatable {
+    public var id: String
+    public var workspaceId: String
+    /// Unix milliseconds.
+    public var createdAtMillis: Int64
+    public var actionType: String
+    public var reason: DecisionReason
+    public var actionsCharged: Amount
+    public var fromAllowance: Amount
+    public var creditsDebited: Amount
+    public var userId: String?
+    public var agentId: String?
+    public var runId: String?
+    public var costVersion: Int64
+    /// The caller's context object, serialized.
+    public var context: String?
+    public var transactionId: String?
+
+    public init(id: String, workspaceId: String, createdAtMillis: Int64, actionType: String, reason: DecisionReason, actionsCharged: Amount, fromAllowance: Amount, creditsDebited: Amount, userId: String?, agentId: String?, runId: String?, costVersion: Int64, context: String?, transactionId: String?) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.createdAtMillis = createdAtMillis
+        self.actionType = actionType
+        self.reason = reason
+        self.actionsCharged = actionsCharged
+        self.fromAllowance = fromAllowance
+        self.creditsDebited = creditsDebited
+        self.userId = userId
+        self.agentId = agentId
+        self.runId = runId
+        self.costVersion = costVersion
+        self.context = context
+        self.transactionId = transactionId
+    }
+
+    public var success: Bool { reason == .approved }
+
+    /// The chain hash: SHA-256 over the previous hash and every field of the record, each
+    /// length-prefixed so that no two different records share an encoding. Editing any
+    /// field of any row changes every hash after it.
+    public func chainHash(previous: String) -> String {
+        var hasher = SHA256()
+        func field(_ text: String?) {
+            guard let text else { hasher.update(data: [0xFF]); return }
+            let bytes = Array(text.utf8)
+            withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { hasher.update(bufferPointer: $0) }
+            hasher.update(data: bytes)
+        }
+        field(previous)
+        field(id)
+        field(workspaceId)
+        field(String(createdAtMillis))
+        field(actionType)
+        field(reason.rawValue)
+        field(String(actionsCharged.micros))
+        field(String(fromAllowance.micros))
+        field(String(creditsDebited.micros))
+        field(userId)
+        field(agentId)
+        field(runId)
+        field(String(costVersion))
+        field(context)
+        field(transactionId)
+        return hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    }
+
+    /// The hash before the first record.
+    public static let genesisHash = String(repeating: "0", count: 64)
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

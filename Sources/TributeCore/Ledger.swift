@@ -1,0 +1,112 @@
+/// The two units the ledger counts; postings of one transaction sum to zero in each.
+public enum LedgerUnit: String, Sendable, CaseIterable {
+    case actions
+    case credits
+}
+
+/// The kinds of ledger account. Workspace accounts never go below zero; system accounts are
+/// the other side of every movement and may.
+public enum AccountKind: String, Sendable, CaseIterable {
+    /// A workspace's prepaid credits.
+    case wallet
+    /// A workspace's actions left in the current period.
+    case allowance
+    /// System: where each period's allowance comes from.
+    case allowanceIssued = "allowance_issued"
+    /// System: allowance actions consumed by approved actions.
+    case usage
+    /// System: allowance left unused when a period ended.
+    case allowanceLapsed = "allowance_lapsed"
+    /// System: credits spent on overage.
+    case revenue
+    /// System: where admin credit grants come from.
+    case grants
+    /// System: credits of grants that expired unspent.
+    case expired
+
+    public var unit: LedgerUnit {
+        switch self {
+        case .wallet, .revenue, .grants, .expired: .credits
+        case .allowance, .allowanceIssued, .usage, .allowanceLapsed: .actions
+        }
+    }
+
+    /// Whether the account belongs to a workspace (and so must never go negative).
+    public var isWorkspaceAccount: Bool { self == .wallet || self == .allowance }
+
+    /// Whether the balance may go below zero.
+    public var allowsNegative: Bool { !isWorkspaceAccount }
+}
+
+/// Names one ledger account: a workspace's own, or a system account.
+public struct AccountRef: Hashable, Sendable, CustomStringConvertible {
+    public let kind: AccountKind
+    /// `nil` for system accounts.
+    public let workspaceId: String?
+
+    public init(kind: AccountKind, workspaceId: String?) {
+        precondition(kind.isWorkspaceAccount == (workspaceId != nil), "workspace accounts need a workspace, system accounts none")
+        self.kind = kind
+        self.workspaceId = workspaceId
+    }
+
+    public static func wallet(_ workspaceId: String) -> AccountRef { AccountRef(kind: .wallet, workspaceId: workspaceId) }
+    public static func allowance(_ workspaceId: String) -> AccountRef { AccountRef(kind: .allowance, workspaceId: workspaceId) }
+    public static func system(_ kind: AccountKind) -> AccountRef { AccountRef(kind: kind, workspaceId: nil) }
+
+    /// `workspace:<id>:wallet` or `system:revenue`.
+    public var description: String {
+        if let workspaceId { "workspace:\(workspaceId):\(kind.rawValue)" } else { "system:\(kind.rawValue)" }
+    }
+}
+
+/// One leg of a transaction: `amount` added to `account` (negative takes away).
+public struct Posting: Sendable, Equatable {
+    public let account: AccountRef
+    public let amount: Amount
+
+    public init(account: AccountRef, amount: Amount) {
+        self.account = account
+        self.amount = amount
+    }
+
+    public var unit: LedgerUnit { account.kind.unit }
+}
+
+/// A balanced set of postings, applied atomically.
+public struct LedgerTransaction: Sendable {
+    /// What a ledger transaction records.
+    public enum Kind: String, Sendable, CaseIterable {
+        case debit
+        case creditGrant = "credit_grant"
+        case grantExpiry = "grant_expiry"
+        case allowanceReset = "allowance_reset"
+    }
+
+    public let kind: Kind
+    public let postings: [Posting]
+
+    /// Why a set of postings is not a valid transaction.
+    public enum Invalid: Error, Equatable, Sendable {
+        case unbalanced(LedgerUnit)
+        case empty
+    }
+
+    /// Builds a transaction, dropping zero postings.
+    /// - Throws: `Invalid` unless postings remain and they sum to zero in every unit.
+    public init(kind: Kind, postings: [Posting]) throws(Invalid) {
+        let nonZero = postings.filter { !$0.amount.isZero }
+        guard nonZero.count >= 2 else { throw .empty }
+        for unit in LedgerUnit.allCases {
+            let sum = nonZero.filter { $0.unit == unit }.reduce(Int64(0)) { $0 + $1.amount.micros }
+            guard sum == 0 else { throw .unbalanced(unit) }
+        }
+        self.kind = kind
+        self.postings = nonZero
+    }
+
+    /// A transfer of `amount` from one account to another of the same unit.
+    public static func transfer(_ kind: Kind, _ amount: Amount, from source: AccountRef, to destination: AccountRef) throws(Invalid) -> LedgerTransaction {
+        try LedgerTransaction(kind: kind, postings: [Posting(account: source, amount: -amount), Posting(account: destination, amount: amount)])
+    }
+}

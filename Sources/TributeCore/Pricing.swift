@@ -1,0 +1,93 @@
+/// The reason code of a decision (SPEC §2).
+public enum DecisionReason: String, Sendable, CaseIterable {
+    case approved = "APPROVED"
+    case insufficientBalance = "INSUFFICIENT_BALANCE"
+    case planLimitReached = "PLAN_LIMIT_REACHED"
+    case budgetExceeded = "BUDGET_EXCEEDED"
+    case workspaceSuspended = "WORKSPACE_SUSPENDED"
+
+    /// The sentence shown to people.
+    public var message: String {
+        switch self {
+        case .approved: "Debit successful"
+        case .insufficientBalance: "Insufficient balance"
+        case .planLimitReached: "Plan limit reached"
+        case .budgetExceeded: "Budget exceeded"
+        case .workspaceSuspended: "Workspace suspended"
+        }
+    }
+}
+
+/// Everything the pricing rule needs to know, read in the same transaction that will debit.
+public struct PricingInput: Sendable {
+    public var baseCost: Amount
+    public var costMultiplier: Amount
+    public var allowanceLeft: Amount
+    public var overagePolicy: OveragePolicy
+    public var overageRate: Amount
+    /// Credits in the wallet that are not held and not expired.
+    public var creditsAvailable: Amount
+    public var budgets: [Budget]
+    public var suspended: Bool
+
+    public init(baseCost: Amount, costMultiplier: Amount, allowanceLeft: Amount, overagePolicy: OveragePolicy, overageRate: Amount, creditsAvailable: Amount, budgets: [Budget], suspended: Bool) {
+        self.baseCost = baseCost
+        self.costMultiplier = costMultiplier
+        self.allowanceLeft = allowanceLeft
+        self.overagePolicy = overagePolicy
+        self.overageRate = overageRate
+        self.creditsAvailable = creditsAvailable
+        self.budgets = budgets
+        self.suspended = suspended
+    }
+}
+
+/// The outcome of pricing one action: what to charge where, or why not.
+public struct PricingOutcome: Sendable, Equatable {
+    public var reason: DecisionReason
+    /// The action's cost in actions (recorded even when denied).
+    public var actionsCharged: Amount
+    /// Actions taken from the period's allowance (zero when denied).
+    public var fromAllowance: Amount
+    /// Credits taken from the wallet (zero when denied).
+    public var creditsDebited: Amount
+
+    public var approved: Bool { reason == .approved }
+}
+
+/// Why an action cannot be priced at all; this is an error, not a decision.
+public enum PricingError: Error, Equatable, Sendable {
+    /// The cost overflows `Amount.max`.
+    case costOutOfRange
+}
+
+/// The pricing rule of SPEC §2, as a pure function.
+public enum Pricing {
+    /// Prices one action: cost = base × multiplier, allowance first, then overage by policy,
+    /// then every applicable budget. A denial charges nothing.
+    /// - Throws: `PricingError.costOutOfRange` when a product overflows.
+    public static func price(_ input: PricingInput) throws(PricingError) -> PricingOutcome {
+        guard let cost = input.baseCost.multiplied(by: input.costMultiplier) else { throw .costOutOfRange }
+        func deny(_ reason: DecisionReason) -> PricingOutcome {
+            PricingOutcome(reason: reason, actionsCharged: cost, fromAllowance: .zero, creditsDebited: .zero)
+        }
+        if input.suspended { return deny(.workspaceSuspended) }
+        let fromAllowance = min(cost, max(.zero, input.allowanceLeft))
+        let overage = cost - fromAllowance
+        var credits = Amount.zero
+        if !overage.isZero {
+            switch input.overagePolicy {
+            case .block:
+                return deny(.planLimitReached)
+            case .credits:
+                guard let charge = overage.multiplied(by: input.overageRate) else { throw .costOutOfRange }
+                guard charge <= input.creditsAvailable else { return deny(.insufficientBalance) }
+                credits = charge
+            }
+        }
+        for budget in input.budgets where !budget.hasRoom(actions: cost, credits: credits) {
+            return deny(.budgetExceeded)
+        }
+        return PricingOutcome(reason: .approved, actionsCharged: cost, fromAllowance: fromAllowance, creditsDebited: credits)
+    }
+}

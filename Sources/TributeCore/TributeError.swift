@@ -1,0 +1,62 @@
+/// Every failure a caller can cause, each with a stable code. The HTTP edge maps each case
+/// to one status; nothing is written when one is thrown.
+public enum TributeError: Error, Equatable, Sendable {
+    /// The body is not JSON, or a field is missing or of the wrong type.
+    case malformedRequest(String)
+    /// A field is well-formed but out of range (negative, too large, too many decimals).
+    case invalidValue(String)
+    case unknownActionType(String)
+    case invalidMultiplier(String)
+    case workspaceNotFound(String)
+    case planNotFound(String)
+    case budgetNotFound(String)
+    case apiKeyNotFound(String)
+    case notFound(String)
+    /// A resource with this id exists already.
+    case alreadyExists(String)
+    /// The `Idempotency-Key` was used before with a different request.
+    case idempotencyKeyReused
+    case unauthenticated
+    case forbidden(String)
+    case payloadTooLarge
+    /// The writer's queue is full; the caller should retry shortly.
+    case overloaded
+
+    /// The stable, machine-readable code of the error body.
+    public var code: String {
+        switch self {
+        case .malformedRequest: "malformed_request"
+        case .invalidValue: "invalid_value"
+        case .unknownActionType: "unknown_action_type"
+        case .invalidMultiplier: "invalid_multiplier"
+        case .workspaceNotFound: "workspace_not_found"
+        case .planNotFound: "plan_not_found"
+        case .budgetNotFound: "budget_not_found"
+        case .apiKeyNotFound: "api_key_not_found"
+        case .notFound: "not_found"
+        case .alreadyExists: "already_exists"
+        case .idempotencyKeyReused: "idempotency_key_reused"
+        case .unauthenticated: "unauthenticated"
+        case .forbidden: "forbidden"
+        case .payloadTooLarge: "payload_too_large"
+        case .overloaded: "overloaded"
+        }
+    }
+
+    /// The sentence for people.
+    public var message: String {
+        switch self {
+        case .malformedRequest(let detail), .invalidValue(let detail), .invalidMultiplier(let detail), .forbidden(let detail), .alreadyExists(let detail), .notFound(let detail):
+            detail
+        case .unknownActionType(let type): "Unknown action type \"\(type)\""
+        case .workspaceNotFound(let id): "No workspace \"\(id)\""
+        case .planNotFound(let id): "No plan \"\(id)\""
+        case .budgetNotFound(let scope): "No budget for scope \"\(scope)\""
+        case .apiKeyNotFound(let id): "No API key \"\(id)\""
+        case .idempotencyKeyReused: "This Idempotency-Key was used before with a different request"
+        case .unauthenticated: "A valid API key is required: Authorization: Bearer <key>"
+        case .payloadTooLarge: "The request body is too large"
+        case .overloaded: "Too many requests in flight; retry shortly"
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Hummingbird
+import TributeCore
+
+extension API {
+    func registerKeys(_ routes: inout RouteTable) {
+        routes.on("/v1/api-keys", .post) { request, _ in
+            _ = try await auth.require(request, .admin)
+            var fields = try await API.fields(request)
+            let role = try fields.choice("role", Role.self) ?? { throw APIError.malformed("role is required") }()
+            let workspaceIds = try fields.identifiers("workspaceIds", maxCount: 100) ?? []
+            let name = try fields.string("name")
+            try fields.rejectUnknown()
+            if role == .viewer && workspaceIds.isEmpty { throw APIError.invalid("A viewer key must name its workspaceIds") }
+            if role == .admin && !workspaceIds.isEmpty { throw APIError.invalid("An admin key acts on every workspace; give no workspaceIds") }
+            let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: workspaceIds, name: name)
+            guard case .object(var body) = view.json else { fatalError("an API key view is an object") }
+            body["key"] = .string(secret)
+            return API.json(.object(body), status: .created)
+        }
+        routes.on("/v1/api-keys", .get) { request, _ in
+            _ = try await auth.require(request, .admin)
+            return API.json(API.list(try await store.apiKeys()))
+        }
+        routes.on("/v1/api-keys/{keyId}", .delete) { request, context in
+            _ = try await auth.require(request, .admin)
+            let keyId = try API.parameter(context, "keyId")
+            guard Fields.isIdentifier(keyId) else { throw APIError(.apiKeyNotFound(keyId)) }
+            try await store.revokeAPIKey(id: keyId)
+            return Response(status: .noContent)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Hummingbird
+import TributeCore
+
+/// An error as the API answers it: a status and `{"error":{"code","message"}}`.
+struct APIError: HTTPResponseError {
+    let status: HTTPResponse.Status
+    let code: String
+    let message: String
+    var headers: HTTPFields = [:]
+
+    init(status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    /// The one mapping from domain errors to HTTP statuses.
+    init(_ error: TributeError) {
+        let status: HTTPResponse.Status = switch error {
+        case .malformedRequest: .badRequest
+        case .invalidValue, .unknownActionType, .invalidMultiplier: .unprocessableContent
+        case .workspaceNotFound, .planNotFound, .budgetNotFound, .apiKeyNotFound, .notFound: .notFound
+        case .alreadyExists, .idempotencyKeyReused: .conflict
+        case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
+        case .payloadTooLarge: .contentTooLarge
+        case .overloaded: .tooManyRequests
+        }
+        self.init(status: status, code: error.code, message: error.message)
+        if error == .overloaded { headers[.retryAfter] = "1" }
+        if error == .unauthenticated { headers[.wwwAuthenticate] = "Bearer" }
+    }
+
+    static func malformed(_ message: String) -> APIError { APIError(.malformedRequest(message)) }
+    static func invalid(_ message: String) -> APIError { APIError(.invalidValue(message)) }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        let body = JSON.object(["error": .object(["code": .string(code), "message": .string(message)])]).serialized
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// Turns every error into the API's error body: domain errors by their mapping, the
+/// router's own (404) likewise, and anything unexpected into a 500 that reveals nothing.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as TributeError {
+            throw APIError(error)
+        } catch let error as HTTPError {
+            switch error.status {
+            case .notFound: throw APIError(status: .notFound, code: "not_found", message: "No such route: \(request.method) \(request.uri.path)")
+            case .contentTooLarge: throw APIError(.payloadTooLarge)
+            default: throw APIError(status: error.status, code: "http_\(error.status.code)", message: error.status.reasonPhrase)
+            }
+        } catch {
+            context.logger.error("internal error", metadata: ["type": "\(type(of: error))"])
+            throw APIError(status: .internalServerError, code: "internal", message: "Internal error")
+        }
+    }
+}

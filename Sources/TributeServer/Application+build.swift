@@ -1,0 +1,57 @@
+import Hummingbird
+import Logging
+import TributeCore
+import TributeStore
+
+/// The request context of every route.
+public typealias TributeContext = BasicRequestContext
+
+/// Builds the HTTP application over a store: the only place that picks concrete types.
+public func buildApplication(store: some TributeStore, host: String, port: Int, logger: Logger, onServerRunning: (@Sendable (Int) async -> Void)? = nil) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(store: store),
+        configuration: .init(address: .hostname(host, port: port), serverName: "tribute"),
+        onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? port) },
+        logger: logger)
+}
+
+/// Every route of the API, with the error mapping in front of them.
+public func buildRouter(store: some TributeStore) -> Router<TributeContext> {
+    let router = Router(context: TributeContext.self)
+    router.add(middleware: ErrorMiddleware())
+    var routes = RouteTable(router: router)
+    API(store: store).register(&routes)
+    routes.answerOtherMethodsWith405()
+    return router
+}
+
+/// Registers routes and remembers which methods each path has, so that any other method on
+/// a known path is answered `405 Method Not Allowed` rather than `404`.
+struct RouteTable {
+    let router: Router<TributeContext>
+    private var methods: [String: [HTTPRequest.Method]] = [:]
+    private var order: [String] = []
+
+    init(router: Router<TributeContext>) { self.router = router }
+
+    mutating func on(_ path: String, _ method: HTTPRequest.Method, _ handler: @escaping @Sendable (Request, TributeContext) async throws -> Response) {
+        if methods[path] == nil { order.append(path) }
+        methods[path, default: []].append(method)
+        router.on(RouterPath(path), method: method, use: handler)
+    }
+
+    func answerOtherMethodsWith405() {
+        let all: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options, .trace, .connect, HTTPRequest.Method("QUERY")!]
+        for path in order {
+            let allowed = methods[path] ?? []
+            let allow = allowed.map(\.rawValue).joined(separator: ", ")
+            for method in all where !allowed.contains(method) {
+                router.on(RouterPath(path), method: method) { _, _ -> Response in
+                    var error = APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "Allowed: \(allow)")
+                    error.headers[.allow] = allow
+                    throw error
+                }
+            }
+        }
+    }
+}

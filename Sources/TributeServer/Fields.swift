@@ -1,0 +1,127 @@
+import TributeCore
+
+/// A JSON object body being validated: typed accessors that throw the API's 400/422, and a
+/// check that no field was sent that the operation does not know.
+struct Fields {
+    private let members: [String: JSON]
+    private var known: Set<String> = []
+
+    /// Parses a request body as one JSON object.
+    /// - Throws: 400 unless it is.
+    init(body: [UInt8]) throws {
+        let value: JSON
+        do {
+            value = try JSON.parse(body)
+        } catch {
+            throw APIError.malformed("The body is not valid JSON: \(error.message) at byte \(error.offset)")
+        }
+        guard let members = value.objectValue else { throw APIError.malformed("The body must be a JSON object") }
+        self.members = members
+    }
+
+    private mutating func value(_ name: String) -> JSON? {
+        known.insert(name)
+        guard let value = members[name], value != .null else { return nil }
+        return value
+    }
+
+    /// A string of 1 to `maxLength` characters.
+    mutating func string(_ name: String, maxLength: Int = 200) throws -> String? {
+        guard let value = value(name) else { return nil }
+        guard case .string(let text) = value else { throw APIError.malformed("\(name) must be a string, not \(value.typeName)") }
+        guard !text.isEmpty, text.count <= maxLength else { throw APIError.invalid("\(name) must be 1 to \(maxLength) characters") }
+        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw APIError.invalid("\(name) must not contain control characters")
+        }
+        return text
+    }
+
+    mutating func requiredString(_ name: String, maxLength: Int = 200) throws -> String {
+        guard let text = try string(name, maxLength: maxLength) else { throw APIError.malformed("\(name) is required") }
+        return text
+    }
+
+    /// An identifier: 1 to 128 characters of letters, digits, `-`, `_`, `.`, `:`.
+    mutating func identifier(_ name: String) throws -> String? {
+        guard let text = try string(name, maxLength: 128) else { return nil }
+        guard Fields.isIdentifier(text) else { throw APIError.invalid("\(name) may hold only letters, digits and - _ . :") }
+        return text
+    }
+
+    static func isIdentifier(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 128 && text.utf8.allSatisfy { byte in
+            (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte == 45 || byte == 95 || byte == 46 || byte == 58
+        }
+    }
+
+    /// An exact decimal amount in `range`.
+    mutating func amount(_ name: String, in range: ClosedRange<Amount> = Amount.zero...Amount.max) throws -> Amount? {
+        guard let value = value(name) else { return nil }
+        guard case .number(let literal) = value else { throw APIError.malformed("\(name) must be a number, not \(value.typeName)") }
+        let amount: Amount
+        do {
+            amount = try Amount.parse(literal)
+        } catch .tooManyDecimals {
+            throw APIError.invalid("\(name) has more than six decimals")
+        } catch {
+            throw APIError.invalid("\(name) is out of range")
+        }
+        guard range.contains(amount) else { throw APIError.invalid("\(name) must be between \(range.lowerBound) and \(range.upperBound)") }
+        return amount
+    }
+
+    mutating func requiredAmount(_ name: String, in range: ClosedRange<Amount> = Amount.zero...Amount.max) throws -> Amount {
+        guard let amount = try amount(name, in: range) else { throw APIError.malformed("\(name) is required") }
+        return amount
+    }
+
+    /// A whole number in `range`.
+    mutating func integer(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
+        guard let value = value(name) else { return nil }
+        guard case .number(let literal) = value else { throw APIError.malformed("\(name) must be an integer, not \(value.typeName)") }
+        guard let amount = try? Amount.parse(literal), amount.micros % Amount.scale == 0 else {
+            throw APIError.invalid("\(name) must be a whole number")
+        }
+        let whole = amount.micros / Amount.scale
+        guard range.contains(whole) else { throw APIError.invalid("\(name) must be between \(range.lowerBound) and \(range.upperBound)") }
+        return whole
+    }
+
+    /// One of an enumeration's raw values.
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String {
+        guard let value = value(name) else { return nil }
+        guard case .string(let text) = value else { throw APIError.malformed("\(name) must be a string, not \(value.typeName)") }
+        guard let choice = T(rawValue: text) else {
+            throw APIError.invalid("\(name) must be one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return choice
+    }
+
+    /// An object, returned serialized, of at most `maxBytes`.
+    mutating func object(_ name: String, maxBytes: Int) throws -> String? {
+        guard let value = value(name) else { return nil }
+        guard case .object = value else { throw APIError.malformed("\(name) must be an object, not \(value.typeName)") }
+        let text = value.serialized
+        guard text.utf8.count <= maxBytes else { throw APIError.invalid("\(name) is larger than \(maxBytes / 1024) KiB") }
+        return text
+    }
+
+    /// An array of identifiers.
+    mutating func identifiers(_ name: String, maxCount: Int) throws -> [String]? {
+        guard let value = value(name) else { return nil }
+        guard case .array(let elements) = value else { throw APIError.malformed("\(name) must be an array, not \(value.typeName)") }
+        guard elements.count <= maxCount else { throw APIError.invalid("\(name) may hold at most \(maxCount) entries") }
+        return try elements.map { element in
+            guard case .string(let text) = element else { throw APIError.malformed("\(name) must hold strings") }
+            guard Fields.isIdentifier(text) else { throw APIError.invalid("\(name) holds an invalid identifier") }
+            return text
+        }
+    }
+
+    /// - Throws: 400 naming the first field the operation does not know.
+    func rejectUnknown() throws {
+        if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {
+            throw APIError.malformed("Unknown field \"\(unknown)\"")
+        }
+    }
+}

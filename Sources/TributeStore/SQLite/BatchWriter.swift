@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+
+/// The one writer of a SQLite database: group commit.
+///
+/// Callers enqueue work; a dedicated thread takes up to `maxBatchSize` jobs at a time,
+/// runs them in order inside one immediate transaction (each in its own savepoint, so a job
+/// that throws rolls back only its own writes), commits once — one fsync — and only then
+/// resumes every caller. A caller is never answered before its writes are durable.
+final class BatchWriter: @unchecked Sendable {
+    /// Runs inside the batch transaction; returns what to do once the batch has committed.
+    typealias Work = (Database) throws -> @Sendable () -> Void
+    private struct Job {
+        let work: Work
+        let fail: @Sendable (Error) -> Void
+    }
+
+    private let writer: DatabasePool
+    private let maxBatchSize: Int
+    private let maxPending: Int
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var pending: [Job] = []
+    private var stopped = false
+    private var thread: Thread?
+
+    init(writer: DatabasePool, maxBatchSize: Int = 512, maxPending: Int = 50_000) {
+        self.writer = writer
+        self.maxBatchSize = maxBatchSize
+        self.maxPending = maxPending
+        let thread = Thread { [unowned self] in self.run() }
+        thread.name = "tribute-writer"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Runs `body` in the next batch and returns its result once that batch is durable.
+    /// - Throws: what `body` threw (its writes rolled back), `WriterError.overloaded` when
+    ///   the queue is full, or the commit's error.
+    func write<T: Sendable>(_ body: @escaping (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            let job = Job(
+                work: { db in
+                    let value = try body(db)
+                    return { continuation.resume(returning: value) }
+                },
+                fail: { continuation.resume(throwing: $0) })
+            condition.lock()
+            if stopped || pending.count >= maxPending {
+                condition.unlock()
+                job.fail(stopped ? WriterError.stopped : WriterError.overloaded)
+                return
+            }
+            pending.append(job)
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Finishes the queued work and stops the thread.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && !stopped { condition.wait() }
+            if pending.isEmpty && stopped {
+                condition.unlock()
+                return
+            }
+            let take = min(pending.count, maxBatchSize)
+            let batch = Array(pending.prefix(take))
+            pending.removeFirst(take)
+            condition.unlock()
+            apply(batch)
+        }
+    }
+
+    private func apply(_ batch: [Job]) {
+        var completions: [@Sendable () -> Void] = []
+        var failures: [(Job, Error)] = []
+        completions.reserveCapacity(batch.count)
+        do {
+            try writer.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    for job in batch {
+                        try db.execute(sql: "SAVEPOINT job")
+                        do {
+                            completions.append(try job.work(db))
+                            try db.execute(sql: "RELEASE job")
+                        } catch {
+                            try db.execute(sql: "ROLLBACK TO job")
+                            try db.execute(sql: "RELEASE job")
+                            failures.append((job, error))
+                        }
+                    }
+                    return .commit
+                }
+            }
+        } catch {
+            // Nothing of the batch was written: every caller learns so.
+            for job in batch { job.fail(error) }
+            return
+        }
+        for completion in completions { completion() }
+        for (job, error) in failures { job.fail(error) }
+    }
+}
+
+/// Faults of the writer itself.
+enum WriterError: Error {
+    case overloaded
+    case stopped
+}

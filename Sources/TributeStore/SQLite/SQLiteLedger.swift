@@ -1,0 +1,151 @@
+import GRDB
+import TributeCore
+
+/// A workspace with its plan and balances, as the writer reads it.
+struct WorkspaceState {
+    var id: String
+    var name: String
+    var status: WorkspaceStatus
+    var anchorDate: CivilDate
+    var period: BillingPeriod
+    var periodUsed: Amount
+    var nextExpiryAtMillis: Int64?
+    var createdAtMillis: Int64
+    var plan: Plan
+    var wallet: Amount
+    var allowance: Amount
+}
+
+/// Ledger writes shared by every mutation: appending balanced transactions, rolling periods
+/// over and expiring grants. All run inside the writer's transaction.
+enum SQLiteLedger {
+    static let workspaceSQL = """
+        SELECT w.id, w.name, w.status, w.anchor_date, w.period_start, w.period_end, w.period_used_micros,
+               w.next_expiry_at, w.created_at, p.id, p.name, p.monthly_allowance_micros, p.overage_policy,
+               p.overage_rate_micros, p.price_cents,
+               (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':wallet'),
+               (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':allowance')
+        FROM workspaces w JOIN plans p ON p.id = w.plan_id WHERE w.id = ?
+        """
+
+    /// - Throws: `TributeError.workspaceNotFound`.
+    static func loadWorkspace(_ db: Database, id: String) throws -> WorkspaceState {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: workspaceSQL), arguments: [id]) else {
+            throw TributeError.workspaceNotFound(id)
+        }
+        let plan = Plan(
+            id: row[9], name: row[10], monthlyAllowance: Amount(micros: row[11]),
+            overagePolicy: OveragePolicy(rawValue: row[12]) ?? .block, overageRate: Amount(micros: row[13]), priceCents: row[14])
+        return WorkspaceState(
+            id: row[0], name: row[1], status: WorkspaceStatus(rawValue: row[2]) ?? .suspended,
+            anchorDate: CivilDate(parsing: row[3]) ?? CivilDate(year: 1970, month: 1, day: 1),
+            period: BillingPeriod(start: row[4], end: row[5]), periodUsed: Amount(micros: row[6]),
+            nextExpiryAtMillis: row[7], createdAtMillis: row[8], plan: plan,
+            wallet: Amount(micros: row[15]), allowance: Amount(micros: row[16]))
+    }
+
+    /// Appends a balanced transaction and moves the balances of its accounts.
+    /// The schema's CHECK on workspace accounts makes an overdraft fail the whole job.
+    @discardableResult
+    static func append(_ db: Database, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64) throws -> Int64 {
+        try db.cachedStatement(sql: "INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [id, workspaceId, transaction.kind.rawValue, decisionId, atMillis])
+        let seq = db.lastInsertedRowID
+        let insert = try db.cachedStatement(sql: "INSERT INTO postings (transaction_seq, account_id, unit, amount_micros) VALUES (?, ?, ?, ?)")
+        let update = try db.cachedStatement(sql: "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?")
+        for posting in transaction.postings {
+            let account = posting.account.description
+            try insert.execute(arguments: [seq, account, posting.unit.rawValue, posting.amount.micros])
+            try update.execute(arguments: [posting.amount.micros, account])
+            guard db.changesCount == 1 else { throw StoreFault.missingAccount(account) }
+        }
+        return seq
+    }
+
+    /// Starts the period that contains `nowMillis` if the stored one has ended: unused
+    /// allowance lapses and the plan's allowance is issued afresh, in one transaction.
+    static func rollPeriodIfNeeded(_ db: Database, _ state: inout WorkspaceState, nowMillis: Int64) throws {
+        let nowSeconds = nowMillis / 1000
+        guard nowSeconds >= state.period.end || nowSeconds < state.period.start else { return }
+        let period = BillingPeriod.containing(nowSeconds, anchor: state.anchorDate)
+        let allowance = AccountRef.allowance(state.id)
+        var postings: [Posting] = []
+        if !state.allowance.isZero {
+            postings += [Posting(account: allowance, amount: -state.allowance), Posting(account: .system(.allowanceLapsed), amount: state.allowance)]
+        }
+        if !state.plan.monthlyAllowance.isZero {
+            postings += [Posting(account: .system(.allowanceIssued), amount: -state.plan.monthlyAllowance), Posting(account: allowance, amount: state.plan.monthlyAllowance)]
+        }
+        if !postings.isEmpty {
+            try append(db, LedgerTransaction(kind: .allowanceReset, postings: postings), id: Identifier.make("txn"), workspaceId: state.id, decisionId: nil, atMillis: nowMillis)
+        }
+        try db.cachedStatement(sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = 0 WHERE id = ?")
+            .execute(arguments: [period.start, period.end, state.id])
+        state.period = period
+        state.periodUsed = .zero
+        state.allowance = state.plan.monthlyAllowance
+    }
+
+    /// Moves the unspent part of every grant whose expiry has passed out of the wallet.
+    static func expireGrantsIfNeeded(_ db: Database, _ state: inout WorkspaceState, nowMillis: Int64) throws {
+        guard let next = state.nextExpiryAtMillis, next <= nowMillis else { return }
+        let rows = try Row.fetchAll(db, sql: "SELECT id, remaining_micros FROM credit_grants WHERE workspace_id = ? AND remaining_micros > 0 AND expires_at <= ?", arguments: [state.id, nowMillis])
+        let total = Amount(micros: rows.reduce(Int64(0)) { $0 + ($1[1] as Int64) })
+        if !total.isZero {
+            let transaction = try LedgerTransaction.transfer(.grantExpiry, total, from: .wallet(state.id), to: .system(.expired))
+            try append(db, transaction, id: Identifier.make("txn"), workspaceId: state.id, decisionId: nil, atMillis: nowMillis)
+            for row in rows {
+                try db.execute(sql: "UPDATE credit_grants SET remaining_micros = 0 WHERE id = ?", arguments: [row[0] as String])
+            }
+        }
+        state.wallet -= total
+        state.nextExpiryAtMillis = try refreshNextExpiry(db, workspaceId: state.id)
+    }
+
+    /// Recomputes and stores the soonest expiry among grants with credits left.
+    static func refreshNextExpiry(_ db: Database, workspaceId: String) throws -> Int64? {
+        let next = try Int64.fetchOne(db, sql: "SELECT MIN(expires_at) FROM credit_grants WHERE workspace_id = ? AND remaining_micros > 0 AND expires_at IS NOT NULL", arguments: [workspaceId])
+        try db.execute(sql: "UPDATE workspaces SET next_expiry_at = ? WHERE id = ?", arguments: [next, workspaceId])
+        return next
+    }
+
+    /// Takes `amount` from the workspace's grants, expiring ones first, soonest first.
+    static func spendGrants(_ db: Database, workspaceId: String, amount: Amount) throws -> Bool {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT id, remaining_micros, expires_at FROM credit_grants WHERE workspace_id = ? AND remaining_micros > 0 ORDER BY created_at, id"),
+            arguments: [workspaceId])
+        let grants = rows.map { GrantBalance(id: $0[0], remaining: Amount(micros: $0[1]), expiresAt: $0[2]) }
+        let takes = Wallet.allocate(amount, from: grants)
+        let update = try db.cachedStatement(sql: "UPDATE credit_grants SET remaining_micros = remaining_micros - ? WHERE id = ?")
+        var emptiedExpiring = false
+        for take in takes {
+            try update.execute(arguments: [take.amount.micros, take.id])
+            if let grant = grants.first(where: { $0.id == take.id }), grant.expiresAt != nil, grant.remaining == take.amount { emptiedExpiring = true }
+        }
+        return emptiedExpiring
+    }
+
+    /// The hash of the newest decision, or the genesis hash.
+    static func lastDecisionHash(_ db: Database) throws -> String {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM decisions ORDER BY seq DESC LIMIT 1")) ?? DecisionRecord.genesisHash
+    }
+
+    static func insertDecision(_ db: Database, _ record: DecisionRecord) throws {
+        let previous = try lastDecisionHash(db)
+        let hash = record.chainHash(previous: previous)
+        try db.cachedStatement(sql: """
+            INSERT INTO decisions (id, workspace_id, created_at, action_type, success, reason, actions_charged_micros,
+                from_allowance_micros, debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                record.id, record.workspaceId, record.createdAtMillis, record.actionType, record.success, record.reason.rawValue,
+                record.actionsCharged.micros, record.fromAllowance.micros, record.creditsDebited.micros, record.userId, record.agentId,
+                record.runId, record.costVersion, record.context, record.transactionId, previous, hash,
+            ])
+    }
+}
+
+/// Faults that mean the database is not as the code expects: bugs, not caller errors.
+enum StoreFault: Error {
+    case missingAccount(String)
+}

@@ -1,0 +1,156 @@
+import GRDB
+import TributeCore
+
+/// The SQLite schema, as named forward-only migrations (each one transaction).
+/// Invariants live in the schema first: non-negative workspace balances, unique idempotency
+/// keys, one current cost per action type.
+enum SQLiteMigrations {
+    static func migrator(nowMillis: Int64) -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1_schema") { db in
+            try db.execute(sql: """
+                CREATE TABLE plans (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    monthly_allowance_micros INTEGER NOT NULL CHECK (monthly_allowance_micros >= 0),
+                    overage_policy TEXT NOT NULL CHECK (overage_policy IN ('block', 'credits')),
+                    overage_rate_micros INTEGER NOT NULL CHECK (overage_rate_micros >= 0),
+                    price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE TABLE action_types (
+                    action_type TEXT PRIMARY KEY NOT NULL,
+                    base_cost_micros INTEGER NOT NULL CHECK (base_cost_micros >= 0),
+                    version INTEGER NOT NULL CHECK (version >= 1),
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE TABLE action_cost_versions (
+                    action_type TEXT NOT NULL REFERENCES action_types(action_type),
+                    version INTEGER NOT NULL,
+                    base_cost_micros INTEGER NOT NULL CHECK (base_cost_micros >= 0),
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (action_type, version)
+                );
+                CREATE TABLE workspaces (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    plan_id TEXT NOT NULL REFERENCES plans(id),
+                    status TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
+                    anchor_date TEXT NOT NULL,
+                    anchor_day INTEGER NOT NULL CHECK (anchor_day BETWEEN 1 AND 31),
+                    period_start INTEGER NOT NULL,
+                    period_end INTEGER NOT NULL,
+                    period_used_micros INTEGER NOT NULL CHECK (period_used_micros >= 0),
+                    next_expiry_at INTEGER,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE accounts (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    workspace_id TEXT REFERENCES workspaces(id),
+                    kind TEXT NOT NULL,
+                    unit TEXT NOT NULL CHECK (unit IN ('actions', 'credits')),
+                    allows_negative INTEGER NOT NULL CHECK (allows_negative IN (0, 1)),
+                    balance_micros INTEGER NOT NULL,
+                    CHECK (allows_negative = 1 OR balance_micros >= 0)
+                ) WITHOUT ROWID;
+                CREATE TABLE transactions (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT REFERENCES workspaces(id),
+                    kind TEXT NOT NULL,
+                    decision_id TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX transactions_by_workspace ON transactions(workspace_id, seq);
+                CREATE TABLE postings (
+                    transaction_seq INTEGER NOT NULL REFERENCES transactions(seq),
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    unit TEXT NOT NULL,
+                    amount_micros INTEGER NOT NULL CHECK (amount_micros <> 0)
+                );
+                CREATE INDEX postings_by_transaction ON postings(transaction_seq);
+                CREATE INDEX postings_by_account ON postings(account_id);
+                CREATE TABLE credit_grants (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                    amount_micros INTEGER NOT NULL CHECK (amount_micros > 0),
+                    remaining_micros INTEGER NOT NULL CHECK (remaining_micros >= 0 AND remaining_micros <= amount_micros),
+                    expires_at INTEGER,
+                    note TEXT,
+                    transaction_id TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX credit_grants_open ON credit_grants(workspace_id, remaining_micros);
+                CREATE TABLE budgets (
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                    scope TEXT NOT NULL,
+                    limit_micros INTEGER NOT NULL CHECK (limit_micros >= 0),
+                    unit TEXT NOT NULL CHECK (unit IN ('actions', 'credits')),
+                    period TEXT NOT NULL CHECK (period IN ('month', 'lifetime')),
+                    used_micros INTEGER NOT NULL CHECK (used_micros >= 0),
+                    period_start INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (workspace_id, scope)
+                ) WITHOUT ROWID;
+                CREATE TABLE decisions (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    action_type TEXT NOT NULL,
+                    success INTEGER NOT NULL,
+                    reason TEXT NOT NULL,
+                    actions_charged_micros INTEGER NOT NULL,
+                    from_allowance_micros INTEGER NOT NULL,
+                    debit_micros INTEGER NOT NULL,
+                    user_id TEXT,
+                    agent_id TEXT,
+                    run_id TEXT,
+                    cost_version INTEGER NOT NULL,
+                    context TEXT,
+                    transaction_id TEXT,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL UNIQUE
+                );
+                CREATE INDEX decisions_by_workspace ON decisions(workspace_id, seq);
+                CREATE INDEX decisions_by_workspace_time ON decisions(workspace_id, created_at);
+                CREATE TABLE idempotency_keys (
+                    workspace_id TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    request_hash TEXT NOT NULL,
+                    response_body TEXT NOT NULL,
+                    approved INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (workspace_id, key)
+                ) WITHOUT ROWID;
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    key_hash TEXT NOT NULL UNIQUE,
+                    prefix TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'service', 'viewer')),
+                    workspace_ids TEXT NOT NULL,
+                    name TEXT,
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                );
+                """)
+        }
+        migrator.registerMigration("v1_default_catalog") { db in
+            for plan in DefaultCatalog.plans {
+                try db.execute(
+                    sql: "INSERT INTO plans (id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [plan.id, plan.name, plan.monthlyAllowance.micros, plan.overagePolicy.rawValue, plan.overageRate.micros, plan.priceCents, nowMillis])
+            }
+            for (actionType, cost) in DefaultCatalog.actionCosts {
+                try db.execute(sql: "INSERT INTO action_types (action_type, base_cost_micros, version, updated_at) VALUES (?, ?, 1, ?)", arguments: [actionType, cost.micros, nowMillis])
+                try db.execute(sql: "INSERT INTO action_cost_versions (action_type, version, base_cost_micros, created_at) VALUES (?, 1, ?, ?)", arguments: [actionType, cost.micros, nowMillis])
+            }
+            for kind in AccountKind.allCases where !kind.isWorkspaceAccount {
+                try db.execute(sql: "INSERT INTO accounts (id, workspace_id, kind, unit, allows_negative, balance_micros) VALUES (?, NULL, ?, ?, 1, 0)",
+                               arguments: [AccountRef.system(kind).description, kind.rawValue, kind.unit.rawValue])
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,87 @@
+import GRDB
+import TributeCore
+
+/// The embedded store: one SQLite file in WAL mode, `synchronous = FULL`, every write
+/// through one `BatchWriter`.
+public final class SQLiteStore: TributeStore, @unchecked Sendable {
+    let pool: DatabasePool
+    let writer: BatchWriter
+    let clock: any WallClock
+    let keyCache = PrincipalCache()
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    /// - Parameter maxBatchSize: jobs per group commit; 1 makes every write its own
+    ///   transaction (the benchmark's baseline).
+    public init(path: String, clock: any WallClock = SystemClock(), maxBatchSize: Int = 512) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 4
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB lowers the WAL writer to NORMAL; a 200 must survive power loss, so FULL.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        self.clock = clock
+        try SQLiteMigrations.migrator(nowMillis: clock.nowMillis()).migrate(pool)
+        writer = BatchWriter(writer: pool, maxBatchSize: maxBatchSize)
+    }
+
+    deinit { writer.stop() }
+
+    /// The writer connection's `synchronous` setting (2 is FULL), for tests.
+    public func writerSynchronousLevel() async throws -> Int {
+        try await writer.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// The journal mode, for tests.
+    public func journalMode() async throws -> String {
+        try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// Runs `body` in the writer's next batch.
+    func write<T: Sendable>(_ body: @escaping (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.write(body)
+        } catch WriterError.overloaded {
+            throw TributeError.overloaded
+        }
+    }
+
+    /// Runs raw SQL on the writer: for tests that tamper with rows and tools.
+    public func executeUnchecked(sql: String) async throws {
+        try await writer.write { db in try db.execute(sql: sql) }
+    }
+
+    public func nowMillis() -> Int64 { clock.nowMillis() }
+
+    public func isReady() async -> Bool {
+        (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+}
+
+/// A short-lived cache of verified API keys, so that the hot path does not read the key
+/// table on every call. Revoking a key clears it.
+final class PrincipalCache: @unchecked Sendable {
+    private let lock = NSLockLike()
+    private var entries: [String: (principal: Principal, expiresAtMillis: Int64)] = [:]
+    private let ttlMillis: Int64 = 5_000
+
+    func get(_ hash: String, nowMillis: Int64) -> Principal? {
+        lock.withLock {
+            guard let entry = entries[hash], entry.expiresAtMillis > nowMillis else { return nil }
+            return entry.principal
+        }
+    }
+
+    func put(_ hash: String, _ principal: Principal, nowMillis: Int64) {
+        lock.withLock {
+            if entries.count > 10_000 { entries.removeAll() }
+            entries[hash] = (principal, nowMillis + ttlMillis)
+        }
+    }
+
+    func clear() { lock.withLock { entries.removeAll() } }
+}

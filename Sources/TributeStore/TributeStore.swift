@@ -1,0 +1,72 @@
+import TributeCore
+
+/// Everything Tribute keeps. One protocol, one implementation per database; every
+/// implementation passes the same conformance suite.
+///
+/// Every mutation is one atomic, durable transaction: when it returns, it is on disk; when
+/// it throws, nothing was written. Each throws `TributeError` for anything a caller did
+/// wrong, and other errors only for faults of the database itself.
+public protocol TributeStore: Sendable {
+    /// Prices, checks and debits one action, recording the decision (approved or denied).
+    /// With a claim, a repeat of the same request replays the first answer byte for byte.
+    /// - Throws: `workspaceNotFound`, `unknownActionType`, `invalidMultiplier` (cost out of
+    ///   range), `idempotencyKeyReused`, `overloaded`.
+    func authorize(_ request: AuthorizeRequest, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome
+
+    /// - Throws: `planNotFound`, `alreadyExists`.
+    func createWorkspace(_ draft: WorkspaceDraft) async throws -> WorkspaceView
+    /// - Throws: `workspaceNotFound`.
+    func workspace(id: String) async throws -> WorkspaceView
+    /// Every workspace, oldest first, at most `limit`.
+    func workspaces(limit: Int, cursor: String?) async throws -> Page<WorkspaceView>
+    /// A plan change keeps what was used this period: the allowance left becomes the new
+    /// plan's allowance minus the actions already taken from allowance this period.
+    /// - Throws: `workspaceNotFound`, `planNotFound`.
+    func updateWorkspace(id: String, patch: WorkspacePatch) async throws -> WorkspaceView
+
+    func actionCosts() async throws -> [ActionCost]
+    /// Creates the action type or adds a new version of its cost.
+    func setActionCost(actionType: String, baseCost: Amount) async throws -> ActionCost
+    /// Every version, newest first.
+    /// - Throws: `unknownActionType`.
+    func actionCostHistory(actionType: String) async throws -> [ActionCost]
+
+    func plans() async throws -> [Plan]
+    /// Creates or replaces a plan; workspaces on it see the change at once.
+    func putPlan(_ plan: Plan) async throws -> Plan
+
+    /// - Throws: `workspaceNotFound`, `invalidValue` (expiry in the past).
+    func grantCredits(workspaceId: String, grant: CreditGrantDraft) async throws -> CreditGrantView
+
+    /// Creates or replaces a budget, keeping what it has used.
+    /// - Throws: `workspaceNotFound`.
+    func putBudget(workspaceId: String, scope: BudgetScope, limit: Amount, unit: BudgetUnit, period: BudgetPeriod) async throws -> BudgetView
+    func budgets(workspaceId: String) async throws -> [BudgetView]
+    /// - Throws: `workspaceNotFound`, `budgetNotFound`.
+    func deleteBudget(workspaceId: String, scope: BudgetScope) async throws
+
+    /// Newest first. - Throws: `workspaceNotFound`, `invalidValue` (bad cursor).
+    func transactions(workspaceId: String, limit: Int, cursor: String?) async throws -> Page<TransactionView>
+    /// Newest first; `approved` filters by outcome. - Throws: `workspaceNotFound`, `invalidValue`.
+    func decisions(workspaceId: String, limit: Int, cursor: String?, approved: Bool?) async throws -> Page<DecisionRecord>
+    /// Usage from approved decisions in `[fromMillis, toMillis)`. - Throws: `workspaceNotFound`.
+    func usage(workspaceId: String, fromMillis: Int64, toMillis: Int64) async throws -> UsageReport
+
+    /// Creates a key and returns its record and the secret, which is stored only hashed.
+    /// - Throws: `workspaceNotFound` for a named workspace that does not exist.
+    func createAPIKey(role: Role, workspaceIds: [String], name: String?) async throws -> (APIKeyView, secret: String)
+    func apiKeys() async throws -> [APIKeyView]
+    /// - Throws: `apiKeyNotFound`.
+    func revokeAPIKey(id: String) async throws
+    /// The principal of a presented secret, or `nil` for an unknown or revoked key.
+    func principal(secret: String) async throws -> Principal?
+
+    /// Checks every rule of the ledger (SPEC §4) over the whole database.
+    func verifyLedger() async throws -> LedgerReport
+
+    /// The store's clock, in Unix milliseconds.
+    func nowMillis() -> Int64
+
+    /// Whether the database answers.
+    func isReady() async -> Bool
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import TributeCore
+import TributeStore
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure durable authorize-and-debit in process against a one-transaction-per-debit baseline.")
+
+    @Option(help: "Debits through the batching writer.") var debits = 40_000
+    @Option(help: "Concurrent callers.") var concurrency = 256
+    @Option(help: "Debits for the naive baseline.") var naiveDebits = 2_000
+    @Option(help: "Directory for the throwaway databases (default: a new temporary one).") var directory: String?
+
+    func validate() throws {
+        guard (1...10_000_000).contains(debits), (1...10_000).contains(concurrency), (1...1_000_000).contains(naiveDebits) else {
+            throw ValidationError("counts must be positive and bounded")
+        }
+    }
+
+    func run() async throws {
+        let dir = directory ?? NSTemporaryDirectory() + "tribute-bench-" + Identifier.randomBase62(count: 8)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { if directory == nil { try? FileManager.default.removeItem(atPath: dir) } }
+
+        let store = try SQLiteStore(path: dir + "/bench.sqlite")
+        let workspace = try await store.createWorkspace(WorkspaceDraft(id: "bench", name: "Bench", planId: "prepaid", anchorDate: nil))
+        _ = try await store.grantCredits(workspaceId: workspace.id, grant: CreditGrantDraft(amount: Amount(units: 1_000_000_000), expiresAt: nil, note: nil))
+        let request = AuthorizeRequest(workspaceId: workspace.id, actionType: "SIMPLE_LLM", userId: "bench-user")
+
+        let perCaller = debits / concurrency
+        let total = perCaller * concurrency
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    for _ in 0..<perCaller {
+                        let outcome = try await store.authorize(request, idempotency: nil)
+                        precondition(outcome.approved, "the bench workspace ran out of credits")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let batched = Double(total) / seconds(clock.now - started)
+
+        let naive = try SQLiteNaiveBaseline(path: dir + "/naive.sqlite", initialBalance: Int64(naiveDebits) * 1_000_000)
+        let naiveStarted = clock.now
+        for _ in 0..<naiveDebits { _ = try naive.debit(amount: 100_000, atMillis: 0) }
+        let naiveRate = Double(naiveDebits) / seconds(clock.now - naiveStarted)
+
+        let report = try await store.verifyLedger()
+        guard report.firstViolation == nil else { throw ValidationError("ledger verify failed after the bench: \(report.firstViolation!)") }
+        print("in process: \(total) durable debits from \(concurrency) concurrent callers; naive: \(naiveDebits) debits, one transaction each; both WAL + synchronous=FULL")
+        print("bench: \(Int(batched)) debits/s in process, naive \(Int(naiveRate)) debits/s, ×\(String(format: "%.1f", batched / naiveRate))")
+    }
+
+    /// Timing only; no amount is ever a floating-point number.
+    private func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import TributeServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP API.")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+    @OptionGroup var options: DatabaseOptions
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "tribute")
+        logger.logLevel = .info
+        let url = DatabaseURL.resolve(options.database)
+        let store = try DatabaseURL.open(url)
+        let host = self.host
+        let app = buildApplication(store: store, host: host, port: port, logger: logger) { boundPort in
+            // Written straight to the descriptor so that a pipe sees it at once.
+            let line = "tribute listening on http://\(host):\(boundPort) (database \(url))\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
+        }
+        try await app.runService()
+    }
+}
