@@ -1,0 +1,59 @@
+import Testing
+@testable import TributeCore
+
+@Suite struct AmountTests {
+    @Test(arguments: [
+        ("0", 0), ("1", 1_000_000), ("1.5", 1_500_000), ("0.000001", 1), ("-2.25", -2_250_000),
+        ("1e3", 1_000_000_000), ("2.5E-2", 25_000), ("1.0000000", 1_000_000), ("1000000000000", 1_000_000_000_000_000_000),
+    ])
+    func decimalTextParsesExactly(text: String, micros: Int64) throws {
+        #expect(try Amount.parse(text).micros == micros)
+    }
+
+    @Test(arguments: [
+        ("0.0000001", Amount.ParseFailure.tooManyDecimals), ("1e-7", .tooManyDecimals), ("1e400", .outOfRange),
+        ("1000000000001", .outOfRange), ("abc", .notANumber), ("", .notANumber), ("1.2.3", .notANumber), ("NaN", .notANumber),
+        ("99999999999999999999999", .outOfRange),
+    ])
+    func badDecimalTextIsRefused(text: String, failure: Amount.ParseFailure) {
+        #expect(throws: failure) { try Amount.parse(text) }
+    }
+
+    @Test(arguments: [(1_500_000, "1.5"), (1, "0.000001"), (-2_250_000, "-2.25"), (0, "0"), (7_000_000, "7")])
+    func amountsPrintWithAtMostSixDecimals(micros: Int64, text: String) {
+        #expect(Amount(micros: micros).description == text)
+    }
+
+    @Test(arguments: [
+        // (a, b, a×b) in micros; ties round up.
+        (2_000_000, 1_500_000, 3_000_000), (1, 500_000, 1), (1, 499_999, 0), (3, 333_333, 1), (1_000_000, 1, 1),
+        (500_000, 500_000, 250_000), (1_234_567, 1_000_000, 1_234_567),
+    ])
+    func multiplicationRoundsHalfUpToAMicroUnit(a: Int64, b: Int64, product: Int64) {
+        #expect(Amount(micros: a).multiplied(by: Amount(micros: b)) == Amount(micros: product))
+    }
+
+    @Test func multiplicationOverflowIsNilNotACrash() {
+        #expect(Amount.max.multiplied(by: Amount(units: 2)) == nil)
+        #expect(Amount(micros: Int64.max).multiplied(by: Amount(micros: Int64.max)) == nil)
+        #expect(Amount(units: -1).multiplied(by: .one) == nil)
+    }
+}
+
+@Suite struct JSONTests {
+    @Test(arguments: ["{", "{\"a\":1,}", "[1,2", "{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":01}", "{\"a\":1}x", "{\"a\":1,\"a\":2}", "\"\\ud800\"", "{\"a\":\"\u{01}\"}", "nul"])
+    func malformedJSONIsRefused(text: String) {
+        #expect(throws: JSON.ParseError.self) { try JSON.parse(Array(text.utf8)) }
+    }
+
+    @Test func deepNestingIsRefused() {
+        let text = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(throws: JSON.ParseError.self) { try JSON.parse(Array(text.utf8)) }
+    }
+
+    @Test func numbersKeepTheirExactText() throws {
+        let value = try JSON.parse(Array(#"{"m": 0.1000001, "s": "é\n\u00e9"}"#.utf8))
+        #expect(value == .object(["m": .number("0.1000001"), "s": .string("é\né")]))
+        #expect(value.serialized == #"{"m":0.1000001,"s":"é\né"}"#)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import TributeCore
+import TributeStore
+
+/// Backends the conformance suite runs on. Every test of the suite takes one.
+enum Backend: String, CaseIterable, Sendable {
+    case sqlite
+
+    func makeStore(clock: ManualClock = ManualClock(millis: ISOTime.parse("2026-03-10T12:00:00Z")!)) throws -> (SQLiteStore, ManualClock) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-test-" + Identifier.randomBase62(count: 10)).path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return (try SQLiteStore(path: dir + "/test.sqlite", clock: clock), clock)
+    }
+}
+
+
+/// Reads a field of an authorize answer.
+func field(_ body: String, _ name: String) -> JSON? {
+    (try? JSON.parse(Array(body.utf8)))?.objectValue?[name]
+}
+
+func amountField(_ body: String, _ name: String) -> Amount? {
+    guard case .number(let text)? = field(body, name) else { return nil }
+    return try? Amount.parse(text)
+}
+
+extension TributeStore {
+    /// A workspace on `plan` with `credits` granted.
+    @discardableResult
+    func makeWorkspace(_ id: String, plan: String = "prepaid", credits: Amount = .zero) async throws -> WorkspaceView {
+        let view = try await createWorkspace(WorkspaceDraft(id: id, name: id, planId: plan, anchorDate: nil))
+        if !credits.isZero { _ = try await grantCredits(workspaceId: id, grant: CreditGrantDraft(amount: credits, expiresAt: nil, note: nil)) }
+        return view
+    }
+
+    func expectLedgerHolds() async throws -> LedgerReport {
+        let report = try await verifyLedger()
+        if let violation = report.firstViolation { throw LedgerBroken(violation: violation) }
+        return report
+    }
+}
+
+struct LedgerBroken: Error, CustomStringConvertible {
+    let violation: String
+    var description: String { "ledger broken: \(violation)" }
+}
