@@ -54,6 +54,7 @@ let package = Package(
             dependencies: [
                 "TributeCore", "TributeStore", "TributeServer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
     ],

@@ -23,6 +23,7 @@ final class BatchWriter: @unchecked Sendable {
     private var pending: [Job] = []
     private var stopped = false
     private var thread: Thread?
+    private let debugBatches = ProcessInfo.processInfo.environment["TRIBUTE_DEBUG_BATCHES"] != nil
 
     init(writer: DatabasePool, maxBatchSize: Int = 512, maxPending: Int = 50_000) {
         self.writer = writer
@@ -77,7 +78,12 @@ final class BatchWriter: @unchecked Sendable {
             let batch = Array(pending.prefix(take))
             pending.removeFirst(take)
             condition.unlock()
+            let started = DispatchTime.now().uptimeNanoseconds
             apply(batch)
+            if debugBatches {
+                let micros = (DispatchTime.now().uptimeNanoseconds - started) / 1000
+                FileHandle.standardError.write(Data("batch \(batch.count) \(micros)us\n".utf8))
+            }
         }
     }
 

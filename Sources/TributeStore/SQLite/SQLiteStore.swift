@@ -18,6 +18,10 @@ public final class SQLiteStore: TributeStore, @unchecked Sendable {
         configuration.maximumReaderCount = 4
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Each job of a batch runs in a savepoint; its undo journal stays in memory
+            // rather than in a temporary file written page by page.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB lowers the WAL writer to NORMAL; a 200 must survive power loss, so FULL.
