@@ -22,9 +22,11 @@ extension API {
             return API.json(API.list(try await store.apiKeys()))
         }
         routes.on("/v1/api-keys/{keyId}", .delete) { request, context in
-            _ = try await auth.require(request, .admin)
+            let principal = try await auth.require(request, .admin)
             let keyId = try API.parameter(context, "keyId")
             guard Fields.isIdentifier(keyId) else { throw APIError(.apiKeyNotFound(keyId)) }
+            // Revoking the key in hand would lock its holder out mid-request; use another.
+            guard keyId != principal.keyId else { throw APIError.invalid("A key cannot revoke itself; use another admin key") }
             try await store.revokeAPIKey(id: keyId)
             return Response(status: .noContent)
         }

@@ -27,34 +27,35 @@ extension API {
         routes.on("/v1/workspaces/{id}/usage", .get) { request, context in try await usage(request, context) }
     }
 
-    /// `?days=N` (1...366, default 30) ending now, or `?from=&to=` dates or times (UTC).
+    /// `?days=N` (1...366, default 30) ending today (UTC), or `?from=&to=` (dates or UTC
+    /// times; a date as `to` includes that day). Given `from` or `to`, a missing `to` is the
+    /// end of today and a missing `from` is `days` before `to`. The daily series covers at
+    /// most the last 366 days of the range.
     func usage(_ request: Request, _ context: TributeContext) async throws -> Response {
         let id = try API.workspaceId(context)
         _ = try await auth.require(request, .anyRole, workspace: id)
         let query = request.uri.queryParameters
         let dayMillis: Int64 = 86_400_000
-        var fromMillis: Int64, toMillis: Int64
-        if query.get("from") != nil || query.get("to") != nil {
-            guard query.get("days") == nil else { throw APIError.invalid("Give either days or from and to") }
-            guard let fromText = query.get("from"), let toText = query.get("to"), let from = ISOTime.parse(fromText), let to = ISOTime.parse(toText) else {
-                throw APIError.invalid("from and to must both be dates (YYYY-MM-DD) or UTC times")
-            }
-            // A date alone as `to` includes that whole day.
-            toMillis = CivilDate(parsing: toText) != nil ? to + dayMillis : to
-            fromMillis = from
-            guard fromMillis < toMillis, toMillis - fromMillis <= 366 * dayMillis else { throw APIError.invalid("from must be before to, at most 366 days apart") }
-        } else {
-            var days: Int64 = 30
-            if let text = query.get("days") {
-                guard let value = Int64(text), (1...366).contains(value) else { throw APIError.invalid("days must be a whole number from 1 to 366") }
-                days = value
-            }
-            let today = store.nowMillis() / dayMillis
-            toMillis = (today + 1) * dayMillis
-            fromMillis = toMillis - days * dayMillis
+        var days: Int64 = 30
+        if let text = query.get("days") {
+            guard let value = Int64(text), (1...366).contains(value) else { throw APIError.invalid("days must be a whole number from 1 to 366") }
+            days = value
         }
+        var toMillis = (store.nowMillis() / dayMillis + 1) * dayMillis
+        if let text = query.get("to") {
+            guard let to = ISOTime.parse(text) else { throw APIError.invalid("to must be a date (YYYY-MM-DD) or a UTC time") }
+            toMillis = CivilDate(parsing: text) != nil ? to + dayMillis : to
+        }
+        var fromMillis = toMillis - days * dayMillis
+        if let text = query.get("from") {
+            guard let from = ISOTime.parse(text) else { throw APIError.invalid("from must be a date (YYYY-MM-DD) or a UTC time") }
+            fromMillis = from
+        }
+        guard fromMillis < toMillis else { throw APIError.invalid("from must be before to") }
         let report = try await store.usage(workspaceId: id, fromMillis: fromMillis, toMillis: toMillis)
-        let wantsCSV = (request.headers[.accept] ?? "").contains("text/csv") || query.get("format") == "csv"
+        let format = query.get("format")
+        guard format == nil || format == "json" || format == "csv" else { throw APIError.invalid("format must be json or csv") }
+        let wantsCSV = format == "csv" || (format == nil && (request.headers[.accept] ?? "").contains("text/csv"))
         if wantsCSV { return API.text(report.csv, contentType: "text/csv; charset=utf-8") }
         return API.json(report.json)
     }

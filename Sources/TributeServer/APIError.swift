@@ -59,7 +59,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             default: throw APIError(status: error.status, code: "http_\(error.status.code)", message: error.status.reasonPhrase)
             }
         } catch {
-            context.logger.error("internal error", metadata: ["type": "\(type(of: error))"])
+            // Database errors describe the statement, never its arguments (GRDB keeps those
+            // private by default), so no key or body reaches the log.
+            context.logger.error("internal error", metadata: ["error": "\(error)", "route": "\(request.method) \(request.uri.path)"])
             throw APIError(status: .internalServerError, code: "internal", message: "Internal error")
         }
     }

@@ -19,15 +19,18 @@ struct Fields {
         self.members = members
     }
 
-    private mutating func value(_ name: String) -> JSON? {
+    /// The field's value; absent is `nil`. An explicit `null` is refused: optional fields
+    /// are omitted, so that a typo'd or half-built request never passes as "not given".
+    private mutating func value(_ name: String) throws -> JSON? {
         known.insert(name)
-        guard let value = members[name], value != .null else { return nil }
+        guard let value = members[name] else { return nil }
+        guard value != .null else { throw APIError.malformed("\(name) must not be null; omit it instead") }
         return value
     }
 
     /// A string of 1 to `maxLength` characters.
     mutating func string(_ name: String, maxLength: Int = 200) throws -> String? {
-        guard let value = value(name) else { return nil }
+        guard let value = try value(name) else { return nil }
         guard case .string(let text) = value else { throw APIError.malformed("\(name) must be a string, not \(value.typeName)") }
         guard !text.isEmpty, text.count <= maxLength else { throw APIError.invalid("\(name) must be 1 to \(maxLength) characters") }
         guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
@@ -56,7 +59,7 @@ struct Fields {
 
     /// An exact decimal amount in `range`.
     mutating func amount(_ name: String, in range: ClosedRange<Amount> = Amount.zero...Amount.max) throws -> Amount? {
-        guard let value = value(name) else { return nil }
+        guard let value = try value(name) else { return nil }
         guard case .number(let literal) = value else { throw APIError.malformed("\(name) must be a number, not \(value.typeName)") }
         let amount: Amount
         do {
@@ -77,7 +80,7 @@ struct Fields {
 
     /// A whole number in `range`.
     mutating func integer(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
-        guard let value = value(name) else { return nil }
+        guard let value = try value(name) else { return nil }
         guard case .number(let literal) = value else { throw APIError.malformed("\(name) must be an integer, not \(value.typeName)") }
         guard let amount = try? Amount.parse(literal), amount.micros % Amount.scale == 0 else {
             throw APIError.invalid("\(name) must be a whole number")
@@ -89,7 +92,7 @@ struct Fields {
 
     /// One of an enumeration's raw values.
     mutating func choice<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String {
-        guard let value = value(name) else { return nil }
+        guard let value = try value(name) else { return nil }
         guard case .string(let text) = value else { throw APIError.malformed("\(name) must be a string, not \(value.typeName)") }
         guard let choice = T(rawValue: text) else {
             throw APIError.invalid("\(name) must be one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -99,7 +102,7 @@ struct Fields {
 
     /// An object, returned serialized, of at most `maxBytes`.
     mutating func object(_ name: String, maxBytes: Int) throws -> String? {
-        guard let value = value(name) else { return nil }
+        guard let value = try value(name) else { return nil }
         guard case .object = value else { throw APIError.malformed("\(name) must be an object, not \(value.typeName)") }
         let text = value.serialized
         guard text.utf8.count <= maxBytes else { throw APIError.invalid("\(name) is larger than \(maxBytes / 1024) KiB") }
@@ -108,7 +111,7 @@ struct Fields {
 
     /// An array of identifiers.
     mutating func identifiers(_ name: String, maxCount: Int) throws -> [String]? {
-        guard let value = value(name) else { return nil }
+        guard let value = try value(name) else { return nil }
         guard case .array(let elements) = value else { throw APIError.malformed("\(name) must be an array, not \(value.typeName)") }
         guard elements.count <= maxCount else { throw APIError.invalid("\(name) may hold at most \(maxCount) entries") }
         return try elements.map { element in

@@ -71,9 +71,9 @@ extension SQLiteStore {
             var byDay: [Int64: (Amount, Amount)] = [:]
             for row in dayRows { byDay[row[0]] = (Amount(micros: row[1]), Amount(micros: row[2])) }
             // Every day of the range appears, with zeros where nothing happened.
-            var day = fromMillis / 86_400_000
             let lastDay = (toMillis - 1) / 86_400_000
-            while day <= lastDay && daily.count < 400 {
+            var day = max(fromMillis / 86_400_000, lastDay - 365)
+            while day <= lastDay {
                 let (actions, credits) = byDay[day] ?? (.zero, .zero)
                 daily.append((CivilDate(unixSeconds: day * 86_400), actions, credits))
                 day += 1
