@@ -152,6 +152,18 @@ import TributeStore
     }
 
     @Test(arguments: Backend.allCases)
+    func aFreeActionIsApprovedAndMovesNothing(backend: Backend) async throws {
+        let (store, _) = try backend.makeStore()
+        try await store.makeWorkspace("w", plan: "prepaid")
+        _ = try await store.setActionCost(actionType: "FREE_PING", baseCost: .zero)
+        let outcome = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "FREE_PING"), idempotency: nil)
+        #expect(outcome.approved)
+        #expect(field(outcome.body, "transactionId") == nil)
+        let report = try await store.expectLedgerHolds()
+        #expect(report.transactions == 0 && report.decisions == 1)
+    }
+
+    @Test(arguments: Backend.allCases)
     func listsArePaginatedNewestFirst(backend: Backend) async throws {
         let (store, _) = try backend.makeStore()
         try await store.makeWorkspace("w", plan: "pro")

@@ -34,7 +34,10 @@ extension SQLiteStore {
 
         let decisionId = Identifier.make("dec")
         var transactionId: String?
-        if outcome.approved {
+        // A free action (base cost 0) is approved and recorded, but moves nothing, so it
+        // writes no ledger transaction and its answer carries no transactionId.
+        let movesValue = !outcome.fromAllowance.isZero || !outcome.creditsDebited.isZero
+        if outcome.approved && movesValue {
             let id = Identifier.make("txn")
             transactionId = id
             let transaction = try LedgerTransaction(kind: .debit, postings: [
@@ -54,6 +57,8 @@ extension SQLiteStore {
                 try db.cachedStatement(sql: "UPDATE workspaces SET period_used_micros = period_used_micros + ? WHERE id = ?")
                     .execute(arguments: [outcome.fromAllowance.micros, state.id])
             }
+        }
+        if outcome.approved {
             let useBudget = try db.cachedStatement(sql: "UPDATE budgets SET used_micros = ?, period_start = ? WHERE workspace_id = ? AND scope = ?")
             for budget in budgets {
                 let used = budget.used + (budget.unit == .actions ? outcome.actionsCharged : outcome.creditsDebited)
