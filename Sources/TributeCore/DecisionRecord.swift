@@ -64,7 +64,7 @@ public struct DecisionRecord: Sendable, Equatable {
         field(String(costVersion))
         field(context)
         field(transactionId)
-        return hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        return Identifier.hex(hasher.finalize())
     }
 
     /// The hash before the first record.

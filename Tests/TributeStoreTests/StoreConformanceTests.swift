@@ -75,6 +75,38 @@ import TributeStore
         _ = try await store.expectLedgerHolds()
     }
 
+    /// Debits, grants and plan changes interleaved in the same batches: every balance still
+    /// equals its postings and the wallet holds exactly what was granted less what was spent.
+    @Test(arguments: Backend.allCases)
+    func mixedConcurrentWritesKeepTheLedgerExact(backend: Backend) async throws {
+        let (store, _) = try backend.makeStore()
+        try await store.makeWorkspace("w", plan: "prepaid", credits: Amount(units: 5))
+        let approved = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<600 {
+                group.addTask {
+                    switch index % 30 {
+                    case 0:
+                        _ = try await store.grantCredits(workspaceId: "w", grant: CreditGrantDraft(amount: Amount(units: 1), expiresAt: nil, note: nil))
+                        return 0
+                    case 15:
+                        _ = try await store.updateWorkspace(id: "w", patch: WorkspacePatch(planId: index % 60 == 15 ? "pro" : "prepaid", status: nil, name: nil))
+                        return 0
+                    default:
+                        return try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM"), idempotency: nil).approved ? 1 : 0
+                    }
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(approved > 0)
+        _ = try await store.expectLedgerHolds()
+        let first = try await store.decisions(workspaceId: "w", limit: 500, cursor: nil, approved: true)
+        var rest: [DecisionRecord] = []
+        if let next = first.nextCursor { rest = try await store.decisions(workspaceId: "w", limit: 500, cursor: next, approved: true).items }
+        let spent = (first.items + rest).reduce(Amount.zero) { $0 + $1.creditsDebited }
+        #expect(try await store.workspace(id: "w").remainingBalance == Amount(units: 5 + 20) - spent)
+    }
+
     /// The same key and body 50 times at once: one debit, 50 identical answers.
     @Test(arguments: Backend.allCases)
     func idempotentRetriesDebitOnce(backend: Backend) async throws {

@@ -13,9 +13,13 @@ final class BatchWriter: @unchecked Sendable {
     private struct Job {
         let work: Work
         let fail: @Sendable (Error) -> Void
+        /// Whether the job goes through `hot` (authorize) rather than plain SQL.
+        let usesHotState: Bool
     }
 
     private let writer: DatabasePool
+    /// The in-memory state of authorize jobs; see `HotState`.
+    let hot = HotState()
     private let maxBatchSize: Int
     private let maxPending: Int
     private let condition = NSCondition()
@@ -38,14 +42,15 @@ final class BatchWriter: @unchecked Sendable {
     /// Runs `body` in the next batch and returns its result once that batch is durable.
     /// - Throws: what `body` threw (its writes rolled back), `WriterError.overloaded` when
     ///   the queue is full, or the commit's error.
-    func write<T: Sendable>(_ body: @escaping (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(usesHotState: Bool = false, _ body: @escaping (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let job = Job(
                 work: { db in
                     let value = try body(db)
                     return { continuation.resume(returning: value) }
                 },
-                fail: { continuation.resume(throwing: $0) })
+                fail: { continuation.resume(throwing: $0) },
+                usesHotState: usesHotState)
             condition.lock()
             if stopped || pending.count >= maxPending {
                 condition.unlock()
@@ -91,25 +96,40 @@ final class BatchWriter: @unchecked Sendable {
         var completions: [@Sendable () -> Void] = []
         var failures: [(Job, Error)] = []
         completions.reserveCapacity(batch.count)
+        let batchStarted = DispatchTime.now().uptimeNanoseconds
         do {
             try writer.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
+                    let savepoint = try db.cachedStatement(sql: "SAVEPOINT job")
+                    let release = try db.cachedStatement(sql: "RELEASE job")
+                    let rollback = try db.cachedStatement(sql: "ROLLBACK TO job")
                     for job in batch {
-                        try db.execute(sql: "SAVEPOINT job")
+                        if !job.usesHotState {
+                            try hot.flush(db)
+                            hot.invalidate()
+                        }
+                        try savepoint.execute()
                         do {
                             completions.append(try job.work(db))
-                            try db.execute(sql: "RELEASE job")
+                            try release.execute()
                         } catch {
-                            try db.execute(sql: "ROLLBACK TO job")
-                            try db.execute(sql: "RELEASE job")
+                            try rollback.execute()
+                            try release.execute()
                             failures.append((job, error))
                         }
+                        if !job.usesHotState { hot.invalidate() }
+                    }
+                    try hot.flush(db)
+                    if debugBatches {
+                        FileHandle.standardError.write(Data("jobs done after \((DispatchTime.now().uptimeNanoseconds - batchStarted) / 1000)us\n".utf8))
                     }
                     return .commit
                 }
             }
         } catch {
-            // Nothing of the batch was written: every caller learns so.
+            // Nothing of the batch was written: every caller learns so, and the cache,
+            // which may hold the batch's effects, is dropped.
+            hot.invalidate()
             for job in batch { job.fail(error) }
             return
         }

@@ -46,8 +46,10 @@ enum SQLiteLedger {
 
     /// Appends a balanced transaction and moves the balances of its accounts.
     /// The schema's CHECK on workspace accounts makes an overdraft fail the whole job.
+    /// With `movingBalances: false` only the rows are written and the caller owns the
+    /// balance change (the hot path, which writes balances once per batch).
     @discardableResult
-    static func append(_ db: Database, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64) throws -> Int64 {
+    static func append(_ db: Database, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64, movingBalances: Bool = true) throws -> Int64 {
         try db.cachedStatement(sql: "INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [id, workspaceId, transaction.kind.rawValue, decisionId, atMillis])
         let seq = db.lastInsertedRowID
@@ -56,6 +58,7 @@ enum SQLiteLedger {
         for posting in transaction.postings {
             let account = posting.account.description
             try insert.execute(arguments: [seq, account, posting.unit.rawValue, posting.amount.micros])
+            guard movingBalances else { continue }
             try update.execute(arguments: [posting.amount.micros, account])
             guard db.changesCount == 1 else { throw StoreFault.missingAccount(account) }
         }
@@ -130,8 +133,9 @@ enum SQLiteLedger {
         try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM decisions ORDER BY seq DESC LIMIT 1")) ?? DecisionRecord.genesisHash
     }
 
-    static func insertDecision(_ db: Database, _ record: DecisionRecord) throws {
-        let previous = try lastDecisionHash(db)
+    /// Appends a decision to the hash chain after `previous`; returns its hash.
+    @discardableResult
+    static func insertDecision(_ db: Database, _ record: DecisionRecord, previous: String) throws -> String {
         let hash = record.chainHash(previous: previous)
         try db.cachedStatement(sql: """
             INSERT INTO decisions (id, workspace_id, created_at, action_type, success, reason, actions_charged_micros,
@@ -142,6 +146,7 @@ enum SQLiteLedger {
                 record.actionsCharged.micros, record.fromAllowance.micros, record.creditsDebited.micros, record.userId, record.agentId,
                 record.runId, record.costVersion, record.context, record.transactionId, previous, hash,
             ])
+        return hash
     }
 }
 

@@ -3,7 +3,9 @@ import TributeCore
 
 /// The SQLite schema, as named forward-only migrations (each one transaction).
 /// Invariants live in the schema first: non-negative workspace balances, unique idempotency
-/// keys, one current cost per action type.
+/// keys, one current cost per action type. Append-only tables use a plain rowid (`seq`;
+/// never reused since nothing is deleted) and as few indexes as the queries need, because
+/// every index is paid on each debit.
 enum SQLiteMigrations {
     static func migrator(nowMillis: Int64) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -32,7 +34,7 @@ enum SQLiteMigrations {
                     PRIMARY KEY (action_type, version)
                 );
                 CREATE TABLE workspaces (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    seq INTEGER PRIMARY KEY,
                     id TEXT NOT NULL UNIQUE,
                     name TEXT NOT NULL,
                     plan_id TEXT NOT NULL REFERENCES plans(id),
@@ -55,7 +57,7 @@ enum SQLiteMigrations {
                     CHECK (allows_negative = 1 OR balance_micros >= 0)
                 ) WITHOUT ROWID;
                 CREATE TABLE transactions (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    seq INTEGER PRIMARY KEY,
                     id TEXT NOT NULL UNIQUE,
                     workspace_id TEXT REFERENCES workspaces(id),
                     kind TEXT NOT NULL,
@@ -70,7 +72,6 @@ enum SQLiteMigrations {
                     amount_micros INTEGER NOT NULL CHECK (amount_micros <> 0)
                 );
                 CREATE INDEX postings_by_transaction ON postings(transaction_seq);
-                CREATE INDEX postings_by_account ON postings(account_id);
                 CREATE TABLE credit_grants (
                     id TEXT PRIMARY KEY NOT NULL,
                     workspace_id TEXT NOT NULL REFERENCES workspaces(id),
@@ -94,7 +95,7 @@ enum SQLiteMigrations {
                     PRIMARY KEY (workspace_id, scope)
                 ) WITHOUT ROWID;
                 CREATE TABLE decisions (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    seq INTEGER PRIMARY KEY,
                     id TEXT NOT NULL UNIQUE,
                     workspace_id TEXT NOT NULL,
                     created_at INTEGER NOT NULL,
@@ -111,7 +112,7 @@ enum SQLiteMigrations {
                     context TEXT,
                     transaction_id TEXT,
                     prev_hash TEXT NOT NULL,
-                    hash TEXT NOT NULL UNIQUE
+                    hash TEXT NOT NULL
                 );
                 CREATE INDEX decisions_by_workspace ON decisions(workspace_id, seq);
                 CREATE INDEX decisions_by_workspace_time ON decisions(workspace_id, created_at);

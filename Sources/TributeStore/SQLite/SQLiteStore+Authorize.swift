@@ -4,20 +4,19 @@ import TributeCore
 extension SQLiteStore {
     public func authorize(_ request: AuthorizeRequest, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome {
         let clock = self.clock
-        return try await write { db in
-            try SQLiteStore.authorize(db, request, idempotency: idempotency, nowMillis: clock.nowMillis())
+        let hot = writer.hot
+        return try await write(usesHotState: true) { db in
+            try SQLiteStore.authorize(db, hot: hot, request, idempotency: idempotency, nowMillis: clock.nowMillis())
         }
     }
 
-    /// The whole authorize-and-debit step inside one job of the writer's batch.
-    static func authorize(_ db: Database, _ request: AuthorizeRequest, idempotency: IdempotencyClaim?, nowMillis: Int64) throws -> AuthorizeOutcome {
+    /// The whole authorize-and-debit step inside one job of the writer's batch. It reads
+    /// and changes a copy of the workspace's cached state and hands it back to `hot` only
+    /// when every write of the job has succeeded.
+    static func authorize(_ db: Database, hot: HotState, _ request: AuthorizeRequest, idempotency: IdempotencyClaim?, nowMillis: Int64) throws -> AuthorizeOutcome {
         if let idempotency, let replay = try replay(db, workspaceId: request.workspaceId, claim: idempotency) { return replay }
-        var state = try SQLiteLedger.loadWorkspace(db, id: request.workspaceId)
-        guard let costRow = try Row.fetchOne(db.cachedStatement(sql: "SELECT base_cost_micros, version FROM action_types WHERE action_type = ?"), arguments: [request.actionType]) else {
-            throw TributeError.unknownActionType(request.actionType)
-        }
-        let baseCost = Amount(micros: costRow[0])
-        let costVersion: Int64 = costRow[1]
+        var state = try hot.workspace(db, id: request.workspaceId)
+        let (baseCost, costVersion) = try hot.cost(db, actionType: request.actionType)
         try SQLiteLedger.rollPeriodIfNeeded(db, &state, nowMillis: nowMillis)
         try SQLiteLedger.expireGrantsIfNeeded(db, &state, nowMillis: nowMillis)
         let budgets = try loadBudgets(db, workspaceId: state.id, scopes: request.budgetScopes, periodStart: state.period.start)
@@ -46,7 +45,7 @@ extension SQLiteStore {
                 Posting(account: .wallet(state.id), amount: -outcome.creditsDebited),
                 Posting(account: .system(.revenue), amount: outcome.creditsDebited),
             ])
-            try SQLiteLedger.append(db, transaction, id: id, workspaceId: state.id, decisionId: decisionId, atMillis: nowMillis)
+            try SQLiteLedger.append(db, transaction, id: id, workspaceId: state.id, decisionId: decisionId, atMillis: nowMillis, movingBalances: false)
             state.allowance -= outcome.fromAllowance
             state.wallet -= outcome.creditsDebited
             if !outcome.creditsDebited.isZero,
@@ -56,6 +55,7 @@ extension SQLiteStore {
             if !outcome.fromAllowance.isZero {
                 try db.cachedStatement(sql: "UPDATE workspaces SET period_used_micros = period_used_micros + ? WHERE id = ?")
                     .execute(arguments: [outcome.fromAllowance.micros, state.id])
+                state.periodUsed += outcome.fromAllowance
             }
         }
         if outcome.approved {
@@ -71,7 +71,7 @@ extension SQLiteStore {
             actionsCharged: outcome.actionsCharged, fromAllowance: outcome.fromAllowance, creditsDebited: outcome.creditsDebited,
             userId: request.userId, agentId: request.agentId, runId: request.runId, costVersion: costVersion,
             context: request.context, transactionId: transactionId)
-        try SQLiteLedger.insertDecision(db, record)
+        let hash = try SQLiteLedger.insertDecision(db, record, previous: try hot.decisionHash(db))
 
         var body: [String: JSON] = [
             "success": .bool(outcome.approved), "reason": .string(outcome.reason.rawValue), "message": .string(outcome.reason.message),
@@ -85,6 +85,11 @@ extension SQLiteStore {
             try db.cachedStatement(sql: "INSERT INTO idempotency_keys (workspace_id, key, request_hash, response_body, approved, created_at) VALUES (?, ?, ?, ?, ?, ?)")
                 .execute(arguments: [state.id, idempotency.key, idempotency.requestHash, text, outcome.approved, nowMillis])
         }
+        let moved = transactionId != nil
+        hot.commitJob(
+            workspace: state, balancesChanged: true,
+            system: [(.usage, moved ? outcome.fromAllowance : .zero), (.revenue, moved ? outcome.creditsDebited : .zero)],
+            decisionHash: hash)
         return AuthorizeOutcome(body: text, replayed: false, approved: outcome.approved)
     }
 

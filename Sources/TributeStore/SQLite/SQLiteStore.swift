@@ -46,9 +46,9 @@ public final class SQLiteStore: TributeStore, @unchecked Sendable {
     }
 
     /// Runs `body` in the writer's next batch.
-    func write<T: Sendable>(_ body: @escaping (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(usesHotState: Bool = false, _ body: @escaping (Database) throws -> T) async throws -> T {
         do {
-            return try await writer.write(body)
+            return try await writer.write(usesHotState: usesHotState, body)
         } catch WriterError.overloaded {
             throw TributeError.overloaded
         }
