@@ -6,22 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${1:-.build/debug/tribute}"
 PORT="${SCHEMATHESIS_PORT:-18099}"
-WORK="$(mktemp -d)"
-DB="sqlite:$WORK/schemathesis.sqlite"
-trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-
-KEY="$("$BIN" keys create --role admin --database "$DB")"
-"$BIN" serve --port "$PORT" --database "$DB" > "$WORK/serve.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1 && break
-  sleep 0.1
-done
+source scripts/server.sh
+start_server "$BIN" "$PORT"
 # A workspace with credits, so that generated requests also reach the paths that succeed.
-curl -fsS -X POST "http://127.0.0.1:$PORT/v1/workspaces" -H "Authorization: Bearer $KEY" \
-  -d '{"id":"w","name":"Schemathesis","planId":"pro"}' > /dev/null
-curl -fsS -X POST "http://127.0.0.1:$PORT/v1/workspaces/w/credit-grants" -H "Authorization: Bearer $KEY" \
-  -d '{"amount":1000000}' > /dev/null
+make_workspace "$PORT" w pro 1000000
 
 set +e
 .venv/bin/schemathesis run Sources/TributeServer/openapi.yaml \

@@ -15,6 +15,7 @@ import TributeStore
         "UPDATE accounts SET balance_micros = balance_micros + 5 WHERE id = 'workspace:w:wallet'",
         "UPDATE postings SET amount_micros = amount_micros - 1 WHERE rowid = (SELECT MAX(rowid) FROM postings)",
         "DELETE FROM decisions WHERE seq = 1",
+        "UPDATE decisions SET success = 0 WHERE seq = 3",
     ])
     func ledgerVerifyDetectsAnEditedRow(tamper: String) async throws {
         let (store, _) = try Backend.sqlite.makeStore()

@@ -27,6 +27,7 @@ final class BatchWriter: @unchecked Sendable {
     private var pending: [Job] = []
     private var stopped = false
     private var thread: Thread?
+    /// `TRIBUTE_DEBUG_BATCHES=1` prints each batch's size and time to stderr.
     private let debugBatches = ProcessInfo.processInfo.environment["TRIBUTE_DEBUG_BATCHES"] != nil
 
     init(writer: DatabasePool, maxBatchSize: Int = 512, maxPending: Int = 50_000) {
@@ -96,7 +97,6 @@ final class BatchWriter: @unchecked Sendable {
         var completions: [@Sendable () -> Void] = []
         var failures: [(Job, Error)] = []
         completions.reserveCapacity(batch.count)
-        let batchStarted = DispatchTime.now().uptimeNanoseconds
         do {
             try writer.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
@@ -120,9 +120,6 @@ final class BatchWriter: @unchecked Sendable {
                         if !job.usesHotState { hot.invalidate() }
                     }
                     try hot.flush(db)
-                    if debugBatches {
-                        FileHandle.standardError.write(Data("jobs done after \((DispatchTime.now().uptimeNanoseconds - batchStarted) / 1000)us\n".utf8))
-                    }
                     return .commit
                 }
             }

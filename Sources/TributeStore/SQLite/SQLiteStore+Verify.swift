@@ -43,6 +43,9 @@ extension SQLiteStore {
                 """) {
                 return report("wallet of \(row[0] as String) holds \(Amount(micros: row[1])) but its grants hold \(Amount(micros: row[2]))")
             }
+            if let id = try String.fetchOne(db, sql: "SELECT id FROM decisions WHERE success <> (reason = 'APPROVED') LIMIT 1") {
+                return report("decision \(id) says success where its reason says otherwise: the row was altered")
+            }
             var previous = DecisionRecord.genesisHash
             let cursor = try Row.fetchCursor(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), prev_hash, hash FROM decisions ORDER BY seq")
             while let row = try cursor.next() {

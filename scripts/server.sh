@@ -1,0 +1,28 @@
+# Sourced by the test and load scripts: starts `tribute serve` on a throwaway SQLite
+# database in $WORK, with an admin key in $KEY and the server's pid in $SERVER; stops it
+# and removes $WORK on exit. Usage: start_server BIN PORT
+start_server() {
+  local bin="$1" port="$2"
+  WORK="$(mktemp -d)"
+  DB="sqlite:$WORK/tribute.sqlite"
+  trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+  KEY="$("$bin" keys create --role admin --database "$DB")"
+  "$bin" serve --port "$port" --database "$DB" > "$WORK/serve.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "tribute serve did not start:" >&2
+  cat "$WORK/serve.log" >&2
+  return 1
+}
+
+# Creates workspace ID on PLAN holding CREDITS, through the API. Usage: make_workspace PORT ID PLAN CREDITS
+make_workspace() {
+  local port="$1" id="$2" plan="$3" credits="$4"
+  curl -fsS -X POST "http://127.0.0.1:$port/v1/workspaces" -H "Authorization: Bearer $KEY" \
+    -d "{\"id\":\"$id\",\"name\":\"$id\",\"planId\":\"$plan\"}" > /dev/null
+  curl -fsS -X POST "http://127.0.0.1:$port/v1/workspaces/$id/credit-grants" -H "Authorization: Bearer $KEY" \
+    -d "{\"amount\":$credits}" > /dev/null
+}
