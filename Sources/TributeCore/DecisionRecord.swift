@@ -70,9 +70,3 @@ public struct DecisionRecord: Sendable, Equatable {
     /// The hash before the first record.
     public static let genesisHash = String(repeating: "0", count: 64)
 }
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-}

@@ -11,7 +11,6 @@ public enum TributeError: Error, Equatable, Sendable {
     case planNotFound(String)
     case budgetNotFound(String)
     case apiKeyNotFound(String)
-    case notFound(String)
     /// A resource with this id exists already.
     case alreadyExists(String)
     /// The `Idempotency-Key` was used before with a different request.
@@ -33,7 +32,6 @@ public enum TributeError: Error, Equatable, Sendable {
         case .planNotFound: "plan_not_found"
         case .budgetNotFound: "budget_not_found"
         case .apiKeyNotFound: "api_key_not_found"
-        case .notFound: "not_found"
         case .alreadyExists: "already_exists"
         case .idempotencyKeyReused: "idempotency_key_reused"
         case .unauthenticated: "unauthenticated"
@@ -46,7 +44,7 @@ public enum TributeError: Error, Equatable, Sendable {
     /// The sentence for people.
     public var message: String {
         switch self {
-        case .malformedRequest(let detail), .invalidValue(let detail), .invalidMultiplier(let detail), .forbidden(let detail), .alreadyExists(let detail), .notFound(let detail):
+        case .malformedRequest(let detail), .invalidValue(let detail), .invalidMultiplier(let detail), .forbidden(let detail), .alreadyExists(let detail):
             detail
         case .unknownActionType(let type): "Unknown action type \"\(type)\""
         case .workspaceNotFound(let id): "No workspace \"\(id)\""

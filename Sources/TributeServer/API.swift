@@ -83,12 +83,4 @@ struct API<Store: TributeStore>: Sendable {
         if let cursor, cursor.isEmpty || cursor.count > 40 { throw APIError.invalid("cursor is not one this service gave") }
         return (limit, cursor)
     }
-
-    /// Rejects a body on a route that takes none.
-    static func requireNoBody(_ request: Request) async throws {
-        let bytes = try await bytes(request)
-        guard bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
-            throw APIError.malformed("This route takes no body")
-        }
-    }
 }
