@@ -26,7 +26,6 @@ final class BatchWriter: @unchecked Sendable {
     // Guarded by `condition`.
     private var pending: [Job] = []
     private var stopped = false
-    private var thread: Thread?
     /// `TRIBUTE_DEBUG_BATCHES=1` prints each batch's size and time to stderr.
     private let debugBatches = ProcessInfo.processInfo.environment["TRIBUTE_DEBUG_BATCHES"] != nil
 
@@ -34,9 +33,9 @@ final class BatchWriter: @unchecked Sendable {
         self.writer = writer
         self.maxBatchSize = maxBatchSize
         self.maxPending = maxPending
-        let thread = Thread { [unowned self] in self.run() }
+        // The thread keeps the writer alive until `stop()` lets it finish its queue and exit.
+        let thread = Thread { self.run() }
         thread.name = "tribute-writer"
-        self.thread = thread
         thread.start()
     }
 

@@ -18,14 +18,15 @@ final class HotState: @unchecked Sendable {
     /// Changes to system accounts not yet written.
     private var systemDeltas: [AccountKind: Int64] = [:]
 
-    /// Bounds memory: past this many cached workspaces, the cache starts afresh.
+    /// Bounds memory: past this many cached workspaces, the ones already written are
+    /// dropped. Never a flush here: this runs inside a job's savepoint, whose rollback
+    /// would undo the flush of other jobs' balances.
     private let maxWorkspaces = 100_000
 
     func workspace(_ db: Database, id: String) throws -> WorkspaceState {
         if let cached = workspaces[id] { return cached }
         if workspaces.count >= maxWorkspaces {
-            try flush(db)
-            workspaces.removeAll(keepingCapacity: true)
+            workspaces = workspaces.filter { dirty.contains($0.key) }
         }
         let state = try SQLiteLedger.loadWorkspace(db, id: id)
         workspaces[id] = state
