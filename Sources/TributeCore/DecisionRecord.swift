@@ -42,12 +42,14 @@ public struct DecisionRecord: Sendable, Equatable {
     /// length-prefixed so that no two different records share an encoding. Editing any
     /// field of any row changes every hash after it.
     public func chainHash(previous: String) -> String {
-        var hasher = SHA256()
+        // One buffer hashed once: this runs on the writer's thread for every decision.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256 + (context?.utf8.count ?? 0))
         func field(_ text: String?) {
-            guard let text else { hasher.update(data: [0xFF]); return }
-            let bytes = Array(text.utf8)
-            withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { hasher.update(bufferPointer: $0) }
-            hasher.update(data: bytes)
+            guard let text else { bytes.append(0xFF); return }
+            let count = UInt32(text.utf8.count)
+            for shift in [24, 16, 8, 0] as [UInt32] { bytes.append(UInt8(truncatingIfNeeded: count >> shift)) }
+            bytes.append(contentsOf: text.utf8)
         }
         field(previous)
         field(id)
@@ -64,7 +66,7 @@ public struct DecisionRecord: Sendable, Equatable {
         field(String(costVersion))
         field(context)
         field(transactionId)
-        return Identifier.hex(hasher.finalize())
+        return Identifier.hex(SHA256.hash(data: bytes))
     }
 
     /// The hash before the first record.

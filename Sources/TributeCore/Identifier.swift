@@ -11,14 +11,18 @@ public enum Identifier {
     /// (about 83 bits). Ids made later sort later, so they land at the end of an index
     /// rather than at random places in it.
     public static func make(_ prefix: String, nowMillis: Int64 = currentMillis()) -> String {
-        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+        var text = prefix
+        text.reserveCapacity(prefix.utf8.count + 23)
+        text.append("_")
         var time = [UInt8](repeating: 0, count: 8)
         var value = UInt64(max(0, nowMillis))
         for index in (0..<8).reversed() {
-            time[index] = alphabet[Int(value % 62)]
+            time[index] = base62[Int(value % 62)]
             value /= 62
         }
-        return prefix + "_" + String(decoding: time, as: UTF8.self) + randomBase62(count: 14)
+        text.append(String(decoding: time, as: UTF8.self))
+        text.append(randomBase62(count: 14))
+        return text
     }
 
     /// Unix milliseconds from the system's realtime clock.
@@ -30,21 +34,16 @@ public enum Identifier {
 
     /// Random base-62 text from the system's cryptographic generator.
     public static func randomBase62(count: Int) -> String {
-        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
-        // One call to the system generator per 10 characters (62^10 < 2^64), not one per
-        // character: ids are made on the hot path.
-        var generator = SystemRandomNumberGenerator()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count)
-        while bytes.count < count {
-            var word = generator.next(upperBound: UInt64(839_299_365_868_340_224)) // 62^10
-            for _ in 0..<min(10, count - bytes.count) {
-                bytes.append(alphabet[Int(word % 62)])
-                word /= 62
+        String(unsafeUninitializedCapacity: count) { buffer in
+            RandomPool.shared.fill(buffer, count: count) { byte in
+                // 248 = 4 × 62: rejecting larger bytes keeps every character equally likely.
+                byte < 248 ? base62[Int(byte % 62)] : nil
             }
+            return count
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
+
+    private static let base62 = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
     /// Hex SHA-256 of `text`, used for API key hashes and idempotent request hashes.
     public static func sha256Hex(_ text: String) -> String {

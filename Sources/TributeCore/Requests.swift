@@ -52,6 +52,10 @@ public struct AuthorizeOutcome: Sendable {
         self.replayed = replayed
         self.approved = approved
     }
+
+    public init(_ answer: AuthorizeAnswer) {
+        self.init(body: answer.json, replayed: false, approved: answer.outcome.approved)
+    }
 }
 
 /// A new workspace.

@@ -1,12 +1,13 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The one writer of a SQLite database: group commit.
 ///
 /// Callers enqueue work; a dedicated thread takes up to `maxBatchSize` jobs at a time,
 /// runs them in order inside one immediate transaction (each in its own savepoint, so a job
-/// that throws rolls back only its own writes), commits once — one fsync — and only then
-/// resumes every caller. A caller is never answered before its writes are durable.
+/// that throws rolls back only its own writes; authorize jobs need none, see `HotState`),
+/// commits once — one fsync — and only then resumes every caller. A caller is never answered before its writes are durable.
 final class BatchWriter: @unchecked Sendable {
     /// Runs inside the batch transaction; returns what to do once the batch has committed.
     typealias Work = (Database) throws -> @Sendable () -> Void
@@ -103,10 +104,21 @@ final class BatchWriter: @unchecked Sendable {
                     let release = try db.cachedStatement(sql: "RELEASE job")
                     let rollback = try db.cachedStatement(sql: "ROLLBACK TO job")
                     for job in batch {
-                        if !job.usesHotState {
-                            try hot.flush(db)
-                            hot.invalidate()
+                        if job.usesHotState {
+                            // A hot job keeps its changes in memory until it succeeds and
+                            // writes at most one row itself, last: nothing to roll back.
+                            do {
+                                completions.append(try job.work(db))
+                            } catch {
+                                failures.append((job, error))
+                                // Some SQLite errors (disk full, I/O) end the transaction
+                                // itself; then the batch as a whole has failed.
+                                guard sqlite3_get_autocommit(db.sqliteConnection) == 0 else { throw error }
+                            }
+                            continue
                         }
+                        try hot.flush(db)
+                        hot.invalidate()
                         try savepoint.execute()
                         do {
                             completions.append(try job.work(db))
@@ -116,7 +128,7 @@ final class BatchWriter: @unchecked Sendable {
                             try release.execute()
                             failures.append((job, error))
                         }
-                        if !job.usesHotState { hot.invalidate() }
+                        hot.invalidate()
                     }
                     try hot.flush(db)
                     return .commit

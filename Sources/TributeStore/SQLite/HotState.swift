@@ -1,32 +1,44 @@
 import GRDB
 import TributeCore
 
-/// What the writer keeps in memory between authorize jobs, so that a debit costs three
-/// INSERTs and no SELECT: workspaces with their plan and balances, current action costs,
-/// the head of the decision hash chain, and the balance changes not yet written.
+/// What the writer keeps in memory between authorize jobs, so that a debit reads nothing
+/// and writes nothing until the end of its batch: workspaces with their plan and balances,
+/// open credit grants, budgets, current action costs, the head of the decision hash chain,
+/// and the rows and balance changes not yet written.
 ///
-/// Only the writer touches it, on its queue. Balances are written back once per batch,
-/// inside the batch's transaction, before the commit; so a committed batch always has
-/// balances equal to the sum of its postings. Any other kind of write first flushes and
-/// then forgets everything, and so does a failed batch: the database stays the truth.
+/// Only the writer touches it, on its thread. Everything pending is written once per
+/// batch, inside the batch's transaction and before its commit (`flush`), so a committed
+/// batch always has balances equal to the sum of its postings. Any other kind of write
+/// first flushes and then forgets everything, and so does a failed batch: the database
+/// stays the truth.
 final class HotState: @unchecked Sendable {
     private var workspaces: [String: WorkspaceState] = [:]
     private var costs: [String: (baseCost: Amount, version: Int64)] = [:]
     private var lastDecisionHash: String?
-    /// Workspaces whose cached wallet or allowance is ahead of the database.
+    /// Open grants per workspace, in creation order, loaded when a debit first needs them.
+    private var grants: [String: [GrantBalance]] = [:]
+    /// Budgets by `BudgetKey`; `nil` remembers that the scope has none.
+    private var budgets: [BudgetKey: StoredBudget?] = [:]
+
+    /// Workspaces whose cached balances or period fields are ahead of the database.
     private var dirty: Set<String> = []
+    private var dirtyGrants: [String: Amount] = [:]
+    private var dirtyBudgets: Set<BudgetKey> = []
     /// Changes to system accounts not yet written.
     private var systemDeltas: [AccountKind: Int64] = [:]
+    private var pendingTransactions: [PendingTransaction] = []
+    private var pendingDecisions: [(record: DecisionRecord, previous: String, hash: String)] = []
 
     /// Bounds memory: past this many cached workspaces, the ones already written are
-    /// dropped. Never a flush here: this runs inside a job's savepoint, whose rollback
-    /// would undo the flush of other jobs' balances.
+    /// dropped. Never a flush here: this runs inside a job.
     private let maxWorkspaces = 100_000
 
     func workspace(_ db: Database, id: String) throws -> WorkspaceState {
         if let cached = workspaces[id] { return cached }
         if workspaces.count >= maxWorkspaces {
             workspaces = workspaces.filter { dirty.contains($0.key) }
+            grants = grants.filter { dirty.contains($0.key) }
+            budgets = budgets.filter { dirtyBudgets.contains($0.key) }
         }
         let state = try SQLiteLedger.loadWorkspace(db, id: id)
         workspaces[id] = state
@@ -50,28 +62,136 @@ final class HotState: @unchecked Sendable {
         return hash
     }
 
-    /// Records what a successful job changed; called only once its savepoint is released.
-    func commitJob(workspace: WorkspaceState, balancesChanged: Bool, system: [(AccountKind, Amount)], decisionHash: String) {
-        workspaces[workspace.id] = workspace
-        if balancesChanged { dirty.insert(workspace.id) }
-        for (kind, amount) in system where !amount.isZero { systemDeltas[kind, default: 0] += amount.micros }
-        lastDecisionHash = decisionHash
+    /// The workspace's grants with credits left, in creation order.
+    func grants(_ db: Database, workspaceId: String) throws -> [GrantBalance] {
+        if let cached = grants[workspaceId] { return cached }
+        let loaded = try SQLiteLedger.openGrants(db, workspaceId: workspaceId)
+        grants[workspaceId] = loaded
+        return loaded
     }
 
-    /// Writes every pending balance into the current transaction.
+    /// The stored budgets of the given scopes (use not yet started afresh for a new period).
+    func budgets(_ db: Database, workspaceId: String, scopes: [BudgetScope]) throws -> [StoredBudget] {
+        var found: [StoredBudget] = []
+        for scope in scopes {
+            let key = BudgetKey(workspaceId: workspaceId, scope: scope)
+            if let cached = budgets[key] {
+                if let cached { found.append(cached) }
+                continue
+            }
+            let loaded = try SQLiteStore.loadStoredBudget(db, workspaceId: workspaceId, scope: scope)
+            budgets[key] = .some(loaded)
+            if let loaded { found.append(loaded) }
+        }
+        return found
+    }
+
+    /// Records what a successful job changed. Workspace accounts move with `workspace`;
+    /// system accounts with the postings of `transactions`.
+    func commitJob(_ changes: HotChanges) {
+        let id = changes.workspace.id
+        workspaces[id] = changes.workspace
+        dirty.insert(id)
+        if let changed = changes.grants {
+            for grant in changed.list where changed.touched.contains(grant.id) { dirtyGrants[grant.id] = grant.remaining }
+            grants[id] = changed.list.filter { !$0.remaining.isZero }
+        }
+        for budget in changes.budgets {
+            let key = BudgetKey(workspaceId: id, scope: budget.budget.scope)
+            budgets[key] = .some(budget)
+            dirtyBudgets.insert(key)
+        }
+        for transaction in changes.transactions {
+            for posting in transaction.postings where posting.account.workspaceId == nil {
+                systemDeltas[posting.account.kind, default: 0] += posting.amount.micros
+            }
+        }
+        pendingTransactions += changes.transactions
+        pendingDecisions.append(changes.decision)
+        lastDecisionHash = changes.decision.hash
+    }
+
+    /// Writes every pending row and balance into the current transaction.
     func flush(_ db: Database) throws {
-        let setBalance = try db.cachedStatement(sql: "UPDATE accounts SET balance_micros = ? WHERE id = ?")
-        for id in dirty {
-            guard let state = workspaces[id] else { continue }
-            try setBalance.execute(arguments: [state.wallet.micros, AccountRef.wallet(id).description])
-            try setBalance.execute(arguments: [state.allowance.micros, AccountRef.allowance(id).description])
+        if !pendingTransactions.isEmpty {
+            var insertTransaction = try RawStatement(db, sql: "INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at) VALUES (?, ?, ?, ?, ?)")
+            var insertPosting = try RawStatement(db, sql: "INSERT INTO postings (transaction_seq, account_id, unit, amount_micros) VALUES (?, ?, ?, ?)")
+            for transaction in pendingTransactions {
+                insertTransaction.bind(transaction.id)
+                insertTransaction.bind(transaction.workspaceId)
+                insertTransaction.bind(transaction.kind.rawValue)
+                insertTransaction.bind(transaction.decisionId)
+                insertTransaction.bind(transaction.atMillis)
+                try insertTransaction.step()
+                let seq = db.lastInsertedRowID
+                for posting in transaction.postings {
+                    insertPosting.bind(seq)
+                    insertPosting.bind(posting.account.description)
+                    insertPosting.bind(posting.unit.rawValue)
+                    insertPosting.bind(posting.amount.micros)
+                    try insertPosting.step()
+                }
+            }
+            pendingTransactions.removeAll(keepingCapacity: true)
         }
-        let addBalance = try db.cachedStatement(sql: "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?")
-        for (kind, delta) in systemDeltas where delta != 0 {
-            try addBalance.execute(arguments: [delta, AccountRef.system(kind).description])
+        if !pendingDecisions.isEmpty {
+            var insert = try RawStatement(db, sql: SQLiteLedger.insertDecisionSQL)
+            for (record, previous, hash) in pendingDecisions {
+                SQLiteLedger.bindDecision(&insert, record, previous: previous, hash: hash)
+                try insert.step()
+            }
+            pendingDecisions.removeAll(keepingCapacity: true)
         }
-        dirty.removeAll(keepingCapacity: true)
-        systemDeltas.removeAll(keepingCapacity: true)
+        if !dirty.isEmpty {
+            var setBalance = try RawStatement(db, sql: "UPDATE accounts SET balance_micros = ? WHERE id = ?")
+            var setPeriod = try RawStatement(db, sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = ?, next_expiry_at = ? WHERE id = ?")
+            for id in dirty {
+                guard let state = workspaces[id] else { continue }
+                setBalance.bind(state.wallet.micros)
+                setBalance.bind(AccountRef.wallet(id).description)
+                try setBalance.step()
+                setBalance.bind(state.allowance.micros)
+                setBalance.bind(AccountRef.allowance(id).description)
+                try setBalance.step()
+                setPeriod.bind(state.period.start)
+                setPeriod.bind(state.period.end)
+                setPeriod.bind(state.periodUsed.micros)
+                setPeriod.bind(state.nextExpiryAtMillis)
+                setPeriod.bind(id)
+                try setPeriod.step()
+            }
+            dirty.removeAll(keepingCapacity: true)
+        }
+        if !dirtyGrants.isEmpty {
+            var setRemaining = try RawStatement(db, sql: "UPDATE credit_grants SET remaining_micros = ? WHERE id = ?")
+            for (id, remaining) in dirtyGrants {
+                setRemaining.bind(remaining.micros)
+                setRemaining.bind(id)
+                try setRemaining.step()
+            }
+            dirtyGrants.removeAll(keepingCapacity: true)
+        }
+        if !dirtyBudgets.isEmpty {
+            var setUsed = try RawStatement(db, sql: "UPDATE budgets SET used_micros = ?, period_start = ? WHERE workspace_id = ? AND scope = ?")
+            for key in dirtyBudgets {
+                guard let stored = budgets[key] ?? nil else { continue }
+                setUsed.bind(stored.budget.used.micros)
+                setUsed.bind(stored.periodStart)
+                setUsed.bind(key.workspaceId)
+                setUsed.bind(key.scope.description)
+                try setUsed.step()
+            }
+            dirtyBudgets.removeAll(keepingCapacity: true)
+        }
+        if !systemDeltas.isEmpty {
+            var addBalance = try RawStatement(db, sql: "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?")
+            for (kind, delta) in systemDeltas where delta != 0 {
+                addBalance.bind(delta)
+                addBalance.bind(AccountRef.system(kind).description)
+                try addBalance.step()
+            }
+            systemDeltas.removeAll(keepingCapacity: true)
+        }
     }
 
     /// Forgets everything, written or not: after a failed batch, or before and after a
@@ -80,7 +200,60 @@ final class HotState: @unchecked Sendable {
         workspaces.removeAll(keepingCapacity: true)
         costs.removeAll(keepingCapacity: true)
         lastDecisionHash = nil
+        grants.removeAll(keepingCapacity: true)
+        budgets.removeAll(keepingCapacity: true)
         dirty.removeAll(keepingCapacity: true)
+        dirtyGrants.removeAll(keepingCapacity: true)
+        dirtyBudgets.removeAll(keepingCapacity: true)
         systemDeltas.removeAll(keepingCapacity: true)
+        pendingTransactions.removeAll(keepingCapacity: true)
+        pendingDecisions.removeAll(keepingCapacity: true)
     }
+}
+
+/// A budget as stored: its use counts from `periodStart` (for monthly budgets).
+struct StoredBudget {
+    var budget: Budget
+    var periodStart: Int64
+
+    /// The budget as it stands in the period starting at `start`.
+    func current(periodStart start: Int64) -> Budget {
+        var current = budget
+        if budget.period == .month && periodStart != start { current.used = .zero }
+        return current
+    }
+}
+
+struct BudgetKey: Hashable {
+    var workspaceId: String
+    var scope: BudgetScope
+}
+
+/// A ledger transaction waiting for the end of its batch.
+struct PendingTransaction {
+    var id: String
+    var workspaceId: String?
+    var kind: LedgerTransaction.Kind
+    var decisionId: String?
+    var atMillis: Int64
+    var postings: [Posting]
+
+    init(_ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.kind = transaction.kind
+        self.decisionId = decisionId
+        self.atMillis = atMillis
+        self.postings = transaction.postings
+    }
+}
+
+/// Everything one authorize job changed, handed to `HotState.commitJob` once it succeeded.
+struct HotChanges {
+    var workspace: WorkspaceState
+    /// The workspace's grant list after the job, and the ids whose remaining changed.
+    var grants: (list: [GrantBalance], touched: Set<String>)?
+    var budgets: [StoredBudget]
+    var transactions: [PendingTransaction]
+    var decision: (record: DecisionRecord, previous: String, hash: String)
 }

@@ -68,9 +68,20 @@ enum SQLiteLedger {
     /// Starts the period that contains `nowMillis` if the stored one has ended: unused
     /// allowance lapses and the plan's allowance is issued afresh, in one transaction.
     static func rollPeriodIfNeeded(_ db: Database, _ state: inout WorkspaceState, nowMillis: Int64) throws {
+        guard let transaction = try rollPeriod(&state, nowMillis: nowMillis) else { return }
+        if let transaction {
+            try append(db, transaction, id: Identifier.make("txn"), workspaceId: state.id, decisionId: nil, atMillis: nowMillis)
+        }
+        try db.cachedStatement(sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = 0 WHERE id = ?")
+            .execute(arguments: [state.period.start, state.period.end, state.id])
+    }
+
+    /// Moves `state` into the period containing `nowMillis` if the stored one has ended.
+    /// - Returns: `nil` when the period is current; otherwise the allowance transaction to
+    ///   record, itself `nil` when no allowance moves.
+    static func rollPeriod(_ state: inout WorkspaceState, nowMillis: Int64) throws -> LedgerTransaction?? {
         let nowSeconds = nowMillis / 1000
-        guard nowSeconds >= state.period.end || nowSeconds < state.period.start else { return }
-        let period = BillingPeriod.containing(nowSeconds, anchor: state.anchorDate)
+        guard nowSeconds >= state.period.end || nowSeconds < state.period.start else { return nil }
         let allowance = AccountRef.allowance(state.id)
         var postings: [Posting] = []
         if !state.allowance.isZero {
@@ -79,14 +90,10 @@ enum SQLiteLedger {
         if !state.plan.monthlyAllowance.isZero {
             postings += [Posting(account: .system(.allowanceIssued), amount: -state.plan.monthlyAllowance), Posting(account: allowance, amount: state.plan.monthlyAllowance)]
         }
-        if !postings.isEmpty {
-            try append(db, LedgerTransaction(kind: .allowanceReset, postings: postings), id: Identifier.make("txn"), workspaceId: state.id, decisionId: nil, atMillis: nowMillis)
-        }
-        try db.cachedStatement(sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = 0 WHERE id = ?")
-            .execute(arguments: [period.start, period.end, state.id])
-        state.period = period
+        state.period = BillingPeriod.containing(nowSeconds, anchor: state.anchorDate)
         state.periodUsed = .zero
         state.allowance = state.plan.monthlyAllowance
+        return .some(postings.isEmpty ? nil : try LedgerTransaction(kind: .allowanceReset, postings: postings))
     }
 
     /// Moves the unspent part of every grant whose expiry has passed out of the wallet.
@@ -112,20 +119,17 @@ enum SQLiteLedger {
         return next
     }
 
-    /// Takes `amount` from the workspace's grants, expiring ones first, soonest first.
-    static func spendGrants(_ db: Database, workspaceId: String, amount: Amount) throws -> Bool {
-        let rows = try Row.fetchAll(
+    /// The workspace's grants with credits left, in creation order.
+    static func openGrants(_ db: Database, workspaceId: String) throws -> [GrantBalance] {
+        try Row.fetchAll(
             db.cachedStatement(sql: "SELECT id, remaining_micros, expires_at FROM credit_grants WHERE workspace_id = ? AND remaining_micros > 0 ORDER BY created_at, id"),
-            arguments: [workspaceId])
-        let grants = rows.map { GrantBalance(id: $0[0], remaining: Amount(micros: $0[1]), expiresAt: $0[2]) }
-        let takes = Wallet.allocate(amount, from: grants)
-        let update = try db.cachedStatement(sql: "UPDATE credit_grants SET remaining_micros = remaining_micros - ? WHERE id = ?")
-        var emptiedExpiring = false
-        for take in takes {
-            try update.execute(arguments: [take.amount.micros, take.id])
-            if let grant = grants.first(where: { $0.id == take.id }), grant.expiresAt != nil, grant.remaining == take.amount { emptiedExpiring = true }
-        }
-        return emptiedExpiring
+            arguments: [workspaceId]
+        ).map { GrantBalance(id: $0[0], remaining: Amount(micros: $0[1]), expiresAt: $0[2]) }
+    }
+
+    /// The soonest expiry among grants with credits left.
+    static func nextExpiry(_ grants: [GrantBalance]) -> Int64? {
+        grants.lazy.filter { !$0.remaining.isZero }.compactMap(\.expiresAt).min()
     }
 
     /// The hash of the newest decision, or the genesis hash.
@@ -133,20 +137,31 @@ enum SQLiteLedger {
         try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM decisions ORDER BY seq DESC LIMIT 1")) ?? DecisionRecord.genesisHash
     }
 
-    /// Appends a decision to the hash chain after `previous`; returns its hash.
-    @discardableResult
-    static func insertDecision(_ db: Database, _ record: DecisionRecord, previous: String) throws -> String {
-        let hash = record.chainHash(previous: previous)
-        try db.cachedStatement(sql: """
-            INSERT INTO decisions (id, workspace_id, created_at, action_type, success, reason, actions_charged_micros,
-                from_allowance_micros, debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                record.id, record.workspaceId, record.createdAtMillis, record.actionType, record.success, record.reason.rawValue,
-                record.actionsCharged.micros, record.fromAllowance.micros, record.creditsDebited.micros, record.userId, record.agentId,
-                record.runId, record.costVersion, record.context, record.transactionId, previous, hash,
-            ])
-        return hash
+    static let insertDecisionSQL = """
+        INSERT INTO decisions (id, workspace_id, created_at, action_type, success, reason, actions_charged_micros,
+            from_allowance_micros, debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, prev_hash, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// Binds one decision row, chained after `previous`, to `insertDecisionSQL`.
+    static func bindDecision(_ insert: inout RawStatement, _ record: DecisionRecord, previous: String, hash: String) {
+        insert.bind(record.id)
+        insert.bind(record.workspaceId)
+        insert.bind(record.createdAtMillis)
+        insert.bind(record.actionType)
+        insert.bind(record.success)
+        insert.bind(record.reason.rawValue)
+        insert.bind(record.actionsCharged.micros)
+        insert.bind(record.fromAllowance.micros)
+        insert.bind(record.creditsDebited.micros)
+        insert.bind(record.userId)
+        insert.bind(record.agentId)
+        insert.bind(record.runId)
+        insert.bind(record.costVersion)
+        insert.bind(record.context)
+        insert.bind(record.transactionId)
+        insert.bind(previous)
+        insert.bind(hash)
     }
 }
 

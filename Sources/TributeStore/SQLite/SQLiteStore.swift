@@ -69,7 +69,7 @@ public final class SQLiteStore: TributeStore, @unchecked Sendable {
 /// A short-lived cache of verified API keys, so that the hot path does not read the key
 /// table on every call. Revoking a key clears it.
 final class PrincipalCache: @unchecked Sendable {
-    private let lock = NSLockLike()
+    private let lock = Lock()
     private var entries: [String: (principal: Principal, expiresAtMillis: Int64)] = [:]
     private let ttlMillis: Int64 = 5_000
 

@@ -1,0 +1,34 @@
+/// The answer of one authorize call (SPEC §2), before it is written as JSON.
+///
+/// The writer decides and records; encoding the body is left to the caller's task, off the
+/// writer's thread, except when an idempotency key needs the exact text stored with it.
+public struct AuthorizeAnswer: Sendable, Equatable {
+    public var outcome: PricingOutcome
+    public var remainingBalance: Amount
+    public var remainingAllowance: Amount
+    public var decisionId: String
+    public var costVersion: Int64
+    /// `nil` when nothing moved (a denial, or a free action).
+    public var transactionId: String?
+
+    public init(outcome: PricingOutcome, remainingBalance: Amount, remainingAllowance: Amount, decisionId: String, costVersion: Int64, transactionId: String?) {
+        self.outcome = outcome
+        self.remainingBalance = remainingBalance
+        self.remainingAllowance = remainingAllowance
+        self.decisionId = decisionId
+        self.costVersion = costVersion
+        self.transactionId = transactionId
+    }
+
+    /// The response body; the same answer always gives the same bytes.
+    public var json: String {
+        var body: [String: JSON] = [
+            "success": .bool(outcome.approved), "reason": .string(outcome.reason.rawValue), "message": .string(outcome.reason.message),
+            "debitAmount": .amount(outcome.creditsDebited), "actionsCharged": .amount(outcome.actionsCharged),
+            "fromAllowance": .amount(outcome.fromAllowance), "remainingBalance": .amount(remainingBalance),
+            "remainingAllowance": .amount(remainingAllowance), "decisionId": .string(decisionId), "costVersion": .int(costVersion),
+        ]
+        if let transactionId { body["transactionId"] = .string(transactionId) }
+        return JSON.object(body).serialized
+    }
+}

@@ -1,0 +1,71 @@
+import GRDB
+import GRDBSQLite
+
+/// Binds and steps one of GRDB's prepared statements through SQLite's C API.
+///
+/// Only the writer's per-batch appends use it: GRDB's argument arrays, authorizer and
+/// bookkeeping cost more than the row itself there, and those rows are written thousands
+/// of times a second. Everything else goes through GRDB.
+struct RawStatement {
+    private let statement: Statement
+    private let connection: SQLiteConnection?
+    private var index: CInt = 1
+
+    init(_ db: Database, sql: String) throws {
+        statement = try db.cachedStatement(sql: sql)
+        connection = db.sqliteConnection
+        // GRDB leaves a statement it ran unreset, and SQLite refuses bindings until it is.
+        sqlite3_reset(statement.sqliteStatement)
+    }
+
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+    mutating func bind(_ value: Int64) {
+        sqlite3_bind_int64(statement.sqliteStatement, index, value)
+        index += 1
+    }
+
+    mutating func bind(_ value: Int64?) {
+        if let value { bind(value) } else { bindNull() }
+    }
+
+    mutating func bind(_ value: Bool) { bind(Int64(value ? 1 : 0)) }
+
+    mutating func bind(_ value: String?) {
+        guard var value else { return bindNull() }
+        let handle = statement.sqliteStatement
+        let position = index
+        value.withUTF8 { bytes in
+            if let base = bytes.baseAddress {
+                _ = UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                    sqlite3_bind_text(handle, position, $0, CInt(bytes.count), RawStatement.transient)
+                }
+            } else {
+                // An empty string is text, not NULL.
+                _ = sqlite3_bind_text(handle, position, "", 0, RawStatement.transient)
+            }
+        }
+        index += 1
+    }
+
+    private mutating func bindNull() {
+        sqlite3_bind_null(statement.sqliteStatement, index)
+        index += 1
+    }
+
+    /// Runs the statement with the values bound since the last run, then makes it ready
+    /// for the next row.
+    /// - Throws: `DatabaseError` with SQLite's code and message (a CHECK failure, say).
+    mutating func step() throws {
+        let handle = statement.sqliteStatement
+        let code = sqlite3_step(handle)
+        index = 1
+        guard code == SQLITE_DONE else {
+            let message = connection.map { String(cString: sqlite3_errmsg($0)) }
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+        }
+        sqlite3_reset(handle)
+    }
+}
