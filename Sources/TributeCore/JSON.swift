@@ -154,7 +154,10 @@ private struct Parser {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
-                guard let text = String(validating: scalars, as: UTF8.self) else { throw error("string is not valid UTF-8") }
+                // Decoding repairs invalid UTF-8, so a repaired string no longer matches its
+                // bytes. (Cheaper than `String(validating:)`, which is not specialized here.)
+                let text = scalars.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+                guard text.utf8.elementsEqual(scalars) else { throw error("string is not valid UTF-8") }
                 return text
             }
             if byte < 0x20 { throw error("control character in string") }

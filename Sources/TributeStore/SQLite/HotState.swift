@@ -28,6 +28,8 @@ final class HotState: @unchecked Sendable {
     private var systemDeltas: [AccountKind: Int64] = [:]
     private var pendingTransactions: [PendingTransaction] = []
     private var pendingDecisions: [(record: DecisionRecord, previous: String, hash: String)] = []
+    /// The `seq` of the next transaction row, once known; other writers invalidate it.
+    private var nextTransactionSeq: Int64?
 
     /// Bounds memory: past this many cached workspaces, the ones already written are
     /// dropped. Never a flush here: this runs inside a job.
@@ -114,31 +116,36 @@ final class HotState: @unchecked Sendable {
     /// Writes every pending row and balance into the current transaction.
     func flush(_ db: Database) throws {
         if !pendingTransactions.isEmpty {
-            var insertTransaction = try RawStatement(db, sql: "INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at) VALUES (?, ?, ?, ?, ?)")
-            var insertPosting = try RawStatement(db, sql: "INSERT INTO postings (transaction_seq, account_id, unit, amount_micros) VALUES (?, ?, ?, ?)")
+            // Sequence numbers are given here rather than by SQLite so that postings can
+            // name their transaction without a round trip per row.
+            var seq = try nextTransactionSeq ?? (Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM transactions") ?? 1)
+            var postings: [(seq: Int64, posting: Posting)] = []
+            var numbered: [(seq: Int64, transaction: PendingTransaction)] = []
             for transaction in pendingTransactions {
-                insertTransaction.bind(transaction.id)
-                insertTransaction.bind(transaction.workspaceId)
-                insertTransaction.bind(transaction.kind.rawValue)
-                insertTransaction.bind(transaction.decisionId)
-                insertTransaction.bind(transaction.atMillis)
-                try insertTransaction.step()
-                let seq = db.lastInsertedRowID
-                for posting in transaction.postings {
-                    insertPosting.bind(seq)
-                    insertPosting.bind(posting.account.description)
-                    insertPosting.bind(posting.unit.rawValue)
-                    insertPosting.bind(posting.amount.micros)
-                    try insertPosting.step()
-                }
+                numbered.append((seq, transaction))
+                for posting in transaction.postings { postings.append((seq, posting)) }
+                seq += 1
             }
+            try RawStatement.insert(db, into: "transactions", columns: ["seq", "id", "workspace_id", "kind", "decision_id", "created_at"], rows: numbered) { insert, row in
+                insert.bind(row.seq)
+                insert.bind(row.transaction.id)
+                insert.bind(row.transaction.workspaceId)
+                insert.bind(row.transaction.kind.rawValue)
+                insert.bind(row.transaction.decisionId)
+                insert.bind(row.transaction.atMillis)
+            }
+            try RawStatement.insert(db, into: "postings", columns: ["transaction_seq", "account_id", "unit", "amount_micros"], rows: postings) { insert, row in
+                insert.bind(row.seq)
+                insert.bind(row.posting.account.description)
+                insert.bind(row.posting.unit.rawValue)
+                insert.bind(row.posting.amount.micros)
+            }
+            nextTransactionSeq = seq
             pendingTransactions.removeAll(keepingCapacity: true)
         }
         if !pendingDecisions.isEmpty {
-            var insert = try RawStatement(db, sql: SQLiteLedger.insertDecisionSQL)
-            for (record, previous, hash) in pendingDecisions {
-                SQLiteLedger.bindDecision(&insert, record, previous: previous, hash: hash)
-                try insert.step()
+            try RawStatement.insert(db, into: "decisions", columns: SQLiteLedger.decisionColumns, rows: pendingDecisions) { insert, row in
+                SQLiteLedger.bindDecision(&insert, row.record, previous: row.previous, hash: row.hash)
             }
             pendingDecisions.removeAll(keepingCapacity: true)
         }
@@ -208,6 +215,7 @@ final class HotState: @unchecked Sendable {
         systemDeltas.removeAll(keepingCapacity: true)
         pendingTransactions.removeAll(keepingCapacity: true)
         pendingDecisions.removeAll(keepingCapacity: true)
+        nextTransactionSeq = nil
     }
 }
 

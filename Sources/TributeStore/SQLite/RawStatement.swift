@@ -69,3 +69,33 @@ struct RawStatement {
         sqlite3_reset(handle)
     }
 }
+
+extension RawStatement {
+    /// Rows per multi-row INSERT: one statement run writes this many rows, which costs
+    /// far less than as many runs of a one-row statement.
+    static let rowsPerInsert = 32
+
+    /// Inserts `rows` into `table`, `rowsPerInsert` rows per statement and the remainder
+    /// one by one; `bind` binds one row's values in the order of `columns`.
+    static func insert<Element>(_ db: Database, into table: String, columns: [String], rows: some Collection<Element>, bind: (inout RawStatement, Element) -> Void) throws {
+        func sql(rowCount: Int) -> String {
+            let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+            return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES " + Array(repeating: row, count: rowCount).joined(separator: ", ")
+        }
+        var rest = rows[...]
+        if rest.count >= rowsPerInsert {
+            var many = try RawStatement(db, sql: sql(rowCount: rowsPerInsert))
+            while rest.count >= rowsPerInsert {
+                for row in rest.prefix(rowsPerInsert) { bind(&many, row) }
+                try many.step()
+                rest = rest.dropFirst(rowsPerInsert)
+            }
+        }
+        guard !rest.isEmpty else { return }
+        var one = try RawStatement(db, sql: sql(rowCount: 1))
+        for row in rest {
+            bind(&one, row)
+            try one.step()
+        }
+    }
+}

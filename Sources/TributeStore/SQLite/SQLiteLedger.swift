@@ -137,13 +137,13 @@ enum SQLiteLedger {
         try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM decisions ORDER BY seq DESC LIMIT 1")) ?? DecisionRecord.genesisHash
     }
 
-    static let insertDecisionSQL = """
-        INSERT INTO decisions (id, workspace_id, created_at, action_type, success, reason, actions_charged_micros,
-            from_allowance_micros, debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, prev_hash, hash)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
+    /// The columns `bindDecision` binds, in its order.
+    static let decisionColumns = [
+        "id", "workspace_id", "created_at", "action_type", "success", "reason", "actions_charged_micros",
+        "from_allowance_micros", "debit_micros", "user_id", "agent_id", "run_id", "cost_version", "context", "transaction_id", "prev_hash", "hash",
+    ]
 
-    /// Binds one decision row, chained after `previous`, to `insertDecisionSQL`.
+    /// Binds one decision row, chained after `previous`, in the order of `decisionColumns`.
     static func bindDecision(_ insert: inout RawStatement, _ record: DecisionRecord, previous: String, hash: String) {
         insert.bind(record.id)
         insert.bind(record.workspaceId)

@@ -5,13 +5,21 @@ extension SQLiteStore {
     public func authorize(_ request: AuthorizeRequest, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome {
         let clock = self.clock
         let hot = writer.hot
+        // Made here, on the caller's thread: the writer's time is the service's throughput.
+        let ids = AuthorizeIds(decision: Identifier.make("dec"), transaction: Identifier.make("txn"))
         let result = try await write(usesHotState: true) { db in
-            try SQLiteStore.authorize(db, hot: hot, request, idempotency: idempotency, nowMillis: clock.nowMillis())
+            try SQLiteStore.authorize(db, hot: hot, request, idempotency: idempotency, ids: ids, nowMillis: clock.nowMillis())
         }
         switch result {
         case .answered(let answer): return AuthorizeOutcome(answer)
         case .stored(let outcome): return outcome
         }
+    }
+
+    /// The ids a decision and its debit will carry, if it makes one.
+    struct AuthorizeIds: Sendable {
+        var decision: String
+        var transaction: String
     }
 
     /// What an authorize job hands back: a fresh answer, encoded by the caller off the
@@ -25,7 +33,7 @@ extension SQLiteStore {
     /// on copies of the cached state and hands them back to `hot` only when the job has
     /// succeeded; its rows are written by `hot` at the end of the batch. Its one SQL write
     /// of its own, the idempotency key, comes last, so a failed job leaves nothing behind.
-    static func authorize(_ db: Database, hot: HotState, _ request: AuthorizeRequest, idempotency: IdempotencyClaim?, nowMillis: Int64) throws -> AuthorizeResult {
+    static func authorize(_ db: Database, hot: HotState, _ request: AuthorizeRequest, idempotency: IdempotencyClaim?, ids: AuthorizeIds, nowMillis: Int64) throws -> AuthorizeResult {
         if let idempotency, let replay = try replay(db, workspaceId: request.workspaceId, claim: idempotency) { return .stored(replay) }
         var state = try hot.workspace(db, id: request.workspaceId)
         let (baseCost, costVersion) = try hot.cost(db, actionType: request.actionType)
@@ -64,13 +72,13 @@ extension SQLiteStore {
             throw TributeError.invalidMultiplier("The cost of this action is out of range")
         }
 
-        let decisionId = Identifier.make("dec")
+        let decisionId = ids.decision
         var transactionId: String?
         var usedBudgets: [StoredBudget] = []
         // A free action (base cost 0) is approved and recorded, but moves nothing, so it
         // writes no ledger transaction and its answer carries no transactionId.
         if outcome.approved && (!outcome.fromAllowance.isZero || !outcome.creditsDebited.isZero) {
-            let id = Identifier.make("txn")
+            let id = ids.transaction
             transactionId = id
             let debit = try LedgerTransaction(kind: .debit, postings: [
                 Posting(account: .allowance(state.id), amount: -outcome.fromAllowance),

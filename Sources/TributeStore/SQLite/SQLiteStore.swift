@@ -6,6 +6,7 @@ import TributeCore
 public final class SQLiteStore: TributeStore, @unchecked Sendable {
     let pool: DatabasePool
     let writer: BatchWriter
+    private let checkpointer: Checkpointer
     let clock: any WallClock
     let keyCache = PrincipalCache()
 
@@ -31,9 +32,13 @@ public final class SQLiteStore: TributeStore, @unchecked Sendable {
         self.clock = clock
         try SQLiteMigrations.migrator(nowMillis: clock.nowMillis()).migrate(pool)
         writer = BatchWriter(writer: pool, maxBatchSize: maxBatchSize)
+        checkpointer = try Checkpointer(path: path)
     }
 
-    deinit { writer.stop() }
+    deinit {
+        writer.stop()
+        checkpointer.stop()
+    }
 
     /// The writer connection's `synchronous` setting (2 is FULL), for tests.
     public func writerSynchronousLevel() async throws -> Int {
