@@ -20,8 +20,40 @@ public struct AuthorizeAnswer: Sendable, Equatable {
         self.transactionId = transactionId
     }
 
-    /// The response body; the same answer always gives the same bytes.
+    /// The response body; the same answer always gives the same bytes. Written field by
+    /// field in sorted key order, exactly as `JSON.serialized` writes `jsonValue`, without
+    /// building and sorting a dictionary on every call.
     public var json: String {
+        var output = "{\"actionsCharged\":"
+        output.reserveCapacity(400)
+        output += outcome.actionsCharged.description
+        output += ",\"costVersion\":"
+        output += String(costVersion)
+        output += ",\"debitAmount\":"
+        output += outcome.creditsDebited.description
+        output += ",\"decisionId\":"
+        JSON.writeString(decisionId, to: &output)
+        output += ",\"fromAllowance\":"
+        output += outcome.fromAllowance.description
+        output += ",\"message\":"
+        JSON.writeString(outcome.reason.message, to: &output)
+        output += ",\"reason\":"
+        JSON.writeString(outcome.reason.rawValue, to: &output)
+        output += ",\"remainingAllowance\":"
+        output += remainingAllowance.description
+        output += ",\"remainingBalance\":"
+        output += remainingBalance.description
+        output += outcome.approved ? ",\"success\":true" : ",\"success\":false"
+        if let transactionId {
+            output += ",\"transactionId\":"
+            JSON.writeString(transactionId, to: &output)
+        }
+        output += "}"
+        return output
+    }
+
+    /// The same body as a `JSON` value.
+    public var jsonValue: JSON {
         var body: [String: JSON] = [
             "success": .bool(outcome.approved), "reason": .string(outcome.reason.rawValue), "message": .string(outcome.reason.message),
             "debitAmount": .amount(outcome.creditsDebited), "actionsCharged": .amount(outcome.actionsCharged),
@@ -29,6 +61,6 @@ public struct AuthorizeAnswer: Sendable, Equatable {
             "remainingAllowance": .amount(remainingAllowance), "decisionId": .string(decisionId), "costVersion": .int(costVersion),
         ]
         if let transactionId { body["transactionId"] = .string(transactionId) }
-        return JSON.object(body).serialized
+        return .object(body)
     }
 }

@@ -57,3 +57,18 @@ import Testing
         #expect(value.serialized == #"{"m":0.1000001,"s":"é\né"}"#)
     }
 }
+
+@Suite struct AuthorizeAnswerTests {
+    /// The hand-written body must be byte for byte what the generic writer makes: stored
+    /// idempotent answers are compared and replayed as text.
+    @Test(arguments: DecisionReason.allCases)
+    func theBodyIsTheGenericSerialization(reason: DecisionReason) {
+        for transactionId in [nil, "txn_0000abcdEFGH1234567890ij"] as [String?] {
+            let answer = AuthorizeAnswer(
+                outcome: PricingOutcome(reason: reason, actionsCharged: Amount(micros: 1_500_000), fromAllowance: Amount(micros: 500_000), creditsDebited: Amount(micros: 1_000_001)),
+                remainingBalance: Amount(micros: 42), remainingAllowance: .zero, decisionId: "dec_\"quoted\"\\", costVersion: 3, transactionId: transactionId)
+            #expect(answer.json == answer.jsonValue.serialized)
+            #expect((try? JSON.parse(Array(answer.json.utf8))) == answer.jsonValue)
+        }
+    }
+}
