@@ -6,7 +6,7 @@ import TributeStore
 @Suite struct StoreConformanceTests {
     @Test(arguments: Backend.allCases)
     func aDebitMovesBalancesAndRecordsTheDecision(backend: Backend) async throws {
-        let (store, _) = try backend.makeStore()
+        let (store, _) = try await backend.makeStore()
         try await store.makeWorkspace("w", plan: "pro", credits: Amount(units: 10))
         let outcome = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "COMPLEX_LLM", userId: "u", costMultiplier: Amount(micros: 2_000_000)), idempotency: nil)
         #expect(outcome.approved)
@@ -23,7 +23,7 @@ import TributeStore
 
     @Test(arguments: Backend.allCases)
     func unknownWorkspaceAndActionTypeAreErrorsThatWriteNothing(backend: Backend) async throws {
-        let (store, _) = try backend.makeStore()
+        let (store, _) = try await backend.makeStore()
         try await store.makeWorkspace("w", credits: Amount(units: 5))
         await #expect(throws: TributeError.workspaceNotFound("nope")) {
             try await store.authorize(AuthorizeRequest(workspaceId: "nope", actionType: "SIMPLE_LLM"), idempotency: nil)
@@ -38,7 +38,7 @@ import TributeStore
     /// 1,000 concurrent callers, money for exactly 100: exactly 100 approved, balance 0.
     @Test(arguments: Backend.allCases)
     func concurrentDebitsNeverOverdrawTheWallet(backend: Backend) async throws {
-        let (store, _) = try backend.makeStore()
+        let (store, _) = try await backend.makeStore()
         try await store.makeWorkspace("w", plan: "prepaid", credits: Amount(units: 10)) // 100 × 0.1 credits
         let approved = try await concurrentAuthorize(store, count: 1000, request: AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM"))
         #expect(approved.approved == 100)
@@ -49,7 +49,7 @@ import TributeStore
 
     @Test(arguments: Backend.allCases)
     func concurrentDebitsNeverOverrunABudget(backend: Backend) async throws {
-        let (store, _) = try backend.makeStore()
+        let (store, _) = try await backend.makeStore()
         try await store.makeWorkspace("w", plan: "prepaid", credits: Amount(units: 1000))
         _ = try await store.putBudget(workspaceId: "w", scope: BudgetScope(kind: .agent, id: "loop"), limit: Amount(units: 100), unit: .actions, period: .month)
         let result = try await concurrentAuthorize(store, count: 1000, request: AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM", agentId: "loop"))
@@ -63,7 +63,7 @@ import TributeStore
 
     @Test(arguments: Backend.allCases)
     func concurrentDebitsNeverOverrunABlockingAllowance(backend: Backend) async throws {
-        let (store, _) = try backend.makeStore()
+        let (store, _) = try await backend.makeStore()
         _ = try await store.putPlan(Plan(id: "hundred", name: "Hundred", monthlyAllowance: Amount(units: 100), overagePolicy: .block, overageRate: .zero, priceCents: 0))
         try await store.makeWorkspace("w", plan: "hundred", credits: Amount(units: 1000))
         let result = try await concurrentAuthorize(store, count: 1000, request: AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM"))
@@ -79,7 +79,7 @@ import TributeStore
     /// equals its postings and the wallet holds exactly what was granted less what was spent.
     @Test(arguments: Backend.allCases)
     func mixedConcurrentWritesKeepTheLedgerExact(backend: Backend) async throws {
-        let (store, _) = try backend.makeStore()
+        let (store, _) = try await backend.makeStore()
         try await store.makeWorkspace("w", plan: "prepaid", credits: Amount(units: 5))
         let approved = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<600 {
@@ -110,7 +110,7 @@ import TributeStore
     /// The same key and body 50 times at once: one debit, 50 identical answers.
     @Test(arguments: Backend.allCases)
     func idempotentRetriesDebitOnce(backend: Backend) async throws {
-        let (store, _) = try backend.makeStore()
+        let (store, _) = try await backend.makeStore()
         try await store.makeWorkspace("w", credits: Amount(units: 10))
         let request = AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM")
         let claim = IdempotencyClaim(key: "retry-1", requestHash: "hash-a")
@@ -130,7 +130,7 @@ import TributeStore
 
     @Test(arguments: Backend.allCases)
     func aNewPeriodRestoresTheAllowanceAndMonthlyBudgets(backend: Backend) async throws {
-        let (store, clock) = try backend.makeStore()
+        let (store, clock) = try await backend.makeStore()
         _ = try await store.putPlan(Plan(id: "small", name: "Small", monthlyAllowance: Amount(units: 2), overagePolicy: .block, overageRate: .zero, priceCents: 0))
         try await store.makeWorkspace("w", plan: "small")
         _ = try await store.putBudget(workspaceId: "w", scope: BudgetScope(kind: .user, id: "u"), limit: Amount(units: 1), unit: .actions, period: .month)
@@ -146,7 +146,7 @@ import TributeStore
 
     @Test(arguments: Backend.allCases)
     func expiringGrantsAreSpentFirstAndExpireThroughTheLedger(backend: Backend) async throws {
-        let (store, clock) = try backend.makeStore()
+        let (store, clock) = try await backend.makeStore()
         try await store.makeWorkspace("w", credits: Amount(units: 1))
         let soon = clock.nowMillis() + 3_600_000
         _ = try await store.grantCredits(workspaceId: "w", grant: CreditGrantDraft(amount: Amount(units: 1), expiresAt: soon, note: "trial"))
@@ -160,7 +160,7 @@ import TributeStore
 
     @Test(arguments: Backend.allCases)
     func aPlanChangeKeepsWhatThePeriodUsed(backend: Backend) async throws {
-        let (store, _) = try backend.makeStore()
+        let (store, _) = try await backend.makeStore()
         try await store.makeWorkspace("w", plan: "free")
         _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "PROOF_VERIFICATION"), idempotency: nil)
         let moved = try await store.updateWorkspace(id: "w", patch: WorkspacePatch(planId: "pro", status: nil, name: nil))
@@ -173,7 +173,7 @@ import TributeStore
 
     @Test(arguments: Backend.allCases)
     func costChangesAreVersionedAndRecordedOnDecisions(backend: Backend) async throws {
-        let (store, _) = try backend.makeStore()
+        let (store, _) = try await backend.makeStore()
         try await store.makeWorkspace("w", plan: "pro")
         let updated = try await store.setActionCost(actionType: "SIMPLE_LLM", baseCost: Amount(units: 2))
         #expect(updated.version == 2)
@@ -185,7 +185,7 @@ import TributeStore
 
     @Test(arguments: Backend.allCases)
     func aFreeActionIsApprovedAndMovesNothing(backend: Backend) async throws {
-        let (store, _) = try backend.makeStore()
+        let (store, _) = try await backend.makeStore()
         try await store.makeWorkspace("w", plan: "prepaid")
         _ = try await store.setActionCost(actionType: "FREE_PING", baseCost: .zero)
         let outcome = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "FREE_PING"), idempotency: nil)
@@ -197,7 +197,7 @@ import TributeStore
 
     @Test(arguments: Backend.allCases)
     func listsArePaginatedNewestFirst(backend: Backend) async throws {
-        let (store, _) = try backend.makeStore()
+        let (store, _) = try await backend.makeStore()
         try await store.makeWorkspace("w", plan: "pro")
         for _ in 0..<5 { _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM"), idempotency: nil) }
         let first = try await store.decisions(workspaceId: "w", limit: 3, cursor: nil, approved: true)

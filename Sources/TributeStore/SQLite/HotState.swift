@@ -88,29 +88,30 @@ final class HotState: @unchecked Sendable {
         return found
     }
 
-    /// Records what a successful job changed. Workspace accounts move with `workspace`;
-    /// system accounts with the postings of `transactions`.
-    func commitJob(_ changes: HotChanges) {
-        let id = changes.workspace.id
-        workspaces[id] = changes.workspace
+    /// Records what a successful job changed, its decision chained after `previousHash`.
+    /// Workspace accounts move with `effects.workspace`; system accounts with the postings
+    /// of its transactions.
+    func commitJob(_ effects: AuthorizeStep.Effects, previousHash: String, hash: String) {
+        let id = effects.workspace.id
+        workspaces[id] = effects.workspace
         dirty.insert(id)
-        if let changed = changes.grants {
+        if let changed = effects.grants {
             for grant in changed.list where changed.touched.contains(grant.id) { dirtyGrants[grant.id] = grant.remaining }
             grants[id] = changed.list.filter { !$0.remaining.isZero }
         }
-        for budget in changes.budgets {
+        for budget in effects.budgets {
             let key = BudgetKey(workspaceId: id, scope: budget.budget.scope)
             budgets[key] = .some(budget)
             dirtyBudgets.insert(key)
         }
-        for transaction in changes.transactions {
+        for transaction in effects.transactions {
             for posting in transaction.postings where posting.account.workspaceId == nil {
                 systemDeltas[posting.account.kind, default: 0] += posting.amount.micros
             }
         }
-        pendingTransactions += changes.transactions
-        pendingDecisions.append(changes.decision)
-        lastDecisionHash = changes.decision.hash
+        pendingTransactions += effects.transactions
+        pendingDecisions.append((effects.decision, previousHash, hash))
+        lastDecisionHash = hash
     }
 
     /// Writes every pending row and balance into the current transaction.
@@ -219,49 +220,7 @@ final class HotState: @unchecked Sendable {
     }
 }
 
-/// A budget as stored: its use counts from `periodStart` (for monthly budgets).
-struct StoredBudget {
-    var budget: Budget
-    var periodStart: Int64
-
-    /// The budget as it stands in the period starting at `start`.
-    func current(periodStart start: Int64) -> Budget {
-        var current = budget
-        if budget.period == .month && periodStart != start { current.used = .zero }
-        return current
-    }
-}
-
 struct BudgetKey: Hashable {
     var workspaceId: String
     var scope: BudgetScope
-}
-
-/// A ledger transaction waiting for the end of its batch.
-struct PendingTransaction {
-    var id: String
-    var workspaceId: String?
-    var kind: LedgerTransaction.Kind
-    var decisionId: String?
-    var atMillis: Int64
-    var postings: [Posting]
-
-    init(_ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64) {
-        self.id = id
-        self.workspaceId = workspaceId
-        self.kind = transaction.kind
-        self.decisionId = decisionId
-        self.atMillis = atMillis
-        self.postings = transaction.postings
-    }
-}
-
-/// Everything one authorize job changed, handed to `HotState.commitJob` once it succeeded.
-struct HotChanges {
-    var workspace: WorkspaceState
-    /// The workspace's grant list after the job, and the ids whose remaining changed.
-    var grants: (list: [GrantBalance], touched: Set<String>)?
-    var budgets: [StoredBudget]
-    var transactions: [PendingTransaction]
-    var decision: (record: DecisionRecord, previous: String, hash: String)
 }

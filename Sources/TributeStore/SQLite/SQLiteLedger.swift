@@ -1,21 +1,6 @@
 import GRDB
 import TributeCore
 
-/// A workspace with its plan and balances, as the writer reads it.
-struct WorkspaceState {
-    var id: String
-    var name: String
-    var status: WorkspaceStatus
-    var anchorDate: CivilDate
-    var period: BillingPeriod
-    var periodUsed: Amount
-    var nextExpiryAtMillis: Int64?
-    var createdAtMillis: Int64
-    var plan: Plan
-    var wallet: Amount
-    var allowance: Amount
-}
-
 /// Ledger writes shared by every mutation: appending balanced transactions, rolling periods
 /// over and expiring grants. All run inside the writer's transaction.
 enum SQLiteLedger {
@@ -68,32 +53,12 @@ enum SQLiteLedger {
     /// Starts the period that contains `nowMillis` if the stored one has ended: unused
     /// allowance lapses and the plan's allowance is issued afresh, in one transaction.
     static func rollPeriodIfNeeded(_ db: Database, _ state: inout WorkspaceState, nowMillis: Int64) throws {
-        guard let transaction = try rollPeriod(&state, nowMillis: nowMillis) else { return }
+        guard let transaction = try AuthorizeStep.rollPeriod(&state, nowMillis: nowMillis) else { return }
         if let transaction {
             try append(db, transaction, id: Identifier.make("txn"), workspaceId: state.id, decisionId: nil, atMillis: nowMillis)
         }
         try db.cachedStatement(sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = 0 WHERE id = ?")
             .execute(arguments: [state.period.start, state.period.end, state.id])
-    }
-
-    /// Moves `state` into the period containing `nowMillis` if the stored one has ended.
-    /// - Returns: `nil` when the period is current; otherwise the allowance transaction to
-    ///   record, itself `nil` when no allowance moves.
-    static func rollPeriod(_ state: inout WorkspaceState, nowMillis: Int64) throws -> LedgerTransaction?? {
-        let nowSeconds = nowMillis / 1000
-        guard nowSeconds >= state.period.end || nowSeconds < state.period.start else { return nil }
-        let allowance = AccountRef.allowance(state.id)
-        var postings: [Posting] = []
-        if !state.allowance.isZero {
-            postings += [Posting(account: allowance, amount: -state.allowance), Posting(account: .system(.allowanceLapsed), amount: state.allowance)]
-        }
-        if !state.plan.monthlyAllowance.isZero {
-            postings += [Posting(account: .system(.allowanceIssued), amount: -state.plan.monthlyAllowance), Posting(account: allowance, amount: state.plan.monthlyAllowance)]
-        }
-        state.period = BillingPeriod.containing(nowSeconds, anchor: state.anchorDate)
-        state.periodUsed = .zero
-        state.allowance = state.plan.monthlyAllowance
-        return .some(postings.isEmpty ? nil : try LedgerTransaction(kind: .allowanceReset, postings: postings))
     }
 
     /// Moves the unspent part of every grant whose expiry has passed out of the wallet.
@@ -125,11 +90,6 @@ enum SQLiteLedger {
             db.cachedStatement(sql: "SELECT id, remaining_micros, expires_at FROM credit_grants WHERE workspace_id = ? AND remaining_micros > 0 ORDER BY created_at, id"),
             arguments: [workspaceId]
         ).map { GrantBalance(id: $0[0], remaining: Amount(micros: $0[1]), expiresAt: $0[2]) }
-    }
-
-    /// The soonest expiry among grants with credits left.
-    static func nextExpiry(_ grants: [GrantBalance]) -> Int64? {
-        grants.lazy.filter { !$0.remaining.isZero }.compactMap(\.expiresAt).min()
     }
 
     /// The hash of the newest decision, or the genesis hash.

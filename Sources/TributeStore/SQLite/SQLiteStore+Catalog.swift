@@ -36,7 +36,7 @@ extension SQLiteStore {
 
     public func workspaces(limit: Int, cursor: String?) async throws -> Page<WorkspaceView> {
         let nowMillis = clock.nowMillis()
-        let after = try SQLiteStore.cursorValue(cursor) ?? 0
+        let after = try listCursor(cursor) ?? 0
         return try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT seq, id FROM workspaces WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit + 1])
             let views = try rows.prefix(limit).map { try SQLiteStore.view(db, id: $0[1], nowMillis: nowMillis) }
@@ -208,13 +208,5 @@ extension SQLiteStore {
             try db.execute(sql: "DELETE FROM budgets WHERE workspace_id = ? AND scope = ?", arguments: [workspaceId, scope.description])
             guard db.changesCount == 1 else { throw TributeError.budgetNotFound(scope.description) }
         }
-    }
-
-    /// Parses an opaque list cursor (a sequence number).
-    /// - Throws: `invalidValue` for anything else.
-    static func cursorValue(_ cursor: String?) throws -> Int64? {
-        guard let cursor else { return nil }
-        guard let value = Int64(cursor), value > 0 else { throw TributeError.invalidValue("cursor is not one this service gave") }
-        return value
     }
 }

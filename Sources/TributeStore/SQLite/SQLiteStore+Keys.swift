@@ -17,7 +17,7 @@ extension SQLiteStore {
     public func apiKeys() async throws -> [APIKeyView] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, role, workspace_ids, name, created_at, prefix FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id")
-                .map { APIKeyView(id: $0[0], role: Role(rawValue: $0[1]) ?? .viewer, workspaceIds: SQLiteStore.parseIds($0[2]), name: $0[3], createdAtMillis: $0[4], prefix: $0[5]) }
+                .map { APIKeyView(id: $0[0], role: Role(rawValue: $0[1]) ?? .viewer, workspaceIds: parseIds($0[2]), name: $0[3], createdAtMillis: $0[4], prefix: $0[5]) }
         }
     }
 
@@ -37,14 +37,9 @@ extension SQLiteStore {
         let principal = try await pool.read { db -> Principal? in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, role, workspace_ids FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", arguments: [hash]),
                   let role = Role(rawValue: row[1]) else { return nil }
-            return Principal(keyId: row[0], role: role, workspaceIds: SQLiteStore.parseIds(row[2]))
+            return Principal(keyId: row[0], role: role, workspaceIds: parseIds(row[2]))
         }
         if let principal { keyCache.put(hash, principal, nowMillis: nowMillis) }
         return principal
-    }
-
-    static func parseIds(_ text: String) -> [String] {
-        guard case .array(let values)? = try? JSON.parse(Array(text.utf8)) else { return [] }
-        return values.compactMap(\.stringValue)
     }
 }

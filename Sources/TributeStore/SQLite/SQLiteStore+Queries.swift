@@ -3,7 +3,7 @@ import TributeCore
 
 extension SQLiteStore {
     public func transactions(workspaceId: String, limit: Int, cursor: String?) async throws -> Page<TransactionView> {
-        let before = try SQLiteStore.cursorValue(cursor) ?? Int64.max
+        let before = try listCursor(cursor) ?? Int64.max
         return try await pool.read { db in
             try SQLiteStore.requireWorkspace(db, workspaceId)
             let rows = try Row.fetchAll(db, sql: """
@@ -21,7 +21,7 @@ extension SQLiteStore {
     }
 
     public func decisions(workspaceId: String, limit: Int, cursor: String?, approved: Bool?) async throws -> Page<DecisionRecord> {
-        let before = try SQLiteStore.cursorValue(cursor) ?? Int64.max
+        let before = try listCursor(cursor) ?? Int64.max
         return try await pool.read { db in
             try SQLiteStore.requireWorkspace(db, workspaceId)
             var sql = "SELECT seq, \(SQLiteStore.decisionColumns) FROM decisions WHERE workspace_id = ? AND seq < ?"

@@ -1,0 +1,198 @@
+import Logging
+import PostgresNIO
+import TributeCore
+
+/// One batch of authorize calls, applied in one PostgreSQL transaction:
+///
+/// 1. claim the idempotency keys (unique primary key; a key another transaction holds is
+///    waited for, then replayed or refused),
+/// 2. lock the batch's workspaces in id order (`FOR NO KEY UPDATE`: no deadlock between
+///    batches, and no other instance can change these ledgers until the commit),
+/// 3. read their balances, plans, grants and budgets and the costs,
+/// 4. run every call through `AuthorizeStep` in memory, in order,
+/// 5. write every row and balance change in one statement, and commit.
+///
+/// A call that fails (an unknown workspace, say) fails alone; a batch the database refuses
+/// is retried whole when PostgreSQL broke a deadlock, and otherwise fails every caller.
+struct PostgresBatch {
+    let database: PostgresDatabase
+    let jobs: [PostgresBatcher.Job]
+
+    func run(nowMillis: Int64) async {
+        let jobs = self.jobs
+        do {
+            let results = try await database.transaction { connection in
+                try await PostgresBatch.apply(jobs, connection, nowMillis: nowMillis, logger: Logger(label: "tribute.batch"))
+            }
+            for (job, result) in zip(jobs, results) { job.continuation.resume(with: result) }
+        } catch {
+            database.logger.error("authorize batch failed", metadata: ["jobs": "\(jobs.count)", "error": "\(String(reflecting: error))"])
+            for job in jobs { job.continuation.resume(throwing: error) }
+        }
+    }
+
+    private struct Loaded {
+        var state: WorkspaceState
+        var head: String
+        var grants: [GrantBalance] = []
+        var touchedGrants: [String: Amount] = [:]
+    }
+
+    static func apply(_ jobs: [PostgresBatcher.Job], _ connection: PostgresConnection, nowMillis: Int64, logger: Logger) async throws -> [Result<AuthorizeOutcome, any Error>] {
+        var results = [Result<AuthorizeOutcome, any Error>?](repeating: nil, count: jobs.count)
+
+        // 1. Idempotency keys: the first call of the batch with a key claims it; later ones
+        //    with the same key replay its answer. Keys are claimed in sorted order.
+        var firstWithKey: [KeyRef: Int] = [:]
+        for (index, job) in jobs.enumerated() {
+            guard let claim = job.claim else { continue }
+            let key = KeyRef(workspaceId: job.request.workspaceId, key: claim.key)
+            if firstWithKey[key] == nil { firstWithKey[key] = index }
+        }
+        var claimed = Set<KeyRef>()
+        if !firstWithKey.isEmpty {
+            let keys = firstWithKey.keys.sorted { ($0.workspaceId, $0.key) < ($1.workspaceId, $1.key) }
+            let hashes = keys.map { jobs[firstWithKey[$0]!].claim!.requestHash }
+            let rows = try await connection.query("""
+                INSERT INTO idempotency_keys (workspace_id, key, request_hash, created_at)
+                SELECT w, k, h, \(nowMillis) FROM unnest(\(keys.map(\.workspaceId))::text[], \(keys.map(\.key))::text[], \(hashes)::text[]) AS c(w, k, h)
+                ORDER BY w, k
+                ON CONFLICT DO NOTHING RETURNING workspace_id, key
+                """, logger: logger)
+            for try await (workspaceId, key) in rows.decode((String, String).self) { claimed.insert(KeyRef(workspaceId: workspaceId, key: key)) }
+            let taken = keys.filter { !claimed.contains($0) }
+            if !taken.isEmpty {
+                let existing = try await connection.query("""
+                    SELECT k.workspace_id, k.key, k.request_hash, k.response_body, k.approved FROM idempotency_keys k
+                    JOIN unnest(\(taken.map(\.workspaceId))::text[], \(taken.map(\.key))::text[]) AS c(w, k) ON k.workspace_id = c.w AND k.key = c.k
+                    """, logger: logger)
+                for try await (workspaceId, key, hash, body, approved) in existing.decode((String, String, String, String?, Bool?).self) {
+                    let index = firstWithKey[KeyRef(workspaceId: workspaceId, key: key)]!
+                    if hash != jobs[index].claim!.requestHash {
+                        results[index] = .failure(TributeError.idempotencyKeyReused)
+                    } else if let body, let approved {
+                        results[index] = .success(AuthorizeOutcome(body: body, replayed: true, approved: approved))
+                    }
+                }
+            }
+        }
+
+        // 2. Lock the workspaces the remaining calls touch.
+        var workspaceIds = Set<String>()
+        var actionTypes = Set<String>()
+        var scopes = Set<String>()
+        for (index, job) in jobs.enumerated() where results[index] == nil {
+            workspaceIds.insert(job.request.workspaceId)
+            actionTypes.insert(job.request.actionType)
+            for scope in job.request.budgetScopes { scopes.insert(scope.description) }
+        }
+        var loaded: [String: Loaded] = [:]
+        var costs: [String: (baseCost: Amount, version: Int64)] = [:]
+        var budgets: [KeyRef: StoredBudget] = [:]
+        if !workspaceIds.isEmpty {
+            let ids = workspaceIds.sorted()
+            let rows = try await connection.query(
+                "SELECT \(unescaped: PostgresRows.workspaceColumns) FROM workspaces WHERE id = ANY(\(ids)) ORDER BY id FOR NO KEY UPDATE",
+                logger: logger)
+            var locked: [PostgresRow] = []
+            for try await row in rows { locked.append(row) }
+            let plans = try await PostgresRows.plans(connection, logger: logger)
+            for row in locked {
+                let (state, head) = try PostgresRows.workspace(row, plans: plans)
+                loaded[state.id] = Loaded(state: state, head: head)
+            }
+            // 3. What the calls need, read after the locks so that it is current.
+            for try await (workspaceId, kind, balance) in try await connection.query(
+                "SELECT workspace_id, kind, balance_micros FROM accounts WHERE workspace_id = ANY(\(ids))", logger: logger
+            ).decode((String, String, Int64).self) {
+                if kind == AccountKind.wallet.rawValue { loaded[workspaceId]?.state.wallet = Amount(micros: balance) }
+                if kind == AccountKind.allowance.rawValue { loaded[workspaceId]?.state.allowance = Amount(micros: balance) }
+            }
+            for try await (workspaceId, id, remaining, expiresAt) in try await connection.query(
+                "SELECT workspace_id, id, remaining_micros, expires_at FROM credit_grants WHERE workspace_id = ANY(\(ids)) AND remaining_micros > 0 ORDER BY created_at, id",
+                logger: logger
+            ).decode((String, String, Int64, Int64?).self) {
+                loaded[workspaceId]?.grants.append(GrantBalance(id: id, remaining: Amount(micros: remaining), expiresAt: expiresAt))
+            }
+            for try await (actionType, baseCost, version) in try await connection.query(
+                "SELECT action_type, base_cost_micros, version FROM action_types WHERE action_type = ANY(\(actionTypes.sorted()))", logger: logger
+            ).decode((String, Int64, Int64).self) {
+                costs[actionType] = (Amount(micros: baseCost), version)
+            }
+            if !scopes.isEmpty {
+                for try await row in try await connection.query("""
+                    SELECT workspace_id, scope, limit_micros, unit, period, used_micros, period_start FROM budgets
+                    WHERE workspace_id = ANY(\(ids)) AND scope = ANY(\(scopes.sorted()))
+                    """, logger: logger) {
+                    let (workspaceId, stored) = try PostgresRows.budget(row)
+                    budgets[KeyRef(workspaceId: workspaceId, key: stored.budget.scope.description)] = stored
+                }
+            }
+        }
+
+        // 4. Every call, in order, against the state the previous ones left.
+        var writes = PostgresBatchWrites(nowMillis: nowMillis)
+        var answers: [KeyRef: AuthorizeOutcome] = [:]
+        for (index, job) in jobs.enumerated() where results[index] == nil {
+            let request = job.request
+            var keyRef: KeyRef?
+            if let claim = job.claim {
+                let key = KeyRef(workspaceId: request.workspaceId, key: claim.key)
+                keyRef = key
+                if firstWithKey[key] != index {
+                    // A repeat inside this batch: the first call's answer, or a conflict.
+                    let first = jobs[firstWithKey[key]!]
+                    if first.claim!.requestHash != claim.requestHash {
+                        results[index] = .failure(TributeError.idempotencyKeyReused)
+                    } else if let answer = answers[key] {
+                        results[index] = .success(AuthorizeOutcome(body: answer.body, replayed: true, approved: answer.approved))
+                    } else {
+                        results[index] = results[firstWithKey[key]!] ?? .failure(TributeError.idempotencyKeyReused)
+                    }
+                    continue
+                }
+            }
+            do {
+                guard var workspace = loaded[request.workspaceId] else { throw TributeError.workspaceNotFound(request.workspaceId) }
+                guard let cost = costs[request.actionType] else { throw TributeError.unknownActionType(request.actionType) }
+                let stored = request.budgetScopes.compactMap { budgets[KeyRef(workspaceId: request.workspaceId, key: $0.description)] }
+                let grants = workspace.grants
+                let effects = try AuthorizeStep.run(
+                    request, state: workspace.state, cost: cost, budgets: stored, grants: { grants }, ids: job.ids, nowMillis: nowMillis)
+                let hash = effects.decision.chainHash(previous: workspace.head)
+                writes.add(effects, previousHash: workspace.head, hash: hash)
+                workspace.state = effects.workspace
+                workspace.head = hash
+                if let changed = effects.grants {
+                    for grant in changed.list where changed.touched.contains(grant.id) { workspace.touchedGrants[grant.id] = grant.remaining }
+                    workspace.grants = changed.list.filter { !$0.remaining.isZero }
+                }
+                loaded[request.workspaceId] = workspace
+                for budget in effects.budgets { budgets[KeyRef(workspaceId: request.workspaceId, key: budget.budget.scope.description)] = budget }
+                let outcome = AuthorizeOutcome(effects.answer)
+                if let keyRef {
+                    answers[keyRef] = outcome
+                    writes.answerKey(keyRef, outcome)
+                }
+                results[index] = .success(outcome)
+            } catch {
+                if let keyRef, claimed.contains(keyRef) { writes.releaseKey(keyRef) }
+                results[index] = .failure(error)
+            }
+        }
+        for workspace in loaded.values where writes.changedWorkspaces.contains(workspace.state.id) {
+            writes.finish(workspace.state, head: workspace.head, grants: workspace.touchedGrants)
+        }
+        for (key, stored) in budgets where writes.changedBudgets.contains(key) { writes.budget(key, stored) }
+
+        // 5. One statement for every write of the batch.
+        try await writes.execute(connection, logger: logger)
+        return results.map { $0 ?? .failure(TributeError.idempotencyKeyReused) }
+    }
+}
+
+/// A workspace and an idempotency key or budget scope in it.
+struct KeyRef: Hashable, Sendable {
+    var workspaceId: String
+    var key: String
+}

@@ -1,0 +1,132 @@
+import Logging
+import PostgresNIO
+import TributeCore
+
+/// Every write of one authorize batch, gathered in memory and sent as one statement whose
+/// parts are data-modifying CTEs over `jsonb_to_recordset` (JSON carries nulls, which
+/// PostgreSQL arrays bound from Swift cannot).
+struct PostgresBatchWrites {
+    let nowMillis: Int64
+    private var transactions: [JSON] = []
+    private var postings: [JSON] = []
+    private var decisions: [JSON] = []
+    private var accountDeltas: [String: Int64] = [:]
+    private var systemDeltas: [String: Int64] = [:]
+    private var workspaces: [JSON] = []
+    private var grants: [JSON] = []
+    private var budgets: [JSON] = []
+    private var answeredKeys: [JSON] = []
+    private var releasedKeys: [JSON] = []
+    private(set) var changedWorkspaces = Set<String>()
+    private(set) var changedBudgets = Set<KeyRef>()
+
+    init(nowMillis: Int64) { self.nowMillis = nowMillis }
+
+    var isEmpty: Bool { decisions.isEmpty && releasedKeys.isEmpty }
+
+    mutating func add(_ effects: AuthorizeStep.Effects, previousHash: String, hash: String) {
+        changedWorkspaces.insert(effects.workspace.id)
+        for transaction in effects.transactions {
+            transactions.append(.object([
+                "id": .string(transaction.id), "workspace_id": .optional(transaction.workspaceId), "kind": .string(transaction.kind.rawValue),
+                "decision_id": .optional(transaction.decisionId), "created_at": .int(transaction.atMillis),
+            ]))
+            for (ordinal, posting) in transaction.postings.enumerated() {
+                let account = posting.account.description
+                postings.append(.object([
+                    "transaction_id": .string(transaction.id), "ordinal": .int(Int64(ordinal)), "account_id": .string(account),
+                    "unit": .string(posting.unit.rawValue), "amount_micros": .int(posting.amount.micros),
+                ]))
+                if posting.account.workspaceId == nil {
+                    systemDeltas[account, default: 0] += posting.amount.micros
+                } else {
+                    accountDeltas[account, default: 0] += posting.amount.micros
+                }
+            }
+        }
+        let record = effects.decision
+        decisions.append(.object([
+            "id": .string(record.id), "workspace_id": .string(record.workspaceId), "created_at": .int(record.createdAtMillis),
+            "action_type": .string(record.actionType), "success": .bool(record.success), "reason": .string(record.reason.rawValue),
+            "actions_charged_micros": .int(record.actionsCharged.micros), "from_allowance_micros": .int(record.fromAllowance.micros),
+            "debit_micros": .int(record.creditsDebited.micros), "user_id": .optional(record.userId), "agent_id": .optional(record.agentId),
+            "run_id": .optional(record.runId), "cost_version": .int(record.costVersion), "context": .optional(record.context),
+            "transaction_id": .optional(record.transactionId), "prev_hash": .string(previousHash), "hash": .string(hash),
+        ]))
+        for budget in effects.budgets { changedBudgets.insert(KeyRef(workspaceId: effects.workspace.id, key: budget.budget.scope.description)) }
+    }
+
+    /// The workspace row as the batch leaves it, and its grants that changed.
+    mutating func finish(_ state: WorkspaceState, head: String, grants touched: [String: Amount]) {
+        workspaces.append(.object([
+            "id": .string(state.id), "period_start": .int(state.period.start), "period_end": .int(state.period.end),
+            "period_used_micros": .int(state.periodUsed.micros), "next_expiry_at": state.nextExpiryAtMillis.map { .int($0) } ?? .null,
+            "decision_head": .string(head),
+        ]))
+        for (id, remaining) in touched { grants.append(.object(["id": .string(id), "remaining_micros": .int(remaining.micros)])) }
+    }
+
+    mutating func budget(_ key: KeyRef, _ stored: StoredBudget) {
+        budgets.append(.object([
+            "workspace_id": .string(key.workspaceId), "scope": .string(key.key),
+            "used_micros": .int(stored.budget.used.micros), "period_start": .int(stored.periodStart),
+        ]))
+    }
+
+    mutating func answerKey(_ key: KeyRef, _ outcome: AuthorizeOutcome) {
+        answeredKeys.append(.object([
+            "workspace_id": .string(key.workspaceId), "key": .string(key.key), "response_body": .string(outcome.body), "approved": .bool(outcome.approved),
+        ]))
+    }
+
+    /// A claimed key whose call failed: it is given back, as if never used.
+    mutating func releaseKey(_ key: KeyRef) {
+        releasedKeys.append(.object(["workspace_id": .string(key.workspaceId), "key": .string(key.key)]))
+    }
+
+    func execute(_ connection: PostgresConnection, logger: Logger) async throws {
+        guard !isEmpty else { return }
+        func rows(_ list: [JSON]) -> String { JSON.array(list).serialized }
+        func deltas(_ map: [String: Int64]) -> String {
+            rows(map.sorted { $0.key < $1.key }.filter { $0.value != 0 }.map { .object(["id": .string($0.key), "delta": .int($0.value)]) })
+        }
+        // A shard per batch spreads the system accounts' balance rows across batches.
+        let shard = Int32.random(in: 0..<PostgresStore.systemShards)
+        try await connection.query("""
+            WITH
+            t AS (INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at)
+                  SELECT id, workspace_id, kind, decision_id, created_at
+                  FROM jsonb_to_recordset(\(rows(transactions))::jsonb) AS x(id text, workspace_id text, kind text, decision_id text, created_at bigint)),
+            p AS (INSERT INTO postings (transaction_id, ordinal, account_id, unit, amount_micros)
+                  SELECT transaction_id, ordinal, account_id, unit, amount_micros
+                  FROM jsonb_to_recordset(\(rows(postings))::jsonb) AS x(transaction_id text, ordinal smallint, account_id text, unit text, amount_micros bigint)),
+            d AS (INSERT INTO decisions (id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
+                      debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, prev_hash, hash)
+                  SELECT id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
+                      debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, prev_hash, hash
+                  FROM jsonb_to_recordset(\(rows(decisions))::jsonb) AS x(id text, workspace_id text, created_at bigint, action_type text,
+                      success boolean, reason text, actions_charged_micros bigint, from_allowance_micros bigint, debit_micros bigint,
+                      user_id text, agent_id text, run_id text, cost_version bigint, context text, transaction_id text, prev_hash text, hash text)),
+            a AS (UPDATE accounts SET balance_micros = accounts.balance_micros + x.delta
+                  FROM jsonb_to_recordset(\(deltas(accountDeltas))::jsonb) AS x(id text, delta bigint) WHERE accounts.id = x.id),
+            s AS (INSERT INTO system_balance_shards (account_id, shard, balance_micros)
+                  SELECT id, \(shard), delta FROM jsonb_to_recordset(\(deltas(systemDeltas))::jsonb) AS x(id text, delta bigint)
+                  ON CONFLICT (account_id, shard) DO UPDATE SET balance_micros = system_balance_shards.balance_micros + excluded.balance_micros),
+            w AS (UPDATE workspaces SET period_start = x.period_start, period_end = x.period_end, period_used_micros = x.period_used_micros,
+                      next_expiry_at = x.next_expiry_at, decision_head = x.decision_head
+                  FROM jsonb_to_recordset(\(rows(workspaces))::jsonb) AS x(id text, period_start bigint, period_end bigint,
+                      period_used_micros bigint, next_expiry_at bigint, decision_head text) WHERE workspaces.id = x.id),
+            g AS (UPDATE credit_grants SET remaining_micros = x.remaining_micros
+                  FROM jsonb_to_recordset(\(rows(grants))::jsonb) AS x(id text, remaining_micros bigint) WHERE credit_grants.id = x.id),
+            b AS (UPDATE budgets SET used_micros = x.used_micros, period_start = x.period_start
+                  FROM jsonb_to_recordset(\(rows(budgets))::jsonb) AS x(workspace_id text, scope text, used_micros bigint, period_start bigint)
+                  WHERE budgets.workspace_id = x.workspace_id AND budgets.scope = x.scope),
+            i AS (UPDATE idempotency_keys SET response_body = x.response_body, approved = x.approved
+                  FROM jsonb_to_recordset(\(rows(answeredKeys))::jsonb) AS x(workspace_id text, key text, response_body text, approved boolean)
+                  WHERE idempotency_keys.workspace_id = x.workspace_id AND idempotency_keys.key = x.key),
+            r AS (DELETE FROM idempotency_keys USING jsonb_to_recordset(\(rows(releasedKeys))::jsonb) AS x(workspace_id text, key text)
+                  WHERE idempotency_keys.workspace_id = x.workspace_id AND idempotency_keys.key = x.key AND idempotency_keys.response_body IS NULL)
+            SELECT 1
+            """, logger: logger)
+    }
+}

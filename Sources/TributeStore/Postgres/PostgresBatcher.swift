@@ -1,0 +1,126 @@
+import Logging
+import PostgresNIO
+import TributeCore
+
+/// Group commit on PostgreSQL: concurrent authorize calls of this instance are taken up to
+/// `maxBatchSize` at a time and applied in one transaction (`PostgresBatch`), so that many
+/// debits of one hot workspace pay one row-lock wait and one commit between them rather
+/// than one each. Two batches may be in flight at once: the next one claims its keys and
+/// waits for the workspace locks while the previous one commits.
+final class PostgresBatcher: @unchecked Sendable {
+    struct Job {
+        let request: AuthorizeRequest
+        let claim: IdempotencyClaim?
+        let ids: AuthorizeStep.Ids
+        let continuation: CheckedContinuation<AuthorizeOutcome, any Error>
+    }
+
+    private let database: PostgresDatabase
+    private let clock: any WallClock
+    private let lock = Lock()
+    // Guarded by `lock`.
+    private var pending: [Job] = []
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var stopped = false
+    private var inFlight = 0
+    private var drained: [CheckedContinuation<Void, Never>] = []
+
+    let maxBatchSize = 512
+    let maxPending = 50_000
+    let workers = 2
+
+    init(database: PostgresDatabase, clock: any WallClock) {
+        self.database = database
+        self.clock = clock
+    }
+
+    func submit(_ request: AuthorizeRequest, claim: IdempotencyClaim?) async throws -> AuthorizeOutcome {
+        let ids = AuthorizeStep.Ids()
+        return try await withCheckedThrowingContinuation { continuation in
+            let job = Job(request: request, claim: claim, ids: ids, continuation: continuation)
+            let result: (accepted: Bool, waiter: CheckedContinuation<Void, Never>?) = lock.withLock {
+                guard !stopped else { return (false, nil) }
+                guard pending.count < maxPending else { return (false, nil) }
+                pending.append(job)
+                return (true, waiters.popLast())
+            }
+            guard result.accepted else {
+                continuation.resume(throwing: lock.withLock { stopped } ? StoreUnavailable() : TributeError.overloaded)
+                return
+            }
+            result.waiter?.resume()
+        }
+    }
+
+    /// Runs the workers until cancelled.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<workers {
+                group.addTask { await self.work() }
+            }
+        }
+        // Cancelled without a drain: whatever is still queued is answered, not forgotten.
+        let left: [Job] = lock.withLock {
+            stopped = true
+            defer { pending.removeAll() }
+            return pending
+        }
+        for job in left { job.continuation.resume(throwing: StoreUnavailable()) }
+    }
+
+    /// Stops taking calls and waits until the queued ones are answered.
+    func drain() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done: Bool = lock.withLock {
+                stopped = true
+                if pending.isEmpty && inFlight == 0 { return true }
+                drained.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+            for waiter in lock.withLock({ () -> [CheckedContinuation<Void, Never>] in defer { waiters.removeAll() }; return waiters }) { waiter.resume() }
+        }
+    }
+
+    private func work() async {
+        while true {
+            guard let batch = await nextBatch() else { return }
+            await PostgresBatch(database: database, jobs: batch).run(nowMillis: clock.nowMillis())
+            let finished: [CheckedContinuation<Void, Never>] = lock.withLock {
+                inFlight -= 1
+                guard stopped, pending.isEmpty, inFlight == 0 else { return [] }
+                defer { drained.removeAll() }
+                return drained
+            }
+            for continuation in finished { continuation.resume() }
+        }
+    }
+
+    /// The next batch, waiting for work; `nil` once cancelled or stopped with nothing left.
+    private func nextBatch() async -> [Job]? {
+        while true {
+            let batch: [Job]? = lock.withLock {
+                guard !pending.isEmpty else { return nil }
+                let take = min(pending.count, maxBatchSize)
+                let batch = Array(pending.prefix(take))
+                pending.removeFirst(take)
+                inFlight += 1
+                return batch
+            }
+            if let batch { return batch }
+            if Task.isCancelled || lock.withLock({ stopped }) { return nil }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let ready: Bool = lock.withLock {
+                        if !pending.isEmpty || stopped { return true }
+                        waiters.append(continuation)
+                        return false
+                    }
+                    if ready { continuation.resume() }
+                }
+            } onCancel: {
+                for waiter in lock.withLock({ () -> [CheckedContinuation<Void, Never>] in defer { waiters.removeAll() }; return waiters }) { waiter.resume() }
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+import Logging
+import PostgresNIO
+import TributeCore
+
+/// The PostgreSQL schema, as named forward-only migrations, each applied once in its own
+/// transaction under an advisory lock, so that instances starting together migrate once.
+///
+/// The invariants live in the schema as on SQLite: non-negative workspace balances, unique
+/// idempotency keys, one current cost per action type. Two differences, both for
+/// instances writing at the same time:
+/// - System accounts (revenue, usage, …) are the other side of every debit, so one row per
+///   account would make every batch of every instance wait for the previous one. Their
+///   balances are kept in `system_balance_shards`, one row per account and shard, summed
+///   when read; each batch adds to one shard.
+/// - The decision hash chain is per workspace (`workspaces.decision_head`): a workspace's
+///   decisions are written under its row lock, so its chain has one order; one chain for
+///   all workspaces would serialize every instance's writes.
+enum PostgresMigrations {
+    static let lockKey: Int64 = 0x7472_6962_7574_65 // "tribute"
+
+    static let all: [(name: String, statements: [String])] = [
+        ("v1_schema", [
+            """
+            CREATE TABLE plans (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                monthly_allowance_micros BIGINT NOT NULL CHECK (monthly_allowance_micros >= 0),
+                overage_policy TEXT NOT NULL CHECK (overage_policy IN ('block', 'credits')),
+                overage_rate_micros BIGINT NOT NULL CHECK (overage_rate_micros >= 0),
+                price_cents BIGINT NOT NULL CHECK (price_cents >= 0),
+                updated_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE action_types (
+                action_type TEXT PRIMARY KEY,
+                base_cost_micros BIGINT NOT NULL CHECK (base_cost_micros >= 0),
+                version BIGINT NOT NULL CHECK (version >= 1),
+                updated_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE action_cost_versions (
+                action_type TEXT NOT NULL REFERENCES action_types(action_type),
+                version BIGINT NOT NULL,
+                base_cost_micros BIGINT NOT NULL CHECK (base_cost_micros >= 0),
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (action_type, version))
+            """,
+            """
+            CREATE TABLE workspaces (
+                seq BIGSERIAL UNIQUE,
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                plan_id TEXT NOT NULL REFERENCES plans(id),
+                status TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
+                anchor_date TEXT NOT NULL,
+                anchor_day INT NOT NULL CHECK (anchor_day BETWEEN 1 AND 31),
+                period_start BIGINT NOT NULL,
+                period_end BIGINT NOT NULL,
+                period_used_micros BIGINT NOT NULL CHECK (period_used_micros >= 0),
+                next_expiry_at BIGINT,
+                decision_head TEXT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE accounts (
+                id TEXT PRIMARY KEY,
+                workspace_id TEXT REFERENCES workspaces(id),
+                kind TEXT NOT NULL,
+                unit TEXT NOT NULL CHECK (unit IN ('actions', 'credits')),
+                allows_negative BOOLEAN NOT NULL,
+                balance_micros BIGINT NOT NULL,
+                CHECK (allows_negative OR balance_micros >= 0),
+                CHECK (workspace_id IS NOT NULL OR balance_micros = 0))
+            """,
+            """
+            CREATE TABLE system_balance_shards (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                shard INT NOT NULL CHECK (shard >= 0),
+                balance_micros BIGINT NOT NULL,
+                PRIMARY KEY (account_id, shard))
+            """,
+            """
+            CREATE TABLE transactions (
+                seq BIGSERIAL PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                workspace_id TEXT REFERENCES workspaces(id),
+                kind TEXT NOT NULL,
+                decision_id TEXT,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX transactions_by_workspace ON transactions (workspace_id, seq)",
+            """
+            CREATE TABLE postings (
+                transaction_id TEXT NOT NULL REFERENCES transactions(id),
+                ordinal SMALLINT NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                unit TEXT NOT NULL,
+                amount_micros BIGINT NOT NULL CHECK (amount_micros <> 0),
+                PRIMARY KEY (transaction_id, ordinal))
+            """,
+            """
+            CREATE TABLE credit_grants (
+                id TEXT PRIMARY KEY,
+                workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                amount_micros BIGINT NOT NULL CHECK (amount_micros > 0),
+                remaining_micros BIGINT NOT NULL CHECK (remaining_micros >= 0 AND remaining_micros <= amount_micros),
+                expires_at BIGINT,
+                note TEXT,
+                transaction_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX credit_grants_open ON credit_grants (workspace_id) WHERE remaining_micros > 0",
+            """
+            CREATE TABLE budgets (
+                workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                scope TEXT NOT NULL,
+                limit_micros BIGINT NOT NULL CHECK (limit_micros >= 0),
+                unit TEXT NOT NULL CHECK (unit IN ('actions', 'credits')),
+                period TEXT NOT NULL CHECK (period IN ('month', 'lifetime')),
+                used_micros BIGINT NOT NULL CHECK (used_micros >= 0),
+                period_start BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace_id, scope))
+            """,
+            """
+            CREATE TABLE decisions (
+                seq BIGSERIAL PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                workspace_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                action_type TEXT NOT NULL,
+                success BOOLEAN NOT NULL,
+                reason TEXT NOT NULL,
+                actions_charged_micros BIGINT NOT NULL,
+                from_allowance_micros BIGINT NOT NULL,
+                debit_micros BIGINT NOT NULL,
+                user_id TEXT,
+                agent_id TEXT,
+                run_id TEXT,
+                cost_version BIGINT NOT NULL,
+                context TEXT,
+                transaction_id TEXT,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL)
+            """,
+            "CREATE INDEX decisions_by_workspace ON decisions (workspace_id, seq)",
+            "CREATE INDEX decisions_by_workspace_time ON decisions (workspace_id, created_at)",
+            """
+            CREATE TABLE idempotency_keys (
+                workspace_id TEXT NOT NULL,
+                key TEXT NOT NULL,
+                request_hash TEXT NOT NULL,
+                response_body TEXT,
+                approved BOOLEAN,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace_id, key))
+            """,
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                key_hash TEXT NOT NULL UNIQUE,
+                prefix TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('admin', 'service', 'viewer')),
+                workspace_ids TEXT NOT NULL,
+                name TEXT,
+                created_at BIGINT NOT NULL,
+                revoked_at BIGINT)
+            """,
+        ]),
+    ]
+
+    /// Applies every migration not yet applied. The default catalog comes with the first.
+    static func migrate(_ client: PostgresClient, nowMillis: Int64, logger: Logger) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            _ = try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            try await connection.query("CREATE TABLE IF NOT EXISTS tribute_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)", logger: logger)
+            var applied = Set<String>()
+            for try await name in try await connection.query("SELECT name FROM tribute_migrations", logger: logger).decode(String.self) {
+                applied.insert(name)
+            }
+            for migration in all where !applied.contains(migration.name) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                if migration.name == "v1_schema" { try await seedCatalog(connection, nowMillis: nowMillis, logger: logger) }
+                try await connection.query("INSERT INTO tribute_migrations (name, applied_at) VALUES (\(migration.name), \(nowMillis))", logger: logger)
+                logger.info("applied migration", metadata: ["migration": "\(migration.name)"])
+            }
+        }
+    }
+
+    /// The default catalog of `DefaultCatalog`, as the SQLite store seeds it.
+    private static func seedCatalog(_ connection: PostgresConnection, nowMillis: Int64, logger: Logger) async throws {
+        for plan in DefaultCatalog.plans {
+            try await connection.query("""
+                INSERT INTO plans (id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents, updated_at)
+                VALUES (\(plan.id), \(plan.name), \(plan.monthlyAllowance.micros), \(plan.overagePolicy.rawValue), \(plan.overageRate.micros), \(plan.priceCents), \(nowMillis))
+                """, logger: logger)
+        }
+        for (actionType, cost) in DefaultCatalog.actionCosts {
+            try await connection.query("INSERT INTO action_types (action_type, base_cost_micros, version, updated_at) VALUES (\(actionType), \(cost.micros), 1, \(nowMillis))", logger: logger)
+            try await connection.query("INSERT INTO action_cost_versions (action_type, version, base_cost_micros, created_at) VALUES (\(actionType), 1, \(cost.micros), \(nowMillis))", logger: logger)
+        }
+        for kind in AccountKind.allCases where !kind.isWorkspaceAccount {
+            try await connection.query("""
+                INSERT INTO accounts (id, workspace_id, kind, unit, allows_negative, balance_micros)
+                VALUES (\(AccountRef.system(kind).description), NULL, \(kind.rawValue), \(kind.unit.rawValue), TRUE, 0)
+                """, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Logging
+import PostgresNIO
+import TributeCore
+
+/// Decoding of the rows several queries share.
+enum PostgresRows {
+    /// The columns `workspace(_:plans:)` decodes, from `workspaces` alone: a query that
+    /// locks a row must not join, or PostgreSQL re-checks the join against the row's new
+    /// version after the wait and may drop it (a plan change, say).
+    static let workspaceColumns = """
+        id, name, status, anchor_date, period_start, period_end, period_used_micros, next_expiry_at, created_at, decision_head, plan_id
+        """
+
+    /// A workspace row with its plan (balances zero: they are read separately, after the
+    /// lock), and the head of its decision chain.
+    static func workspace(_ row: PostgresRow, plans: [String: Plan]) throws -> (WorkspaceState, head: String) {
+        let (id, name, status, anchor, periodStart, periodEnd, periodUsed, nextExpiry, createdAt, head, planId) =
+            try row.decode((String, String, String, String, Int64, Int64, Int64, Int64?, Int64, String, String).self)
+        guard let plan = plans[planId] else { throw TributeError.planNotFound(planId) }
+        let state = WorkspaceState(
+            id: id, name: name, status: WorkspaceStatus(rawValue: status) ?? .suspended,
+            anchorDate: CivilDate(parsing: anchor) ?? CivilDate(year: 1970, month: 1, day: 1),
+            period: BillingPeriod(start: periodStart, end: periodEnd), periodUsed: Amount(micros: periodUsed),
+            nextExpiryAtMillis: nextExpiry, createdAtMillis: createdAt, plan: plan, wallet: .zero, allowance: .zero)
+        return (state, head)
+    }
+
+    /// Every plan, by id (a handful of rows).
+    static func plans(_ connection: PostgresConnection, logger: Logger) async throws -> [String: Plan] {
+        var plans: [String: Plan] = [:]
+        for try await (id, name, allowance, policy, rate, price) in try await connection.query(
+            "SELECT id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents FROM plans", logger: logger
+        ).decode((String, String, Int64, String, Int64, Int64).self) {
+            plans[id] = Plan(id: id, name: name, monthlyAllowance: Amount(micros: allowance), overagePolicy: OveragePolicy(rawValue: policy) ?? .block,
+                             overageRate: Amount(micros: rate), priceCents: price)
+        }
+        return plans
+    }
+
+    static let budgetColumns = "workspace_id, scope, limit_micros, unit, period, used_micros, period_start"
+
+    static func budget(_ row: PostgresRow) throws -> (workspaceId: String, StoredBudget) {
+        let (workspaceId, scopeText, limit, unit, period, used, periodStart) = try row.decode((String, String, Int64, String, String, Int64, Int64).self)
+        let scope = BudgetScope(parsing: scopeText) ?? BudgetScope(kind: .user, id: scopeText)
+        let budget = Budget(
+            scope: scope, limit: Amount(micros: limit), unit: BudgetUnit(rawValue: unit) ?? .credits,
+            period: BudgetPeriod(rawValue: period) ?? .lifetime, used: Amount(micros: used))
+        return (workspaceId, StoredBudget(budget: budget, periodStart: periodStart))
+    }
+
+    /// The columns `decision(_:)` decodes.
+    static let decisionColumns = """
+        seq, id, workspace_id, created_at, action_type, reason, actions_charged_micros, from_allowance_micros, debit_micros,
+        user_id, agent_id, run_id, cost_version, context, transaction_id
+        """
+
+    static func decision(_ row: PostgresRow) throws -> (seq: Int64, DecisionRecord) {
+        let (seq, id, workspaceId, createdAt, actionType, reason, charged, fromAllowance, debit, userId, agentId, runId, costVersion, context, transactionId) =
+            try row.decode((Int64, String, String, Int64, String, String, Int64, Int64, Int64, String?, String?, String?, Int64, String?, String?).self)
+        return (seq, DecisionRecord(
+            id: id, workspaceId: workspaceId, createdAtMillis: createdAt, actionType: actionType,
+            reason: DecisionReason(rawValue: reason) ?? .insufficientBalance, actionsCharged: Amount(micros: charged),
+            fromAllowance: Amount(micros: fromAllowance), creditsDebited: Amount(micros: debit), userId: userId, agentId: agentId,
+            runId: runId, costVersion: costVersion, context: context, transactionId: transactionId))
+    }
+}
+
+extension PostgresStore {
+    /// System accounts' balance rows per account; see `PostgresMigrations`.
+    static let systemShards: Int32 = 16
+}

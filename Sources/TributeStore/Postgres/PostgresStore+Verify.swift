@@ -1,0 +1,95 @@
+import PostgresNIO
+import TributeCore
+
+extension PostgresStore {
+    /// Checks, in one repeatable-read snapshot, the rules `SQLiteStore.verifyLedger` checks;
+    /// a system account's balance is the sum of its shards, and each workspace's decision
+    /// chain must run from the genesis hash to the head its row records.
+    public func verifyLedger() async throws -> LedgerReport {
+        try await read { connection in
+            let logger = PostgresLedger.logger
+            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                let report = try await PostgresStore.verify(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return report
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    private static func verify(_ connection: PostgresConnection) async throws -> LedgerReport {
+        let logger = PostgresLedger.logger
+        func count(_ table: String) async throws -> Int {
+            Int(try await connection.query("SELECT COUNT(*)::bigint FROM \(unescaped: table)", logger: logger).firstRow()?.decode(Int64.self) ?? 0)
+        }
+        let accounts = try await count("accounts"), transactions = try await count("transactions")
+        let postings = try await count("postings"), decisions = try await count("decisions")
+        func report(_ violation: String?) -> LedgerReport {
+            LedgerReport(accounts: accounts, transactions: transactions, postings: postings, decisions: decisions, firstViolation: violation)
+        }
+        if let row = try await connection.query("""
+            SELECT transaction_id, unit, SUM(amount_micros)::bigint FROM postings GROUP BY transaction_id, unit HAVING SUM(amount_micros) <> 0 LIMIT 1
+            """, logger: logger).firstRow() {
+            let (id, unit, off) = try row.decode((String, String, Int64).self)
+            return report("transaction \(id) does not sum to zero in \(unit) (off by \(Amount(micros: off)))")
+        }
+        if let row = try await connection.query("""
+            SELECT t.id FROM transactions t LEFT JOIN postings p ON p.transaction_id = t.id GROUP BY t.id HAVING COUNT(p.transaction_id) < 2 LIMIT 1
+            """, logger: logger).firstRow() {
+            return report("transaction \(try row.decode(String.self)) has fewer than two postings")
+        }
+        if let row = try await connection.query("""
+            SELECT a.id, (a.balance_micros + COALESCE(s.total, 0))::bigint, COALESCE(p.total, 0)::bigint FROM accounts a
+            LEFT JOIN (SELECT account_id, SUM(balance_micros) AS total FROM system_balance_shards GROUP BY account_id) s ON s.account_id = a.id
+            LEFT JOIN (SELECT account_id, SUM(amount_micros) AS total FROM postings GROUP BY account_id) p ON p.account_id = a.id
+            WHERE a.balance_micros + COALESCE(s.total, 0) <> COALESCE(p.total, 0) LIMIT 1
+            """, logger: logger).firstRow() {
+            let (id, balance, total) = try row.decode((String, Int64, Int64).self)
+            return report("account \(id) has balance \(Amount(micros: balance)) but its postings sum to \(Amount(micros: total))")
+        }
+        if let row = try await connection.query(
+            "SELECT id, balance_micros FROM accounts WHERE NOT allows_negative AND balance_micros < 0 LIMIT 1", logger: logger
+        ).firstRow() {
+            let (id, balance) = try row.decode((String, Int64).self)
+            return report("account \(id) is negative: \(Amount(micros: balance))")
+        }
+        if let row = try await connection.query("""
+            SELECT a.workspace_id, a.balance_micros, COALESCE(g.total, 0)::bigint FROM accounts a
+            LEFT JOIN (SELECT workspace_id, SUM(remaining_micros) AS total FROM credit_grants GROUP BY workspace_id) g ON g.workspace_id = a.workspace_id
+            WHERE a.kind = 'wallet' AND a.balance_micros <> COALESCE(g.total, 0) LIMIT 1
+            """, logger: logger).firstRow() {
+            let (id, balance, total) = try row.decode((String, Int64, Int64).self)
+            return report("wallet of \(id) holds \(Amount(micros: balance)) but its grants hold \(Amount(micros: total))")
+        }
+        if let row = try await connection.query(
+            "SELECT id FROM decisions WHERE success <> (reason = 'APPROVED') LIMIT 1", logger: logger
+        ).firstRow() {
+            return report("decision \(try row.decode(String.self)) says success where its reason says otherwise: the row was altered")
+        }
+        // Each workspace's chain, walked in order.
+        var heads: [String: String] = [:]
+        for try await (id, head) in try await connection.query("SELECT id, decision_head FROM workspaces", logger: logger).decode((String, String).self) {
+            heads[id] = head
+        }
+        var previous: [String: String] = [:]
+        for try await row in try await connection.query(
+            "SELECT \(unescaped: PostgresRows.decisionColumns), prev_hash, hash FROM decisions ORDER BY seq", logger: logger
+        ) {
+            let (_, record) = try PostgresRows.decision(row)
+            let cells = try row.decode((Int64, String, String, Int64, String, String, Int64, Int64, Int64, String?, String?, String?, Int64, String?, String?, String, String).self)
+            let storedPrevious = cells.15, stored = cells.16
+            let expected = previous[record.workspaceId] ?? DecisionRecord.genesisHash
+            guard storedPrevious == expected, record.chainHash(previous: expected) == stored else {
+                return report("decision \(record.id) breaks the hash chain: the row or one before it was altered")
+            }
+            previous[record.workspaceId] = stored
+        }
+        for (id, head) in heads where head != (previous[id] ?? DecisionRecord.genesisHash) {
+            return report("workspace \(id) names a chain head its decisions do not end with: a decision was removed")
+        }
+        return report(nil)
+    }
+}

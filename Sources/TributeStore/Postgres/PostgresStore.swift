@@ -1,0 +1,210 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import TributeCore
+
+/// The store on PostgreSQL, for several stateless instances on one database.
+///
+/// Correctness across instances comes from the database: every change to a workspace's
+/// ledger happens under that workspace's row lock (`FOR NO KEY UPDATE`), balances move by
+/// deltas under `CHECK` constraints that refuse a negative workspace balance, and
+/// idempotency keys are claimed by a unique primary key. Nothing a debit decides is read
+/// from process memory. Authorize calls are batched (`PostgresBatcher`): one transaction
+/// and a handful of round trips per batch, whatever its size.
+///
+/// The connection pool and the batcher run while `run()` runs (a lifecycle `Service`), or
+/// after `start()` outside a service group.
+public final class PostgresStore: TributeStore, Service, @unchecked Sendable {
+    /// The database's URL, as given.
+    public let url: String
+    let client: PostgresClient
+    let database: PostgresDatabase
+    let clock: any WallClock
+    let logger: Logger
+    let keyCache = PrincipalCache()
+    let batcher: PostgresBatcher
+    private let runner = Lock()
+    private var runTask: Task<Void, Never>?
+    /// Seconds a caller waits for the database before the call fails as unavailable.
+    static let connectTimeoutSeconds: Int64 = 5
+
+    /// - Parameter url: `postgres://user[:password]@host[:port]/database`.
+    public init(url: String, clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "tribute.postgres"), maxConnections: Int = 8) throws {
+        self.url = url
+        var configuration = try PostgresStore.configuration(url)
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.minimumConnections = 0
+        configuration.options.connectTimeout = .seconds(PostgresStore.connectTimeoutSeconds)
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        database = PostgresDatabase(client: client, logger: logger)
+        self.clock = clock
+        self.logger = logger
+        batcher = PostgresBatcher(database: database, clock: clock)
+    }
+
+    /// Parses a `postgres://` or `postgresql://` URL.
+    /// - Throws: `TributeError.invalidValue` for anything else.
+    static func configuration(_ url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty, let user = components.user, !user.isEmpty else {
+            throw TributeError.invalidValue("a PostgreSQL URL looks like postgres://user[:password]@host[:port]/database")
+        }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        return PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: database.isEmpty ? nil : database, tls: .disable)
+    }
+
+    /// Runs the pool and the batcher until the task is cancelled or the service group
+    /// shuts down gracefully; queued calls are finished first.
+    public func run() async throws {
+        start()
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Starts the pool and the batcher in the background (tests and one-shot commands).
+    public func start() {
+        runner.withLock {
+            guard runTask == nil else { return }
+            let client = self.client, batcher = self.batcher
+            runTask = Task {
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await client.run() }
+                    group.addTask { await batcher.run() }
+                }
+            }
+        }
+    }
+
+    /// Finishes queued calls, then closes every connection.
+    public func shutdown() async {
+        await batcher.drain()
+        let task = runner.withLock { runTask }
+        task?.cancel()
+        await task?.value
+    }
+
+    /// Creates the schema, or brings it up to date.
+    /// - Throws: `StoreUnavailable` when the database does not answer in time.
+    public func migrate() async throws {
+        let nowMillis = clock.nowMillis()
+        try await withDeadline(seconds: PostgresStore.connectTimeoutSeconds * 3) { [client, logger] in
+            try await PostgresMigrations.migrate(client, nowMillis: nowMillis, logger: logger)
+        }
+    }
+
+    public func nowMillis() -> Int64 { clock.nowMillis() }
+
+    public func isReady() async -> Bool {
+        (try? await withDeadline(seconds: 2) { [client] in
+            try await client.query("SELECT 1").decode(Int.self).first(where: { _ in true })
+        }) == 1
+    }
+}
+
+/// The pool and what every query of the store goes through: deadlines, retries of
+/// transactions PostgreSQL aborted to break a deadlock, and errors mapped for callers.
+struct PostgresDatabase: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    /// A transaction on a pooled connection, retried when PostgreSQL aborted it to break a
+    /// deadlock or a serialization conflict (nothing of it was written then).
+    @discardableResult
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await withDeadline(seconds: PostgresStore.connectTimeoutSeconds * 6) { [client, logger] in
+                    try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+                }
+            } catch let error as PostgresTransactionError {
+                // The body's own error comes back wrapped; a TributeError is the caller's.
+                if let closureError = error.closureError, !PostgresDatabase.isRetryable(closureError) { throw closureError }
+                let cause = error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError
+                attempt += 1
+                guard let cause, PostgresDatabase.isRetryable(cause), attempt < 5 else { throw PostgresDatabase.mapped(cause ?? error) }
+            } catch {
+                attempt += 1
+                guard PostgresDatabase.isRetryable(error), attempt < 5 else { throw PostgresDatabase.mapped(error) }
+            }
+        }
+    }
+
+    /// A read on a pooled connection.
+    @discardableResult
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await withDeadline(seconds: PostgresStore.connectTimeoutSeconds * 6) { [client] in
+                try await client.withConnection { connection in try await body(connection) }
+            }
+        } catch {
+            throw PostgresDatabase.mapped(error)
+        }
+    }
+
+    static func isRetryable(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40P01" || state == "40001"
+    }
+
+    /// Caller errors pass through; a database that cannot be reached becomes
+    /// `StoreUnavailable`, which the API answers with 503.
+    static func mapped(_ error: any Error) -> any Error {
+        if error is TributeError || error is StoreUnavailable { return error }
+        if let error = error as? PSQLError, error.serverInfo == nil { return StoreUnavailable() }
+        return error
+    }
+}
+
+/// The database did not answer in time or could not be reached.
+public struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
+    public init() {}
+    public var description: String { "the database is unavailable" }
+}
+
+/// Runs `body`, failing with `StoreUnavailable` if it takes longer than `seconds`.
+func withDeadline<T: Sendable>(seconds: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else { throw StoreUnavailable() }
+        return value
+    }
+}
+
+extension PostgresStore {
+    @discardableResult
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await database.transaction(body)
+    }
+
+    @discardableResult
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await database.read(body)
+    }
+
+    /// Runs raw SQL in its own transaction: for tests that tamper with rows, and tools.
+    public func executeUnchecked(sql: String) async throws {
+        try await transaction { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: PostgresLedger.logger)
+            return true
+        }
+    }
+}
+
+extension PostgresStore {
+    /// Runs one raw statement outside any transaction (`CREATE DATABASE`, say): for tools and tests.
+    public func executeOutsideTransaction(sql: String) async throws {
+        try await read { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: PostgresLedger.logger)
+            return true
+        }
+    }
+}
