@@ -41,6 +41,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("openapi.yaml")]
         ),
@@ -50,14 +51,18 @@ let package = Package(
                 "TributeCore", "TributeStore", "TributeServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "TributeCoreTests", dependencies: ["TributeCore"]),
-        .testTarget(name: "TributeStoreTests", dependencies: ["TributeCore", "TributeStore"]),
+        // Shared by the test targets: the backends every suite runs on.
+        .target(name: "TributeTestSupport", dependencies: ["TributeCore", "TributeStore"], path: "Tests/TributeTestSupport"),
+        .testTarget(name: "TributeStoreTests", dependencies: ["TributeCore", "TributeStore", "TributeTestSupport"]),
         .testTarget(
             name: "TributeServerTests",
             dependencies: [
-                "TributeCore", "TributeStore", "TributeServer",
+                "TributeCore", "TributeStore", "TributeServer", "TributeTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]

@@ -1,5 +1,6 @@
 import Hummingbird
 import TributeCore
+import TributeStore
 
 /// An error as the API answers it: a status and `{"error":{"code","message"}}`.
 struct APIError: HTTPResponseError {
@@ -52,6 +53,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as TributeError {
             throw APIError(error)
+        } catch is StoreUnavailable {
+            var error = APIError(status: .serviceUnavailable, code: "unavailable", message: "The database is unavailable; try again shortly")
+            error.headers[.retryAfter] = "1"
+            throw error
         } catch let error as HTTPError {
             switch error.status {
             case .notFound: throw APIError(status: .notFound, code: "not_found", message: "No such route: \(request.method) \(request.uri.path)")
@@ -60,8 +65,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         } catch {
             // Database errors describe the statement, never its arguments (GRDB keeps those
-            // private by default), so no key or body reaches the log.
-            context.logger.error("internal error", metadata: ["error": "\(error)", "route": "\(request.method) \(request.uri.path)"])
+            // private by default; PostgreSQL's are reduced to their code and message), so no
+            // key or body reaches the log.
+            context.logger.error("internal error", metadata: ["error": "\(describe(error))", "route": "\(request.method) \(request.uri.path)"])
             throw APIError(status: .internalServerError, code: "internal", message: "Internal error")
         }
     }

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import TributeCore
 import TributeStore
 
@@ -7,10 +8,15 @@ import TributeStore
 public typealias TributeContext = BasicRequestContext
 
 /// Builds the HTTP application over a store: the only place that picks concrete types.
-public func buildApplication(store: some TributeStore, host: String, port: Int, logger: Logger, onServerRunning: (@Sendable (Int) async -> Void)? = nil) -> some ApplicationProtocol {
+/// `services` run beside the server and shut down after it (a database pool, say).
+public func buildApplication(
+    store: some TributeStore, host: String, port: Int, services: [any Service] = [], logger: Logger,
+    onServerRunning: (@Sendable (Int) async -> Void)? = nil
+) -> some ApplicationProtocol {
     Application(
         router: buildRouter(store: store),
         configuration: .init(address: .hostname(host, port: port), serverName: "tribute"),
+        services: services,
         onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? port) },
         logger: logger)
 }

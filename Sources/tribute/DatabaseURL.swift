@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
+import ServiceLifecycle
+import TributeCore
 import TributeStore
 
 /// Where the store lives, from `--database`, `TRIBUTE_DATABASE_URL` or the default.
@@ -10,18 +13,79 @@ enum DatabaseURL {
         option ?? ProcessInfo.processInfo.environment["TRIBUTE_DATABASE_URL"] ?? defaultURL
     }
 
+    /// An open, migrated store.
+    enum Opened {
+        case sqlite(SQLiteStore)
+        case postgres(PostgresStore)
+
+        var store: any TributeStore {
+            switch self {
+            case .sqlite(let store): store
+            case .postgres(let store): store
+            }
+        }
+
+        /// What must run beside the server (PostgreSQL's pool, shut down gracefully).
+        var services: [any Service] {
+            switch self {
+            case .sqlite: []
+            case .postgres(let store): [store]
+            }
+        }
+
+        func close() async {
+            if case .postgres(let store) = self { await store.shutdown() }
+        }
+    }
+
     /// Opens and migrates the store a URL names.
-    /// - Throws: `ValidationError` for a URL of an unknown or unsupported kind.
-    static func open(_ url: String, maxBatchSize: Int = 512) throws -> SQLiteStore {
+    /// - Throws: `ValidationError` for a URL of an unknown kind or a database that cannot be
+    ///   reached.
+    static func open(_ url: String, maxBatchSize: Int = 512) async throws -> Opened {
         if url.hasPrefix("sqlite:") {
             var path = String(url.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
             guard !path.isEmpty else { throw ValidationError("sqlite: needs a file path, e.g. sqlite:tribute.sqlite") }
-            return try SQLiteStore(path: path, maxBatchSize: maxBatchSize)
+            return .sqlite(try SQLiteStore(path: path, maxBatchSize: maxBatchSize))
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw ValidationError("PostgreSQL is not available in this build yet; use sqlite:PATH")
+            var logger = Logger(label: "tribute.postgres")
+            logger.logLevel = .warning
+            let store: PostgresStore
+            do {
+                store = try PostgresStore(url: url, logger: logger)
+            } catch let error as TributeError {
+                throw ValidationError(error.message)
+            }
+            await store.start()
+            do {
+                try await store.migrate()
+            } catch {
+                await store.shutdown()
+                throw ValidationError("cannot use the PostgreSQL database at \(redacted(url)): \(describe(error))")
+            }
+            return .postgres(store)
         }
-        throw ValidationError("Unknown database URL \"\(url)\": use sqlite:PATH")
+        throw ValidationError("Unknown database URL \"\(redacted(url))\": use sqlite:PATH or postgres://user@host:port/database")
+    }
+
+    /// Runs `body` with the store open, and closes it after.
+    static func withStore<T>(_ url: String, _ body: (any TributeStore) async throws -> T) async throws -> T {
+        let opened = try await open(url)
+        do {
+            let result = try await body(opened.store)
+            await opened.close()
+            return result
+        } catch {
+            await opened.close()
+            throw error
+        }
+    }
+
+    /// The URL without its password, for messages and logs.
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? url
     }
 }

@@ -20,12 +20,15 @@ struct Keys: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try DatabaseURL.open(DatabaseURL.resolve(options.database))
-            do {
-                let (_, secret) = try await store.createAPIKey(role: Role(rawValue: role)!, workspaceIds: workspaces, name: name)
-                print(secret)
-            } catch let error as TributeError {
-                throw ValidationError(error.message)
+            let role = Role(rawValue: role)!
+            let (workspaces, name) = (self.workspaces, self.name)
+            try await DatabaseURL.withStore(DatabaseURL.resolve(options.database)) { store in
+                do {
+                    let (_, secret) = try await store.createAPIKey(role: role, workspaceIds: workspaces, name: name)
+                    print(secret)
+                } catch let error as TributeError {
+                    throw ValidationError(error.message)
+                }
             }
         }
     }

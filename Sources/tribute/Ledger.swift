@@ -9,8 +9,7 @@ struct Ledger: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOptions
 
         func run() async throws {
-            let store = try DatabaseURL.open(DatabaseURL.resolve(options.database))
-            let report = try await store.verifyLedger()
+            let report = try await DatabaseURL.withStore(DatabaseURL.resolve(options.database)) { try await $0.verifyLedger() }
             let summary = "\(report.accounts) accounts, \(report.transactions) transactions, \(report.postings) postings, \(report.decisions) decisions"
             if let violation = report.firstViolation {
                 print("ledger verify: FAILED: \(violation) (\(summary))")

@@ -7,7 +7,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let url = DatabaseURL.resolve(options.database)
-        _ = try DatabaseURL.open(url)
-        print("migrated \(url)")
+        try await DatabaseURL.withStore(url) { _ in }
+        print("migrated \(DatabaseURL.redacted(url))")
     }
 }

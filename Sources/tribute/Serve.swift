@@ -19,11 +19,12 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "tribute")
         logger.logLevel = .info
         let url = DatabaseURL.resolve(options.database)
-        let store = try DatabaseURL.open(url)
+        let opened = try await DatabaseURL.open(url)
         let host = self.host
-        let app = buildApplication(store: store, host: host, port: port, logger: logger) { boundPort in
+        let shown = DatabaseURL.redacted(url)
+        let app = buildApplication(store: opened.store, host: host, port: port, services: opened.services, logger: logger) { boundPort in
             // Written straight to the descriptor so that a pipe sees it at once.
-            let line = "tribute listening on http://\(host):\(boundPort) (database \(url))\n"
+            let line = "tribute listening on http://\(host):\(boundPort) (database \(shown))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
         try await app.runService()

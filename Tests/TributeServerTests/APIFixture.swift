@@ -6,16 +6,15 @@ import Logging
 import TributeCore
 import TributeServer
 import TributeStore
+import TributeTestSupport
 
-/// A real application over a fresh SQLite store, with an admin key.
+/// A real application over a fresh store of one backend, with an admin key.
 struct APIFixture {
-    let store: SQLiteStore
+    let store: any TributeStore
     let adminKey: String
 
-    init() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-api-" + Identifier.randomBase62(count: 10)).path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: dir + "/api.sqlite")
+    init(_ backend: Backend) async throws {
+        store = try await backend.makeStore(clock: ManualClock(millis: Identifier.currentMillis())).0
         adminKey = try await store.createAPIKey(role: .admin, workspaceIds: [], name: "test").secret
     }
 

@@ -4,11 +4,13 @@ import HummingbirdTesting
 import Testing
 import TributeCore
 import TributeStore
+import TributeTestSupport
 @testable import TributeServer
 
 @Suite struct APITests {
-    @Test func aNewcomerGoesFromKeyToDebit() async throws {
-        let fixture = try await APIFixture()
+    @Test(arguments: Backend.allCases)
+    func aNewcomerGoesFromKeyToDebit(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
         let admin = fixture.adminKey
         try await fixture.test { (client: any TestClientProtocol) async throws -> Void in
             var response = try await client.send(.post, "/v1/workspaces", key: admin, body: #"{"id":"acme","name":"Acme","planId":"free"}"#)
@@ -37,8 +39,9 @@ import TributeStore
         }
     }
 
-    @Test func theSameIdempotencyKeyReplaysAndADifferentBodyConflicts() async throws {
-        let fixture = try await APIFixture()
+    @Test(arguments: Backend.allCases)
+    func theSameIdempotencyKeyReplaysAndADifferentBodyConflicts(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
         try await fixture.workspace("w", credits: Amount(units: 1))
         let admin = fixture.adminKey
         try await fixture.test { (client: any TestClientProtocol) async throws -> Void in
@@ -57,8 +60,9 @@ import TributeStore
         #expect(try await fixture.store.workspace(id: "w").remainingBalance == Amount(micros: 900_000))
     }
 
-    @Test func keysAreScopedToTheirRoleAndWorkspaces() async throws {
-        let fixture = try await APIFixture()
+    @Test(arguments: Backend.allCases)
+    func keysAreScopedToTheirRoleAndWorkspaces(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
         try await fixture.workspace("mine", credits: Amount(units: 1))
         try await fixture.workspace("theirs", credits: Amount(units: 1))
         let viewer = try await fixture.key(.viewer, ["mine"])
@@ -79,8 +83,9 @@ import TributeStore
         #expect(try await fixture.store.workspace(id: "theirs").remainingBalance == Amount(units: 1))
     }
 
-    @Test func aRevokedKeyStopsWorkingAtOnce() async throws {
-        let fixture = try await APIFixture()
+    @Test(arguments: Backend.allCases)
+    func aRevokedKeyStopsWorkingAtOnce(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
         let admin = fixture.adminKey
         try await fixture.test { (client: any TestClientProtocol) async throws -> Void in
             let created = try await client.send(.post, "/v1/api-keys", key: admin, body: #"{"role":"admin","name":"temp"}"#)
@@ -96,8 +101,9 @@ import TributeStore
         }
     }
 
-    @Test func healthNeedsNoKeyAndEverythingElseDoes() async throws {
-        let fixture = try await APIFixture()
+    @Test(arguments: Backend.allCases)
+    func healthNeedsNoKeyAndEverythingElseDoes(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
         try await fixture.test { (client: any TestClientProtocol) async throws -> Void in
             #expect(try await client.send(.get, "/healthz", key: nil).status == .ok)
             #expect(try await client.send(.get, "/readyz", key: nil).status == .ok)

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Testing
 import TributeCore
 import TributeStore
+import TributeTestSupport
 
 /// Malformed and hostile requests to every route: the documented 4xx with the error body,
 /// and nothing written.
@@ -77,8 +78,9 @@ import TributeStore
         (.get, "/v1/nothing-here", nil, 404, "not_found"),
     ]
 
-    @Test func everyBadRequestGetsItsErrorAndWritesNothing() async throws {
-        let fixture = try await APIFixture()
+    @Test(arguments: Backend.allCases)
+    func everyBadRequestGetsItsErrorAndWritesNothing(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
         try await fixture.workspace("w", credits: Amount(units: 5))
         let before = try await fixture.store.verifyLedger()
         let keysBefore = try await fixture.store.apiKeys().count

@@ -1,6 +1,7 @@
 import Testing
 import TributeCore
 import TributeStore
+import TributeTestSupport
 
 /// Property tests of the conformance suite: random operation sequences, on every backend.
 @Suite struct LedgerPropertyTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TributeCore
 import TributeStore
+import TributeTestSupport
 
 /// What only PostgreSQL has: several instances on one database, and its own schema.
 @Suite struct PostgresStoreTests {
@@ -39,7 +40,7 @@ import TributeStore
         let clock = ManualClock(millis: Backend.testClockStart)
         let first = try await Backend.makePostgresStore(clock: clock)
         let second = try PostgresStore(url: first.url, clock: clock)
-        second.start()
+        await second.start()
         try await first.makeWorkspace("w", credits: Amount(units: 15))
         let approved = try await withThrowingTaskGroup(of: Bool.self) { group in
             for index in 0..<2_000 {
@@ -59,7 +60,7 @@ import TributeStore
         let clock = ManualClock(millis: Backend.testClockStart)
         let first = try await Backend.makePostgresStore(clock: clock)
         let second = try PostgresStore(url: first.url, clock: clock)
-        second.start()
+        await second.start()
         try await first.makeWorkspace("w", credits: Amount(units: 10))
         let request = AuthorizeRequest(workspaceId: "w", actionType: "COMPLEX_LLM")
         let claim = IdempotencyClaim(key: "k-1", requestHash: "same-request")

@@ -1,6 +1,7 @@
 import Testing
 import TributeCore
 import TributeStore
+import TributeTestSupport
 
 @Suite struct SQLiteStoreTests {
     @Test func theWriterCommitsWithSynchronousFullInWAL() async throws {

@@ -1,6 +1,7 @@
 import Testing
 import TributeCore
 import TributeStore
+import TributeTestSupport
 
 /// The store conformance suite: every backend must pass it unchanged.
 @Suite struct StoreConformanceTests {

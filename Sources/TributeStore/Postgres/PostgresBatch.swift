@@ -26,7 +26,7 @@ struct PostgresBatch {
             }
             for (job, result) in zip(jobs, results) { job.continuation.resume(with: result) }
         } catch {
-            database.logger.error("authorize batch failed", metadata: ["jobs": "\(jobs.count)", "error": "\(String(reflecting: error))"])
+            database.logger.error("authorize batch failed", metadata: ["jobs": "\(jobs.count)", "error": "\(describe(error))"])
             for job in jobs { job.continuation.resume(throwing: error) }
         }
     }

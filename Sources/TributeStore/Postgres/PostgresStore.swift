@@ -59,23 +59,33 @@ public final class PostgresStore: TributeStore, Service, @unchecked Sendable {
     /// Runs the pool and the batcher until the task is cancelled or the service group
     /// shuts down gracefully; queued calls are finished first.
     public func run() async throws {
-        start()
+        await start()
         try? await gracefulShutdown()
         await shutdown()
     }
 
-    /// Starts the pool and the batcher in the background (tests and one-shot commands).
-    public func start() {
-        runner.withLock {
-            guard runTask == nil else { return }
-            let client = self.client, batcher = self.batcher
-            runTask = Task {
-                await withDiscardingTaskGroup { group in
-                    group.addTask { await client.run() }
-                    group.addTask { await batcher.run() }
+    /// Starts the pool and the batcher in the background (tests and one-shot commands),
+    /// returning once the pool runs.
+    public func start() async {
+        let client = self.client, batcher = self.batcher
+        await withCheckedContinuation { (started: CheckedContinuation<Void, Never>) in
+            let alreadyRunning: Bool = runner.withLock {
+                guard runTask == nil else { return true }
+                runTask = Task {
+                    await withDiscardingTaskGroup { group in
+                        group.addTask {
+                            started.resume()
+                            await client.run()
+                        }
+                        group.addTask { await batcher.run() }
+                    }
                 }
+                return false
             }
+            if alreadyRunning { started.resume() }
         }
+        // The pool marks itself running as its first step.
+        await Task.yield()
     }
 
     /// Finishes queued calls, then closes every connection.
@@ -157,6 +167,16 @@ struct PostgresDatabase: Sendable {
         if let error = error as? PSQLError, error.serverInfo == nil { return StoreUnavailable() }
         return error
     }
+}
+
+/// An error for a log line: a PostgreSQL error as its SQLSTATE and message only (its query
+/// and arguments may hold secrets); anything else as itself.
+public func describe(_ error: any Error) -> String {
+    if let error = error as? PSQLError {
+        guard let info = error.serverInfo else { return "PostgreSQL: \(error.code)" }
+        return "PostgreSQL \(info[.sqlState] ?? "?"): \(info[.message] ?? "")"
+    }
+    return "\(error)"
 }
 
 /// The database did not answer in time or could not be reached.
