@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Property-based API tests: schemathesis generates requests from openapi.yaml and checks
-# every answer against it, on a live `tribute serve` over a throwaway SQLite database.
-# Usage: scripts/schemathesis.sh [path/to/tribute]   (needs .venv with schemathesis)
+# every answer against it, on a live `tribute serve` over a throwaway SQLite database, or
+# over DATABASE_URL when given.
+# Usage: scripts/schemathesis.sh [path/to/tribute] [DATABASE_URL]   (needs .venv with schemathesis)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${1:-.build/debug/tribute}"
 PORT="${SCHEMATHESIS_PORT:-18099}"
 source scripts/server.sh
-start_server "$BIN" "$PORT"
+start_server "$BIN" "$PORT" "${2:-}"
 # A workspace with credits, so that generated requests also reach the paths that succeed.
 make_workspace "$PORT" w pro 1000000
 

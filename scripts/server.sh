@@ -1,11 +1,14 @@
 # Sourced by the test and load scripts: starts `tribute serve` on a throwaway SQLite
-# database in $WORK, with an admin key in $KEY and the server's pid in $SERVER; stops it
-# and removes $WORK on exit. Usage: start_server BIN PORT
+# database in $WORK (or on DATABASE_URL when given), with an admin key in $KEY and the
+# server's pid in $SERVER; stops it and removes $WORK on exit.
+# Usage: start_server BIN PORT [DATABASE_URL]
+source "$(dirname "${BASH_SOURCE[0]}")/on-exit.sh"
+
 start_server() {
   local bin="$1" port="$2"
   WORK="$(mktemp -d)"
-  DB="sqlite:$WORK/tribute.sqlite"
-  trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+  DB="${3:-sqlite:$WORK/tribute.sqlite}"
+  on_exit 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$WORK"'
   KEY="$("$bin" keys create --role admin --database "$DB")"
   "$bin" serve --port "$port" --database "$DB" > "$WORK/serve.log" 2>&1 &
   SERVER=$!

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift Testing suites (domain, store conformance, API, kill -9 crash
-# test) and schemathesis against openapi.yaml on a live server.
+# tests, several instances) on SQLite and on a throwaway PostgreSQL 15 cluster, then
+# schemathesis against openapi.yaml on a live server over each backend.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,11 @@ if [ ! -x .venv/bin/schemathesis ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check schemathesis
 fi
 
+source scripts/postgres.sh
+start_postgres "${TEST_PG_PORT:-55499}"
+export TRIBUTE_TEST_POSTGRES_URL="$PG_URL"
+
 swift build --build-tests
 swift test --skip-build
 scripts/schemathesis.sh .build/debug/tribute
+SCHEMATHESIS_PORT=18098 scripts/schemathesis.sh .build/debug/tribute "$(new_database schemathesis)"

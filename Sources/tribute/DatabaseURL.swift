@@ -53,7 +53,7 @@ enum DatabaseURL {
             logger.logLevel = .warning
             let store: PostgresStore
             do {
-                store = try PostgresStore(url: url, logger: logger)
+                store = try PostgresStore(url: url, logger: logger, timeoutSeconds: try timeoutSeconds())
             } catch let error as TributeError {
                 throw ValidationError(error.message)
             }
@@ -67,6 +67,16 @@ enum DatabaseURL {
             return .postgres(store)
         }
         throw ValidationError("Unknown database URL \"\(redacted(url))\": use sqlite:PATH or postgres://user@host:port/database")
+    }
+
+    /// `TRIBUTE_DATABASE_TIMEOUT_SECONDS`: how long a call waits for PostgreSQL before it
+    /// is answered 503.
+    static func timeoutSeconds() throws -> Int64 {
+        guard let text = ProcessInfo.processInfo.environment["TRIBUTE_DATABASE_TIMEOUT_SECONDS"] else { return PostgresStore.defaultTimeoutSeconds }
+        guard let seconds = Int64(text), (1...3_600).contains(seconds) else {
+            throw ValidationError("TRIBUTE_DATABASE_TIMEOUT_SECONDS must be a whole number of seconds from 1 to 3600")
+        }
+        return seconds
     }
 
     /// Runs `body` with the store open, and closes it after.

@@ -39,7 +39,7 @@ import TributeTestSupport
     @Test func twoInstancesNeverOverdrawOneWallet() async throws {
         let clock = ManualClock(millis: Backend.testClockStart)
         let first = try await Backend.makePostgresStore(clock: clock)
-        let second = try PostgresStore(url: first.url, clock: clock)
+        let second = try PostgresStore(url: first.url, clock: clock, timeoutSeconds: Backend.postgresTimeoutSeconds)
         await second.start()
         try await first.makeWorkspace("w", credits: Amount(units: 15))
         let approved = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -59,7 +59,7 @@ import TributeTestSupport
     @Test func twoInstancesApplyOneKeyOnce() async throws {
         let clock = ManualClock(millis: Backend.testClockStart)
         let first = try await Backend.makePostgresStore(clock: clock)
-        let second = try PostgresStore(url: first.url, clock: clock)
+        let second = try PostgresStore(url: first.url, clock: clock, timeoutSeconds: Backend.postgresTimeoutSeconds)
         await second.start()
         try await first.makeWorkspace("w", credits: Amount(units: 10))
         let request = AuthorizeRequest(workspaceId: "w", actionType: "COMPLEX_LLM")

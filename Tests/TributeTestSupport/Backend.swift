@@ -24,10 +24,14 @@ public enum Backend: String, CaseIterable, Sendable {
         return try SQLiteStore(path: dir + "/test.sqlite", clock: clock)
     }
 
+    /// The database deadline of test stores: long, since many suites share one cluster on a
+    /// small machine; the outage test sets its own.
+    public static let postgresTimeoutSeconds: Int64 = 60
+
     /// A store on a database of its own, created for it and migrated.
     public static func makePostgresStore(clock: ManualClock = ManualClock(millis: Backend.testClockStart)) async throws -> PostgresStore {
         let url = try await TestPostgres.newDatabase()
-        let store = try PostgresStore(url: url, clock: clock)
+        let store = try PostgresStore(url: url, clock: clock, timeoutSeconds: postgresTimeoutSeconds)
         await store.start()
         try await store.migrate()
         return store
@@ -46,7 +50,7 @@ public enum TestPostgres {
         return url
     }
 
-    private static let admin: PostgresStore? = (try? adminURL()).flatMap { try? PostgresStore(url: $0) }
+    private static let admin: PostgresStore? = (try? adminURL()).flatMap { try? PostgresStore(url: $0, timeoutSeconds: Backend.postgresTimeoutSeconds) }
 
     /// Creates an empty database and returns its URL.
     public static func newDatabase() async throws -> String {

@@ -6,7 +6,8 @@ extension PostgresStore {
     /// a system account's balance is the sum of its shards, and each workspace's decision
     /// chain must run from the genesis hash to the head its row records.
     public func verifyLedger() async throws -> LedgerReport {
-        try await read { connection in
+        // A whole-ledger check takes as long as the ledger is big.
+        try await read(deadlineSeconds: 3_600) { connection in
             let logger = PostgresLedger.logger
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             do {

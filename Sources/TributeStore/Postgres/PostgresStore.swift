@@ -26,18 +26,24 @@ public final class PostgresStore: TributeStore, Service, @unchecked Sendable {
     let batcher: PostgresBatcher
     private let runner = Lock()
     private var runTask: Task<Void, Never>?
-    /// Seconds a caller waits for the database before the call fails as unavailable.
-    static let connectTimeoutSeconds: Int64 = 5
+    /// The default of `timeoutSeconds`: while PostgreSQL is down, callers hear so within
+    /// seconds (503) rather than piling up.
+    public static let defaultTimeoutSeconds: Int64 = 5
 
-    /// - Parameter url: `postgres://user[:password]@host[:port]/database`.
-    public init(url: String, clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "tribute.postgres"), maxConnections: Int = 8) throws {
+    /// - Parameters:
+    ///   - url: `postgres://user[:password]@host[:port]/database`.
+    ///   - timeoutSeconds: how long a call waits for the database (a connection, its
+    ///     queries, the commit) before it fails as unavailable.
+    public init(url: String, clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "tribute.postgres"), maxConnections: Int = 8,
+                timeoutSeconds: Int64 = PostgresStore.defaultTimeoutSeconds) throws {
+        guard timeoutSeconds > 0 else { throw TributeError.invalidValue("the database timeout must be at least one second") }
         self.url = url
         var configuration = try PostgresStore.configuration(url)
         configuration.options.maximumConnections = maxConnections
         configuration.options.minimumConnections = 0
-        configuration.options.connectTimeout = .seconds(PostgresStore.connectTimeoutSeconds)
+        configuration.options.connectTimeout = .seconds(timeoutSeconds)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        database = PostgresDatabase(client: client, logger: logger)
+        database = PostgresDatabase(client: client, logger: logger, timeoutSeconds: timeoutSeconds)
         self.clock = clock
         self.logger = logger
         batcher = PostgresBatcher(database: database, clock: clock)
@@ -100,7 +106,7 @@ public final class PostgresStore: TributeStore, Service, @unchecked Sendable {
     /// - Throws: `StoreUnavailable` when the database does not answer in time.
     public func migrate() async throws {
         let nowMillis = clock.nowMillis()
-        try await withDeadline(seconds: PostgresStore.connectTimeoutSeconds * 3) { [client, logger] in
+        try await withDeadline(seconds: database.timeoutSeconds * 2) { [client, logger] in
             try await PostgresMigrations.migrate(client, nowMillis: nowMillis, logger: logger)
         }
     }
@@ -119,6 +125,7 @@ public final class PostgresStore: TributeStore, Service, @unchecked Sendable {
 struct PostgresDatabase: Sendable {
     let client: PostgresClient
     let logger: Logger
+    let timeoutSeconds: Int64
 
     /// A transaction on a pooled connection, retried when PostgreSQL aborted it to break a
     /// deadlock or a serialization conflict (nothing of it was written then).
@@ -127,7 +134,7 @@ struct PostgresDatabase: Sendable {
         var attempt = 0
         while true {
             do {
-                return try await withDeadline(seconds: PostgresStore.connectTimeoutSeconds * 6) { [client, logger] in
+                return try await withDeadline(seconds: timeoutSeconds) { [client, logger] in
                     try await client.withTransaction(logger: logger) { connection in try await body(connection) }
                 }
             } catch let error as PostgresTransactionError {
@@ -145,9 +152,9 @@ struct PostgresDatabase: Sendable {
 
     /// A read on a pooled connection.
     @discardableResult
-    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func read<T: Sendable>(deadlineSeconds: Int64? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await withDeadline(seconds: PostgresStore.connectTimeoutSeconds * 6) { [client] in
+            return try await withDeadline(seconds: deadlineSeconds ?? timeoutSeconds) { [client] in
                 try await client.withConnection { connection in try await body(connection) }
             }
         } catch {
@@ -206,8 +213,8 @@ extension PostgresStore {
     }
 
     @discardableResult
-    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await database.read(body)
+    func read<T: Sendable>(deadlineSeconds: Int64? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await database.read(deadlineSeconds: deadlineSeconds, body)
     }
 
     /// Runs raw SQL in its own transaction: for tests that tamper with rows, and tools.

@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import TributeCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Transaction ids acknowledged with a `200`, collected from many client tasks.
+actor Acknowledged {
+    private(set) var ids: [String] = []
+    var count: Int { ids.count }
+    func add(_ id: String) { ids.append(id) }
+}
+
+/// The `tribute` executable, run as a separate process.
+enum TributeProcess {
+    struct Server {
+        let process: Process
+        let port: Int
+    }
+
+    /// `.build/debug/tribute` of this package (or `TRIBUTE_BIN`).
+    static func binary() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["TRIBUTE_BIN"] { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent(".build/debug/tribute").path
+        guard FileManager.default.isExecutableFile(atPath: path) else { throw MissingBinary(path: path) }
+        return path
+    }
+
+    struct MissingBinary: Error, CustomStringConvertible {
+        let path: String
+        var description: String { "no tribute executable at \(path): run `swift build --build-tests` first" }
+    }
+
+    /// Runs a command to completion: its exit status and standard output.
+    static func run(_ binary: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Runs a command to completion within `seconds`: its exit status and both outputs.
+    static func runBounded(_ binary: String, _ arguments: [String], seconds: Double) async throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        if process.isRunning {
+            process.terminate()
+            throw HTTP.TimedOut()
+        }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Starts `tribute serve --port 0` and waits for the port it prints.
+    static func serve(_ binary: String, database: String, log: String) throws -> Server {
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--port", "0", "--database", database]
+        process.standardOutput = FileHandle(forWritingAtPath: log)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<300 {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "listening on http://127.0.0.1:") {
+                let digits = text[range.upperBound...].prefix { $0.isNumber }
+                if let port = Int(digits) { return Server(process: process, port: port) }
+            }
+            usleep(50_000)
+        }
+        process.terminate()
+        throw ServerDidNotStart()
+    }
+
+    struct ServerDidNotStart: Error {}
+}
+
+/// One HTTP request on a fresh connection, bounded in time.
+enum HTTP {
+    struct Answer {
+        let status: HTTPResponse.Status
+        let json: JSON?
+    }
+
+    struct TimedOut: Error {}
+
+    @discardableResult
+    static func call(port: Int, _ method: HTTPRequest.Method, _ path: String, key: String, body: String? = nil, headers extra: [(String, String)] = []) async throws -> Answer {
+        try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withThrowingTaskGroup(of: Answer.self) { group in
+                group.addTask {
+                    var headers: HTTPFields = [.authorization: "Bearer \(key)"]
+                    if body != nil { headers[.contentType] = "application/json" }
+                    for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
+                    let response = try await client.execute(TestClient.Request(path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }))
+                    let bytes = response.body.map { Array($0.readableBytesView) } ?? []
+                    return Answer(status: response.status, json: try? JSON.parse(bytes))
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(10))
+                    throw TimedOut()
+                }
+                let answer = try await group.next()!
+                group.cancelAll()
+                return answer
+            }
+        }
+    }
+}
