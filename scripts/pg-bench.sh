@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# PostgreSQL benchmark, on one throwaway PostgreSQL 15 cluster on 127.0.0.1, bounded in
+# time: pgbench running the naive SQL debit (BEGIN; UPDATE wallet ... WHERE balance >= 1;
+# INSERT a ledger row; COMMIT) against Tribute's authorize-and-debit over HTTP (a release
+# `tribute serve` on the same cluster, driven by wrk), both at 64 connections, on one hot
+# wallet/workspace and spread over 10,000. Usage: scripts/pg-bench.sh [seconds-per-run]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_RUN="${1:-15}"
+CONNECTIONS=64
+SPREAD=10000
+PORT="${BENCH_PORT:-18182}"
+BIN=.build-release/release/tribute
+PG_BIN=/usr/lib/postgresql/15/bin
+
+command -v wrk > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+swift build -c release --scratch-path .build-release --product tribute 2>&1 | tail -1
+
+source scripts/postgres.sh
+start_postgres "${BENCH_PG_PORT:-55498}"
+BENCH_DIR="$(mktemp -d)"
+on_exit 'rm -rf "$BENCH_DIR"'
+
+# The naive baseline: a wallet table and a ledger table, one transaction per debit.
+NAIVE_URL="$(new_database naive)"
+"$PG_BIN/psql" -q -v ON_ERROR_STOP=1 "$NAIVE_URL" <<SQL
+CREATE TABLE wallet (id integer PRIMARY KEY, balance bigint NOT NULL CHECK (balance >= 0));
+CREATE TABLE ledger (id bigserial PRIMARY KEY, wallet_id integer NOT NULL REFERENCES wallet,
+                     amount bigint NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO wallet SELECT g, 1000000000000 FROM generate_series(1, $SPREAD) AS g;
+SQL
+naive_script() {
+  cat <<SQL
+\set id $1
+BEGIN;
+UPDATE wallet SET balance = balance - 1 WHERE id = :id AND balance >= 1;
+INSERT INTO ledger (wallet_id, amount) VALUES (:id, -1);
+COMMIT;
+SQL
+}
+naive_script 1 > "$BENCH_DIR/hot.sql"
+naive_script "random(1, $SPREAD)" > "$BENCH_DIR/spread.sql"
+pgbench_tps() {
+  timeout $((SECONDS_PER_RUN + 60)) "$PG_BIN/pgbench" -n -M prepared -c "$CONNECTIONS" -j 2 -T "$SECONDS_PER_RUN" \
+    -f "$1" -h 127.0.0.1 -p "$PG_PORT" -U postgres naive | tee "$BENCH_DIR/pgbench.txt" >&2
+  awk '/^tps = / {print int($3)}' "$BENCH_DIR/pgbench.txt"
+}
+
+# Tribute on a database of its own in the same cluster.
+source scripts/server.sh
+start_server "$BIN" "$PORT" "$(new_database tribute)"
+make_workspace "$PORT" hot prepaid 1000000000
+# 10,000 workspaces through the API, 32 requests at a time: the workspaces, then their credits.
+requests() {
+  awk -v port="$PORT" -v key="$KEY" -v n="$SPREAD" -v path="$1" -v body="$2" 'BEGIN {
+    for (i = 0; i < n; i++) {
+      printf "url = \"http://127.0.0.1:%s" path "\"\n", port, i
+      printf "header = \"Authorization: Bearer %s\"\nheader = \"Content-Type: application/json\"\n", key
+      printf "data = \"" body "\"\n", i
+      printf "output = \"/dev/null\"\nwrite-out = \"%%{http_code}\\n\"\nnext\n"
+    }
+  }'
+}
+create_all() {
+  requests "$1" "$2" > "$BENCH_DIR/requests.conf"
+  local failed
+  failed=$(curl -sS --parallel --parallel-max 32 -K "$BENCH_DIR/requests.conf" | grep -cv '^20[01]$' || true)
+  [ "$failed" -eq 0 ] || { echo "$failed requests to set up the workspaces failed" >&2; exit 1; }
+}
+create_all "/v1/workspaces" '{\\"id\\":\\"ws-%s\\",\\"name\\":\\"ws\\",\\"planId\\":\\"prepaid\\"}'
+create_all "/v1/workspaces/ws-%s/credit-grants" '{\\"amount\\":1000000}'
+export TRIBUTE_KEY="$KEY"
+
+wrk_rate() {
+  timeout $((SECONDS_PER_RUN + 60)) wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s scripts/debit.lua \
+    "http://127.0.0.1:$PORT/v1/agent-actions/authorize-and-debit" | tee "$BENCH_DIR/wrk.txt" >&2
+  grep -q "^non-200 answers: 0$" "$BENCH_DIR/wrk.txt" || { echo "some debits were not approved" >&2; exit 1; }
+  awk '/Requests\/sec/ {print int($2)}' "$BENCH_DIR/wrk.txt"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
+
+echo "== pgbench, naive debit, one hot wallet, $CONNECTIONS clients" >&2
+NAIVE_HOT=$(pgbench_tps "$BENCH_DIR/hot.sql")
+echo "== pgbench, naive debit, $SPREAD wallets, $CONNECTIONS clients" >&2
+NAIVE_SPREAD=$(pgbench_tps "$BENCH_DIR/spread.sql")
+echo "== Tribute authorize-and-debit, one hot workspace, $CONNECTIONS connections" >&2
+HOT=$(WORKSPACE=hot wrk_rate)
+echo "== Tribute authorize-and-debit, $SPREAD workspaces, $CONNECTIONS connections" >&2
+SPREAD_RATE=$(WORKSPACE=ws WORKSPACES=$SPREAD wrk_rate)
+
+"$BIN" ledger verify --database "$DB" >&2
+echo "pg-bench: hot workspace ${HOT} debits/s vs pgbench ${NAIVE_HOT} tps ×$(ratio "$HOT" "$NAIVE_HOT");" \
+  "${SPREAD} workspaces ${SPREAD_RATE} debits/s vs pgbench ${NAIVE_SPREAD} tps ×$(ratio "$SPREAD_RATE" "$NAIVE_SPREAD")"
