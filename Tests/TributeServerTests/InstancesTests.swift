@@ -253,7 +253,7 @@ struct PostgresCluster {
         process.arguments = [script] + arguments
         // A file, not a pipe: the server that `start` leaves running would hold a pipe open.
         let log = arguments[1] + ".script.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = FileHandle(forWritingAtPath: log)
         try process.run()

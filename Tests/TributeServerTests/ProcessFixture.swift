@@ -69,7 +69,7 @@ enum TributeProcess {
 
     /// Starts `tribute serve --port 0` and waits for the port it prints.
     static func serve(_ binary: String, database: String, log: String) throws -> Server {
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--port", "0", "--database", database]
