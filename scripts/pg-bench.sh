@@ -50,25 +50,8 @@ pgbench_tps() {
 source scripts/server.sh
 start_server "$BIN" "$PORT" "$(new_database tribute)"
 make_workspace "$PORT" hot prepaid 1000000000
-# 10,000 workspaces through the API, 32 requests at a time: the workspaces, then their credits.
-requests() {
-  awk -v port="$PORT" -v key="$KEY" -v n="$SPREAD" -v path="$1" -v body="$2" 'BEGIN {
-    for (i = 0; i < n; i++) {
-      printf "url = \"http://127.0.0.1:%s" path "\"\n", port, i
-      printf "header = \"Authorization: Bearer %s\"\nheader = \"Content-Type: application/json\"\n", key
-      printf "data = \"" body "\"\n", i
-      printf "output = \"/dev/null\"\nwrite-out = \"%%{http_code}\\n\"\nnext\n"
-    }
-  }'
-}
-create_all() {
-  requests "$1" "$2" > "$BENCH_DIR/requests.conf"
-  local failed
-  failed=$(curl -sS --parallel --parallel-max 32 -K "$BENCH_DIR/requests.conf" | grep -cv '^20[01]$' || true)
-  [ "$failed" -eq 0 ] || { echo "$failed requests to set up the workspaces failed" >&2; exit 1; }
-}
-create_all "/v1/workspaces" '{\\"id\\":\\"ws-%s\\",\\"name\\":\\"ws\\",\\"planId\\":\\"prepaid\\"}'
-create_all "/v1/workspaces/ws-%s/credit-grants" '{\\"amount\\":1000000}'
+# 10,000 workspaces through the API, each with credits.
+python3 scripts/make-workspaces.py "$PORT" "$KEY" ws "$SPREAD" prepaid 1000000
 export TRIBUTE_KEY="$KEY"
 
 wrk_rate() {

@@ -6,9 +6,10 @@ import TributeCore
 ///
 /// 1. claim the idempotency keys (unique primary key; a key another transaction holds is
 ///    waited for, then replayed or refused),
-/// 2. lock the batch's workspaces in id order (`FOR NO KEY UPDATE`: no deadlock between
-///    batches, and no other instance can change these ledgers until the commit),
-/// 3. read their balances, plans, grants and budgets and the costs,
+/// 2. read the plans and costs, then lock the batch's workspaces in id order (`FOR NO KEY
+///    UPDATE`: no deadlock between batches, and no other instance can change these ledgers
+///    until the commit),
+/// 3. read their balances, grants and budgets in one query,
 /// 4. run every call through `AuthorizeStep` in memory, in order,
 /// 5. write every row and balance change in one statement, and commit.
 ///
@@ -91,41 +92,48 @@ struct PostgresBatch {
         var budgets: [KeyRef: StoredBudget] = [:]
         if !workspaceIds.isEmpty {
             let ids = workspaceIds.sorted()
-            let rows = try await connection.query(
-                "SELECT \(unescaped: PostgresRows.workspaceColumns) FROM workspaces WHERE id = ANY(\(ids)) ORDER BY id FOR NO KEY UPDATE",
-                logger: logger)
-            var locked: [PostgresRow] = []
-            for try await row in rows { locked.append(row) }
+            // The catalog first, outside the locks: while this batch reads it, the previous
+            // batch of the same workspaces may still be committing.
             let plans = try await PostgresRows.plans(connection, logger: logger)
-            for row in locked {
-                let (state, head) = try PostgresRows.workspace(row, plans: plans)
-                loaded[state.id] = Loaded(state: state, head: head)
-            }
-            // 3. What the calls need, read after the locks so that it is current.
-            for try await (workspaceId, kind, balance) in try await connection.query(
-                "SELECT workspace_id, kind, balance_micros FROM accounts WHERE workspace_id = ANY(\(ids))", logger: logger
-            ).decode((String, String, Int64).self) {
-                if kind == AccountKind.wallet.rawValue { loaded[workspaceId]?.state.wallet = Amount(micros: balance) }
-                if kind == AccountKind.allowance.rawValue { loaded[workspaceId]?.state.allowance = Amount(micros: balance) }
-            }
-            for try await (workspaceId, id, remaining, expiresAt) in try await connection.query(
-                "SELECT workspace_id, id, remaining_micros, expires_at FROM credit_grants WHERE workspace_id = ANY(\(ids)) AND remaining_micros > 0 ORDER BY created_at, id",
-                logger: logger
-            ).decode((String, String, Int64, Int64?).self) {
-                loaded[workspaceId]?.grants.append(GrantBalance(id: id, remaining: Amount(micros: remaining), expiresAt: expiresAt))
-            }
             for try await (actionType, baseCost, version) in try await connection.query(
                 "SELECT action_type, base_cost_micros, version FROM action_types WHERE action_type = ANY(\(actionTypes.sorted()))", logger: logger
             ).decode((String, Int64, Int64).self) {
                 costs[actionType] = (Amount(micros: baseCost), version)
             }
-            if !scopes.isEmpty {
-                for try await row in try await connection.query("""
-                    SELECT workspace_id, scope, limit_micros, unit, period, used_micros, period_start FROM budgets
-                    WHERE workspace_id = ANY(\(ids)) AND scope = ANY(\(scopes.sorted()))
-                    """, logger: logger) {
-                    let (workspaceId, stored) = try PostgresRows.budget(row)
-                    budgets[KeyRef(workspaceId: workspaceId, key: stored.budget.scope.description)] = stored
+            let rows = try await connection.query(
+                "SELECT \(unescaped: PostgresRows.workspaceColumns) FROM workspaces WHERE id = ANY(\(ids)) ORDER BY id FOR NO KEY UPDATE",
+                logger: logger)
+            for try await row in rows {
+                let (state, head) = try PostgresRows.workspace(row, plans: plans)
+                loaded[state.id] = Loaded(state: state, head: head)
+            }
+            // 3. Their balances, open grants and budgets, in one round trip after the locks
+            //    (so that they are current): everything under the locks is time every other
+            //    batch of these workspaces waits.
+            for try await (tag, workspaceId, name, first, second, third, unit, period) in try await connection.query("""
+                SELECT 'a', workspace_id, kind, balance_micros, NULL::bigint, NULL::bigint, NULL::text, NULL::text
+                FROM accounts WHERE workspace_id = ANY(\(ids))
+                UNION ALL
+                SELECT 'g', workspace_id, id, remaining_micros, expires_at, created_at, NULL, NULL
+                FROM credit_grants WHERE workspace_id = ANY(\(ids)) AND remaining_micros > 0
+                UNION ALL
+                SELECT 'b', workspace_id, scope, limit_micros, used_micros, period_start, unit, period
+                FROM budgets WHERE workspace_id = ANY(\(ids)) AND scope = ANY(\(scopes.sorted()))
+                ORDER BY 1, 6, 3
+                """, logger: logger
+            ).decode((String, String, String, Int64, Int64?, Int64?, String?, String?).self) {
+                switch tag {
+                case "a":
+                    if name == AccountKind.wallet.rawValue { loaded[workspaceId]?.state.wallet = Amount(micros: first) }
+                    if name == AccountKind.allowance.rawValue { loaded[workspaceId]?.state.allowance = Amount(micros: first) }
+                case "g":
+                    loaded[workspaceId]?.grants.append(GrantBalance(id: name, remaining: Amount(micros: first), expiresAt: second))
+                default:
+                    let budget = Budget(
+                        scope: BudgetScope(parsing: name) ?? BudgetScope(kind: .user, id: name), limit: Amount(micros: first),
+                        unit: BudgetUnit(rawValue: unit ?? "") ?? .credits, period: BudgetPeriod(rawValue: period ?? "") ?? .lifetime,
+                        used: Amount(micros: second ?? 0))
+                    budgets[KeyRef(workspaceId: workspaceId, key: name)] = StoredBudget(budget: budget, periodStart: third ?? 0)
                 }
             }
         }
@@ -196,3 +204,4 @@ struct KeyRef: Hashable, Sendable {
     var workspaceId: String
     var key: String
 }
+

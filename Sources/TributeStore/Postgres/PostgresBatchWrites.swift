@@ -90,43 +90,68 @@ struct PostgresBatchWrites {
         func deltas(_ map: [String: Int64]) -> String {
             rows(map.sorted { $0.key < $1.key }.filter { $0.value != 0 }.map { .object(["id": .string($0.key), "delta": .int($0.value)]) })
         }
-        // A shard per batch spreads the system accounts' balance rows across batches.
-        let shard = Int32.random(in: 0..<PostgresStore.systemShards)
-        try await connection.query("""
-            WITH
-            t AS (INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at)
-                  SELECT id, workspace_id, kind, decision_id, created_at
-                  FROM jsonb_to_recordset(\(rows(transactions))::jsonb) AS x(id text, workspace_id text, kind text, decision_id text, created_at bigint)),
-            p AS (INSERT INTO postings (transaction_id, ordinal, account_id, unit, amount_micros)
-                  SELECT transaction_id, ordinal, account_id, unit, amount_micros
-                  FROM jsonb_to_recordset(\(rows(postings))::jsonb) AS x(transaction_id text, ordinal smallint, account_id text, unit text, amount_micros bigint)),
-            d AS (INSERT INTO decisions (id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
-                      debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, prev_hash, hash)
-                  SELECT id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
-                      debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, prev_hash, hash
-                  FROM jsonb_to_recordset(\(rows(decisions))::jsonb) AS x(id text, workspace_id text, created_at bigint, action_type text,
-                      success boolean, reason text, actions_charged_micros bigint, from_allowance_micros bigint, debit_micros bigint,
-                      user_id text, agent_id text, run_id text, cost_version bigint, context text, transaction_id text, prev_hash text, hash text)),
-            a AS (UPDATE accounts SET balance_micros = accounts.balance_micros + x.delta
-                  FROM jsonb_to_recordset(\(deltas(accountDeltas))::jsonb) AS x(id text, delta bigint) WHERE accounts.id = x.id),
-            s AS (INSERT INTO system_balance_shards (account_id, shard, balance_micros)
-                  SELECT id, \(shard), delta FROM jsonb_to_recordset(\(deltas(systemDeltas))::jsonb) AS x(id text, delta bigint)
-                  ON CONFLICT (account_id, shard) DO UPDATE SET balance_micros = system_balance_shards.balance_micros + excluded.balance_micros),
-            w AS (UPDATE workspaces SET period_start = x.period_start, period_end = x.period_end, period_used_micros = x.period_used_micros,
-                      next_expiry_at = x.next_expiry_at, decision_head = x.decision_head
-                  FROM jsonb_to_recordset(\(rows(workspaces))::jsonb) AS x(id text, period_start bigint, period_end bigint,
-                      period_used_micros bigint, next_expiry_at bigint, decision_head text) WHERE workspaces.id = x.id),
-            g AS (UPDATE credit_grants SET remaining_micros = x.remaining_micros
-                  FROM jsonb_to_recordset(\(rows(grants))::jsonb) AS x(id text, remaining_micros bigint) WHERE credit_grants.id = x.id),
-            b AS (UPDATE budgets SET used_micros = x.used_micros, period_start = x.period_start
-                  FROM jsonb_to_recordset(\(rows(budgets))::jsonb) AS x(workspace_id text, scope text, used_micros bigint, period_start bigint)
-                  WHERE budgets.workspace_id = x.workspace_id AND budgets.scope = x.scope),
-            i AS (UPDATE idempotency_keys SET response_body = x.response_body, approved = x.approved
-                  FROM jsonb_to_recordset(\(rows(answeredKeys))::jsonb) AS x(workspace_id text, key text, response_body text, approved boolean)
-                  WHERE idempotency_keys.workspace_id = x.workspace_id AND idempotency_keys.key = x.key),
-            r AS (DELETE FROM idempotency_keys USING jsonb_to_recordset(\(rows(releasedKeys))::jsonb) AS x(workspace_id text, key text)
-                  WHERE idempotency_keys.workspace_id = x.workspace_id AND idempotency_keys.key = x.key AND idempotency_keys.response_body IS NULL)
-            SELECT 1
-            """, logger: logger)
+        let statement = BatchWriteStatement(
+            transactions: rows(transactions), postings: rows(postings), decisions: rows(decisions), accountDeltas: deltas(accountDeltas),
+            systemDeltas: deltas(systemDeltas), shard: Int32.random(in: 0..<PostgresStore.systemShards), workspaces: rows(workspaces),
+            grants: rows(grants), budgets: rows(budgets), answeredKeys: rows(answeredKeys), releasedKeys: rows(releasedKeys))
+        _ = try await connection.execute(statement, logger: logger)
     }
+}
+
+/// The batch's one write, prepared once per connection: its text never changes, so
+/// PostgreSQL parses and plans it once instead of once per batch.
+struct BatchWriteStatement: PostgresPreparedStatement {
+    typealias Row = ()
+    let transactions: String, postings: String, decisions: String, accountDeltas: String, systemDeltas: String
+    /// A shard per batch spreads the system accounts' balance rows across batches.
+    let shard: Int32
+    let workspaces: String, grants: String, budgets: String, answeredKeys: String, releasedKeys: String
+
+    static let name = "tribute_batch_write_v1"
+    static let sql = """
+        WITH
+        t AS (INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at)
+              SELECT id, workspace_id, kind, decision_id, created_at
+              FROM jsonb_to_recordset($1::jsonb) AS x(id text, workspace_id text, kind text, decision_id text, created_at bigint)),
+        p AS (INSERT INTO postings (transaction_id, ordinal, account_id, unit, amount_micros)
+              SELECT transaction_id, ordinal, account_id, unit, amount_micros
+              FROM jsonb_to_recordset($2::jsonb) AS x(transaction_id text, ordinal smallint, account_id text, unit text, amount_micros bigint)),
+        d AS (INSERT INTO decisions (id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
+                  debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, prev_hash, hash)
+              SELECT id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
+                  debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, prev_hash, hash
+              FROM jsonb_to_recordset($3::jsonb) AS x(id text, workspace_id text, created_at bigint, action_type text,
+                  success boolean, reason text, actions_charged_micros bigint, from_allowance_micros bigint, debit_micros bigint,
+                  user_id text, agent_id text, run_id text, cost_version bigint, context text, transaction_id text, prev_hash text, hash text)),
+        a AS (UPDATE accounts SET balance_micros = accounts.balance_micros + x.delta
+              FROM jsonb_to_recordset($4::jsonb) AS x(id text, delta bigint) WHERE accounts.id = x.id),
+        s AS (INSERT INTO system_balance_shards (account_id, shard, balance_micros)
+              SELECT id, $6::int, delta FROM jsonb_to_recordset($5::jsonb) AS x(id text, delta bigint)
+              ON CONFLICT (account_id, shard) DO UPDATE SET balance_micros = system_balance_shards.balance_micros + excluded.balance_micros),
+        w AS (UPDATE workspaces SET period_start = x.period_start, period_end = x.period_end, period_used_micros = x.period_used_micros,
+                  next_expiry_at = x.next_expiry_at, decision_head = x.decision_head
+              FROM jsonb_to_recordset($7::jsonb) AS x(id text, period_start bigint, period_end bigint,
+                  period_used_micros bigint, next_expiry_at bigint, decision_head text) WHERE workspaces.id = x.id),
+        g AS (UPDATE credit_grants SET remaining_micros = x.remaining_micros
+              FROM jsonb_to_recordset($8::jsonb) AS x(id text, remaining_micros bigint) WHERE credit_grants.id = x.id),
+        b AS (UPDATE budgets SET used_micros = x.used_micros, period_start = x.period_start
+              FROM jsonb_to_recordset($9::jsonb) AS x(workspace_id text, scope text, used_micros bigint, period_start bigint)
+              WHERE budgets.workspace_id = x.workspace_id AND budgets.scope = x.scope),
+        i AS (UPDATE idempotency_keys SET response_body = x.response_body, approved = x.approved
+              FROM jsonb_to_recordset($10::jsonb) AS x(workspace_id text, key text, response_body text, approved boolean)
+              WHERE idempotency_keys.workspace_id = x.workspace_id AND idempotency_keys.key = x.key),
+        r AS (DELETE FROM idempotency_keys USING jsonb_to_recordset($11::jsonb) AS x(workspace_id text, key text)
+              WHERE idempotency_keys.workspace_id = x.workspace_id AND idempotency_keys.key = x.key AND idempotency_keys.response_body IS NULL)
+        SELECT 1
+        """
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 11)
+        for text in [transactions, postings, decisions, accountDeltas, systemDeltas] { bindings.append(text) }
+        bindings.append(shard)
+        for text in [workspaces, grants, budgets, answeredKeys, releasedKeys] { bindings.append(text) }
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {}
 }

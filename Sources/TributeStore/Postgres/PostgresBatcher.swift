@@ -28,6 +28,10 @@ final class PostgresBatcher: @unchecked Sendable {
     let maxBatchSize = 512
     let maxPending = 50_000
     let workers = 2
+    /// A second batch starts while one is in flight only with this many calls waiting:
+    /// batches of one hot workspace run one after the other (the row lock), so a second
+    /// batch started with a handful of calls would hold back every call that arrives after.
+    let overlapThreshold = 128
 
     init(database: PostgresDatabase, clock: any WallClock) {
         self.database = database
@@ -86,12 +90,15 @@ final class PostgresBatcher: @unchecked Sendable {
         while true {
             guard let batch = await nextBatch() else { return }
             await PostgresBatch(database: database, jobs: batch).run(nowMillis: clock.nowMillis())
-            let finished: [CheckedContinuation<Void, Never>] = lock.withLock {
+            let (finished, idle): ([CheckedContinuation<Void, Never>], CheckedContinuation<Void, Never>?) = lock.withLock {
                 inFlight -= 1
-                guard stopped, pending.isEmpty, inFlight == 0 else { return [] }
+                // A worker held back by `overlapThreshold` may go now.
+                let idle = pending.isEmpty ? nil : waiters.popLast()
+                guard stopped, pending.isEmpty, inFlight == 0 else { return ([], idle) }
                 defer { drained.removeAll() }
-                return drained
+                return (drained, idle)
             }
+            idle?.resume()
             for continuation in finished { continuation.resume() }
         }
     }
@@ -100,7 +107,7 @@ final class PostgresBatcher: @unchecked Sendable {
     private func nextBatch() async -> [Job]? {
         while true {
             let batch: [Job]? = lock.withLock {
-                guard !pending.isEmpty else { return nil }
+                guard !pending.isEmpty, inFlight == 0 || pending.count >= overlapThreshold else { return nil }
                 let take = min(pending.count, maxBatchSize)
                 let batch = Array(pending.prefix(take))
                 pending.removeFirst(take)
@@ -112,7 +119,7 @@ final class PostgresBatcher: @unchecked Sendable {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let ready: Bool = lock.withLock {
-                        if !pending.isEmpty || stopped { return true }
+                        if stopped || (!pending.isEmpty && (inFlight == 0 || pending.count >= overlapThreshold)) { return true }
                         waiters.append(continuation)
                         return false
                     }

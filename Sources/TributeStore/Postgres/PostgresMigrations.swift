@@ -167,6 +167,20 @@ enum PostgresMigrations {
                 revoked_at BIGINT)
             """,
         ]),
+        // Every posting's foreign keys cost a lookup and a shared row lock at the end of
+        // the statement; the lock on a system account row, taken by every batch of every
+        // workspace, turned into multixacts under load. Rows of these append-only tables
+        // are written by one code path, under the workspace lock, and `ledger verify`
+        // looks for any that would have been refused.
+        // A workspace's accounts are read by workspace on every batch and every view.
+        ("v2_accounts_by_workspace", [
+            "CREATE INDEX accounts_by_workspace ON accounts (workspace_id)",
+        ]),
+        ("v3_append_only_tables_without_foreign_keys", [
+            "ALTER TABLE postings DROP CONSTRAINT postings_transaction_id_fkey",
+            "ALTER TABLE postings DROP CONSTRAINT postings_account_id_fkey",
+            "ALTER TABLE transactions DROP CONSTRAINT transactions_workspace_id_fkey",
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

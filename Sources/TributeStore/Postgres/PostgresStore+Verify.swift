@@ -31,6 +31,22 @@ extension PostgresStore {
         func report(_ violation: String?) -> LedgerReport {
             LedgerReport(accounts: accounts, transactions: transactions, postings: postings, decisions: decisions, firstViolation: violation)
         }
+        // The append-only tables carry no foreign keys (see v2 of the migrations): what
+        // they would have refused is looked for here.
+        if let row = try await connection.query("""
+            SELECT p.transaction_id, p.account_id FROM postings p
+            LEFT JOIN transactions t ON t.id = p.transaction_id LEFT JOIN accounts a ON a.id = p.account_id
+            WHERE t.id IS NULL OR a.id IS NULL LIMIT 1
+            """, logger: logger).firstRow() {
+            let (transaction, account) = try row.decode((String, String).self)
+            return report("a posting of transaction \(transaction) to account \(account) names a transaction or an account that does not exist")
+        }
+        if let row = try await connection.query("""
+            SELECT t.id FROM transactions t LEFT JOIN workspaces w ON w.id = t.workspace_id
+            WHERE t.workspace_id IS NOT NULL AND w.id IS NULL LIMIT 1
+            """, logger: logger).firstRow() {
+            return report("transaction \(try row.decode(String.self)) names a workspace that does not exist")
+        }
         if let row = try await connection.query("""
             SELECT transaction_id, unit, SUM(amount_micros)::bigint FROM postings GROUP BY transaction_id, unit HAVING SUM(amount_micros) <> 0 LIMIT 1
             """, logger: logger).firstRow() {
