@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
     ],
     targets: [
         .target(
@@ -32,6 +34,15 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "TributePayments",
+            dependencies: [
+                "TributeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .target(
@@ -59,6 +70,7 @@ let package = Package(
         // Shared by the test targets: the backends every suite runs on.
         .target(name: "TributeTestSupport", dependencies: ["TributeCore", "TributeStore"], path: "Tests/TributeTestSupport"),
         .testTarget(name: "TributeStoreTests", dependencies: ["TributeCore", "TributeStore", "TributeTestSupport"]),
+        .testTarget(name: "TributePaymentsTests", dependencies: ["TributeCore", "TributePayments"]),
         .testTarget(
             name: "TributeServerTests",
             dependencies: [

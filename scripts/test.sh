@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift Testing suites (domain, store conformance, API, kill -9 crash
-# tests, several instances) on SQLite and on a throwaway PostgreSQL 15 cluster, then
-# schemathesis against openapi.yaml on a live server over each backend.
+# tests, several instances) on SQLite and on a throwaway PostgreSQL 15 cluster, the Stripe
+# client against localstripe, then schemathesis against openapi.yaml on a live server over
+# each backend.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x .venv/bin/schemathesis ]; then
+if [ ! -x .venv/bin/schemathesis ] || ! .venv/bin/python -c "import localstripe, stripe" 2> /dev/null; then
   python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check schemathesis
+  .venv/bin/pip install --quiet --disable-pip-version-check schemathesis localstripe stripe
 fi
 
 source scripts/postgres.sh
 start_postgres "${TEST_PG_PORT:-55499}"
 export TRIBUTE_TEST_POSTGRES_URL="$PG_URL"
+source scripts/localstripe.sh
+start_localstripe "${TEST_STRIPE_PORT:-18420}"
+export TRIBUTE_TEST_STRIPE_API_BASE="$STRIPE_TEST_BASE"
 
 swift build --build-tests
 swift test --skip-build
