@@ -72,3 +72,30 @@ import Testing
         }
     }
 }
+
+struct CreditPackageTests {
+    @Test func theDefaultsAreTheSpecs() {
+        let packages = DefaultCatalog.creditPackages.map { ($0.id, $0.credits, $0.priceCents) }
+        #expect(packages.map(\.0) == ["starter", "professional", "business", "enterprise"])
+        #expect(packages.map(\.1) == [Amount(units: 100), Amount(units: 1_000), Amount(units: 10_000), Amount(units: 100_000)])
+        #expect(packages.map(\.2) == [1_000, 8_000, 70_000, 600_000])
+    }
+
+    @Test(arguments: [
+        (0, Amount.zero), (1_000, Amount(units: 100)), (500, Amount(units: 50)),
+        (1, Amount(micros: 100_000)), (333, Amount(micros: 33_300_000)),
+    ] as [(Int64, Amount)])
+    func aRefundTakesBackItsShareOfTheCredits(refundedCents: Int64, credits: Amount) {
+        #expect(DefaultCatalog.creditPackages[0].creditsFor(refundedCents: refundedCents) == credits)
+    }
+
+    @Test func sharesRoundHalfUpLikeEveryProduct() {
+        // 100 credits × 1/3 = 33.3333333… → 33.333333; × 2/3 = 66.6666666… → 66.666667.
+        let package = CreditPackage(id: "p", name: "P", credits: Amount(units: 100), priceCents: 300)
+        #expect(package.creditsFor(refundedCents: 100) == Amount(micros: 33_333_333))
+        #expect(package.creditsFor(refundedCents: 200) == Amount(micros: 66_666_667))
+        #expect(package.creditsFor(refundedCents: 301) == nil)
+        #expect(package.creditsFor(refundedCents: -1) == nil)
+        #expect(Amount.max.scaled(numerator: Int64.max, denominator: 1) == nil)
+    }
+}
