@@ -15,6 +15,9 @@ import TributeTestSupport
         "DELETE FROM decisions WHERE seq = (SELECT MAX(seq) FROM decisions)",
         "UPDATE decisions SET success = FALSE WHERE seq = (SELECT MAX(seq) FROM decisions)",
         "UPDATE system_balance_shards SET balance_micros = balance_micros + 1 WHERE account_id = 'system:revenue'",
+        // No foreign key refuses these (migration v3): only the orphan checks see them.
+        "DELETE FROM transactions WHERE id = (SELECT MAX(id) FROM transactions)",
+        "UPDATE transactions SET workspace_id = 'ghost' WHERE id = (SELECT MAX(id) FROM transactions)",
     ])
     func ledgerVerifyDetectsAnEditedRow(tamper: String) async throws {
         let store = try await Backend.makePostgresStore()

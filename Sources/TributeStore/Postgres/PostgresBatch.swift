@@ -129,11 +129,8 @@ struct PostgresBatch {
                 case "g":
                     loaded[workspaceId]?.grants.append(GrantBalance(id: name, remaining: Amount(micros: first), expiresAt: second))
                 default:
-                    let budget = Budget(
-                        scope: BudgetScope(parsing: name) ?? BudgetScope(kind: .user, id: name), limit: Amount(micros: first),
-                        unit: BudgetUnit(rawValue: unit ?? "") ?? .credits, period: BudgetPeriod(rawValue: period ?? "") ?? .lifetime,
-                        used: Amount(micros: second ?? 0))
-                    budgets[KeyRef(workspaceId: workspaceId, key: name)] = StoredBudget(budget: budget, periodStart: third ?? 0)
+                    budgets[KeyRef(workspaceId: workspaceId, key: name)] = PostgresRows.storedBudget(
+                        scope: name, limitMicros: first, unit: unit ?? "", period: period ?? "", usedMicros: second ?? 0, periodStart: third ?? 0)
                 }
             }
         }

@@ -40,12 +40,16 @@ enum PostgresRows {
     static let budgetColumns = "workspace_id, scope, limit_micros, unit, period, used_micros, period_start"
 
     static func budget(_ row: PostgresRow) throws -> (workspaceId: String, StoredBudget) {
-        let (workspaceId, scopeText, limit, unit, period, used, periodStart) = try row.decode((String, String, Int64, String, String, Int64, Int64).self)
-        let scope = BudgetScope(parsing: scopeText) ?? BudgetScope(kind: .user, id: scopeText)
+        let (workspaceId, scope, limit, unit, period, used, periodStart) = try row.decode((String, String, Int64, String, String, Int64, Int64).self)
+        return (workspaceId, storedBudget(scope: scope, limitMicros: limit, unit: unit, period: period, usedMicros: used, periodStart: periodStart))
+    }
+
+    /// A budget from its columns.
+    static func storedBudget(scope: String, limitMicros: Int64, unit: String, period: String, usedMicros: Int64, periodStart: Int64) -> StoredBudget {
         let budget = Budget(
-            scope: scope, limit: Amount(micros: limit), unit: BudgetUnit(rawValue: unit) ?? .credits,
-            period: BudgetPeriod(rawValue: period) ?? .lifetime, used: Amount(micros: used))
-        return (workspaceId, StoredBudget(budget: budget, periodStart: periodStart))
+            scope: BudgetScope(parsing: scope) ?? BudgetScope(kind: .user, id: scope), limit: Amount(micros: limitMicros),
+            unit: BudgetUnit(rawValue: unit) ?? .credits, period: BudgetPeriod(rawValue: period) ?? .lifetime, used: Amount(micros: usedMicros))
+        return StoredBudget(budget: budget, periodStart: periodStart)
     }
 
     /// The columns `decision(_:)` decodes.
