@@ -53,16 +53,7 @@ import Glibc
 
         server = try TributeProcess.serve(binary, database: database, log: dir + "/serve-2.log")
         defer { server.process.terminate(); server.process.waitUntilExit() }
-        var stored = Set<String>()
-        var cursor: String?
-        repeat {
-            let page = try await HTTP.call(port: server.port, .get, "/v1/workspaces/crash/decisions?limit=500" + (cursor.map { "&cursor=\($0)" } ?? ""), key: key)
-            let object = try #require(page.json?.objectValue)
-            if case .array(let items)? = object["items"] {
-                for item in items { if let id = item.objectValue?["transactionId"]?.stringValue { stored.insert(id) } }
-            }
-            cursor = object["nextCursor"]?.stringValue
-        } while cursor != nil
+        let stored = try await HTTP.collect("transactionId", port: server.port, path: "/v1/workspaces/crash/decisions", key: key)
         let lost = acked.filter { !stored.contains($0) }
         #expect(lost.isEmpty, "\(lost.count) acknowledged debits are missing after kill -9")
         // Every stored debit cost 0.1 credits: the balance agrees with the decision log.

@@ -138,16 +138,7 @@ import Glibc
         pair.servers[0] = try TributeProcess.serve(pair.binary, database: pair.database, log: pair.dir + "/a2.log")
         let acked = await acknowledged.ids
         #expect(acked.count >= 300)
-        var stored = Set<String>()
-        var cursor: String?
-        repeat {
-            let page = try await HTTP.call(port: pair.servers[0].port, .get, "/v1/workspaces/w/transactions?limit=500" + (cursor.map { "&cursor=\($0)" } ?? ""), key: key)
-            let object = try #require(page.json?.objectValue)
-            if case .array(let items)? = object["items"] {
-                for item in items { if let id = item.objectValue?["id"]?.stringValue { stored.insert(id) } }
-            }
-            cursor = object["nextCursor"]?.stringValue
-        } while cursor != nil
+        let stored = try await HTTP.collect("id", port: pair.servers[0].port, path: "/v1/workspaces/w/transactions", key: key)
         let lost = acked.filter { !stored.contains($0) }
         #expect(lost.isEmpty, "\(lost.count) acknowledged debits are missing after kill -9")
         let verify = try pair.verify()
@@ -208,9 +199,7 @@ import Glibc
         for _ in 0..<40 where afterwards < 20 { if try await debit().status == .ok { afterwards += 1 } }
         #expect(afterwards == 20)
 
-        let transactions = try await HTTP.call(port: port, .get, "/v1/workspaces/w/transactions?limit=500", key: key)
-        guard case .array(let items)? = transactions.json?.objectValue?["items"] else { Issue.record("no transactions"); return }
-        let stored = Set(items.compactMap { $0.objectValue?["id"]?.stringValue })
+        let stored = try await HTTP.collect("id", port: port, path: "/v1/workspaces/w/transactions", key: key)
         #expect(acked.allSatisfy(stored.contains), "an acknowledged debit is missing after the outage")
         #expect(try TributeProcess.run(binary, ["ledger", "verify", "--database", database]).status == 0)
     }

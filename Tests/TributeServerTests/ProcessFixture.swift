@@ -123,3 +123,20 @@ enum HTTP {
         }
     }
 }
+
+extension HTTP {
+    struct NotAList: Error {}
+
+    /// Every `field` of every item of a cursor-paginated list, following `nextCursor`.
+    static func collect(_ field: String, port: Int, path: String, key: String) async throws -> Set<String> {
+        var values = Set<String>()
+        var cursor: String?
+        repeat {
+            let page = try await call(port: port, .get, path + "?limit=500" + (cursor.map { "&cursor=\($0)" } ?? ""), key: key)
+            guard let object = page.json?.objectValue, case .array(let items)? = object["items"] else { throw NotAList() }
+            for item in items { if let value = item.objectValue?[field]?.stringValue { values.insert(value) } }
+            cursor = object["nextCursor"]?.stringValue
+        } while cursor != nil
+        return values
+    }
+}
