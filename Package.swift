@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "TributeServer",
             dependencies: [
-                "TributeCore", "TributeStore",
+                "TributeCore", "TributeStore", "TributePayments",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "tribute",
             dependencies: [
-                "TributeCore", "TributeStore", "TributeServer",
+                "TributeCore", "TributeStore", "TributeServer", "TributePayments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -74,8 +74,9 @@ let package = Package(
         .testTarget(
             name: "TributeServerTests",
             dependencies: [
-                "TributeCore", "TributeStore", "TributeServer", "TributeTestSupport",
+                "TributeCore", "TributeStore", "TributeServer", "TributeTestSupport", "TributePayments",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),

@@ -27,9 +27,24 @@ public struct CreditPackage: Sendable, Equatable {
     /// refunded share of the price, rounded half up to a micro-unit by `Amount`'s one rule.
     /// - Returns: `nil` when the refund is negative or more than was paid.
     public func creditsFor(refundedCents: Int64) -> Amount? {
+        CreditPackage.share(of: credits, refundedCents: refundedCents, priceCents: priceCents)
+    }
+
+    /// `credits` times `refundedCents / priceCents`, by `Amount`'s one rounding rule; all of
+    /// them for a full refund. - Returns: `nil` outside `0...priceCents`.
+    public static func share(of credits: Amount, refundedCents: Int64, priceCents: Int64) -> Amount? {
         guard refundedCents >= 0, refundedCents <= priceCents, priceCents > 0 else { return nil }
         if refundedCents == priceCents { return credits }
         return credits.scaled(numerator: refundedCents, denominator: priceCents)
+    }
+}
+
+extension CreditPackage: JSONRepresentable {
+    public var json: JSON {
+        .object([
+            "id": .string(id), "name": .string(name), "credits": .amount(credits), "priceCents": .int(priceCents),
+            "currency": .string(currency), "active": .bool(active),
+        ])
     }
 }
 

@@ -23,10 +23,12 @@ public enum AccountKind: String, Sendable, CaseIterable {
     case grants
     /// System: credits of grants that expired unspent.
     case expired
+    /// System: payments clearing, where purchased credits come from and refunds go back to.
+    case payments
 
     public var unit: LedgerUnit {
         switch self {
-        case .wallet, .revenue, .grants, .expired: .credits
+        case .wallet, .revenue, .grants, .expired, .payments: .credits
         case .allowance, .allowanceIssued, .usage, .allowanceLapsed: .actions
         }
     }
@@ -81,6 +83,8 @@ public struct LedgerTransaction: Sendable {
         case creditGrant = "credit_grant"
         case grantExpiry = "grant_expiry"
         case allowanceReset = "allowance_reset"
+        case creditPurchase = "credit_purchase"
+        case creditRefund = "credit_refund"
     }
 
     public let kind: Kind

@@ -11,6 +11,8 @@ public enum TributeError: Error, Equatable, Sendable {
     case planNotFound(String)
     case budgetNotFound(String)
     case apiKeyNotFound(String)
+    case packageNotFound(String)
+    case purchaseNotFound(String)
     /// A resource with this id exists already.
     case alreadyExists(String)
     /// The `Idempotency-Key` was used before with a different request.
@@ -32,6 +34,8 @@ public enum TributeError: Error, Equatable, Sendable {
         case .planNotFound: "plan_not_found"
         case .budgetNotFound: "budget_not_found"
         case .apiKeyNotFound: "api_key_not_found"
+        case .packageNotFound: "package_not_found"
+        case .purchaseNotFound: "purchase_not_found"
         case .alreadyExists: "already_exists"
         case .idempotencyKeyReused: "idempotency_key_reused"
         case .unauthenticated: "unauthenticated"
@@ -51,6 +55,8 @@ public enum TributeError: Error, Equatable, Sendable {
         case .planNotFound(let id): "No plan \"\(id)\""
         case .budgetNotFound(let scope): "No budget for scope \"\(scope)\""
         case .apiKeyNotFound(let id): "No API key \"\(id)\""
+        case .packageNotFound(let id): "No credit package \"\(id)\" on sale"
+        case .purchaseNotFound(let id): "No purchase \"\(id)\""
         case .idempotencyKeyReused: "This Idempotency-Key was used before with a different request"
         case .unauthenticated: "A valid API key is required: Authorization: Bearer <key>"
         case .payloadTooLarge: "The request body is too large"

@@ -53,6 +53,12 @@ public struct StripeClient: Sendable {
         return try StripeClient.paymentIntent(try await send(.POST, "/v1/payment_intents", fields: fields, idempotencyKey: idempotencyKey))
     }
 
+    /// Confirms a PaymentIntent with the payment method it was created with (the server-side
+    /// flow for a saved card).
+    public func confirmPaymentIntent(id: String, idempotencyKey: String) async throws(StripeError) -> PaymentIntent {
+        try StripeClient.paymentIntent(try await send(.POST, "/v1/payment_intents/" + FormEncoding.escape(id) + "/confirm", fields: [], idempotencyKey: idempotencyKey))
+    }
+
     public func paymentIntent(id: String) async throws(StripeError) -> PaymentIntent {
         try StripeClient.paymentIntent(try await send(.GET, "/v1/payment_intents/" + FormEncoding.escape(id), fields: [], idempotencyKey: nil))
     }

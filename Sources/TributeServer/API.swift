@@ -1,21 +1,29 @@
 import Foundation
 import Hummingbird
 import TributeCore
+import TributePayments
 import TributeStore
 
 /// The HTTP API's handlers over a store.
 struct API<Store: TributeStore>: Sendable {
     let store: Store
     let auth: Auth<Store>
+    /// `nil` when payments are off (no `STRIPE_SECRET_KEY`).
+    let stripe: StripeClient?
+    let stripeWebhookSecret: String?
 
     /// Bodies above this are refused with 413 before they are parsed.
     static var maxBodyBytes: Int { 64 * 1024 }
     /// The `context` object of a decision.
     static var maxContextBytes: Int { 16 * 1024 }
+    /// Stripe's events carry whole objects; they are larger than the API's own bodies.
+    static var maxWebhookBytes: Int { 1024 * 1024 }
 
-    init(store: Store) {
+    init(store: Store, stripe: StripeConfiguration?) {
         self.store = store
         self.auth = Auth(store: store)
+        self.stripe = stripe.map { StripeClient(configuration: $0) }
+        self.stripeWebhookSecret = stripe?.webhookSecret
     }
 
     func register(_ routes: inout RouteTable) {
@@ -25,6 +33,7 @@ struct API<Store: TributeStore>: Sendable {
         registerCatalog(&routes)
         registerLedger(&routes)
         registerKeys(&routes)
+        registerPayments(&routes)
     }
 
     /// The body, at most `maxBodyBytes`, as a validated JSON object.
@@ -32,12 +41,12 @@ struct API<Store: TributeStore>: Sendable {
         try Fields(body: try await bytes(request))
     }
 
-    static func bytes(_ request: Request) async throws -> [UInt8] {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes { throw APIError(.payloadTooLarge) }
+    static func bytes(_ request: Request, maxBytes: Int = maxBodyBytes) async throws -> [UInt8] {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes { throw APIError(.payloadTooLarge) }
         var request = request
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: maxBodyBytes)
+            buffer = try await request.collectBody(upTo: maxBytes)
         } catch {
             throw APIError(.payloadTooLarge)
         }

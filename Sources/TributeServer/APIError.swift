@@ -20,7 +20,7 @@ struct APIError: HTTPResponseError {
         let status: HTTPResponse.Status = switch error {
         case .malformedRequest: .badRequest
         case .invalidValue, .unknownActionType, .invalidMultiplier: .unprocessableContent
-        case .workspaceNotFound, .planNotFound, .budgetNotFound, .apiKeyNotFound: .notFound
+        case .workspaceNotFound, .planNotFound, .budgetNotFound, .apiKeyNotFound, .packageNotFound, .purchaseNotFound: .notFound
         case .alreadyExists, .idempotencyKeyReused: .conflict
         case .unauthenticated: .unauthorized
         case .forbidden: .forbidden

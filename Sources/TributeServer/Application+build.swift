@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import TributeCore
+import TributePayments
 import TributeStore
 
 /// The request context of every route.
@@ -10,23 +11,24 @@ public typealias TributeContext = BasicRequestContext
 /// Builds the HTTP application over a store: the only place that picks concrete types.
 /// `services` run beside the server and shut down after it (a database pool, say).
 public func buildApplication(
-    store: some TributeStore, host: String, port: Int, services: [any Service] = [], logger: Logger,
+    store: some TributeStore, stripe: StripeConfiguration? = nil, host: String, port: Int, services: [any Service] = [], logger: Logger,
     onServerRunning: (@Sendable (Int) async -> Void)? = nil
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(store: store),
+        router: buildRouter(store: store, stripe: stripe),
         configuration: .init(address: .hostname(host, port: port), serverName: "tribute"),
         services: services,
         onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? port) },
         logger: logger)
 }
 
-/// Every route of the API, with the error mapping in front of them.
-public func buildRouter(store: some TributeStore) -> Router<TributeContext> {
+/// Every route of the API, with the error mapping in front of them. Without `stripe` the
+/// payment routes answer 503 and everything else works.
+public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? = nil) -> Router<TributeContext> {
     let router = Router(context: TributeContext.self)
     router.add(middleware: ErrorMiddleware())
     var routes = RouteTable(router: router)
-    API(store: store).register(&routes)
+    API(store: store, stripe: stripe).register(&routes)
     routes.answerOtherMethodsWith405()
     return router
 }

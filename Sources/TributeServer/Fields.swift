@@ -100,6 +100,12 @@ struct Fields {
         return choice
     }
 
+    mutating func bool(_ name: String) throws -> Bool? {
+        guard let value = try value(name) else { return nil }
+        guard case .bool(let flag) = value else { throw APIError.malformed("\(name) must be true or false, not \(value.typeName)") }
+        return flag
+    }
+
     /// An object, returned serialized, of at most `maxBytes`.
     mutating func object(_ name: String, maxBytes: Int) throws -> String? {
         guard let value = try value(name) else { return nil }

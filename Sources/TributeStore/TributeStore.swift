@@ -61,6 +61,32 @@ public protocol TributeStore: Sendable {
     /// The principal of a presented secret, or `nil` for an unknown or revoked key.
     func principal(secret: String) async throws -> Principal?
 
+    /// Every credit package, cheapest first, retired ones included.
+    func creditPackages() async throws -> [CreditPackage]
+    /// Creates or replaces a package; purchases made keep the terms they were made with.
+    func putCreditPackage(_ package: CreditPackage) async throws -> CreditPackage
+    /// Records a pending purchase of an active package, before Stripe hears of it.
+    /// - Throws: `workspaceNotFound`, `packageNotFound` (unknown or retired).
+    func createPurchase(workspaceId: String, packageId: String) async throws -> Purchase
+    /// Records the PaymentIntent created for a pending purchase.
+    /// - Throws: `purchaseNotFound`.
+    func attachPaymentIntent(purchaseId: String, paymentIntentId: String) async throws -> Purchase
+    /// Marks a pending purchase failed (its PaymentIntent could not be created).
+    /// - Throws: `purchaseNotFound`.
+    func failPurchase(purchaseId: String, reason: String) async throws -> Purchase
+    /// - Throws: `purchaseNotFound` (also for a purchase of another workspace).
+    func purchase(workspaceId: String, id: String) async throws -> Purchase
+    /// Newest first. - Throws: `workspaceNotFound`, `invalidValue` (bad cursor).
+    func purchases(workspaceId: String, limit: Int, cursor: String?) async throws -> Page<Purchase>
+    /// Applies a verified payment event by `PaymentStep`, with its ledger transactions and
+    /// outbox events, in one transaction. The purchase is found by the id in the
+    /// PaymentIntent's metadata, else by the PaymentIntent's id.
+    func applyPayment(_ event: PaymentEvent) async throws -> PaymentOutcome
+
+    /// The workspace's outbox events after `afterSeq`, oldest first, at most `limit`.
+    /// - Throws: `workspaceNotFound`.
+    func events(workspaceId: String, afterSeq: Int64, limit: Int) async throws -> [EventRecord]
+
     /// Checks every rule of the ledger (SPEC §4) over the whole database.
     func verifyLedger() async throws -> LedgerReport
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import TributePayments
 import TributeServer
 
 struct Serve: AsyncParsableCommand {
@@ -22,7 +23,13 @@ struct Serve: AsyncParsableCommand {
         let opened = try await DatabaseURL.open(url)
         let host = self.host
         let shown = DatabaseURL.redacted(url)
-        let app = buildApplication(store: opened.store, host: host, port: port, services: opened.services, logger: logger) { boundPort in
+        let stripe = StripeConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
+        if let stripe {
+            logger.info("payments on", metadata: ["stripe_api_base": "\(stripe.apiBase)", "webhook_secret": "\(stripe.webhookSecret == nil ? "unset" : "set")"])
+        } else {
+            logger.info("payments off: STRIPE_SECRET_KEY is not set")
+        }
+        let app = buildApplication(store: opened.store, stripe: stripe, host: host, port: port, services: opened.services, logger: logger) { boundPort in
             // Written straight to the descriptor so that a pipe sees it at once.
             let line = "tribute listening on http://\(host):\(boundPort) (database \(shown))\n"
             FileHandle.standardOutput.write(Data(line.utf8))

@@ -68,11 +68,13 @@ enum TributeProcess {
     }
 
     /// Starts `tribute serve --port 0` and waits for the port it prints.
-    static func serve(_ binary: String, database: String, log: String) throws -> Server {
+    /// `environment` is added to this process's own.
+    static func serve(_ binary: String, database: String, log: String, environment: [String: String] = [:]) throws -> Server {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--port", "0", "--database", database]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -181,6 +181,81 @@ enum PostgresMigrations {
             "ALTER TABLE postings DROP CONSTRAINT postings_account_id_fkey",
             "ALTER TABLE transactions DROP CONSTRAINT transactions_workspace_id_fkey",
         ]),
+        ("v4_payments_and_events", [
+            """
+            CREATE TABLE credit_packages (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                credits_micros BIGINT NOT NULL CHECK (credits_micros > 0),
+                price_cents BIGINT NOT NULL CHECK (price_cents > 0),
+                currency TEXT NOT NULL,
+                active BOOLEAN NOT NULL,
+                updated_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE purchases (
+                seq BIGSERIAL PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                package_id TEXT NOT NULL,
+                credits_micros BIGINT NOT NULL CHECK (credits_micros > 0),
+                amount_cents BIGINT NOT NULL CHECK (amount_cents > 0),
+                currency TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+                payment_intent_id TEXT UNIQUE,
+                refunded_cents BIGINT NOT NULL CHECK (refunded_cents >= 0 AND refunded_cents <= amount_cents),
+                credits_refunded_micros BIGINT NOT NULL CHECK (credits_refunded_micros >= 0),
+                credits_unrecovered_micros BIGINT NOT NULL CHECK (credits_unrecovered_micros >= 0),
+                grant_id TEXT,
+                failure_reason TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX purchases_by_workspace ON purchases (workspace_id, seq)",
+            """
+            CREATE TABLE events (
+                seq BIGSERIAL PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                workspace_id TEXT NOT NULL,
+                type TEXT NOT NULL,
+                body TEXT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX events_by_workspace ON events (workspace_id, seq)",
+            """
+            CREATE TABLE webhook_endpoints (
+                seq BIGSERIAL PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                url TEXT NOT NULL,
+                secret TEXT NOT NULL,
+                event_types TEXT NOT NULL,
+                description TEXT,
+                created_at BIGINT NOT NULL,
+                deleted_at BIGINT)
+            """,
+            """
+            CREATE TABLE webhook_deliveries (
+                seq BIGSERIAL PRIMARY KEY,
+                endpoint_id TEXT NOT NULL,
+                event_id TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+                attempts INT NOT NULL CHECK (attempts >= 0),
+                next_attempt_at BIGINT NOT NULL,
+                last_status_code INT,
+                last_error TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                UNIQUE (endpoint_id, event_id))
+            """,
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending'",
+            "CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint_id, seq)",
+            "ALTER TABLE workspaces ADD COLUMN low_balance_threshold_micros BIGINT",
+            // Databases made before payments lack the payments clearing account.
+            """
+            INSERT INTO accounts (id, workspace_id, kind, unit, allows_negative, balance_micros)
+            VALUES ('system:payments', NULL, 'payments', 'credits', TRUE, 0) ON CONFLICT (id) DO NOTHING
+            """,
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.
@@ -197,9 +272,20 @@ enum PostgresMigrations {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 if migration.name == "v1_schema" { try await seedCatalog(connection, nowMillis: nowMillis, logger: logger) }
+                if migration.name == "v4_payments_and_events" { try await seedPackages(connection, nowMillis: nowMillis, logger: logger) }
                 try await connection.query("INSERT INTO tribute_migrations (name, applied_at) VALUES (\(migration.name), \(nowMillis))", logger: logger)
                 logger.info("applied migration", metadata: ["migration": "\(migration.name)"])
             }
+        }
+    }
+
+    /// SPEC §5's credit packages, as the SQLite store seeds them.
+    private static func seedPackages(_ connection: PostgresConnection, nowMillis: Int64, logger: Logger) async throws {
+        for package in DefaultCatalog.creditPackages {
+            try await connection.query("""
+                INSERT INTO credit_packages (id, name, credits_micros, price_cents, currency, active, updated_at)
+                VALUES (\(package.id), \(package.name), \(package.credits.micros), \(package.priceCents), \(package.currency), \(package.active), \(nowMillis))
+                """, logger: logger)
         }
     }
 

@@ -152,6 +152,80 @@ enum SQLiteMigrations {
                                arguments: [AccountRef.system(kind).description, kind.rawValue, kind.unit.rawValue])
             }
         }
+        migrator.registerMigration("v2_payments_and_events") { db in
+            try db.execute(sql: """
+                CREATE TABLE credit_packages (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    credits_micros INTEGER NOT NULL CHECK (credits_micros > 0),
+                    price_cents INTEGER NOT NULL CHECK (price_cents > 0),
+                    currency TEXT NOT NULL,
+                    active INTEGER NOT NULL CHECK (active IN (0, 1)),
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE TABLE purchases (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                    package_id TEXT NOT NULL,
+                    credits_micros INTEGER NOT NULL CHECK (credits_micros > 0),
+                    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+                    currency TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+                    payment_intent_id TEXT UNIQUE,
+                    refunded_cents INTEGER NOT NULL CHECK (refunded_cents >= 0 AND refunded_cents <= amount_cents),
+                    credits_refunded_micros INTEGER NOT NULL CHECK (credits_refunded_micros >= 0),
+                    credits_unrecovered_micros INTEGER NOT NULL CHECK (credits_unrecovered_micros >= 0),
+                    grant_id TEXT,
+                    failure_reason TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX purchases_by_workspace ON purchases(workspace_id, seq);
+                CREATE TABLE events (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX events_by_workspace ON events(workspace_id, seq);
+                CREATE TABLE webhook_endpoints (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    url TEXT NOT NULL,
+                    secret TEXT NOT NULL,
+                    event_types TEXT NOT NULL,
+                    description TEXT,
+                    created_at INTEGER NOT NULL,
+                    deleted_at INTEGER
+                );
+                CREATE TABLE webhook_deliveries (
+                    seq INTEGER PRIMARY KEY,
+                    endpoint_id TEXT NOT NULL,
+                    event_id TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+                    attempts INTEGER NOT NULL CHECK (attempts >= 0),
+                    next_attempt_at INTEGER NOT NULL,
+                    last_status_code INTEGER,
+                    last_error TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    UNIQUE (endpoint_id, event_id)
+                );
+                CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
+                CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries(endpoint_id, seq);
+                ALTER TABLE workspaces ADD COLUMN low_balance_threshold_micros INTEGER;
+                """)
+            for package in DefaultCatalog.creditPackages {
+                try db.execute(sql: "INSERT INTO credit_packages (id, name, credits_micros, price_cents, currency, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               arguments: [package.id, package.name, package.credits.micros, package.priceCents, package.currency, package.active, nowMillis])
+            }
+            // Databases made before payments lack the payments clearing account.
+            try db.execute(sql: "INSERT OR IGNORE INTO accounts (id, workspace_id, kind, unit, allows_negative, balance_micros) VALUES (?, NULL, ?, ?, 1, 0)",
+                           arguments: [AccountRef.system(.payments).description, AccountKind.payments.rawValue, LedgerUnit.credits.rawValue])
+        }
         return migrator
     }
 }
