@@ -20,7 +20,9 @@ struct APIError: HTTPResponseError {
         let status: HTTPResponse.Status = switch error {
         case .malformedRequest: .badRequest
         case .invalidValue, .unknownActionType, .invalidMultiplier: .unprocessableContent
-        case .workspaceNotFound, .planNotFound, .budgetNotFound, .apiKeyNotFound, .packageNotFound, .purchaseNotFound: .notFound
+        case .workspaceNotFound, .planNotFound, .budgetNotFound, .apiKeyNotFound, .purchaseNotFound: .notFound
+        // A body field naming no package on sale: the request, not the path, is wrong.
+        case .packageNotFound: .unprocessableContent
         case .alreadyExists, .idempotencyKeyReused: .conflict
         case .unauthenticated: .unauthorized
         case .forbidden: .forbidden
