@@ -13,6 +13,7 @@ public enum TributeError: Error, Equatable, Sendable {
     case apiKeyNotFound(String)
     case packageNotFound(String)
     case purchaseNotFound(String)
+    case webhookEndpointNotFound(String)
     /// A resource with this id exists already.
     case alreadyExists(String)
     /// The `Idempotency-Key` was used before with a different request.
@@ -36,6 +37,7 @@ public enum TributeError: Error, Equatable, Sendable {
         case .apiKeyNotFound: "api_key_not_found"
         case .packageNotFound: "package_not_found"
         case .purchaseNotFound: "purchase_not_found"
+        case .webhookEndpointNotFound: "webhook_endpoint_not_found"
         case .alreadyExists: "already_exists"
         case .idempotencyKeyReused: "idempotency_key_reused"
         case .unauthenticated: "unauthenticated"
@@ -57,6 +59,7 @@ public enum TributeError: Error, Equatable, Sendable {
         case .apiKeyNotFound(let id): "No API key \"\(id)\""
         case .packageNotFound(let id): "No credit package \"\(id)\" on sale"
         case .purchaseNotFound(let id): "No purchase \"\(id)\""
+        case .webhookEndpointNotFound(let id): "No webhook endpoint \"\(id)\""
         case .idempotencyKeyReused: "This Idempotency-Key was used before with a different request"
         case .unauthenticated: "A valid API key is required: Authorization: Bearer <key>"
         case .payloadTooLarge: "The request body is too large"

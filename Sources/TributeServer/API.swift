@@ -34,6 +34,7 @@ struct API<Store: TributeStore>: Sendable {
         registerLedger(&routes)
         registerKeys(&routes)
         registerPayments(&routes)
+        registerWebhooks(&routes)
     }
 
     /// The body, at most `maxBodyBytes`, as a validated JSON object.

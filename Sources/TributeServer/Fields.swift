@@ -115,6 +115,17 @@ struct Fields {
         return text
     }
 
+    /// An array of strings of 1 to 200 characters.
+    mutating func strings(_ name: String, maxCount: Int) throws -> [String]? {
+        guard let value = try value(name) else { return nil }
+        guard case .array(let elements) = value else { throw APIError.malformed("\(name) must be an array, not \(value.typeName)") }
+        guard elements.count <= maxCount else { throw APIError.invalid("\(name) may hold at most \(maxCount) entries") }
+        return try elements.map { element in
+            guard case .string(let text) = element, !text.isEmpty, text.count <= 200 else { throw APIError.malformed("\(name) must hold strings") }
+            return text
+        }
+    }
+
     /// An array of identifiers.
     mutating func identifiers(_ name: String, maxCount: Int) throws -> [String]? {
         guard let value = try value(name) else { return nil }

@@ -87,6 +87,24 @@ public protocol TributeStore: Sendable {
     /// - Throws: `workspaceNotFound`.
     func events(workspaceId: String, afterSeq: Int64, limit: Int) async throws -> [EventRecord]
 
+    /// Registers a URL for events (`eventTypes` empty: all). The secret that signs its
+    /// deliveries is returned here and kept to sign; events written from now on are
+    /// delivered to it.
+    func createWebhookEndpoint(url: String, eventTypes: [EventType], description: String?) async throws -> (WebhookEndpoint, secret: String)
+    func webhookEndpoints() async throws -> [WebhookEndpoint]
+    /// Stops deliveries to it; its pending ones are marked failed.
+    /// - Throws: `webhookEndpointNotFound`.
+    func deleteWebhookEndpoint(id: String) async throws
+    /// The delivery log of an endpoint, newest first.
+    /// - Throws: `webhookEndpointNotFound`, `invalidValue` (bad cursor).
+    func webhookDeliveries(endpointId: String, limit: Int, cursor: String?) async throws -> Page<WebhookDelivery>
+    /// Claims up to `limit` deliveries that are due, counting the attempt and leasing them
+    /// for `leaseMillis` so that no other worker sends them meanwhile.
+    func claimDeliveries(limit: Int, leaseMillis: Int64) async throws -> [DeliveryJob]
+    /// Records how an attempt went: delivered, to be retried at `nextAttemptAtMillis`, or
+    /// (with neither) failed for good.
+    func recordDelivery(seq: Int64, delivered: Bool, statusCode: Int?, error: String?, nextAttemptAtMillis: Int64?) async throws
+
     /// Checks every rule of the ledger (SPEC §4) over the whole database.
     func verifyLedger() async throws -> LedgerReport
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import TributeCore
 import TributePayments
 import TributeServer
 
@@ -29,11 +30,31 @@ struct Serve: AsyncParsableCommand {
         } else {
             logger.info("payments off: STRIPE_SECRET_KEY is not set")
         }
-        let app = buildApplication(store: opened.store, stripe: stripe, host: host, port: port, services: opened.services, logger: logger) { boundPort in
+        let delivery = WebhookDeliveryService(store: opened.store, policy: try Serve.retryPolicy(), pollMillis: try Serve.environmentInteger("TRIBUTE_WEBHOOK_POLL_MILLIS", default: 500, in: 10...60_000), logger: logger)
+        // Services stop in reverse order: deliveries before the database pool.
+        let app = buildApplication(store: opened.store, stripe: stripe, host: host, port: port, services: opened.services + [delivery], logger: logger) { boundPort in
             // Written straight to the descriptor so that a pipe sees it at once.
             let line = "tribute listening on http://\(host):\(boundPort) (database \(shown))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
         try await app.runService()
+    }
+
+    /// Outbound webhook retries: `TRIBUTE_WEBHOOK_RETRY_BASE_MILLIS` (first delay, doubling)
+    /// and `TRIBUTE_WEBHOOK_MAX_ATTEMPTS`; `RetryPolicy.standard` otherwise.
+    static func retryPolicy() throws -> RetryPolicy {
+        let standard = RetryPolicy.standard
+        return RetryPolicy(
+            baseDelayMillis: try environmentInteger("TRIBUTE_WEBHOOK_RETRY_BASE_MILLIS", default: standard.baseDelayMillis, in: 1...86_400_000),
+            maxDelayMillis: standard.maxDelayMillis,
+            maxAttempts: Int(try environmentInteger("TRIBUTE_WEBHOOK_MAX_ATTEMPTS", default: Int64(standard.maxAttempts), in: 1...100)))
+    }
+
+    static func environmentInteger(_ name: String, default fallback: Int64, in range: ClosedRange<Int64>) throws -> Int64 {
+        guard let text = ProcessInfo.processInfo.environment[name], !text.isEmpty else { return fallback }
+        guard let value = Int64(text), range.contains(value) else {
+            throw ValidationError("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
     }
 }

@@ -159,7 +159,8 @@ extension PostgresStore {
         }
     }
 
-    /// Writes events to the outbox inside the caller's transaction, which holds the
+    /// Writes events to the outbox, queued for the endpoints that want them, inside the
+    /// caller's transaction, which holds the
     /// workspace's lock: a workspace's events are numbered in the order they commit.
     static func appendEvents(_ connection: PostgresConnection, workspaceId: String, _ events: [(type: EventType, data: [String: JSON])], atMillis: Int64) async throws {
         for event in events {
@@ -167,6 +168,7 @@ extension PostgresStore {
             try await connection.query("""
                 INSERT INTO events (id, workspace_id, type, body, created_at) VALUES (\(record.id), \(workspaceId), \(event.type.rawValue), \(record.json.serialized), \(atMillis))
                 """, logger: PostgresLedger.logger)
+            try await fanOut(connection, eventId: record.id, type: event.type, atMillis: atMillis)
         }
     }
 

@@ -131,12 +131,14 @@ extension SQLiteStore {
         }
     }
 
-    /// Writes events to the outbox inside the caller's transaction.
+    /// Writes events to the outbox, queued for the endpoints that want them, inside the
+    /// caller's transaction: a change that rolls back leaves no event and sends nothing.
     static func appendEvents(_ db: Database, workspaceId: String, _ events: [(type: EventType, data: [String: JSON])], atMillis: Int64) throws {
         for event in events {
             let record = EventRecord(seq: 0, id: Identifier.make("evt"), workspaceId: workspaceId, type: event.type, data: event.data, createdAtMillis: atMillis)
             try db.execute(sql: "INSERT INTO events (id, workspace_id, type, body, created_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [record.id, workspaceId, event.type.rawValue, record.json.serialized, atMillis])
+            try fanOut(db, eventId: record.id, type: event.type, atMillis: atMillis)
         }
     }
 

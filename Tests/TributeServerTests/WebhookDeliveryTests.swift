@@ -1,0 +1,165 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+import TributeCore
+@testable import TributeServer
+@testable import TributeStore
+import TributeTestSupport
+
+/// A local HTTP server that records what it receives and fails the first `failures` calls.
+actor Receiver {
+    struct Received: Sendable {
+        let body: [UInt8]
+        let signature: String?
+        let eventId: String?
+    }
+
+    private(set) var received: [Received] = []
+    private var failuresLeft: Int
+
+    init(failures: Int) { failuresLeft = failures }
+
+    func take(_ received: Received) -> HTTPResponse.Status {
+        self.received.append(received)
+        if failuresLeft > 0 {
+            failuresLeft -= 1
+            return .internalServerError
+        }
+        return .ok
+    }
+
+    /// Runs the receiver on a free port of 127.0.0.1 while `body` runs.
+    func serve<T: Sendable>(_ body: @Sendable @escaping (_ url: String) async throws -> T) async throws -> T {
+        let router = Router()
+        router.post("/hook") { request, _ -> Response in
+            var request = request
+            let bytes = try await request.collectBody(upTo: 1 << 20)
+            let status = await self.take(Received(body: Array(bytes.readableBytesView), signature: request.headers[HTTPField.Name("Tribute-Signature")!],
+                                                  eventId: request.headers[HTTPField.Name("Tribute-Event-Id")!]))
+            return Response(status: status)
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        return try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)/hook") }
+    }
+}
+
+@Suite struct WebhookDeliveryTests {
+    /// A store whose clock the test moves, an endpoint, and a paid purchase's event queued.
+    static func storeWithEvent(_ backend: Backend, url: String, clock: ManualClock) async throws -> (any TributeStore, secret: String, endpointId: String) {
+        let (store, _) = try await backend.makeStore(clock: clock)
+        let (endpoint, secret) = try await store.createWebhookEndpoint(url: url, eventTypes: [], description: "test receiver")
+        _ = try await store.createWorkspace(WorkspaceDraft(id: "w", name: "w", planId: "prepaid", anchorDate: nil))
+        let purchase = try await store.createPurchase(workspaceId: "w", packageId: "starter")
+        _ = try await store.attachPaymentIntent(purchaseId: purchase.id, paymentIntentId: "pi_hook_\(Identifier.randomBase62(count: 8))")
+        _ = try await store.applyPayment(.succeeded(paymentIntentId: "unused", purchaseId: purchase.id, amountReceivedCents: 1_000, currency: "usd"))
+        return (store, secret, endpoint.id)
+    }
+
+    static func service(_ store: any TributeStore, maxAttempts: Int) -> WebhookDeliveryService {
+        WebhookDeliveryService(store: store, policy: RetryPolicy(baseDelayMillis: 1_000, maxDelayMillis: 60_000, maxAttempts: maxAttempts),
+                               pollMillis: 20, logger: Logger(label: "test"))
+    }
+
+    /// Waits up to 10 s for `condition`.
+    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<500 {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    /// A receiver that fails twice gets the event on the third try, each signed so that the
+    /// endpoint's secret verifies it; the delivery log tells the story.
+    @Test(arguments: Backend.allCases)
+    func aFailingReceiverGetsTheEventOnTheThirdTry(backend: Backend) async throws {
+        let receiver = Receiver(failures: 2)
+        try await receiver.serve { url in
+            let clock = ManualClock(millis: Identifier.currentMillis())
+            let (store, secret, endpointId) = try await Self.storeWithEvent(backend, url: url, clock: clock)
+            let worker = Task { try await Self.service(store, maxAttempts: 5).run() }
+            defer { worker.cancel() }
+            for expected in 1...3 {
+                #expect(try await Self.eventually { await receiver.received.count >= expected }, "attempt \(expected) never came")
+                // The retry is due one backoff later: 1 s, then 2 s.
+                clock.advance(seconds: Int64(1 << (expected - 1)))
+            }
+            #expect(try await Self.eventually {
+                try await store.webhookDeliveries(endpointId: endpointId, limit: 10, cursor: nil).items.first?.status == .delivered
+            })
+            let received = await receiver.received
+            #expect(received.count == 3)
+            #expect(Set(received.map(\.eventId)).count == 1)
+            for call in received {
+                #expect(throws: Never.self) {
+                    try WebhookSignature.verify(payload: call.body, header: call.signature ?? "", secret: secret, nowSeconds: clock.nowMillis() / 1000)
+                }
+            }
+            let event = try #require(try JSON.parse(received[0].body).objectValue)
+            #expect(event["type"]?.stringValue == "credits.purchased")
+            let log = try await store.webhookDeliveries(endpointId: endpointId, limit: 10, cursor: nil).items
+            #expect(log.count == 1)
+            #expect(log[0].attempts == 3 && log[0].lastStatusCode == 200 && log[0].eventType == "credits.purchased")
+        }
+    }
+
+    /// After the last attempt the delivery is failed, with the last answer in the log.
+    @Test func deliveriesStopAfterTheLastAttempt() async throws {
+        let receiver = Receiver(failures: 100)
+        try await receiver.serve { url in
+            let clock = ManualClock(millis: Identifier.currentMillis())
+            let (store, _, endpointId) = try await Self.storeWithEvent(.sqlite, url: url, clock: clock)
+            let worker = Task { try await Self.service(store, maxAttempts: 2).run() }
+            defer { worker.cancel() }
+            #expect(try await Self.eventually { await receiver.received.count == 1 })
+            clock.advance(seconds: 1)
+            #expect(try await Self.eventually {
+                try await store.webhookDeliveries(endpointId: endpointId, limit: 10, cursor: nil).items.first?.status == .failed
+            })
+            clock.advance(seconds: 3_600)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(await receiver.received.count == 2)
+            let log = try await store.webhookDeliveries(endpointId: endpointId, limit: 10, cursor: nil).items
+            #expect(log[0].lastStatusCode == 500 && log[0].nextAttemptAtMillis == nil)
+        }
+    }
+
+    /// The outbox is written in the change's transaction: a change that rolls back leaves
+    /// no event, and nothing is sent.
+    @Test(arguments: Backend.allCases)
+    func nothingIsSentForARolledBackChange(backend: Backend) async throws {
+        struct Abort: Error {}
+        let receiver = Receiver(failures: 0)
+        try await receiver.serve { url in
+            let (store, _) = try await backend.makeStore(clock: ManualClock(millis: Identifier.currentMillis()))
+            _ = try await store.createWebhookEndpoint(url: url, eventTypes: [], description: nil)
+            _ = try await store.createWorkspace(WorkspaceDraft(id: "w", name: "w", planId: "prepaid", anchorDate: nil))
+            let event: [(type: EventType, data: [String: JSON])] = [(.creditsPurchased, ["note": .string("never committed")])]
+            await #expect(throws: Abort.self) {
+                switch store {
+                case let sqlite as SQLiteStore:
+                    try await sqlite.write { db in
+                        try SQLiteStore.appendEvents(db, workspaceId: "w", event, atMillis: sqlite.nowMillis())
+                        throw Abort()
+                    }
+                case let postgres as PostgresStore:
+                    try await postgres.transaction { connection in
+                        try await PostgresStore.appendEvents(connection, workspaceId: "w", event, atMillis: postgres.nowMillis())
+                        throw Abort()
+                    }
+                default:
+                    Issue.record("unknown store")
+                }
+            }
+            let worker = Task { try await Self.service(store, maxAttempts: 3).run() }
+            try await Task.sleep(for: .milliseconds(500))
+            worker.cancel()
+            #expect(await receiver.received.isEmpty)
+            #expect(try await store.events(workspaceId: "w", afterSeq: 0, limit: 10).isEmpty)
+            #expect(try await store.claimDeliveries(limit: 10, leaseMillis: 1_000).isEmpty)
+        }
+    }
+}
