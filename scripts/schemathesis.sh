@@ -23,7 +23,8 @@ run_schemathesis() {
     --max-examples "${SCHEMATHESIS_EXAMPLES:-50}" --seed 1 --workers 2 \
     --suppress-health-check all "$@"
 }
-run_schemathesis --checks all --phases examples,fuzzing,stateful --exclude-operation-id stripeWebhook
+# The event stream never ends by design, so it is left to EventStreamTests.
+run_schemathesis --checks all --phases examples,fuzzing,stateful --exclude-operation-id stripeWebhook --exclude-operation-id streamEvents
 STATUS=$?
 # Stripe's webhook accepts only bodies signed with the webhook secret, which no generated
 # request can carry: every schema-valid request is rightly refused with 400. Its other

@@ -35,6 +35,7 @@ struct API<Store: TributeStore>: Sendable {
         registerKeys(&routes)
         registerPayments(&routes)
         registerWebhooks(&routes)
+        registerEvents(&routes)
     }
 
     /// The body, at most `maxBodyBytes`, as a validated JSON object.

@@ -87,6 +87,13 @@ public protocol TributeStore: Sendable {
     /// - Throws: `workspaceNotFound`.
     func events(workspaceId: String, afterSeq: Int64, limit: Int) async throws -> [EventRecord]
 
+    /// The newest outbox event and decision of the workspace: where a live stream starts.
+    /// - Throws: `workspaceNotFound`.
+    func streamPosition(workspaceId: String) async throws -> StreamPosition
+    /// The workspace's decisions after `afterSeq`, oldest first, with their order numbers.
+    /// - Throws: `workspaceNotFound`.
+    func decisionsSince(workspaceId: String, afterSeq: Int64, limit: Int) async throws -> [(seq: Int64, decision: DecisionRecord)]
+
     /// Registers a URL for events (`eventTypes` empty: all). The secret that signs its
     /// deliveries is returned here and kept to sign; events written from now on are
     /// delivered to it.

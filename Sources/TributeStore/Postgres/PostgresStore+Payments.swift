@@ -159,6 +159,34 @@ extension PostgresStore {
         }
     }
 
+    public func streamPosition(workspaceId: String) async throws -> StreamPosition {
+        try await read { connection in
+            try await PostgresStore.requireWorkspace(connection, workspaceId)
+            let row = try await connection.query("""
+                SELECT (SELECT COALESCE(MAX(seq), 0) FROM events WHERE workspace_id = \(workspaceId))::bigint,
+                       (SELECT COALESCE(MAX(seq), 0) FROM decisions WHERE workspace_id = \(workspaceId))::bigint
+                """, logger: PostgresLedger.logger).firstRow()
+            guard let row else { return StreamPosition(eventSeq: 0, decisionSeq: 0) }
+            let (events, decisions) = try row.decode((Int64, Int64).self)
+            return StreamPosition(eventSeq: events, decisionSeq: decisions)
+        }
+    }
+
+    public func decisionsSince(workspaceId: String, afterSeq: Int64, limit: Int) async throws -> [(seq: Int64, decision: DecisionRecord)] {
+        try await read { connection in
+            try await PostgresStore.requireWorkspace(connection, workspaceId)
+            var rows: [(seq: Int64, decision: DecisionRecord)] = []
+            for try await row in try await connection.query("""
+                SELECT \(unescaped: PostgresRows.decisionColumns) FROM decisions
+                WHERE workspace_id = \(workspaceId) AND seq > \(afterSeq) ORDER BY seq LIMIT \(Int64(limit))
+                """, logger: PostgresLedger.logger) {
+                let (seq, decision) = try PostgresRows.decision(row)
+                rows.append((seq, decision))
+            }
+            return rows
+        }
+    }
+
     /// Writes events to the outbox, queued for the endpoints that want them, inside the
     /// caller's transaction, which holds the
     /// workspace's lock: a workspace's events are numbered in the order they commit.

@@ -131,6 +131,23 @@ extension SQLiteStore {
         }
     }
 
+    public func streamPosition(workspaceId: String) async throws -> StreamPosition {
+        try await pool.read { db in
+            try SQLiteStore.requireWorkspace(db, workspaceId)
+            return StreamPosition(
+                eventSeq: try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM events WHERE workspace_id = ?", arguments: [workspaceId]) ?? 0,
+                decisionSeq: try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM decisions WHERE workspace_id = ?", arguments: [workspaceId]) ?? 0)
+        }
+    }
+
+    public func decisionsSince(workspaceId: String, afterSeq: Int64, limit: Int) async throws -> [(seq: Int64, decision: DecisionRecord)] {
+        try await pool.read { db in
+            try SQLiteStore.requireWorkspace(db, workspaceId)
+            return try Row.fetchAll(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns) FROM decisions WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                                    arguments: [workspaceId, afterSeq, limit]).map { ($0[0], SQLiteStore.decision(from: $0, offset: 1)) }
+        }
+    }
+
     /// Writes events to the outbox, queued for the endpoints that want them, inside the
     /// caller's transaction: a change that rolls back leaves no event and sends nothing.
     static func appendEvents(_ db: Database, workspaceId: String, _ events: [(type: EventType, data: [String: JSON])], atMillis: Int64) throws {
