@@ -59,8 +59,10 @@ public struct WorkspaceView: JSONRepresentable, Equatable {
     public var remainingBalance: Amount
     public var heldAmount: Amount
     public var createdAtMillis: Int64
+    /// Below this the wallet raises a `balance.low` event; `nil`: never.
+    public var lowBalanceThreshold: Amount?
 
-    public init(id: String, name: String, planId: String, status: WorkspaceStatus, anchorDate: CivilDate, period: BillingPeriod, remainingAllowance: Amount, remainingBalance: Amount, heldAmount: Amount, createdAtMillis: Int64) {
+    public init(id: String, name: String, planId: String, status: WorkspaceStatus, anchorDate: CivilDate, period: BillingPeriod, remainingAllowance: Amount, remainingBalance: Amount, heldAmount: Amount, createdAtMillis: Int64, lowBalanceThreshold: Amount? = nil) {
         self.id = id
         self.name = name
         self.planId = planId
@@ -71,11 +73,13 @@ public struct WorkspaceView: JSONRepresentable, Equatable {
         self.remainingBalance = remainingBalance
         self.heldAmount = heldAmount
         self.createdAtMillis = createdAtMillis
+        self.lowBalanceThreshold = lowBalanceThreshold
     }
 
     public var json: JSON {
         .object([
             "id": .string(id), "name": .string(name), "planId": .string(planId), "status": .string(status.rawValue),
+            "lowBalanceThreshold": lowBalanceThreshold.map { .amount($0) } ?? .null,
             "anchorDate": .string(anchorDate.description),
             "period": .object(["start": .timestamp(millis: period.start * 1000), "end": .timestamp(millis: period.end * 1000)]),
             "remainingAllowance": .amount(remainingAllowance), "remainingBalance": .amount(remainingBalance),

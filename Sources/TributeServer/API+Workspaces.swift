@@ -53,7 +53,8 @@ extension API {
         let id = try API.workspaceId(context)
         _ = try await auth.require(request, .admin)
         var fields = try await API.fields(request)
-        let patch = WorkspacePatch(planId: try fields.identifier("planId"), status: try fields.choice("status", WorkspaceStatus.self), name: try fields.string("name"))
+        let patch = WorkspacePatch(planId: try fields.identifier("planId"), status: try fields.choice("status", WorkspaceStatus.self), name: try fields.string("name"),
+                                   lowBalanceThreshold: try fields.amount("lowBalanceThreshold"))
         try fields.rejectUnknown()
         return API.json(try await store.updateWorkspace(id: id, patch: patch).json)
     }

@@ -28,6 +28,8 @@ enum AuthorizeStep {
         /// The decision, still to be chained by the backend.
         var decision: DecisionRecord
         var answer: AuthorizeAnswer
+        /// Threshold alerts the call raised, for the outbox.
+        var events: [(type: EventType, data: [String: JSON])] = []
     }
 
     /// - Parameters:
@@ -63,6 +65,7 @@ enum AuthorizeStep {
             grants = (list, touched)
         }
         let budgets = stored.map { $0.current(periodStart: state.period.start) }
+        let usedBefore = state.periodUsed
 
         let outcome: PricingOutcome
         do {
@@ -117,7 +120,10 @@ enum AuthorizeStep {
         let answer = AuthorizeAnswer(
             outcome: outcome, remainingBalance: state.wallet, remainingAllowance: state.allowance,
             decisionId: ids.decision, costVersion: cost.version, transactionId: transactionId)
-        return Effects(workspace: state, grants: grants, budgets: usedBudgets, transactions: transactions, decision: decision, answer: answer)
+        let events = ThresholdAlerts.crossed(
+            allowance: state.plan.monthlyAllowance, usedBefore: usedBefore, usedAfter: state.periodUsed, walletBefore: initial.wallet,
+            walletAfter: state.wallet, lowBalanceThreshold: state.lowBalanceThreshold, periodEndMillis: state.period.end * 1000)
+        return Effects(workspace: state, grants: grants, budgets: usedBudgets, transactions: transactions, decision: decision, answer: answer, events: events)
     }
 
     /// Moves `state` into the period containing `nowMillis` if the stored one has ended.

@@ -14,6 +14,8 @@ struct WorkspaceState {
     var plan: Plan
     var wallet: Amount
     var allowance: Amount
+    /// Below this the wallet raises a `balance.low` alert; `nil`: never.
+    var lowBalanceThreshold: Amount?
 }
 
 /// A budget as stored: its use counts from `periodStart` (for monthly budgets).

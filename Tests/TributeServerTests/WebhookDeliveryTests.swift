@@ -63,13 +63,23 @@ actor Receiver {
                                pollMillis: 20, logger: Logger(label: "test"))
     }
 
-    /// Waits up to 10 s for `condition`.
+    /// Waits up to 30 s for `condition` (the whole suite shares two cores).
     static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<500 {
+        for _ in 0..<1_500 {
             if try await condition() { return true }
             try await Task.sleep(for: .milliseconds(20))
         }
         return false
+    }
+
+    /// Waits until attempt `attempts` is recorded (not merely claimed): only then is its
+    /// retry time fixed, so that moving the clock after it makes the retry due.
+    static func recorded(_ store: any TributeStore, _ endpointId: String, attempts: Int, clock: ManualClock) async throws -> Bool {
+        try await eventually {
+            guard let delivery = try await store.webhookDeliveries(endpointId: endpointId, limit: 1, cursor: nil).items.first,
+                  delivery.attempts == attempts else { return false }
+            return delivery.status != .pending || (delivery.nextAttemptAtMillis ?? .max) < clock.nowMillis() + WebhookDeliveryService.leaseMillis
+        }
     }
 
     /// A receiver that fails twice gets the event on the third try, each signed so that the
@@ -84,6 +94,7 @@ actor Receiver {
             defer { worker.cancel() }
             for expected in 1...3 {
                 #expect(try await Self.eventually { await receiver.received.count >= expected }, "attempt \(expected) never came")
+                #expect(try await Self.recorded(store, endpointId, attempts: expected, clock: clock))
                 // The retry is due one backoff later: 1 s, then 2 s.
                 clock.advance(seconds: Int64(1 << (expected - 1)))
             }
@@ -115,6 +126,7 @@ actor Receiver {
             let worker = Task { try await Self.service(store, maxAttempts: 2).run() }
             defer { worker.cancel() }
             #expect(try await Self.eventually { await receiver.received.count == 1 })
+            #expect(try await Self.recorded(store, endpointId, attempts: 1, clock: clock))
             clock.advance(seconds: 1)
             #expect(try await Self.eventually {
                 try await store.webhookDeliveries(endpointId: endpointId, limit: 10, cursor: nil).items.first?.status == .failed

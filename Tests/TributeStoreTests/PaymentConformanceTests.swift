@@ -105,3 +105,29 @@ import TributeTestSupport
         _ = try await store.expectLedgerHolds()
     }
 }
+
+/// Threshold alerts, written to the outbox by the debits that cross them, on every backend.
+@Suite struct AlertConformanceTests {
+    @Test(arguments: Backend.allCases)
+    func allowanceAndLowBalanceAlertsFireOnceWhenCrossed(backend: Backend) async throws {
+        let (store, _) = try await backend.makeStore()
+        _ = try await store.putPlan(Plan(id: "tiny", name: "Tiny", monthlyAllowance: Amount(units: 10), overagePolicy: .credits, overageRate: Amount(units: 1), priceCents: 0))
+        try await store.makeWorkspace("w", plan: "tiny", credits: Amount(units: 5))
+        _ = try await store.updateWorkspace(id: "w", patch: WorkspacePatch(planId: nil, status: nil, name: nil, lowBalanceThreshold: Amount(units: 3)))
+        #expect(try await store.workspace(id: "w").lowBalanceThreshold == Amount(units: 3))
+        _ = try await store.createWebhookEndpoint(url: "http://127.0.0.1:9/alerts", eventTypes: [.allowanceThreshold], description: nil)
+        // 10 from the allowance, then 5 from credits: 5 → 4 → 3 → 2 (below 3) → 1 → 0.
+        for _ in 0..<15 {
+            let outcome = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM"), idempotency: nil)
+            #expect(outcome.approved)
+        }
+        let events = try await store.events(workspaceId: "w", afterSeq: 0, limit: 50)
+        #expect(events.map(\.type) == [.allowanceThreshold, .allowanceThreshold, .balanceLow])
+        #expect(events[0].data["percent"] == .number("80") && events[0].data["used"] == .number("8"))
+        #expect(events[1].data["percent"] == .number("100") && events[1].data["remainingAllowance"] == .number("0"))
+        #expect(events[2].data["remainingBalance"] == .number("2"))
+        // The endpoint wants allowance alerts only: two deliveries are queued.
+        #expect(try await store.claimDeliveries(limit: 10, leaseMillis: 1_000).map(\.eventType) == ["allowance.threshold", "allowance.threshold"])
+        _ = try await store.expectLedgerHolds()
+    }
+}

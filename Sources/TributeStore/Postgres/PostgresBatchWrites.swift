@@ -17,6 +17,8 @@ struct PostgresBatchWrites {
     private var budgets: [JSON] = []
     private var answeredKeys: [JSON] = []
     private var releasedKeys: [JSON] = []
+    /// Threshold alerts, rare: written after the batch statement, in its transaction.
+    private var events: [(workspaceId: String, atMillis: Int64, events: [(type: EventType, data: [String: JSON])])] = []
     private(set) var changedWorkspaces = Set<String>()
     private(set) var changedBudgets = Set<KeyRef>()
 
@@ -53,6 +55,7 @@ struct PostgresBatchWrites {
             "run_id": .optional(record.runId), "cost_version": .int(record.costVersion), "context": .optional(record.context),
             "transaction_id": .optional(record.transactionId), "prev_hash": .string(previousHash), "hash": .string(hash),
         ]))
+        if !effects.events.isEmpty { events.append((effects.workspace.id, record.createdAtMillis, effects.events)) }
         for budget in effects.budgets { changedBudgets.insert(KeyRef(workspaceId: effects.workspace.id, key: budget.budget.scope.description)) }
     }
 
@@ -95,6 +98,9 @@ struct PostgresBatchWrites {
             systemDeltas: deltas(systemDeltas), shard: Int32.random(in: 0..<PostgresStore.systemShards), workspaces: rows(workspaces),
             grants: rows(grants), budgets: rows(budgets), answeredKeys: rows(answeredKeys), releasedKeys: rows(releasedKeys))
         _ = try await connection.execute(statement, logger: logger)
+        for pending in events {
+            try await PostgresStore.appendEvents(connection, workspaceId: pending.workspaceId, pending.events, atMillis: pending.atMillis)
+        }
     }
 }
 

@@ -8,20 +8,22 @@ enum PostgresRows {
     /// locks a row must not join, or PostgreSQL re-checks the join against the row's new
     /// version after the wait and may drop it (a plan change, say).
     static let workspaceColumns = """
-        id, name, status, anchor_date, period_start, period_end, period_used_micros, next_expiry_at, created_at, decision_head, plan_id
+        id, name, status, anchor_date, period_start, period_end, period_used_micros, next_expiry_at, created_at, decision_head, plan_id,
+        low_balance_threshold_micros
         """
 
     /// A workspace row with its plan (balances zero: they are read separately, after the
     /// lock), and the head of its decision chain.
     static func workspace(_ row: PostgresRow, plans: [String: Plan]) throws -> (WorkspaceState, head: String) {
-        let (id, name, status, anchor, periodStart, periodEnd, periodUsed, nextExpiry, createdAt, head, planId) =
-            try row.decode((String, String, String, String, Int64, Int64, Int64, Int64?, Int64, String, String).self)
+        let (id, name, status, anchor, periodStart, periodEnd, periodUsed, nextExpiry, createdAt, head, planId, lowBalance) =
+            try row.decode((String, String, String, String, Int64, Int64, Int64, Int64?, Int64, String, String, Int64?).self)
         guard let plan = plans[planId] else { throw TributeError.planNotFound(planId) }
         let state = WorkspaceState(
             id: id, name: name, status: WorkspaceStatus(rawValue: status) ?? .suspended,
             anchorDate: CivilDate(parsing: anchor) ?? CivilDate(year: 1970, month: 1, day: 1),
             period: BillingPeriod(start: periodStart, end: periodEnd), periodUsed: Amount(micros: periodUsed),
-            nextExpiryAtMillis: nextExpiry, createdAtMillis: createdAt, plan: plan, wallet: .zero, allowance: .zero)
+            nextExpiryAtMillis: nextExpiry, createdAtMillis: createdAt, plan: plan, wallet: .zero, allowance: .zero,
+            lowBalanceThreshold: lowBalance.map(Amount.init(micros:)))
         return (state, head)
     }
 

@@ -73,7 +73,8 @@ extension PostgresStore {
         }
         return WorkspaceView(
             id: state.id, name: state.name, planId: state.plan.id, status: state.status, anchorDate: state.anchorDate, period: state.period,
-            remainingAllowance: state.allowance, remainingBalance: state.wallet, heldAmount: .zero, createdAtMillis: state.createdAtMillis)
+            remainingAllowance: state.allowance, remainingBalance: state.wallet, heldAmount: .zero, createdAtMillis: state.createdAtMillis,
+            lowBalanceThreshold: state.lowBalanceThreshold)
     }
 
     public func updateWorkspace(id: String, patch: WorkspacePatch) async throws -> WorkspaceView {
@@ -84,6 +85,10 @@ extension PostgresStore {
             try await PostgresLedger.rollPeriodIfNeeded(connection, &state, nowMillis: nowMillis)
             if let name = patch.name { try await connection.query("UPDATE workspaces SET name = \(name) WHERE id = \(id)", logger: logger) }
             if let status = patch.status { try await connection.query("UPDATE workspaces SET status = \(status.rawValue) WHERE id = \(id)", logger: logger) }
+            if let threshold = patch.lowBalanceThreshold {
+                let micros: Int64? = threshold.isZero ? nil : threshold.micros
+                try await connection.query("UPDATE workspaces SET low_balance_threshold_micros = \(micros) WHERE id = \(id)", logger: logger)
+            }
             if let planId = patch.planId, planId != state.plan.id {
                 // The allowance left becomes the new plan's allowance less what this period
                 // already used, never below zero.

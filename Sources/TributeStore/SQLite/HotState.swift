@@ -28,6 +28,7 @@ final class HotState: @unchecked Sendable {
     private var systemDeltas: [AccountKind: Int64] = [:]
     private var pendingTransactions: [PendingTransaction] = []
     private var pendingDecisions: [(record: DecisionRecord, previous: String, hash: String)] = []
+    private var pendingEvents: [(workspaceId: String, atMillis: Int64, events: [(type: EventType, data: [String: JSON])])] = []
     /// The `seq` of the next transaction row, once known; other writers invalidate it.
     private var nextTransactionSeq: Int64?
 
@@ -111,6 +112,7 @@ final class HotState: @unchecked Sendable {
         }
         pendingTransactions += effects.transactions
         pendingDecisions.append((effects.decision, previousHash, hash))
+        if !effects.events.isEmpty { pendingEvents.append((id, effects.decision.createdAtMillis, effects.events)) }
         lastDecisionHash = hash
     }
 
@@ -150,6 +152,10 @@ final class HotState: @unchecked Sendable {
             }
             pendingDecisions.removeAll(keepingCapacity: true)
         }
+        for pending in pendingEvents {
+            try SQLiteStore.appendEvents(db, workspaceId: pending.workspaceId, pending.events, atMillis: pending.atMillis)
+        }
+        pendingEvents.removeAll(keepingCapacity: true)
         if !dirty.isEmpty {
             var setBalance = try RawStatement(db, sql: "UPDATE accounts SET balance_micros = ? WHERE id = ?")
             var setPeriod = try RawStatement(db, sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = ?, next_expiry_at = ? WHERE id = ?")
@@ -216,6 +222,7 @@ final class HotState: @unchecked Sendable {
         systemDeltas.removeAll(keepingCapacity: true)
         pendingTransactions.removeAll(keepingCapacity: true)
         pendingDecisions.removeAll(keepingCapacity: true)
+        pendingEvents.removeAll(keepingCapacity: true)
         nextTransactionSeq = nil
     }
 }

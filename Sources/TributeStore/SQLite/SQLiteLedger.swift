@@ -9,7 +9,8 @@ enum SQLiteLedger {
                w.next_expiry_at, w.created_at, p.id, p.name, p.monthly_allowance_micros, p.overage_policy,
                p.overage_rate_micros, p.price_cents,
                (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':wallet'),
-               (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':allowance')
+               (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':allowance'),
+               w.low_balance_threshold_micros
         FROM workspaces w JOIN plans p ON p.id = w.plan_id WHERE w.id = ?
         """
 
@@ -26,7 +27,8 @@ enum SQLiteLedger {
             anchorDate: CivilDate(parsing: row[3]) ?? CivilDate(year: 1970, month: 1, day: 1),
             period: BillingPeriod(start: row[4], end: row[5]), periodUsed: Amount(micros: row[6]),
             nextExpiryAtMillis: row[7], createdAtMillis: row[8], plan: plan,
-            wallet: Amount(micros: row[15]), allowance: Amount(micros: row[16]))
+            wallet: Amount(micros: row[15]), allowance: Amount(micros: row[16]),
+            lowBalanceThreshold: (row[17] as Int64?).map(Amount.init(micros:)))
     }
 
     /// Appends a balanced transaction and moves the balances of its accounts.

@@ -60,7 +60,8 @@ extension SQLiteStore {
         }
         return WorkspaceView(
             id: state.id, name: state.name, planId: state.plan.id, status: state.status, anchorDate: state.anchorDate, period: state.period,
-            remainingAllowance: state.allowance, remainingBalance: state.wallet, heldAmount: .zero, createdAtMillis: state.createdAtMillis)
+            remainingAllowance: state.allowance, remainingBalance: state.wallet, heldAmount: .zero, createdAtMillis: state.createdAtMillis,
+            lowBalanceThreshold: state.lowBalanceThreshold)
     }
 
     public func updateWorkspace(id: String, patch: WorkspacePatch) async throws -> WorkspaceView {
@@ -73,6 +74,9 @@ extension SQLiteStore {
             }
             if let status = patch.status {
                 try db.execute(sql: "UPDATE workspaces SET status = ? WHERE id = ?", arguments: [status.rawValue, id])
+            }
+            if let threshold = patch.lowBalanceThreshold {
+                try db.execute(sql: "UPDATE workspaces SET low_balance_threshold_micros = ? WHERE id = ?", arguments: [threshold.isZero ? nil : threshold.micros, id])
             }
             if let planId = patch.planId, planId != state.plan.id {
                 try SQLiteStore.changePlan(db, state: state, to: planId, nowMillis: nowMillis)
