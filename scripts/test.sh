@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift Testing suites (domain, store conformance, API, kill -9 crash
-# tests, several instances) on SQLite and on a throwaway PostgreSQL 15 cluster, the Stripe
-# client against localstripe, then schemathesis against openapi.yaml on a live server over
-# each backend.
+# tests, several instances, payments end to end against localstripe, webhooks, the live
+# stream) on SQLite and on a throwaway PostgreSQL 15 cluster, then schemathesis against
+# openapi.yaml on a live server over each backend, then the dashboard in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x .venv/bin/schemathesis ] || ! .venv/bin/python -c "import localstripe, stripe" 2> /dev/null; then
+if [ ! -x .venv/bin/schemathesis ] || ! .venv/bin/python -c "import localstripe, stripe, playwright" 2> /dev/null; then
   python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check schemathesis localstripe stripe
+  .venv/bin/pip install --quiet --disable-pip-version-check schemathesis localstripe stripe playwright
 fi
 
 source scripts/postgres.sh
@@ -22,3 +22,4 @@ swift build --build-tests
 swift test --skip-build
 scripts/schemathesis.sh .build/debug/tribute
 SCHEMATHESIS_PORT=18098 scripts/schemathesis.sh .build/debug/tribute "$(new_database schemathesis)"
+scripts/browser-test.sh .build/debug/tribute

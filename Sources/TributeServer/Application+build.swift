@@ -28,7 +28,9 @@ public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? =
     let router = Router(context: TributeContext.self)
     router.add(middleware: ErrorMiddleware())
     var routes = RouteTable(router: router)
-    API(store: store, stripe: stripe).register(&routes)
+    let api = API(store: store, stripe: stripe)
+    api.register(&routes)
+    Dashboard(api: api).register(&routes)
     routes.answerOtherMethodsWith405()
     return router
 }

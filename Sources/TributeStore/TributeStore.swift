@@ -52,6 +52,10 @@ public protocol TributeStore: Sendable {
     /// Usage from approved decisions in `[fromMillis, toMillis)`. - Throws: `workspaceNotFound`.
     func usage(workspaceId: String, fromMillis: Int64, toMillis: Int64) async throws -> UsageReport
 
+    /// Consumption of each named workspace in the 7 days before `nowMillis` (zero for an
+    /// unknown id): what the admin view shows for a page of workspaces.
+    func velocities(workspaceIds: [String], nowMillis: Int64) async throws -> [String: Velocity]
+
     /// Creates a key and returns its record and the secret, which is stored only hashed.
     /// - Throws: `workspaceNotFound` for a named workspace that does not exist.
     func createAPIKey(role: Role, workspaceIds: [String], name: String?) async throws -> (APIKeyView, secret: String)

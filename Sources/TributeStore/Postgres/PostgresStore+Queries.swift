@@ -87,6 +87,23 @@ extension PostgresStore {
         }
     }
 
+    public func velocities(workspaceIds: [String], nowMillis: Int64) async throws -> [String: Velocity] {
+        let dayAgo = nowMillis - 86_400_000, weekAgo = nowMillis - 7 * 86_400_000
+        return try await read { connection in
+            var result: [String: Velocity] = [:]
+            for try await (id, day, week) in try await connection.query("""
+                SELECT workspace_id, COALESCE(SUM(CASE WHEN created_at >= \(dayAgo) THEN actions_charged_micros ELSE 0 END), 0)::bigint,
+                       COALESCE(SUM(actions_charged_micros), 0)::bigint
+                FROM decisions WHERE workspace_id = ANY(\(workspaceIds)) AND created_at >= \(weekAgo) AND created_at < \(nowMillis) AND success
+                GROUP BY workspace_id
+                """, logger: PostgresLedger.logger).decode((String, Int64, Int64).self) {
+                result[id] = Velocity(last24Hours: Amount(micros: day), last7Days: Amount(micros: week))
+            }
+            for id in workspaceIds where result[id] == nil { result[id] = Velocity(last24Hours: .zero, last7Days: .zero) }
+            return result
+        }
+    }
+
     static func requireWorkspace(_ connection: PostgresConnection, _ id: String) async throws {
         guard try await connection.query("SELECT 1 FROM workspaces WHERE id = \(id)", logger: PostgresLedger.logger).firstRow() != nil else {
             throw TributeError.workspaceNotFound(id)

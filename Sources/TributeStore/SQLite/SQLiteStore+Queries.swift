@@ -87,6 +87,22 @@ extension SQLiteStore {
         }
     }
 
+    public func velocities(workspaceIds: [String], nowMillis: Int64) async throws -> [String: Velocity] {
+        let dayAgo = nowMillis - 86_400_000, weekAgo = nowMillis - 7 * 86_400_000
+        return try await pool.read { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT COALESCE(SUM(CASE WHEN created_at >= ? THEN actions_charged_micros ELSE 0 END), 0), COALESCE(SUM(actions_charged_micros), 0)
+                FROM decisions WHERE workspace_id = ? AND created_at >= ? AND created_at < ? AND success = 1
+                """)
+            var result: [String: Velocity] = [:]
+            for id in workspaceIds {
+                guard let row = try Row.fetchOne(statement, arguments: [dayAgo, id, weekAgo, nowMillis]) else { continue }
+                result[id] = Velocity(last24Hours: Amount(micros: row[0]), last7Days: Amount(micros: row[1]))
+            }
+            return result
+        }
+    }
+
     static func requireWorkspace(_ db: Database, _ id: String) throws {
         guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM workspaces WHERE id = ?"), arguments: [id]) == true else {
             throw TributeError.workspaceNotFound(id)

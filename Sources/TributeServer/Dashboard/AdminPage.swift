@@ -1,0 +1,111 @@
+import TributeCore
+
+/// The admin view: every workspace with its consumption velocity, the action cost
+/// registry, plans and keys, each editable in place.
+struct AdminPage {
+    var workspaces: Page<WorkspaceView>
+    var velocities: [String: Velocity]
+    var costs: [ActionCost]
+    var plans: [Plan]
+    var keys: [APIKeyView]
+    var notice: String?
+
+    func render(principal: Principal) -> String {
+        let e = HTML.escape
+        var body = "<h1>Admin</h1>"
+        if let notice { body += #"<p class="notice" role="status">\#(e(notice))</p>"# }
+        body += """
+            <section><h2>Workspaces</h2>
+            <p class="hint">Velocity: actions per hour over the last 24 hours against the 7-day average. A spike is at least
+            \(Velocity.spikeFactor)× the average (and \(HTML.amount(Velocity.minimumActions)) actions in the day).</p>
+            <table id="workspaces"><thead><tr><th scope="col">Workspace</th><th scope="col">Plan</th><th scope="col">Balance</th>
+            <th scope="col">Allowance left</th><th scope="col">Actions/h, 24 h</th><th scope="col">Actions/h, 7 d</th><th scope="col">Flag</th></tr></thead><tbody>
+            """
+        for workspace in workspaces.items {
+            let velocity = velocities[workspace.id] ?? Velocity(last24Hours: .zero, last7Days: .zero)
+            let flag = velocity.isSpike ? #"<span class="denied">spike</span>"# : workspace.status == .suspended ? "suspended" : ""
+            body += """
+                <tr><td><a href="/workspaces/\(e(workspace.id))">\(e(workspace.name))</a> <small>\(e(workspace.id))</small></td><td>\(e(workspace.planId))</td>
+                <td>\(HTML.amount(workspace.remainingBalance))</td><td>\(HTML.amount(workspace.remainingAllowance))</td>
+                <td>\(HTML.amount(velocity.perHour24, decimals: 2))</td><td>\(HTML.amount(velocity.perHour7Days, decimals: 2))</td><td>\(flag)</td></tr>
+                """
+        }
+        body += "</tbody></table>"
+        if let next = workspaces.nextCursor { body += #"<p><a href="/admin?cursor=\#(e(next))">Next workspaces →</a></p>"# }
+        body += "</section>"
+
+        body += """
+            <section><h2>Action costs</h2>
+            <table id="action-costs"><thead><tr><th scope="col">Action type</th><th scope="col">Base cost (actions)</th><th scope="col">Version</th><th scope="col">Updated (UTC)</th></tr></thead><tbody>
+            """
+        for cost in costs {
+            let field = "cost-\(e(cost.actionType))"
+            body += """
+                <tr><td><a href="/admin/action-costs/\(e(cost.actionType))">\(e(cost.actionType))</a></td>
+                <td><form method="post" action="/admin/action-costs/\(e(cost.actionType))" class="inline">
+                <label for="\(field)" class="visually-hidden">Base cost of \(e(cost.actionType))</label>
+                <input id="\(field)" name="baseCost" value="\(cost.baseCost.description)" inputmode="decimal" required size="8">
+                <button type="submit">Save</button></form></td>
+                <td>\(cost.version)</td><td>\(HTML.time(cost.updatedAt))</td></tr>
+                """
+        }
+        body += """
+            </tbody></table>
+            <form method="post" action="/admin/action-costs" class="inline"><label>New action type <input name="actionType" pattern="[A-Z0-9_]{1,64}" required size="16"></label>
+            <label>Base cost <input name="baseCost" inputmode="decimal" required size="8"></label><button type="submit">Add</button></form>
+            </section>
+            """
+
+        body += "<section><h2>Plans</h2>"
+        for plan in plans {
+            let id = e(plan.id)
+            body += """
+                <form method="post" action="/admin/plans/\(id)" class="plan"><fieldset><legend>\(id)</legend>
+                <label>Name <input name="name" value="\(e(plan.name))" required></label>
+                <label>Allowance / month <input name="monthlyAllowance" value="\(plan.monthlyAllowance.description)" inputmode="decimal" required size="10"></label>
+                <label>Overage <select name="overagePolicy">\(OveragePolicy.allCases.map { #"<option\#($0 == plan.overagePolicy ? " selected" : "")>\#($0.rawValue)</option>"# }.joined())</select></label>
+                <label>Rate (credits / action) <input name="overageRate" value="\(plan.overageRate.description)" inputmode="decimal" required size="8"></label>
+                <label>Price (cents) <input name="priceCents" value="\(plan.priceCents)" inputmode="numeric" required size="8"></label>
+                <button type="submit">Save \(id)</button></fieldset></form>
+                """
+        }
+        body += "</section>"
+
+        body += """
+            <section><h2>API keys</h2>
+            <table id="keys"><thead><tr><th scope="col">Key</th><th scope="col">Role</th><th scope="col">Workspaces</th><th scope="col">Name</th><th scope="col">Created (UTC)</th><th scope="col"></th></tr></thead><tbody>
+            """
+        for key in keys {
+            let revoke = key.id == principal.keyId ? "this key" : """
+                <form method="post" action="/admin/keys/\(e(key.id))/revoke" class="inline"><button type="submit" class="danger">Revoke</button></form>
+                """
+            body += "<tr><td><code>\(e(key.prefix))…</code></td><td>\(e(key.role.rawValue))</td><td>\(e(key.workspaceIds.joined(separator: ", ")))</td>"
+            body += "<td>\(e(key.name ?? ""))</td><td>\(HTML.time(key.createdAtMillis))</td><td>\(revoke)</td></tr>"
+        }
+        body += """
+            </tbody></table>
+            <form method="post" action="/admin/keys" class="inline">
+            <label>Role <select name="role">\(Role.allCases.map { "<option>\($0.rawValue)</option>" }.joined())</select></label>
+            <label>Workspaces <input name="workspaceIds" placeholder="ws_a, ws_b" size="20"></label>
+            <label>Name <input name="name" size="12"></label>
+            <button type="submit">Create key</button></form>
+            </section>
+            """
+        return HTML.page(title: "Admin", principal: principal, body: body)
+    }
+}
+
+/// One action type's cost versions.
+struct CostHistoryPage {
+    var actionType: String
+    var versions: [ActionCost]
+
+    func render(principal: Principal) -> String {
+        var body = "<h1>\(HTML.escape(actionType)) <small>cost history</small></h1><p><a href=\"/admin\">← Admin</a></p>"
+        body += "<table><thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Base cost</th><th scope=\"col\">From (UTC)</th></tr></thead><tbody>"
+        for version in versions {
+            body += "<tr><td>\(version.version)</td><td>\(HTML.amount(version.baseCost))</td><td>\(HTML.time(version.updatedAt))</td></tr>"
+        }
+        return HTML.page(title: actionType, principal: principal, body: body + "</tbody></table>")
+    }
+}

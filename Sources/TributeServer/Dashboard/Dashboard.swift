@@ -1,0 +1,280 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TributeCore
+import TributePayments
+import TributeStore
+
+/// The web dashboard at `/` (SPEC §7): server-rendered pages over the same store as the API,
+/// signed in with an API key (see `DashboardSession`). A viewer key sees its workspaces; an
+/// admin key sees all of them and the admin view.
+struct Dashboard<Store: TributeStore>: Sendable {
+    let api: API<Store>
+    var store: Store { api.store }
+
+    func register(_ routes: inout RouteTable) {
+        routes.on("/", .get, Dashboard.page { request, _ in try await home(request) })
+        routes.on("/sign-in", .get) { _, _ in Dashboard.html(Dashboard.signInPage(error: nil)) }
+        routes.on("/sign-in", .post) { request, _ in try await signIn(request) }
+        routes.on("/sign-out", .post) { _, _ in
+            var response = Dashboard.redirect("/sign-in")
+            response.headers[.setCookie] = DashboardSession.clearCookie
+            return response
+        }
+        routes.on("/workspaces/{id}", .get, Dashboard.page { request, context in try await workspace(request, context) })
+        routes.on("/workspaces/{id}/live", .get) { request, context in
+            let (_, id) = try await signedIn(request, context, roles: .anyRole)
+            let stream = LiveStream(store: store, workspaceId: id, start: try await store.streamPosition(workspaceId: id))
+            return Response(status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"],
+                            body: ResponseBody { writer in try await stream.run(&writer) })
+        }
+        routes.on("/workspaces/{id}/usage.csv", .get) { request, context in
+            let (_, id) = try await signedIn(request, context, roles: .anyRole)
+            let toMillis = (store.nowMillis() / 86_400_000 + 1) * 86_400_000
+            let report = try await store.usage(workspaceId: id, fromMillis: toMillis - 30 * 86_400_000, toMillis: toMillis)
+            return API<Store>.text(report.csv, contentType: "text/csv; charset=utf-8",
+                            headers: [.contentDisposition: "attachment; filename=\"\(id)-usage.csv\""])
+        }
+        routes.on("/workspaces/{id}/purchases", .post, Dashboard.page { request, context in try await buy(request, context) })
+        routes.on("/admin", .get, Dashboard.page { request, _ in try await admin(request, notice: nil) })
+        routes.on("/admin/action-costs", .post, Dashboard.page { request, _ in
+            try await adminForm(request) { form in
+                guard let type = form["actionType"], type.utf8.count <= 64,
+                      type.utf8.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95 }) else {
+                    throw APIError.invalid("An action type is 1 to 64 characters of A-Z, 0-9 and _")
+                }
+                let cost = try await store.setActionCost(actionType: type, baseCost: try Dashboard.amount(form["baseCost"], "Base cost", max: Amount(units: 1_000_000)))
+                return "\(type) costs \(HTML.amount(cost.baseCost)) (version \(cost.version))."
+            }
+        })
+        routes.on("/admin/action-costs/{actionType}", .get, Dashboard.page { request, context in
+            let principal = try await signedIn(request, roles: .admin)
+            let type = try API<Store>.actionType(context)
+            return Dashboard.html(CostHistoryPage(actionType: type, versions: try await store.actionCostHistory(actionType: type)).render(principal: principal))
+        })
+        routes.on("/admin/action-costs/{actionType}", .post, Dashboard.page { request, context in
+            let type = try API<Store>.actionType(context)
+            return try await adminForm(request) { form in
+                let cost = try await store.setActionCost(actionType: type, baseCost: try Dashboard.amount(form["baseCost"], "Base cost", max: Amount(units: 1_000_000)))
+                return "\(type) costs \(HTML.amount(cost.baseCost)) (version \(cost.version))."
+            }
+        })
+        routes.on("/admin/plans/{planId}", .post, Dashboard.page { request, context in
+            let planId = try API<Store>.parameter(context, "planId")
+            guard Fields.isIdentifier(planId) else { throw APIError(.planNotFound(planId)) }
+            return try await adminForm(request) { form in
+                guard let name = form["name"], name.count <= 200 else { throw APIError.invalid("A plan needs a name of at most 200 characters") }
+                guard let policy = form["overagePolicy"].flatMap(OveragePolicy.init(rawValue:)) else { throw APIError.invalid("Overage is block or credits") }
+                guard let price = form["priceCents"].flatMap({ Int64($0) }), (0...100_000_000_000).contains(price) else {
+                    throw APIError.invalid("Price is a whole number of cents")
+                }
+                let plan = Plan(id: planId, name: name, monthlyAllowance: try Dashboard.amount(form["monthlyAllowance"], "Allowance", max: .max),
+                                overagePolicy: policy, overageRate: try Dashboard.amount(form["overageRate"], "Rate", max: Amount(units: 1_000_000)), priceCents: price)
+                _ = try await store.putPlan(plan)
+                return "Plan \(planId) saved."
+            }
+        })
+        routes.on("/admin/keys", .post, Dashboard.page { request, _ in
+            try await adminForm(request) { form in
+                guard let role = form["role"].flatMap(Role.init(rawValue:)) else { throw APIError.invalid("Choose a role") }
+                let ids = (form["workspaceIds"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                guard ids.count <= 100, ids.allSatisfy(Fields.isIdentifier) else { throw APIError.invalid("Workspaces are ids separated by commas") }
+                if role == .viewer && ids.isEmpty { throw APIError.invalid("A viewer key must name its workspaces") }
+                if role == .admin && !ids.isEmpty { throw APIError.invalid("An admin key acts on every workspace; name none") }
+                let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: ids, name: form["name"].map { String($0.prefix(200)) })
+                // Shown once, in this page only; it is never stored or logged.
+                return "Key \(view.id) (\(role.rawValue)) created: \(secret) — copy it now, it will not be shown again."
+            }
+        })
+        routes.on("/admin/keys/{keyId}/revoke", .post, Dashboard.page { request, context in
+            let keyId = try API<Store>.parameter(context, "keyId")
+            return try await adminForm(request) { _ in
+                let principal = try await signedIn(request, roles: .admin)
+                guard keyId != principal.keyId else { throw APIError.invalid("A key cannot revoke itself") }
+                try await store.revokeAPIKey(id: keyId)
+                return "Key \(keyId) revoked."
+            }
+        })
+        routes.on("/assets/dashboard.css", .get) { _, _ in Dashboard.asset(DashboardAssets.css, type: "text/css; charset=utf-8") }
+        routes.on("/assets/dashboard.js", .get) { _, _ in Dashboard.asset(DashboardAssets.js, type: "text/javascript; charset=utf-8") }
+    }
+
+    // MARK: Pages
+
+    func home(_ request: Request) async throws -> Response {
+        guard let principal = try await DashboardSession.principal(request, store: store) else { return Dashboard.redirect("/sign-in") }
+        if principal.role == .admin { return Dashboard.redirect("/admin") }
+        if principal.workspaceIds.count == 1 { return Dashboard.redirect("/workspaces/\(principal.workspaceIds[0])") }
+        var items = ""
+        for id in principal.workspaceIds { items += #"<li><a href="/workspaces/\#(HTML.escape(id))">\#(HTML.escape(id))</a></li>"# }
+        if principal.workspaceIds.isEmpty { items = "<li>This key acts on every workspace; open one at /workspaces/&lt;id&gt;.</li>" }
+        return Dashboard.html(HTML.page(title: "Workspaces", principal: principal, body: "<h1>Workspaces</h1><ul>\(items)</ul>"))
+    }
+
+    func signIn(_ request: Request) async throws -> Response {
+        let form = FormBody(try await API<Store>.bytes(request))
+        guard DashboardSession.isSameOrigin(request) else { return Dashboard.html(Dashboard.signInPage(error: "Sign in from this page."), status: .forbidden) }
+        guard let key = form["key"], key.count <= 512, try await store.principal(secret: key) != nil else {
+            return Dashboard.html(Dashboard.signInPage(error: "That key is not valid, or it was revoked."), status: .unauthorized)
+        }
+        var response = Dashboard.redirect("/")
+        response.headers[.setCookie] = DashboardSession.setCookie(key)
+        return response
+    }
+
+    func workspace(_ request: Request, _ context: TributeContext) async throws -> Response {
+        let (principal, id) = try await signedIn(request, context, roles: .anyRole)
+        return Dashboard.html(try await workspacePage(principal: principal, id: id, notice: nil).render(principal: principal))
+    }
+
+    func workspacePage(principal: Principal, id: String, notice: String?) async throws -> WorkspacePage {
+        let view = try await store.workspace(id: id)
+        let toMillis = (store.nowMillis() / 86_400_000 + 1) * 86_400_000
+        let canBuy = api.stripe != nil && principal.role != .viewer
+        return WorkspacePage(
+            workspace: view, plan: try await store.plans().first { $0.id == view.planId },
+            budgets: try await store.budgets(workspaceId: id),
+            usage: try await store.usage(workspaceId: id, fromMillis: toMillis - 30 * 86_400_000, toMillis: toMillis),
+            decisions: try await store.decisions(workspaceId: id, limit: 20, cursor: nil, approved: nil).items,
+            transactions: try await store.transactions(workspaceId: id, limit: 10, cursor: nil).items,
+            purchases: try await store.purchases(workspaceId: id, limit: 5, cursor: nil).items,
+            packages: canBuy ? try await store.creditPackages() : nil, notice: notice)
+    }
+
+    func buy(_ request: Request, _ context: TributeContext) async throws -> Response {
+        let (principal, id) = try await signedIn(request, context, roles: .adminOrService)
+        guard DashboardSession.isSameOrigin(request) else { throw APIError(.forbidden("Use the dashboard's own form")) }
+        let form = FormBody(try await API<Store>.bytes(request))
+        guard let packageId = form["packageId"], Fields.isIdentifier(packageId) else { throw APIError.invalid("Choose a package") }
+        guard let stripe = api.stripe else { throw API<Store>.paymentsOff }
+        let purchase = try await store.createPurchase(workspaceId: id, packageId: packageId)
+        let notice: String
+        do {
+            let intent = try await stripe.createPaymentIntent(
+                amountCents: purchase.amountCents, currency: purchase.currency,
+                metadata: [StripeEvent.purchaseMetadataKey: purchase.id, "workspace_id": id, "package_id": packageId],
+                paymentMethod: nil, idempotencyKey: "tribute-purchase-\(purchase.id)")
+            _ = try await store.attachPaymentIntent(purchaseId: purchase.id, paymentIntentId: intent.id)
+            notice = "Purchase \(purchase.id) is waiting for payment (Stripe PaymentIntent \(intent.id)); the credits arrive when Stripe reports it paid."
+        } catch {
+            _ = try? await store.failPurchase(purchaseId: purchase.id, reason: "\(error)")
+            notice = "Stripe refused the purchase: \(error)"
+        }
+        return Dashboard.html(try await workspacePage(principal: principal, id: id, notice: notice).render(principal: principal))
+    }
+
+    func admin(_ request: Request, notice: String?) async throws -> Response {
+        let principal = try await signedIn(request, roles: .admin)
+        let cursor = request.uri.queryParameters.get("cursor").map { String($0) }
+        if let cursor, cursor.isEmpty || cursor.count > 40 { throw APIError.invalid("cursor is not one this service gave") }
+        let workspaces = try await store.workspaces(limit: 50, cursor: cursor)
+        let page = AdminPage(
+            workspaces: workspaces, velocities: try await store.velocities(workspaceIds: workspaces.items.map(\.id), nowMillis: store.nowMillis()),
+            costs: try await store.actionCosts(), plans: try await store.plans(), keys: try await store.apiKeys(), notice: notice)
+        return Dashboard.html(page.render(principal: principal))
+    }
+
+    /// An admin form post: checked, applied by `apply`, answered with the admin page and
+    /// what happened (or why not, with 422 and nothing changed).
+    func adminForm(_ request: Request, _ apply: (FormBody) async throws -> String) async throws -> Response {
+        _ = try await signedIn(request, roles: .admin)
+        guard DashboardSession.isSameOrigin(request) else { throw APIError(.forbidden("Use the dashboard's own forms")) }
+        let form = FormBody(try await API<Store>.bytes(request))
+        do {
+            return try await admin(request, notice: try await apply(form))
+        } catch let error as APIError where error.status == .unprocessableContent || error.status == .badRequest {
+            var response = try await admin(request, notice: error.message)
+            response.status = .unprocessableContent
+            return response
+        } catch let error as TributeError {
+            var response = try await admin(request, notice: error.message)
+            response.status = APIError(error).status
+            return response
+        }
+    }
+
+    // MARK: Access
+
+    /// A page handler whose failures are answered as pages: sign-in for a missing key,
+    /// an HTML error with the API's status and message for anything a caller did wrong.
+    static func page(_ handler: @escaping @Sendable (Request, TributeContext) async throws -> Response) -> @Sendable (Request, TributeContext) async throws -> Response {
+        { request, context in
+            do {
+                return try await handler(request, context)
+            } catch let redirect as SignInRequired {
+                return redirect.response
+            } catch let error as APIError {
+                return html(errorPage(error.message), status: error.status)
+            } catch let error as TributeError {
+                return html(errorPage(error.message), status: APIError(error).status)
+            }
+        }
+    }
+
+    static func errorPage(_ message: String) -> String {
+        HTML.page(title: "Not possible", principal: nil, body: """
+            <h1>Not possible</h1><p class="error" role="alert">\(HTML.escape(message))</p><p><a href="/">Back</a> · <a href="/sign-in">Sign in with another key</a></p>
+            """)
+    }
+
+    struct SignInRequired: Error {
+        var response: Response { Dashboard.redirect("/sign-in") }
+    }
+
+    /// The signed-in key, which must have one of `roles`; a page without one redirects to
+    /// sign-in, anything else answers 401.
+    func signedIn(_ request: Request, roles: Set<Role>) async throws -> Principal {
+        guard let principal = try await DashboardSession.principal(request, store: store) else {
+            if request.method == .get && !request.uri.path.hasSuffix("/live") && !request.uri.path.hasSuffix(".csv") { throw SignInRequired() }
+            throw APIError(.unauthenticated)
+        }
+        guard roles.contains(principal.role) else { throw APIError(.forbidden("A \(principal.role.rawValue) key may not open this")) }
+        return principal
+    }
+
+    /// Like `signedIn`, and the key must be allowed on the path's workspace.
+    func signedIn(_ request: Request, _ context: TributeContext, roles: Set<Role>) async throws -> (Principal, String) {
+        let principal = try await signedIn(request, roles: roles)
+        let id = try API<Store>.workspaceId(context)
+        guard principal.canAccess(workspaceId: id) else { throw APIError(.forbidden("This key may not open workspace \"\(id)\"")) }
+        return (principal, id)
+    }
+
+    // MARK: Responses
+
+    static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        // Pages load only their own style and script, and no other site may frame them.
+        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+    }
+
+    static func asset(_ text: String, type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type, .cacheControl: "max-age=300"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func amount(_ text: String?, _ name: String, max: Amount) throws -> Amount {
+        guard let text, let value = try? Amount.parse(text), !value.isNegative, value <= max else {
+            throw APIError.invalid("\(name) must be a number from 0 to \(HTML.amount(max)) with at most six decimals")
+        }
+        return value
+    }
+
+    static func signInPage(error: String?) -> String {
+        HTML.page(title: "Sign in", principal: nil, body: """
+            <h1>Sign in</h1>
+            <form method="post" action="/sign-in" class="sign-in">
+            \(error.map { #"<p class="error" role="alert">\#(HTML.escape($0))</p>"# } ?? "")
+            <label for="key">API key</label>
+            <input id="key" name="key" type="password" autocomplete="off" required autofocus>
+            <p class="hint">A viewer key opens its workspaces; an admin key opens everything. The key stays in this browser's session only.</p>
+            <button type="submit">Sign in</button>
+            </form>
+            """)
+    }
+}

@@ -1,0 +1,185 @@
+"""Browser tests of the dashboard: Debian's chromium driven by Playwright, against a live
+`tribute serve`. Sets up its own workspaces and keys through the API, then signs in as a
+viewer and as an admin, checks what they see and may do, and saves screenshots of both
+views at desktop and phone width.
+
+Usage: dashboard_test.py --url http://127.0.0.1:PORT --admin-key KEY --screenshots DIR
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+import urllib.error
+import urllib.request
+from decimal import Decimal
+
+from playwright.sync_api import expect, sync_playwright
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+class API:
+    def __init__(self, url, key):
+        self.url, self.key = url, key
+
+    def call(self, method, path, body=None, key=None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Authorization", "Bearer " + (key or self.key))
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                text = response.read().decode()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            text, status = error.read().decode(), error.code
+        # Decimal keeps amounts exact, as the API writes them.
+        return status, (json.loads(text, parse_float=Decimal) if text else None)
+
+
+def grouped(value):
+    """An amount as the dashboard shows it: 12,345.5."""
+    text = format(Decimal(value).normalize(), "f")
+    whole, _, fraction = text.partition(".")
+    whole = "{:,}".format(int(whole))
+    return whole + ("." + fraction if fraction else "")
+
+
+def set_up(api):
+    status, _ = api.call("POST", "/v1/workspaces", {"id": "acme", "name": "Acme Robotics", "planId": "pro"})
+    assert status == 201, status
+    api.call("POST", "/v1/workspaces", {"id": "other", "name": "Other Co", "planId": "prepaid"})
+    api.call("POST", "/v1/workspaces/acme/credit-grants", {"amount": 250, "note": "welcome"})
+    api.call("PUT", "/v1/workspaces/acme/budgets/run:nightly", {"limit": 12, "unit": "actions", "period": "month"})
+    calls = [("COMPLEX_LLM", "ann", None), ("SIMPLE_LLM", "ann", None), ("TOOL_USE", "bob", None),
+             ("PROOF_VERIFICATION", "bob", None), ("SIMPLE_LLM", "cy", "nightly"), ("PROOF_VERIFICATION", "cy", "nightly"),
+             ("PROOF_VERIFICATION", "cy", "nightly")]  # the last one exceeds the run's budget: a visible denial
+    for action, user, run in calls:
+        body = {"workspaceId": "acme", "actionType": action, "userId": user}
+        if run:
+            body["runId"] = run
+        status, _ = api.call("POST", "/v1/agent-actions/authorize-and-debit", body)
+        assert status == 200, status
+    status, created = api.call("POST", "/v1/api-keys", {"role": "viewer", "workspaceIds": ["acme"], "name": "acme viewer"})
+    assert status == 201, status
+    return created["key"]
+
+
+def sign_in(browser, url, key, viewport):
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
+    page = context.new_page()
+    page.goto(url + "/")
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    return context, page
+
+
+def check(name, condition, detail=""):
+    if not condition:
+        raise AssertionError(name + (": " + detail if detail else ""))
+    print("ok -", name)
+
+
+def viewer_tests(browser, api, url, viewer_key, shots):
+    context, page = sign_in(browser, url, viewer_key, DESKTOP)
+    expect(page).to_have_url(re.compile(r"/workspaces/acme$"))
+    _, workspace = api.call("GET", "/v1/workspaces/acme")
+    expect(page.locator('[data-live="remainingBalance"]')).to_have_text(grouped(workspace["remainingBalance"]))
+    expect(page.locator('[data-live="remainingAllowance"]')).to_have_text(grouped(workspace["remainingAllowance"]))
+    check("the viewer sees the balance and allowance the API reports", True)
+    expect(page.locator("#decisions")).to_contain_text("denied: BUDGET_EXCEEDED")
+    check("denials are visible with their reason", True)
+
+    # A debit through the API shows up without a reload.
+    expect(page.locator("#live-status")).to_have_text("Live")
+    page.evaluate("window.__notReloaded = true")
+    rows_before = page.locator("#decisions tbody tr").count()
+    status, answer = api.call("POST", "/v1/agent-actions/authorize-and-debit",
+                              {"workspaceId": "acme", "actionType": "COMPLEX_LLM", "userId": "dana"})
+    assert status == 200, status
+    expect(page.locator('[data-live="remainingAllowance"]')).to_have_text(grouped(answer["remainingAllowance"]))
+    expect(page.locator("#decisions tbody tr").first).to_contain_text("dana")
+    check("a debit through the API updates the page live", page.evaluate("window.__notReloaded === true")
+          and page.locator("#decisions tbody tr").count() == rows_before + 1)
+
+    # CSV export.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    with open(download.value.path()) as csv:
+        lines = csv.read().splitlines()
+    check("the CSV export has the daily usage", lines[0] == "date,actions,credits" and len(lines) == 31, lines[0])
+
+    page.screenshot(path=os.path.join(shots, "workspace-desktop.png"), full_page=True)
+
+    # A viewer key opens neither another workspace nor the admin view.
+    response = page.goto(url + "/workspaces/other")
+    check("a viewer cannot open another workspace", response.status == 403, str(response.status))
+    response = page.goto(url + "/admin")
+    check("a viewer cannot open the admin view", response.status == 403, str(response.status))
+    context.close()
+
+    phone, page = sign_in(browser, url, viewer_key, PHONE)
+    expect(page.locator("#live-status")).to_have_text("Live")
+    page.screenshot(path=os.path.join(shots, "workspace-phone.png"), full_page=True)
+    phone.close()
+
+
+def admin_tests(browser, api, url, admin_key, shots):
+    context, page = sign_in(browser, url, admin_key, DESKTOP)
+    expect(page).to_have_url(re.compile(r"/admin$"))
+    expect(page.locator("#workspaces")).to_contain_text("Acme Robotics")
+    expect(page.locator("#workspaces")).to_contain_text("Other Co")
+    check("the admin sees every workspace with its velocity", True)
+
+    field = page.get_by_label("Base cost of SIMPLE_LLM")
+    field.fill("1.25")
+    page.locator("#action-costs tr", has=field).get_by_role("button", name="Save").click()
+    expect(page.locator(".notice")).to_contain_text("SIMPLE_LLM costs 1.25 (version 2)")
+    _, costs = api.call("GET", "/v1/action-costs")
+    simple = next(cost for cost in costs if cost["actionType"] == "SIMPLE_LLM")
+    check("an edited action cost is what the API serves", simple["baseCost"] == Decimal("1.25") and simple["version"] == 2, str(simple))
+
+    page.get_by_role("link", name="SIMPLE_LLM").click()
+    expect(page.locator("table")).to_contain_text("1.25")
+    check("the cost history lists both versions", page.locator("tbody tr").count() == 2)
+    page.goto(url + "/admin")
+    page.screenshot(path=os.path.join(shots, "admin-desktop.png"), full_page=True)
+    context.close()
+
+    phone, page = sign_in(browser, url, admin_key, PHONE)
+    page.screenshot(path=os.path.join(shots, "admin-phone.png"), full_page=True)
+    phone.close()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--admin-key", required=True)
+    parser.add_argument("--screenshots", required=True)
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    os.makedirs(args.screenshots, exist_ok=True)
+    api = API(args.url, args.admin_key)
+    viewer_key = set_up(api)
+    with sync_playwright() as playwright:
+        # The distribution's browser, not a downloaded one; no sandbox when run as root (CI).
+        browser = playwright.chromium.launch(executable_path=args.chromium, headless=True, args=["--no-sandbox"])
+        try:
+            viewer_tests(browser, api, args.url, viewer_key, args.screenshots)
+            admin_tests(browser, api, args.url, args.admin_key, args.screenshots)
+        finally:
+            browser.close()
+    print("dashboard browser tests: all passed")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as error:
+        print("FAILED -", error, file=sys.stderr)
+        sys.exit(1)
