@@ -24,7 +24,14 @@ struct Dashboard<Store: TributeStore>: Sendable {
         routes.on("/workspaces/{id}", .get, Dashboard.page { request, context in try await workspace(request, context) })
         routes.on("/workspaces/{id}/live", .get) { request, context in
             let (_, id) = try await signedIn(request, context, roles: .anyRole)
-            let stream = LiveStream(store: store, workspaceId: id, start: try await store.streamPosition(workspaceId: id))
+            // The page names the position it was rendered at, so nothing between the
+            // render and this connection is missed.
+            var start = try await store.streamPosition(workspaceId: id)
+            if let after = request.headers[.lastEventID] ?? request.uri.queryParameters.get("after").map({ String($0) }) {
+                guard let position = StreamPosition(parsing: after) else { throw APIError.invalid("after must be a stream position") }
+                start = position
+            }
+            let stream = LiveStream(store: store, workspaceId: id, start: start)
             return Response(status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"],
                             body: ResponseBody { writer in try await stream.run(&writer) })
         }
@@ -128,6 +135,8 @@ struct Dashboard<Store: TributeStore>: Sendable {
     }
 
     func workspacePage(principal: Principal, id: String, notice: String?) async throws -> WorkspacePage {
+        // Read first: whatever happens after it reaches the page through the stream.
+        let position = try await store.streamPosition(workspaceId: id)
         let view = try await store.workspace(id: id)
         let toMillis = (store.nowMillis() / 86_400_000 + 1) * 86_400_000
         let canBuy = api.stripe != nil && principal.role != .viewer
@@ -138,7 +147,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
             decisions: try await store.decisions(workspaceId: id, limit: 20, cursor: nil, approved: nil).items,
             transactions: try await store.transactions(workspaceId: id, limit: 10, cursor: nil).items,
             purchases: try await store.purchases(workspaceId: id, limit: 5, cursor: nil).items,
-            packages: canBuy ? try await store.creditPackages() : nil, notice: notice)
+            packages: canBuy ? try await store.creditPackages() : nil, notice: notice, position: position)
     }
 
     func buy(_ request: Request, _ context: TributeContext) async throws -> Response {

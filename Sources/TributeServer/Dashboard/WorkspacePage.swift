@@ -14,13 +14,15 @@ struct WorkspacePage {
     /// Packages on sale, when payments are on and the key may buy.
     var packages: [CreditPackage]?
     var notice: String?
+    /// Where the live stream takes over from this page.
+    var position: StreamPosition
 
     func render(principal: Principal) -> String {
         let e = HTML.escape
         let allowance = plan?.monthlyAllowance ?? workspace.remainingAllowance
         let used = allowance > workspace.remainingAllowance ? allowance - workspace.remainingAllowance : .zero
         var body = """
-            <div data-workspace="\(e(workspace.id))" id="workspace">
+            <div data-workspace="\(e(workspace.id))" data-after="\(position)" id="workspace">
             <h1>\(e(workspace.name)) <small>\(e(workspace.id)) · plan \(e(workspace.planId))\(workspace.status == .suspended ? " · suspended" : "")</small></h1>
             <p id="live-status" class="live" role="status" aria-live="polite">Connecting to live updates…</p>
             \(notice.map { #"<p class="notice" role="status">\#(e($0))</p>"# } ?? "")

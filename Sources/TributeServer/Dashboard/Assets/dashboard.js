@@ -32,7 +32,8 @@
     return td;
   }
 
-  var source = new EventSource("/workspaces/" + encodeURIComponent(id) + "/live");
+  // From the position the page was rendered at; reconnections resume by Last-Event-ID.
+  var source = new EventSource("/workspaces/" + encodeURIComponent(id) + "/live?after=" + encodeURIComponent(root.getAttribute("data-after")));
   source.onopen = function () { status.textContent = "Live"; status.className = "live on"; };
   source.onerror = function () { status.textContent = "Reconnecting…"; status.className = "live"; };
 
