@@ -168,7 +168,7 @@ def main():
     viewer_key = set_up(api)
     with sync_playwright() as playwright:
         # The distribution's browser, not a downloaded one; no sandbox when run as root (CI).
-        browser = playwright.chromium.launch(executable_path=args.chromium, headless=True, args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=args.chromium, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
         try:
             viewer_tests(browser, api, args.url, viewer_key, args.screenshots)
             admin_tests(browser, api, args.url, args.admin_key, args.screenshots)
