@@ -30,23 +30,26 @@ public struct WebhookDeliveryService: Service {
         self.logger = logger
     }
 
+    /// Runs until the service group shuts down; a shutdown is a normal end, not an error.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let jobs: [DeliveryJob]
-                do {
-                    jobs = try await store.claimDeliveries(limit: WebhookDeliveryService.batchSize, leaseMillis: WebhookDeliveryService.leaseMillis)
-                } catch {
-                    logger.warning("webhook deliveries could not be claimed", metadata: ["error": "\(describe(error))"])
-                    jobs = []
-                }
-                if jobs.isEmpty {
-                    try await Task.sleep(for: .milliseconds(pollMillis))
-                    continue
-                }
-                await withTaskGroup(of: Void.self) { group in
-                    for job in jobs { group.addTask { await deliver(job) } }
-                }
+        await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    func loop() async {
+        while !Task.isCancelled {
+            let jobs: [DeliveryJob]
+            do {
+                jobs = try await store.claimDeliveries(limit: WebhookDeliveryService.batchSize, leaseMillis: WebhookDeliveryService.leaseMillis)
+            } catch {
+                logger.warning("webhook deliveries could not be claimed", metadata: ["error": "\(describe(error))"])
+                jobs = []
+            }
+            if jobs.isEmpty {
+                try? await Task.sleep(for: .milliseconds(pollMillis))
+                continue
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for job in jobs { group.addTask { await deliver(job) } }
             }
         }
     }
