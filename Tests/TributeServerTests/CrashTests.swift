@@ -63,4 +63,24 @@ import Glibc
         let verify = try TributeProcess.run(binary, ["ledger", "verify", "--database", database])
         #expect(verify.status == 0, "\(verify.output)")
     }
+
+    /// SIGTERM stops the server and its services (the webhook worker, an open event
+    /// stream) promptly and with exit status 0.
+    @Test(.timeLimit(.minutes(1)))
+    func sigtermEndsTheServerCleanly() async throws {
+        let binary = try TributeProcess.binary()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-term-" + Identifier.randomBase62(count: 8)).path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let database = "sqlite:\(dir)/term.sqlite"
+        let key = try TributeProcess.run(binary, ["keys", "create", "--role", "admin", "--database", database]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try TributeProcess.serve(binary, database: database, log: dir + "/serve.log")
+        try await HTTP.call(port: server.port, .post, "/v1/workspaces", key: key, body: #"{"id":"w","name":"W","planId":"free"}"#)
+        #expect(try await HTTP.call(port: server.port, .get, "/v1/workspaces/w", key: key).status == .ok)
+        kill(server.process.processIdentifier, SIGTERM)
+        for _ in 0..<100 where server.process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!server.process.isRunning, "tribute serve did not stop within 10 s of SIGTERM")
+        if server.process.isRunning { server.process.terminate() }
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+    }
 }
