@@ -42,9 +42,11 @@ extension API {
     /// An action type name from the path: upper-case letters, digits and `_`.
     static func actionType(_ context: TributeContext) throws -> String {
         let name = try parameter(context, "actionType")
-        guard name.utf8.count <= 64, name.utf8.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95 }) else {
-            throw APIError.invalid("An action type is 1 to 64 characters of A-Z, 0-9 and _")
-        }
+        guard isActionType(name) else { throw APIError.invalid("An action type is 1 to 64 characters of A-Z, 0-9 and _") }
         return name
+    }
+
+    static func isActionType(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
     }
 }

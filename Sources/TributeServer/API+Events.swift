@@ -9,17 +9,7 @@ extension API {
         routes.on("/v1/workspaces/{id}/events", .get) { request, context in
             let id = try API.workspaceId(context)
             _ = try await auth.require(request, .anyRole, workspace: id)
-            var position = try await store.streamPosition(workspaceId: id)
-            if let resume = request.headers[.lastEventID] ?? request.uri.queryParameters.get("after").map { String($0) } {
-                guard let parsed = StreamPosition(parsing: resume) else {
-                    throw APIError.invalid("Last-Event-ID (or after) must be an id this stream sent, such as 12-345")
-                }
-                position = parsed
-            }
-            let stream = LiveStream(store: store, workspaceId: id, start: position)
-            var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
-            headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await stream.run(&writer) })
+            return try await LiveStream.response(store: store, workspaceId: id, request: request)
         }
     }
 }
@@ -45,6 +35,22 @@ struct LiveStream<Store: TributeStore>: Sendable {
     /// clients that left.
     static var keepAliveSeconds: Int64 { 15 }
     static var batch: Int { 100 }
+
+    /// The stream of `workspaceId` as a response, from the position in `Last-Event-ID` or
+    /// `?after=` (a reconnecting client, or a page rendered at that position), else from now.
+    static func response(store: Store, workspaceId: String, request: Request) async throws -> Response {
+        var start = try await store.streamPosition(workspaceId: workspaceId)
+        if let resume = request.headers[.lastEventID] ?? request.uri.queryParameters.get("after").map({ String($0) }) {
+            guard let parsed = StreamPosition(parsing: resume) else {
+                throw APIError.invalid("Last-Event-ID (or after) must be an id this stream sent, such as 12-345")
+            }
+            start = parsed
+        }
+        let stream = LiveStream(store: store, workspaceId: workspaceId, start: start)
+        var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
+        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await stream.run(&writer) })
+    }
 
     func run(_ writer: inout any ResponseBodyWriter) async throws {
         var position = start

@@ -46,9 +46,9 @@ extension API {
         return API.json(try await store.putCreditPackage(package).json)
     }
 
-    /// Records a pending purchase, then creates its PaymentIntent at Stripe with the purchase
-    /// named in the metadata, so that the payment's webhook finds the purchase even if this
-    /// request dies before it records the PaymentIntent's id.
+    /// The purchase is recorded before Stripe hears of it and named in the PaymentIntent's
+    /// metadata, so that the payment's webhook finds it even if this request dies before it
+    /// records the PaymentIntent's id.
     func createPurchase(_ request: Request, _ context: TributeContext) async throws -> Response {
         let id = try API.workspaceId(context)
         _ = try await auth.require(request, .adminOrService, workspace: id)
@@ -56,22 +56,29 @@ extension API {
         let packageId = try fields.identifier("packageId") ?? { throw APIError.malformed("packageId is required") }()
         let paymentMethod = try fields.identifier("paymentMethodId")
         try fields.rejectUnknown()
+        let (recorded, intent) = try await startPurchase(workspaceId: id, packageId: packageId, paymentMethod: paymentMethod)
+        guard case .object(var body) = recorded.json else { throw APIError.malformed("unreachable") }
+        body["clientSecret"] = .optional(intent.clientSecret)
+        return API.json(.object(body), status: .created)
+    }
+
+    /// Records a pending purchase, then creates its PaymentIntent at Stripe with the purchase
+    /// named in the metadata and records its id. A refusal marks the purchase failed.
+    /// - Throws: 503 when payments are off; the store's errors; `stripeFailure`'s mapping.
+    func startPurchase(workspaceId: String, packageId: String, paymentMethod: String?) async throws -> (Purchase, PaymentIntent) {
         guard let stripe else { throw API.paymentsOff }
-        let purchase = try await store.createPurchase(workspaceId: id, packageId: packageId)
+        let purchase = try await store.createPurchase(workspaceId: workspaceId, packageId: packageId)
         let intent: PaymentIntent
         do {
             intent = try await stripe.createPaymentIntent(
                 amountCents: purchase.amountCents, currency: purchase.currency,
-                metadata: [StripeEvent.purchaseMetadataKey: purchase.id, "workspace_id": id, "package_id": packageId],
+                metadata: [StripeEvent.purchaseMetadataKey: purchase.id, "workspace_id": workspaceId, "package_id": packageId],
                 paymentMethod: paymentMethod, idempotencyKey: "tribute-purchase-\(purchase.id)")
         } catch {
             _ = try? await store.failPurchase(purchaseId: purchase.id, reason: error.description)
             throw API.stripeFailure(error)
         }
-        let recorded = try await store.attachPaymentIntent(purchaseId: purchase.id, paymentIntentId: intent.id)
-        guard case .object(var body) = recorded.json else { throw APIError.malformed("unreachable") }
-        body["clientSecret"] = .optional(intent.clientSecret)
-        return API.json(.object(body), status: .created)
+        return (try await store.attachPaymentIntent(purchaseId: purchase.id, paymentIntentId: intent.id), intent)
     }
 
     /// Stripe's events: verified by `Stripe-Signature` before anything is read, then applied

@@ -3,7 +3,11 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+import Foundation
+import Logging
 import TributeCore
+import TributePayments
+import TributeServer
 import TributeTestSupport
 
 /// The dashboard's sign-in, access rules and forms, through the router. (The pages in a
@@ -76,6 +80,28 @@ import TributeTestSupport
                                                  body: ByteBuffer(string: "baseCost=2.5"))
             #expect(saved.status == .ok && Self.text(saved).contains("SIMPLE_LLM costs 2.5 (version 2)"))
         }
+    }
+
+    /// With payments on (localstripe), the packages show and buying one starts a purchase.
+    @Test func aServiceKeyStartsAPurchaseFromTheWorkspacePage() async throws {
+        guard let base = ProcessInfo.processInfo.environment["TRIBUTE_TEST_STRIPE_API_BASE"], !base.isEmpty else {
+            throw PaymentsEndToEndTests.NotConfigured()
+        }
+        let fixture = try await APIFixture(.sqlite)
+        try await fixture.workspace("w", credits: .one)
+        let service = try await fixture.key(.service, ["w"])
+        let app = buildApplication(store: fixture.store, stripe: StripeConfiguration(secretKey: "sk_test_dashboard", apiBase: base),
+                                   host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+        try await app.test(.router) { client in
+            let page = try await client.execute(uri: "/workspaces/w", method: .get, headers: Self.cookie(service))
+            #expect(Self.text(page).contains("Buy Starter"))
+            let bought = try await client.execute(uri: "/workspaces/w/purchases", method: .post, headers: Self.form("packageId=starter", cookie: service),
+                                                  body: ByteBuffer(string: "packageId=starter"))
+            #expect(bought.status == .ok)
+            #expect(Self.text(bought).contains("is waiting for payment"))
+        }
+        let purchases = try await fixture.store.purchases(workspaceId: "w", limit: 10, cursor: nil).items
+        #expect(purchases.count == 1 && purchases[0].status == .pending && purchases[0].paymentIntentId?.hasPrefix("pi_") == true)
     }
 
     @Test func namesAreEscaped() async throws {

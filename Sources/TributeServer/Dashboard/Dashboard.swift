@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import TributeCore
-import TributePayments
 import TributeStore
 
 /// The web dashboard at `/` (SPEC §7): server-rendered pages over the same store as the API,
@@ -24,16 +23,9 @@ struct Dashboard<Store: TributeStore>: Sendable {
         routes.on("/workspaces/{id}", .get, Dashboard.page { request, context in try await workspace(request, context) })
         routes.on("/workspaces/{id}/live", .get) { request, context in
             let (_, id) = try await signedIn(request, context, roles: .anyRole)
-            // The page names the position it was rendered at, so nothing between the
-            // render and this connection is missed.
-            var start = try await store.streamPosition(workspaceId: id)
-            if let after = request.headers[.lastEventID] ?? request.uri.queryParameters.get("after").map({ String($0) }) {
-                guard let position = StreamPosition(parsing: after) else { throw APIError.invalid("after must be a stream position") }
-                start = position
-            }
-            let stream = LiveStream(store: store, workspaceId: id, start: start)
-            return Response(status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"],
-                            body: ResponseBody { writer in try await stream.run(&writer) })
+            // The page names (`after`) the position it was rendered at, so nothing between
+            // the render and this connection is missed.
+            return try await LiveStream.response(store: store, workspaceId: id, request: request)
         }
         routes.on("/workspaces/{id}/usage.csv", .get) { request, context in
             let (_, id) = try await signedIn(request, context, roles: .anyRole)
@@ -46,8 +38,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
         routes.on("/admin", .get, Dashboard.page { request, _ in try await admin(request, notice: nil) })
         routes.on("/admin/action-costs", .post, Dashboard.page { request, _ in
             try await adminForm(request) { form in
-                guard let type = form["actionType"], type.utf8.count <= 64,
-                      type.utf8.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95 }) else {
+                guard let type = form["actionType"], API<Store>.isActionType(type) else {
                     throw APIError.invalid("An action type is 1 to 64 characters of A-Z, 0-9 and _")
                 }
                 let cost = try await store.setActionCost(actionType: type, baseCost: try Dashboard.amount(form["baseCost"], "Base cost", max: Amount(units: 1_000_000)))
@@ -155,19 +146,12 @@ struct Dashboard<Store: TributeStore>: Sendable {
         guard DashboardSession.isSameOrigin(request) else { throw APIError(.forbidden("Use the dashboard's own form")) }
         let form = FormBody(try await API<Store>.bytes(request))
         guard let packageId = form["packageId"], Fields.isIdentifier(packageId) else { throw APIError.invalid("Choose a package") }
-        guard let stripe = api.stripe else { throw API<Store>.paymentsOff }
-        let purchase = try await store.createPurchase(workspaceId: id, packageId: packageId)
         let notice: String
         do {
-            let intent = try await stripe.createPaymentIntent(
-                amountCents: purchase.amountCents, currency: purchase.currency,
-                metadata: [StripeEvent.purchaseMetadataKey: purchase.id, "workspace_id": id, "package_id": packageId],
-                paymentMethod: nil, idempotencyKey: "tribute-purchase-\(purchase.id)")
-            _ = try await store.attachPaymentIntent(purchaseId: purchase.id, paymentIntentId: intent.id)
+            let (purchase, intent) = try await api.startPurchase(workspaceId: id, packageId: packageId, paymentMethod: nil)
             notice = "Purchase \(purchase.id) is waiting for payment (Stripe PaymentIntent \(intent.id)); the credits arrive when Stripe reports it paid."
-        } catch {
-            _ = try? await store.failPurchase(purchaseId: purchase.id, reason: "\(error)")
-            notice = "Stripe refused the purchase: \(error)"
+        } catch let error as APIError where error.code != "payments_not_configured" {
+            notice = "The purchase did not start: \(error.message)"
         }
         return Dashboard.html(try await workspacePage(principal: principal, id: id, notice: notice).render(principal: principal))
     }
