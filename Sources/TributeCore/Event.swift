@@ -10,6 +10,9 @@ public enum EventType: String, Sendable, CaseIterable {
     case decision = "decision"
 }
 
+/// An event to write to the outbox: its type and its `data` object.
+public typealias EventDraft = (type: EventType, data: [String: JSON])
+
 /// One event of the outbox: written in the same transaction as the change it reports, then
 /// delivered to webhook endpoints and streamed to live clients.
 public struct EventRecord: JSONRepresentable, Equatable {

@@ -19,7 +19,7 @@ public enum PaymentStep {
         /// The ledger transactions to append, in order.
         public var transactions: [LedgerTransaction]
         /// Events for the outbox, each with its data object.
-        public var events: [(type: EventType, data: [String: JSON])]
+        public var events: [EventDraft]
         public var outcome: PaymentOutcome
     }
 

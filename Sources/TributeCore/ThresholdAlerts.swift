@@ -13,8 +13,10 @@ public enum ThresholdAlerts {
     public static func crossed(
         allowance: Amount, usedBefore: Amount, usedAfter: Amount, walletBefore: Amount, walletAfter: Amount, lowBalanceThreshold: Amount?,
         periodEndMillis: Int64
-    ) -> [(type: EventType, data: [String: JSON])] {
-        var alerts: [(type: EventType, data: [String: JSON])] = []
+    ) -> [EventDraft] {
+        // Most calls (every denial) move nothing and cannot cross anything.
+        guard usedAfter != usedBefore || walletAfter != walletBefore else { return [] }
+        var alerts: [EventDraft] = []
         if !allowance.isZero {
             for percent in allowancePercents {
                 let level = percent == 100 ? allowance : allowance.scaled(numerator: percent, denominator: 100) ?? allowance

@@ -29,7 +29,7 @@ enum AuthorizeStep {
         var decision: DecisionRecord
         var answer: AuthorizeAnswer
         /// Threshold alerts the call raised, for the outbox.
-        var events: [(type: EventType, data: [String: JSON])] = []
+        var events: [EventDraft] = []
     }
 
     /// - Parameters:

@@ -18,7 +18,7 @@ struct PostgresBatchWrites {
     private var answeredKeys: [JSON] = []
     private var releasedKeys: [JSON] = []
     /// Threshold alerts, rare: written after the batch statement, in its transaction.
-    private var events: [(workspaceId: String, atMillis: Int64, events: [(type: EventType, data: [String: JSON])])] = []
+    private var events: [(workspaceId: String, atMillis: Int64, events: [EventDraft])] = []
     private(set) var changedWorkspaces = Set<String>()
     private(set) var changedBudgets = Set<KeyRef>()
 

@@ -190,7 +190,7 @@ extension PostgresStore {
     /// Writes events to the outbox, queued for the endpoints that want them, inside the
     /// caller's transaction, which holds the
     /// workspace's lock: a workspace's events are numbered in the order they commit.
-    static func appendEvents(_ connection: PostgresConnection, workspaceId: String, _ events: [(type: EventType, data: [String: JSON])], atMillis: Int64) async throws {
+    static func appendEvents(_ connection: PostgresConnection, workspaceId: String, _ events: [EventDraft], atMillis: Int64) async throws {
         for event in events {
             let record = EventRecord(seq: 0, id: Identifier.make("evt"), workspaceId: workspaceId, type: event.type, data: event.data, createdAtMillis: atMillis)
             try await connection.query("""

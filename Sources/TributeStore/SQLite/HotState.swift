@@ -28,7 +28,7 @@ final class HotState: @unchecked Sendable {
     private var systemDeltas: [AccountKind: Int64] = [:]
     private var pendingTransactions: [PendingTransaction] = []
     private var pendingDecisions: [(record: DecisionRecord, previous: String, hash: String)] = []
-    private var pendingEvents: [(workspaceId: String, atMillis: Int64, events: [(type: EventType, data: [String: JSON])])] = []
+    private var pendingEvents: [(workspaceId: String, atMillis: Int64, events: [EventDraft])] = []
     /// The `seq` of the next transaction row, once known; other writers invalidate it.
     private var nextTransactionSeq: Int64?
 

@@ -150,7 +150,7 @@ extension SQLiteStore {
 
     /// Writes events to the outbox, queued for the endpoints that want them, inside the
     /// caller's transaction: a change that rolls back leaves no event and sends nothing.
-    static func appendEvents(_ db: Database, workspaceId: String, _ events: [(type: EventType, data: [String: JSON])], atMillis: Int64) throws {
+    static func appendEvents(_ db: Database, workspaceId: String, _ events: [EventDraft], atMillis: Int64) throws {
         for event in events {
             let record = EventRecord(seq: 0, id: Identifier.make("evt"), workspaceId: workspaceId, type: event.type, data: event.data, createdAtMillis: atMillis)
             try db.execute(sql: "INSERT INTO events (id, workspace_id, type, body, created_at) VALUES (?, ?, ?, ?, ?)",
