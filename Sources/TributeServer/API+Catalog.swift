@@ -11,7 +11,7 @@ extension API {
             _ = try await auth.require(request, .admin)
             let actionType = try API.actionType(context)
             var fields = try await API.fields(request)
-            let baseCost = try fields.requiredAmount("baseCost", in: Amount.zero...Amount(units: 1_000_000))
+            let baseCost = try fields.requiredAmount("baseCost", in: Amount.zero...API.maxUnitPrice)
             try fields.rejectUnknown()
             return API.json(try await store.setActionCost(actionType: actionType, baseCost: baseCost).json)
         }
@@ -32,12 +32,16 @@ extension API {
                 id: planId, name: try fields.requiredString("name"),
                 monthlyAllowance: try fields.requiredAmount("monthlyAllowance"),
                 overagePolicy: try fields.choice("overagePolicy", OveragePolicy.self) ?? { throw APIError.malformed("overagePolicy is required") }(),
-                overageRate: try fields.requiredAmount("overageRate", in: Amount.zero...Amount(units: 1_000_000)),
-                priceCents: try fields.integer("priceCents", in: 0...100_000_000_000) ?? { throw APIError.malformed("priceCents is required") }())
+                overageRate: try fields.requiredAmount("overageRate", in: Amount.zero...API.maxUnitPrice),
+                priceCents: try fields.integer("priceCents", in: API.planPriceCents) ?? { throw APIError.malformed("priceCents is required") }())
             try fields.rejectUnknown()
             return API.json(try await store.putPlan(plan).json)
         }
     }
+
+    /// The largest base cost (actions) or overage rate (credits per action) an admin may set.
+    static var maxUnitPrice: Amount { Amount(units: 1_000_000) }
+    static var planPriceCents: ClosedRange<Int64> { 0...100_000_000_000 }
 
     /// An action type name from the path: upper-case letters, digits and `_`.
     static func actionType(_ context: TributeContext) throws -> String {

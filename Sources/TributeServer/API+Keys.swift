@@ -10,8 +10,7 @@ extension API {
             let workspaceIds = try fields.identifiers("workspaceIds", maxCount: 100) ?? []
             let name = try fields.string("name")
             try fields.rejectUnknown()
-            if role == .viewer && workspaceIds.isEmpty { throw APIError.invalid("A viewer key must name its workspaceIds") }
-            if role == .admin && !workspaceIds.isEmpty { throw APIError.invalid("An admin key acts on every workspace; give no workspaceIds") }
+            if let problem = API.keyScopeProblem(role: role, workspaceIds: workspaceIds) { throw APIError.invalid(problem) }
             let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: workspaceIds, name: name)
             guard case .object(var body) = view.json else { fatalError("an API key view is an object") }
             body["key"] = .string(secret)
@@ -30,5 +29,12 @@ extension API {
             try await store.revokeAPIKey(id: keyId)
             return Response(status: .noContent)
         }
+    }
+
+    /// Why a key of `role` may not name `workspaceIds`, or `nil` when it may.
+    static func keyScopeProblem(role: Role, workspaceIds: [String]) -> String? {
+        if role == .viewer && workspaceIds.isEmpty { return "A viewer key must name its workspaces" }
+        if role == .admin && !workspaceIds.isEmpty { return "An admin key acts on every workspace; name none" }
+        return nil
     }
 }

@@ -31,6 +31,9 @@ extension API {
     /// times; a date as `to` includes that day). Given `from` or `to`, a missing `to` is the
     /// end of today and a missing `from` is `days` before `to`. The daily series covers at
     /// most the last 366 days of the range.
+    /// The end of today (UTC), in Unix milliseconds: where default usage windows end.
+    static func endOfToday(nowMillis: Int64) -> Int64 { (nowMillis / 86_400_000 + 1) * 86_400_000 }
+
     func usage(_ request: Request, _ context: TributeContext) async throws -> Response {
         let id = try API.workspaceId(context)
         _ = try await auth.require(request, .anyRole, workspace: id)
@@ -41,7 +44,7 @@ extension API {
             guard let value = Int64(text), (1...366).contains(value) else { throw APIError.invalid("days must be a whole number from 1 to 366") }
             days = value
         }
-        var toMillis = (store.nowMillis() / dayMillis + 1) * dayMillis
+        var toMillis = API.endOfToday(nowMillis: store.nowMillis())
         if let text = query.get("to") {
             guard let to = ISOTime.parse(text) else { throw APIError.invalid("to must be a date (YYYY-MM-DD) or a UTC time") }
             toMillis = CivilDate(parsing: text) != nil ? to + dayMillis : to

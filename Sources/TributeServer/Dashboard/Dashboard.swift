@@ -29,8 +29,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
         }
         routes.on("/workspaces/{id}/usage.csv", .get) { request, context in
             let (_, id) = try await signedIn(request, context, roles: .anyRole)
-            let toMillis = (store.nowMillis() / 86_400_000 + 1) * 86_400_000
-            let report = try await store.usage(workspaceId: id, fromMillis: toMillis - 30 * 86_400_000, toMillis: toMillis)
+            let report = try await usage30Days(id)
             return API<Store>.text(report.csv, contentType: "text/csv; charset=utf-8",
                             headers: [.contentDisposition: "attachment; filename=\"\(id)-usage.csv\""])
         }
@@ -41,7 +40,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
                 guard let type = form["actionType"], API<Store>.isActionType(type) else {
                     throw APIError.invalid("An action type is 1 to 64 characters of A-Z, 0-9 and _")
                 }
-                let cost = try await store.setActionCost(actionType: type, baseCost: try Dashboard.amount(form["baseCost"], "Base cost", max: Amount(units: 1_000_000)))
+                let cost = try await store.setActionCost(actionType: type, baseCost: try Dashboard.amount(form["baseCost"], "Base cost", max: API<Store>.maxUnitPrice))
                 return "\(type) costs \(HTML.amount(cost.baseCost)) (version \(cost.version))."
             }
         })
@@ -53,7 +52,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
         routes.on("/admin/action-costs/{actionType}", .post, Dashboard.page { request, context in
             let type = try API<Store>.actionType(context)
             return try await adminForm(request) { form in
-                let cost = try await store.setActionCost(actionType: type, baseCost: try Dashboard.amount(form["baseCost"], "Base cost", max: Amount(units: 1_000_000)))
+                let cost = try await store.setActionCost(actionType: type, baseCost: try Dashboard.amount(form["baseCost"], "Base cost", max: API<Store>.maxUnitPrice))
                 return "\(type) costs \(HTML.amount(cost.baseCost)) (version \(cost.version))."
             }
         })
@@ -63,11 +62,11 @@ struct Dashboard<Store: TributeStore>: Sendable {
             return try await adminForm(request) { form in
                 guard let name = form["name"], name.count <= 200 else { throw APIError.invalid("A plan needs a name of at most 200 characters") }
                 guard let policy = form["overagePolicy"].flatMap(OveragePolicy.init(rawValue:)) else { throw APIError.invalid("Overage is block or credits") }
-                guard let price = form["priceCents"].flatMap({ Int64($0) }), (0...100_000_000_000).contains(price) else {
+                guard let price = form["priceCents"].flatMap({ Int64($0) }), API<Store>.planPriceCents.contains(price) else {
                     throw APIError.invalid("Price is a whole number of cents")
                 }
                 let plan = Plan(id: planId, name: name, monthlyAllowance: try Dashboard.amount(form["monthlyAllowance"], "Allowance", max: .max),
-                                overagePolicy: policy, overageRate: try Dashboard.amount(form["overageRate"], "Rate", max: Amount(units: 1_000_000)), priceCents: price)
+                                overagePolicy: policy, overageRate: try Dashboard.amount(form["overageRate"], "Rate", max: API<Store>.maxUnitPrice), priceCents: price)
                 _ = try await store.putPlan(plan)
                 return "Plan \(planId) saved."
             }
@@ -77,8 +76,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
                 guard let role = form["role"].flatMap(Role.init(rawValue:)) else { throw APIError.invalid("Choose a role") }
                 let ids = (form["workspaceIds"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 guard ids.count <= 100, ids.allSatisfy(Fields.isIdentifier) else { throw APIError.invalid("Workspaces are ids separated by commas") }
-                if role == .viewer && ids.isEmpty { throw APIError.invalid("A viewer key must name its workspaces") }
-                if role == .admin && !ids.isEmpty { throw APIError.invalid("An admin key acts on every workspace; name none") }
+                if let problem = API<Store>.keyScopeProblem(role: role, workspaceIds: ids) { throw APIError.invalid(problem) }
                 let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: ids, name: form["name"].map { String($0.prefix(200)) })
                 // Shown once, in this page only; it is never stored or logged.
                 return "Key \(view.id) (\(role.rawValue)) created: \(secret) — copy it now, it will not be shown again."
@@ -129,16 +127,21 @@ struct Dashboard<Store: TributeStore>: Sendable {
         // Read first: whatever happens after it reaches the page through the stream.
         let position = try await store.streamPosition(workspaceId: id)
         let view = try await store.workspace(id: id)
-        let toMillis = (store.nowMillis() / 86_400_000 + 1) * 86_400_000
         let canBuy = api.stripe != nil && principal.role != .viewer
         return WorkspacePage(
             workspace: view, plan: try await store.plans().first { $0.id == view.planId },
             budgets: try await store.budgets(workspaceId: id),
-            usage: try await store.usage(workspaceId: id, fromMillis: toMillis - 30 * 86_400_000, toMillis: toMillis),
+            usage: try await usage30Days(id),
             decisions: try await store.decisions(workspaceId: id, limit: 20, cursor: nil, approved: nil).items,
             transactions: try await store.transactions(workspaceId: id, limit: 10, cursor: nil).items,
             purchases: try await store.purchases(workspaceId: id, limit: 5, cursor: nil).items,
             packages: canBuy ? try await store.creditPackages() : nil, notice: notice, position: position)
+    }
+
+    /// The 30 days the page and its CSV show, as the API's default `?days=30`.
+    func usage30Days(_ id: String) async throws -> UsageReport {
+        let toMillis = API<Store>.endOfToday(nowMillis: store.nowMillis())
+        return try await store.usage(workspaceId: id, fromMillis: toMillis - 30 * 86_400_000, toMillis: toMillis)
     }
 
     func buy(_ request: Request, _ context: TributeContext) async throws -> Response {
@@ -194,8 +197,8 @@ struct Dashboard<Store: TributeStore>: Sendable {
         { request, context in
             do {
                 return try await handler(request, context)
-            } catch let redirect as SignInRequired {
-                return redirect.response
+            } catch let error as APIError where error.status == .unauthorized {
+                return redirect("/sign-in")
             } catch let error as APIError {
                 return html(errorPage(error.message), status: error.status)
             } catch let error as TributeError {
@@ -210,17 +213,10 @@ struct Dashboard<Store: TributeStore>: Sendable {
             """)
     }
 
-    struct SignInRequired: Error {
-        var response: Response { Dashboard.redirect("/sign-in") }
-    }
-
-    /// The signed-in key, which must have one of `roles`; a page without one redirects to
-    /// sign-in, anything else answers 401.
+    /// The signed-in key, which must have one of `roles`. Without one: 401, which `page`
+    /// turns into the sign-in page.
     func signedIn(_ request: Request, roles: Set<Role>) async throws -> Principal {
-        guard let principal = try await DashboardSession.principal(request, store: store) else {
-            if request.method == .get && !request.uri.path.hasSuffix("/live") && !request.uri.path.hasSuffix(".csv") { throw SignInRequired() }
-            throw APIError(.unauthenticated)
-        }
+        guard let principal = try await DashboardSession.principal(request, store: store) else { throw APIError(.unauthenticated) }
         guard roles.contains(principal.role) else { throw APIError(.forbidden("A \(principal.role.rawValue) key may not open this")) }
         return principal
     }
