@@ -24,32 +24,26 @@ public struct StripeEvent: Sendable, Equatable {
             throw Malformed(message: "The payload is not a Stripe event")
         }
         let object = event["data"]?.objectValue?["object"]?.objectValue
-        func need(_ value: Any?, _ field: String) throws(Malformed) {
-            if value == nil { throw Malformed(message: "\(type) event without \(field)") }
-        }
         switch type {
         case "payment_intent.succeeded":
-            let intentId = object?["id"]?.stringValue
             // Stripe sends `amount_received`; a PaymentIntent without it (some test servers)
             // has received its `amount` when it succeeds.
-            let amount = cents(object?["amount_received"]) ?? cents(object?["amount"])
-            let currency = object?["currency"]?.stringValue
-            try need(intentId, "data.object.id")
-            try need(amount, "data.object.amount_received")
-            try need(currency, "data.object.currency")
+            guard let intentId = object?["id"]?.stringValue, let currency = object?["currency"]?.stringValue,
+                  let amount = cents(object?["amount_received"]) ?? cents(object?["amount"]) else {
+                throw Malformed(message: "\(type) event without data.object id, amount_received and currency")
+            }
             return StripeEvent(id: id, type: type, payment: .succeeded(
-                paymentIntentId: intentId!, purchaseId: purchaseId(object), amountReceivedCents: amount!, currency: currency!.lowercased()))
+                paymentIntentId: intentId, purchaseId: purchaseId(object), amountReceivedCents: amount, currency: currency.lowercased()))
         case "payment_intent.payment_failed", "payment_intent.canceled":
             guard let intentId = object?["id"]?.stringValue else { throw Malformed(message: "\(type) event without data.object.id") }
             let reason = object?["last_payment_error"]?.objectValue?["message"]?.stringValue
                 ?? object?["cancellation_reason"]?.stringValue ?? (type == "payment_intent.canceled" ? "canceled" : "payment failed")
             return StripeEvent(id: id, type: type, payment: .failed(paymentIntentId: intentId, purchaseId: purchaseId(object), reason: reason))
         case "charge.refunded":
-            let intentId = object?["payment_intent"]?.stringValue
-            let refunded = cents(object?["amount_refunded"])
-            try need(intentId, "data.object.payment_intent")
-            try need(refunded, "data.object.amount_refunded")
-            return StripeEvent(id: id, type: type, payment: .refunded(paymentIntentId: intentId!, refundedTotalCents: refunded!))
+            guard let intentId = object?["payment_intent"]?.stringValue, let refunded = cents(object?["amount_refunded"]) else {
+                throw Malformed(message: "\(type) event without data.object payment_intent and amount_refunded")
+            }
+            return StripeEvent(id: id, type: type, payment: .refunded(paymentIntentId: intentId, refundedTotalCents: refunded))
         default:
             return StripeEvent(id: id, type: type, payment: nil)
         }
