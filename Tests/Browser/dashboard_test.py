@@ -134,7 +134,10 @@ def admin_tests(browser, api, url, admin_key, shots):
     expect(page).to_have_url(re.compile(r"/admin$"))
     expect(page.locator("#workspaces")).to_contain_text("Acme Robotics")
     expect(page.locator("#workspaces")).to_contain_text("Other Co")
-    check("the admin sees every workspace with its velocity", True)
+    # Every one of Acme's actions is from the last day: far above its 7-day average.
+    expect(page.locator("#workspaces tr", has_text="Acme Robotics")).to_contain_text("spike")
+    expect(page.locator("#workspaces tr", has_text="Other Co")).not_to_contain_text("spike")
+    check("the admin sees every workspace, with a spike flagged", True)
 
     field = page.get_by_label("Base cost of SIMPLE_LLM")
     field.fill("1.25")

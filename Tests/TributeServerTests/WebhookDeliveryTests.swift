@@ -149,7 +149,7 @@ actor Receiver {
             let (store, _) = try await backend.makeStore(clock: ManualClock(millis: Identifier.currentMillis()))
             _ = try await store.createWebhookEndpoint(url: url, eventTypes: [], description: nil)
             _ = try await store.createWorkspace(WorkspaceDraft(id: "w", name: "w", planId: "prepaid", anchorDate: nil))
-            let event: [(type: EventType, data: [String: JSON])] = [(.creditsPurchased, ["note": .string("never committed")])]
+            let event: [EventDraft] = [(.creditsPurchased, ["note": .string("never committed")])]
             await #expect(throws: Abort.self) {
                 switch store {
                 case let sqlite as SQLiteStore:
