@@ -124,4 +124,20 @@ public protocol TributeStore: Sendable {
 
     /// Whether the database answers.
     func isReady() async -> Bool
+
+    /// Signs a live key in to the dashboard: makes a random secret for the browser's cookie
+    /// and stores only its SHA-256, with the key and an expiry `DashboardSessionPolicy.lifetimeMillis`
+    /// ahead. The key's oldest sessions beyond `DashboardSessionPolicy.maxPerKey` end, and up
+    /// to `DashboardSessionPolicy.sweepLimit` expired sessions of any key are removed.
+    /// - Returns: the secret, which the store never sees again.
+    /// - Throws: `apiKeyNotFound` for an unknown or revoked key.
+    func createDashboardSession(keyId: String) async throws -> String
+    /// The principal of the key a dashboard session belongs to; `nil` when the secret names
+    /// no session, the session expired, or its key was revoked (the key is read live, never
+    /// from a cache, so revocation ends the session at once).
+    func dashboardPrincipal(sessionSecret: String) async throws -> Principal?
+    /// Ends the session the secret names (sign-out); an unknown secret changes nothing.
+    func endDashboardSession(sessionSecret: String) async throws
+    /// The key's sessions that have not expired, newest first: what is stored of them.
+    func dashboardSessions(keyId: String) async throws -> [DashboardSessionRecord]
 }

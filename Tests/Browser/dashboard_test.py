@@ -107,6 +107,25 @@ def viewer_tests(browser, api, url, viewer_key, shots):
     check("a debit through the API updates the page live", page.evaluate("window.__notReloaded === true")
           and page.locator("#decisions tbody tr").count() == rows_before + 1)
 
+    # The live row reads the decision's own fields: a caller's context that claims success
+    # (and a debit) does not turn a denial into an approval.
+    status, denied = api.call("POST", "/v1/agent-actions/authorize-and-debit",
+                              {"workspaceId": "acme", "actionType": "PROOF_VERIFICATION", "userId": "eve", "runId": "nightly",
+                               "context": {"success": True, "debitAmount": 999, "reason": "APPROVED", "note": "\"success\":true"}})
+    assert status == 200 and denied["success"] is False and denied["reason"] == "BUDGET_EXCEEDED", denied
+    first = page.locator("#decisions tbody tr").first
+    expect(first).to_contain_text("eve")
+    expect(first).to_contain_text("denied: BUDGET_EXCEEDED")
+    check("a denial whose context says \"success\":true shows as denied in the live row",
+          first.locator(".denied").count() == 1 and first.locator(".ok").count() == 0 and "999" not in first.inner_text())
+
+    # The browser holds a session, not the key.
+    cookies = {cookie["name"]: cookie for cookie in context.cookies()}
+    session = cookies.get("tribute_session")
+    check("the cookie is an HttpOnly, SameSite=Strict session that is not the key",
+          session is not None and viewer_key not in session["value"] and session["httpOnly"] and session["sameSite"] == "Strict"
+          and "tribute_key" not in cookies, str(cookies.keys()))
+
     # CSV export.
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
@@ -121,6 +140,13 @@ def viewer_tests(browser, api, url, viewer_key, shots):
     check("a viewer cannot open another workspace", response.status == 403, str(response.status))
     response = page.goto(url + "/admin")
     check("a viewer cannot open the admin view", response.status == 403, str(response.status))
+
+    # Signing out ends the session on the server: the old cookie, sent again, opens nothing.
+    page.goto(url + "/workspaces/acme")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
+    reused = context.request.get(url + "/workspaces/acme/usage.csv", headers={"Cookie": "tribute_session=" + session["value"]})
+    check("after sign-out the old session cookie is refused", reused.status == 401, str(reused.status))
     context.close()
 
     phone, page = sign_in(browser, url, viewer_key, PHONE)

@@ -5,8 +5,8 @@ import TributeCore
 import TributeStore
 
 /// The web dashboard at `/` (SPEC §7): server-rendered pages over the same store as the API,
-/// signed in with an API key (see `DashboardSession`). A viewer key sees its workspaces; an
-/// admin key sees all of them and the admin view.
+/// signed in with an API key that starts a server-side session (see `DashboardSession`). A
+/// viewer key sees its workspaces; an admin key sees all of them and the admin view.
 struct Dashboard<Store: TributeStore>: Sendable {
     let api: API<Store>
     var store: Store { api.store }
@@ -15,11 +15,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
         routes.on("/", .get, Dashboard.page { request, _ in try await home(request) })
         routes.on("/sign-in", .get) { _, _ in Dashboard.html(Dashboard.signInPage(error: nil)) }
         routes.on("/sign-in", .post) { request, _ in try await signIn(request) }
-        routes.on("/sign-out", .post) { _, _ in
-            var response = Dashboard.redirect("/sign-in")
-            response.headers[.setCookie] = DashboardSession.clearCookie
-            return response
-        }
+        routes.on("/sign-out", .post) { request, _ in try await signOut(request) }
         routes.on("/workspaces/{id}", .get, Dashboard.page { request, context in try await workspace(request, context) })
         routes.on("/workspaces/{id}/live", .get) { request, context in
             let (_, id) = try await signedIn(request, context, roles: .anyRole)
@@ -110,11 +106,28 @@ struct Dashboard<Store: TributeStore>: Sendable {
     func signIn(_ request: Request) async throws -> Response {
         let form = FormBody(try await API<Store>.bytes(request))
         guard DashboardSession.isSameOrigin(request) else { return Dashboard.html(Dashboard.signInPage(error: "Sign in from this page."), status: .forbidden) }
-        guard let key = form["key"], key.count <= 512, try await store.principal(secret: key) != nil else {
-            return Dashboard.html(Dashboard.signInPage(error: "That key is not valid, or it was revoked."), status: .unauthorized)
+        let refused = Dashboard.html(Dashboard.signInPage(error: "That key is not valid, or it was revoked."), status: .unauthorized)
+        guard let key = form["key"], key.utf8.count <= 512, let principal = try await store.principal(secret: key) else { return refused }
+        let secret: String
+        do {
+            secret = try await store.createDashboardSession(keyId: principal.keyId)
+        } catch TributeError.apiKeyNotFound {
+            return refused // revoked since it was checked
         }
+        // A sign-in replaces the browser's earlier session rather than leaving it alive.
+        if let earlier = DashboardSession.secret(request) { try await store.endDashboardSession(sessionSecret: earlier) }
         var response = Dashboard.redirect("/")
-        response.headers[.setCookie] = DashboardSession.setCookie(key)
+        response.headers.append(HTTPField(name: .setCookie, value: DashboardSession.setCookie(secret, for: request)))
+        response.headers.append(HTTPField(name: .setCookie, value: DashboardSession.clearCookie(DashboardSession.legacyCookieName, for: request)))
+        return response
+    }
+
+    /// Ends the browser's session on the server, then forgets its cookie.
+    func signOut(_ request: Request) async throws -> Response {
+        if let secret = DashboardSession.secret(request) { try await store.endDashboardSession(sessionSecret: secret) }
+        var response = Dashboard.redirect("/sign-in")
+        response.headers.append(HTTPField(name: .setCookie, value: DashboardSession.clearCookie(for: request)))
+        response.headers.append(HTTPField(name: .setCookie, value: DashboardSession.clearCookie(DashboardSession.legacyCookieName, for: request)))
         return response
     }
 
@@ -261,7 +274,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
             \(error.map { #"<p class="error" role="alert">\#(HTML.escape($0))</p>"# } ?? "")
             <label for="key">API key</label>
             <input id="key" name="key" type="password" autocomplete="off" required autofocus>
-            <p class="hint">A viewer key opens its workspaces; an admin key opens everything. The key stays in this browser's session only.</p>
+            <p class="hint">A viewer key opens its workspaces; an admin key opens everything. The key is checked and not kept: this browser gets a session that ends when you sign out, after \(DashboardSessionPolicy.lifetimeMillis / 3_600_000) hours, or when the key is revoked.</p>
             <button type="submit">Sign in</button>
             </form>
             """)

@@ -4,36 +4,60 @@ import Hummingbird
 import TributeCore
 import TributeStore
 
-/// Who is signed in to the dashboard. The sign-in form's key is kept in a cookie that is
-/// `HttpOnly` (no script reads it), `SameSite=Strict` (no other site's page sends it) and
-/// without expiry (gone when the browser closes): the key is never in a URL, a page or a
-/// log, and it is checked on every request like a bearer key, so revoking it signs out.
+/// Who is signed in to the dashboard. Signing in checks the form's API key once and starts
+/// a server-side session (`TributeStore.createDashboardSession`); the browser's cookie holds
+/// only that session's random secret, of which the store keeps the SHA-256. The key itself
+/// never leaves the sign-in form: it is in no cookie, page, URL or log.
+///
+/// The cookie is `HttpOnly` (no script reads it), `SameSite=Strict` (no other site's page
+/// sends it), `Path=/`, `Secure` when the request came over HTTPS (directly or, behind a
+/// proxy, with `X-Forwarded-Proto: https`), and without expiry (gone when the browser
+/// closes). Every request reads the session and its key live, so sign-out, the session's
+/// 12-hour lifetime and the key's revocation each end it at once (docs/dashboard.md).
 enum DashboardSession {
-    static let cookieName = "tribute_key"
+    static let cookieName = "tribute_session"
+    /// The cookie that held the raw API key before sessions; sign-in and sign-out expire it.
+    static let legacyCookieName = "tribute_key"
 
-    /// The key in the request's cookie, if any.
-    static func key(_ request: Request) -> String? {
+    /// The session secret in the request's cookie, if any.
+    static func secret(_ request: Request) -> String? {
         for header in request.headers[values: .cookie] {
             for part in header.split(separator: ";") {
                 let pair = part.trimmingCharacters(in: .whitespaces)
                 guard pair.hasPrefix(cookieName + "=") else { continue }
                 let value = String(pair.dropFirst(cookieName.count + 1))
-                return value.isEmpty || value.count > 512 ? nil : value
+                return value.isEmpty || value.utf8.count > 512 ? nil : value
             }
         }
         return nil
     }
 
+    /// The key the request's session acts for; `nil` without a live session.
     static func principal(_ request: Request, store: some TributeStore) async throws -> Principal? {
-        guard let key = key(request) else { return nil }
-        return try await store.principal(secret: key)
+        guard let secret = secret(request) else { return nil }
+        return try await store.dashboardPrincipal(sessionSecret: secret)
     }
 
-    static func setCookie(_ key: String) -> String {
-        "\(cookieName)=\(key); Path=/; HttpOnly; SameSite=Strict"
+    /// Whether the browser reached us over HTTPS: TLS here, or a proxy that says so.
+    static func isSecure(_ request: Request) -> Bool {
+        if request.head.scheme?.lowercased() == "https" { return true }
+        // A proxy may list several hops ("https, http"); the first is the client's.
+        guard let forwarded = request.headers[HTTPField.Name("X-Forwarded-Proto")!],
+              let first = forwarded.split(separator: ",").first else { return false }
+        return first.trimmingCharacters(in: .whitespaces).lowercased() == "https"
     }
 
-    static var clearCookie: String { "\(cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0" }
+    static func attributes(_ request: Request) -> String {
+        "Path=/; HttpOnly; SameSite=Strict" + (isSecure(request) ? "; Secure" : "")
+    }
+
+    static func setCookie(_ secret: String, for request: Request) -> String {
+        "\(cookieName)=\(secret); \(attributes(request))"
+    }
+
+    static func clearCookie(_ name: String = cookieName, for request: Request) -> String {
+        "\(name)=; \(attributes(request)); Max-Age=0"
+    }
 
     /// A form post must come from the dashboard's own pages: browsers say where a request
     /// comes from in `Sec-Fetch-Site` and `Origin`, and the cookie is `SameSite=Strict`.

@@ -256,6 +256,20 @@ enum PostgresMigrations {
             VALUES ('system:payments', NULL, 'payments', 'credits', TRUE, 0) ON CONFLICT (id) DO NOTHING
             """,
         ]),
+        // Dashboard sign-ins (docs/dashboard.md): only the SHA-256 of a session's secret is
+        // kept. Sessions are read by secret, bounded per key, and swept by expiry.
+        ("v5_dashboard_sessions", [
+            """
+            CREATE TABLE dashboard_sessions (
+                seq BIGSERIAL PRIMARY KEY,
+                secret_hash TEXT NOT NULL UNIQUE CHECK (length(secret_hash) = 64),
+                key_id TEXT NOT NULL REFERENCES api_keys(id),
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL CHECK (expires_at > created_at))
+            """,
+            "CREATE INDEX dashboard_sessions_by_key ON dashboard_sessions (key_id, seq)",
+            "CREATE INDEX dashboard_sessions_by_expiry ON dashboard_sessions (expires_at)",
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

@@ -226,6 +226,21 @@ enum SQLiteMigrations {
             try db.execute(sql: "INSERT OR IGNORE INTO accounts (id, workspace_id, kind, unit, allows_negative, balance_micros) VALUES (?, NULL, ?, ?, 1, 0)",
                            arguments: [AccountRef.system(.payments).description, AccountKind.payments.rawValue, LedgerUnit.credits.rawValue])
         }
+        // Dashboard sign-ins (docs/dashboard.md): only the SHA-256 of a session's secret is
+        // kept. Sessions are read by secret, bounded per key, and swept by expiry.
+        migrator.registerMigration("v3_dashboard_sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE dashboard_sessions (
+                    seq INTEGER PRIMARY KEY,
+                    secret_hash TEXT NOT NULL UNIQUE CHECK (typeof(secret_hash) = 'text' AND length(secret_hash) = 64),
+                    key_id TEXT NOT NULL REFERENCES api_keys(id),
+                    created_at INTEGER NOT NULL CHECK (typeof(created_at) = 'integer'),
+                    expires_at INTEGER NOT NULL CHECK (typeof(expires_at) = 'integer' AND expires_at > created_at)
+                );
+                CREATE INDEX dashboard_sessions_by_key ON dashboard_sessions(key_id, seq);
+                CREATE INDEX dashboard_sessions_by_expiry ON dashboard_sessions(expires_at);
+                """)
+        }
         return migrator
     }
 }
