@@ -125,11 +125,14 @@ public struct Principal: Sendable, Equatable {
     public var role: Role
     /// Empty means every workspace (admin, or a service key that names none).
     public var workspaceIds: [String]
+    /// The key's own rate limit; `nil` follows the server's default (`TRIBUTE_RATE_LIMIT`).
+    public var rateLimit: RateLimit?
 
-    public init(keyId: String, role: Role, workspaceIds: [String]) {
+    public init(keyId: String, role: Role, workspaceIds: [String], rateLimit: RateLimit? = nil) {
         self.keyId = keyId
         self.role = role
         self.workspaceIds = workspaceIds
+        self.rateLimit = rateLimit
     }
 
     /// Whether this key may touch `workspaceId` at all.

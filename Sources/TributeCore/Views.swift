@@ -198,20 +198,24 @@ public struct APIKeyView: JSONRepresentable, Equatable {
     public var createdAtMillis: Int64
     /// The first characters of the key, to recognise it.
     public var prefix: String
+    /// The key's own rate limit; `nil` (shown as `null`) follows the server's default.
+    public var rateLimit: RateLimit?
 
-    public init(id: String, role: Role, workspaceIds: [String], name: String?, createdAtMillis: Int64, prefix: String) {
+    public init(id: String, role: Role, workspaceIds: [String], name: String?, createdAtMillis: Int64, prefix: String, rateLimit: RateLimit? = nil) {
         self.id = id
         self.role = role
         self.workspaceIds = workspaceIds
         self.name = name
         self.createdAtMillis = createdAtMillis
         self.prefix = prefix
+        self.rateLimit = rateLimit
     }
 
     public var json: JSON {
         .object([
             "id": .string(id), "role": .string(role.rawValue), "workspaceIds": .array(workspaceIds.map { .string($0) }),
             "name": .optional(name), "createdAt": .timestamp(millis: createdAtMillis), "prefix": .string(prefix),
+            "rateLimit": rateLimit?.json ?? .null,
         ])
     }
 }

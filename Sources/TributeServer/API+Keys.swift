@@ -9,9 +9,10 @@ extension API {
             let role = try fields.choice("role", Role.self) ?? { throw APIError.malformed("role is required") }()
             let workspaceIds = try fields.identifiers("workspaceIds", maxCount: 100) ?? []
             let name = try fields.string("name")
+            let rateLimit = try fields.rateLimit("rateLimit")
             try fields.rejectUnknown()
             if let problem = API.keyScopeProblem(role: role, workspaceIds: workspaceIds) { throw APIError.invalid(problem) }
-            let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: workspaceIds, name: name)
+            let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: workspaceIds, name: name, rateLimit: rateLimit?.ownLimit)
             guard case .object(var body) = view.json else { fatalError("an API key view is an object") }
             body["key"] = .string(secret)
             return API.json(.object(body), status: .created)
@@ -20,6 +21,7 @@ extension API {
             _ = try await auth.require(request, .admin)
             return API.json(API.list(try await store.apiKeys()))
         }
+        routes.on("/v1/api-keys/{keyId}", .patch) { request, context in try await updateKey(request, context) }
         routes.on("/v1/api-keys/{keyId}", .delete) { request, context in
             let principal = try await auth.require(request, .admin)
             let keyId = try API.parameter(context, "keyId")
@@ -29,6 +31,18 @@ extension API {
             try await store.revokeAPIKey(id: keyId)
             return Response(status: .noContent)
         }
+    }
+
+    /// Renames a key or changes its rate limit (`"default"` drops its own limit). The key's
+    /// next call, on this instance, is measured by the new limit.
+    func updateKey(_ request: Request, _ context: TributeContext) async throws -> Response {
+        _ = try await auth.require(request, .admin)
+        let keyId = try API.parameter(context, "keyId")
+        guard Fields.isIdentifier(keyId) else { throw APIError(.apiKeyNotFound(keyId)) }
+        var fields = try await API.fields(request)
+        let patch = APIKeyPatch(name: try fields.string("name"), rateLimit: try fields.rateLimit("rateLimit"))
+        try fields.rejectUnknown()
+        return API.json(try await store.updateAPIKey(id: keyId, patch: patch).json)
     }
 
     /// Why a key of `role` may not name `workspaceIds`, or `nil` when it may.

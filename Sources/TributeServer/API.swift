@@ -19,9 +19,11 @@ struct API<Store: TributeStore>: Sendable {
     /// Stripe's events carry whole objects; they are larger than the API's own bodies.
     static var maxWebhookBytes: Int { 1024 * 1024 }
 
-    init(store: Store, stripe: StripeConfiguration?) {
+    /// - Parameter rateLimiter: the keys' token buckets; by default only keys with a limit
+    ///   of their own are limited, on the store's clock.
+    init(store: Store, stripe: StripeConfiguration?, rateLimiter: RateLimiter? = nil) {
         self.store = store
-        self.auth = Auth(store: store)
+        self.auth = Auth(store: store, rateLimiter: rateLimiter ?? RateLimiter(defaultLimit: nil, nowMillis: { store.nowMillis() }))
         self.stripe = stripe.map { StripeClient(configuration: $0) }
         self.stripeWebhookSecret = stripe?.webhookSecret
     }

@@ -28,6 +28,9 @@ struct Fields {
         return value
     }
 
+    /// The field's JSON as sent, for a value with a shape of its own (see `rateLimit`).
+    mutating func json(_ name: String) throws -> JSON? { try value(name) }
+
     /// A string of 1 to `maxLength` characters.
     mutating func string(_ name: String, maxLength: Int = 200) throws -> String? {
         guard let value = try value(name) else { return nil }

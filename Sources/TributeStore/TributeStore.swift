@@ -57,9 +57,14 @@ public protocol TributeStore: Sendable {
     func velocities(workspaceIds: [String], nowMillis: Int64) async throws -> [String: Velocity]
 
     /// Creates a key and returns its record and the secret, which is stored only hashed.
+    /// `rateLimit` is the key's own; `nil` follows the server's default.
     /// - Throws: `workspaceNotFound` for a named workspace that does not exist.
-    func createAPIKey(role: Role, workspaceIds: [String], name: String?) async throws -> (APIKeyView, secret: String)
+    func createAPIKey(role: Role, workspaceIds: [String], name: String?, rateLimit: RateLimit?) async throws -> (APIKeyView, secret: String)
     func apiKeys() async throws -> [APIKeyView]
+    /// Renames a key or changes its rate limit. Verified keys are forgotten, as on revoke,
+    /// so that the change applies to the next call (on other instances within seconds).
+    /// - Throws: `apiKeyNotFound` for an unknown or revoked key.
+    func updateAPIKey(id: String, patch: APIKeyPatch) async throws -> APIKeyView
     /// - Throws: `apiKeyNotFound`.
     func revokeAPIKey(id: String) async throws
     /// The principal of a presented secret, or `nil` for an unknown or revoked key.
@@ -140,4 +145,12 @@ public protocol TributeStore: Sendable {
     func endDashboardSession(sessionSecret: String) async throws
     /// The key's sessions that have not expired, newest first: what is stored of them.
     func dashboardSessions(keyId: String) async throws -> [DashboardSessionRecord]
+}
+
+extension TributeStore {
+    /// Creates a key that follows the server's default rate limit.
+    /// - Throws: `workspaceNotFound` for a named workspace that does not exist.
+    public func createAPIKey(role: Role, workspaceIds: [String], name: String?) async throws -> (APIKeyView, secret: String) {
+        try await createAPIKey(role: role, workspaceIds: workspaceIds, name: name, rateLimit: nil)
+    }
 }

@@ -20,6 +20,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "tribute")
         logger.logLevel = .info
+        let rateLimit = try Serve.rateLimit()
+        logger.info("default rate limit per key", metadata: ["rate_limit": "\(rateLimit?.configuration ?? "off")"])
         let url = DatabaseURL.resolve(options.database)
         let opened = try await DatabaseURL.open(url)
         let host = self.host
@@ -32,12 +34,23 @@ struct Serve: AsyncParsableCommand {
         }
         let delivery = WebhookDeliveryService(store: opened.store, policy: try Serve.retryPolicy(), pollMillis: try Serve.environmentInteger("TRIBUTE_WEBHOOK_POLL_MILLIS", default: 500, in: 10...60_000), logger: logger)
         // Services stop in reverse order: deliveries before the database pool.
-        let app = buildApplication(store: opened.store, stripe: stripe, host: host, port: port, services: opened.services + [delivery], logger: logger) { boundPort in
+        let app = buildApplication(store: opened.store, stripe: stripe, rateLimit: rateLimit, host: host, port: port, services: opened.services + [delivery], logger: logger) { boundPort in
             // Written straight to the descriptor so that a pipe sees it at once.
             let line = "tribute listening on http://\(host):\(boundPort) (database \(shown))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
         try await app.runService()
+    }
+
+    /// The rate limit of keys without their own: `TRIBUTE_RATE_LIMIT=PER_SECOND:BURST`, off
+    /// when unset or empty.
+    /// - Throws: `ValidationError` for anything else, so that a typo never runs unlimited.
+    static func rateLimit() throws -> RateLimit? {
+        guard let text = ProcessInfo.processInfo.environment["TRIBUTE_RATE_LIMIT"], !text.isEmpty else { return nil }
+        guard let limit = RateLimit(configuration: text) else {
+            throw ValidationError("TRIBUTE_RATE_LIMIT must be PER_SECOND:BURST, two whole numbers from 1 to \(RateLimit.maxValue) (such as 50:100), not \"\(text.prefix(40))\"")
+        }
+        return limit
     }
 
     /// Outbound webhook retries: `TRIBUTE_WEBHOOK_RETRY_BASE_MILLIS` (first delay, doubling)

@@ -73,14 +73,15 @@ struct AdminPage {
 
         body += """
             <section><h2>API keys</h2>
-            <table id="keys"><thead><tr><th scope="col">Key</th><th scope="col">Role</th><th scope="col">Workspaces</th><th scope="col">Name</th><th scope="col">Created (UTC)</th><th scope="col"></th></tr></thead><tbody>
+            <table id="keys"><thead><tr><th scope="col">Key</th><th scope="col">Role</th><th scope="col">Workspaces</th><th scope="col">Name</th><th scope="col">Rate limit</th><th scope="col">Created (UTC)</th><th scope="col"></th></tr></thead><tbody>
             """
         for key in keys {
             let revoke = key.id == principal.keyId ? "this key" : """
                 <form method="post" action="/admin/keys/\(e(key.id))/revoke" class="inline"><button type="submit" class="danger">Revoke</button></form>
                 """
             body += "<tr><td><code>\(e(key.prefix))…</code></td><td>\(e(key.role.rawValue))</td><td>\(e(key.workspaceIds.joined(separator: ", ")))</td>"
-            body += "<td>\(e(key.name ?? ""))</td><td>\(HTML.time(key.createdAtMillis))</td><td>\(revoke)</td></tr>"
+            let rateLimit = key.rateLimit.map { "\($0.perSecond)/s, burst \($0.burst)" } ?? "default"
+            body += "<td>\(e(key.name ?? ""))</td><td>\(rateLimit)</td><td>\(HTML.time(key.createdAtMillis))</td><td>\(revoke)</td></tr>"
         }
         body += """
             </tbody></table>
@@ -88,6 +89,8 @@ struct AdminPage {
             <label>Role <select name="role">\(Role.allCases.map { "<option>\($0.rawValue)</option>" }.joined())</select></label>
             <label>Workspaces <input name="workspaceIds" placeholder="ws_a, ws_b" size="20"></label>
             <label>Name <input name="name" size="12"></label>
+            <label>Calls/s <input name="ratePerSecond" inputmode="numeric" pattern="[0-9]*" size="6" placeholder="default"></label>
+            <label>Burst <input name="rateBurst" inputmode="numeric" pattern="[0-9]*" size="6" placeholder="default"></label>
             <button type="submit">Create key</button></form>
             </section>
             """

@@ -73,7 +73,8 @@ struct Dashboard<Store: TributeStore>: Sendable {
                 let ids = (form["workspaceIds"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 guard ids.count <= 100, ids.allSatisfy(Fields.isIdentifier) else { throw APIError.invalid("Workspaces are ids separated by commas") }
                 if let problem = API<Store>.keyScopeProblem(role: role, workspaceIds: ids) { throw APIError.invalid(problem) }
-                let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: ids, name: form["name"].map { String($0.prefix(200)) })
+                let rateLimit = try RateLimit.form(perSecond: form["ratePerSecond"], burst: form["rateBurst"])
+                let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: ids, name: form["name"].map { String($0.prefix(200)) }, rateLimit: rateLimit)
                 // Shown once, in this page only; it is never stored or logged.
                 return "Key \(view.id) (\(role.rawValue)) created: \(secret) — copy it now, it will not be shown again."
             }

@@ -270,6 +270,15 @@ enum PostgresMigrations {
             "CREATE INDEX dashboard_sessions_by_key ON dashboard_sessions (key_id, seq)",
             "CREATE INDEX dashboard_sessions_by_expiry ON dashboard_sessions (expires_at)",
         ]),
+        // A key's own rate limit (SPEC §3.3): both columns NULL follows the server's default.
+        ("v6_key_rate_limits", [
+            """
+            ALTER TABLE api_keys
+                ADD COLUMN rate_limit_per_second BIGINT CHECK (rate_limit_per_second BETWEEN 1 AND 1000000),
+                ADD COLUMN rate_limit_burst BIGINT CHECK (rate_limit_burst BETWEEN 1 AND 1000000),
+                ADD CONSTRAINT api_keys_rate_limit_both_or_neither CHECK ((rate_limit_per_second IS NULL) = (rate_limit_burst IS NULL))
+            """,
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

@@ -241,6 +241,16 @@ enum SQLiteMigrations {
                 CREATE INDEX dashboard_sessions_by_expiry ON dashboard_sessions(expires_at);
                 """)
         }
+        // A key's own rate limit (SPEC §3.3): both columns NULL follows the server's default.
+        migrator.registerMigration("v4_key_rate_limits") { db in
+            try db.execute(sql: """
+                ALTER TABLE api_keys ADD COLUMN rate_limit_per_second INTEGER
+                    CHECK (rate_limit_per_second IS NULL OR (typeof(rate_limit_per_second) = 'integer' AND rate_limit_per_second BETWEEN 1 AND 1000000));
+                ALTER TABLE api_keys ADD COLUMN rate_limit_burst INTEGER
+                    CHECK ((rate_limit_burst IS NULL) = (rate_limit_per_second IS NULL)
+                           AND (rate_limit_burst IS NULL OR (typeof(rate_limit_burst) = 'integer' AND rate_limit_burst BETWEEN 1 AND 1000000)));
+                """)
+        }
         return migrator
     }
 }

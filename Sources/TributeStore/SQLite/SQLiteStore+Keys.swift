@@ -2,23 +2,47 @@ import GRDB
 import TributeCore
 
 extension SQLiteStore {
-    public func createAPIKey(role: Role, workspaceIds: [String], name: String?) async throws -> (APIKeyView, secret: String) {
+    public func createAPIKey(role: Role, workspaceIds: [String], name: String?, rateLimit: RateLimit?) async throws -> (APIKeyView, secret: String) {
         let nowMillis = clock.nowMillis()
         let secret = "trb_" + Identifier.randomBase62(count: 40)
-        let view = APIKeyView(id: Identifier.make("key"), role: role, workspaceIds: workspaceIds, name: name, createdAtMillis: nowMillis, prefix: String(secret.prefix(10)))
+        let view = APIKeyView(id: Identifier.make("key"), role: role, workspaceIds: workspaceIds, name: name, createdAtMillis: nowMillis, prefix: String(secret.prefix(10)), rateLimit: rateLimit)
         try await write { db in
             for workspaceId in workspaceIds { try SQLiteStore.requireWorkspace(db, workspaceId) }
-            try db.execute(sql: "INSERT INTO api_keys (id, key_hash, prefix, role, workspace_ids, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [view.id, Identifier.sha256Hex(secret), view.prefix, role.rawValue, JSON.array(workspaceIds.map { .string($0) }).serialized, name, nowMillis])
+            try db.execute(sql: """
+                INSERT INTO api_keys (id, key_hash, prefix, role, workspace_ids, name, created_at, rate_limit_per_second, rate_limit_burst)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                arguments: [view.id, Identifier.sha256Hex(secret), view.prefix, role.rawValue, JSON.array(workspaceIds.map { .string($0) }).serialized, name, nowMillis,
+                            rateLimit?.perSecond, rateLimit?.burst])
         }
         return (view, secret)
     }
 
     public func apiKeys() async throws -> [APIKeyView] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, role, workspace_ids, name, created_at, prefix FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id")
-                .map { APIKeyView(id: $0[0], role: Role(rawValue: $0[1]) ?? .viewer, workspaceIds: parseIds($0[2]), name: $0[3], createdAtMillis: $0[4], prefix: $0[5]) }
+            try Row.fetchAll(db, sql: "SELECT \(SQLiteStore.keyColumns) FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id")
+                .map(SQLiteStore.keyView)
         }
+    }
+
+    public func updateAPIKey(id: String, patch: APIKeyPatch) async throws -> APIKeyView {
+        let view = try await write { db -> APIKeyView in
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(SQLiteStore.keyColumns) FROM api_keys WHERE id = ? AND revoked_at IS NULL", arguments: [id]) else {
+                throw TributeError.apiKeyNotFound(id)
+            }
+            var view = try SQLiteStore.keyView(row)
+            if let name = patch.name { view.name = name }
+            switch patch.rateLimit {
+            case .set(let limit)?: view.rateLimit = limit
+            case .useDefault?: view.rateLimit = nil
+            case nil: break
+            }
+            try db.execute(sql: "UPDATE api_keys SET name = ?, rate_limit_per_second = ?, rate_limit_burst = ? WHERE id = ?",
+                           arguments: [view.name, view.rateLimit?.perSecond, view.rateLimit?.burst, id])
+            return view
+        }
+        keyCache.clear()
+        return view
     }
 
     public func revokeAPIKey(id: String) async throws {
@@ -35,11 +59,26 @@ extension SQLiteStore {
         let nowMillis = clock.nowMillis()
         if let cached = keyCache.get(hash, nowMillis: nowMillis) { return cached }
         let principal = try await pool.read { db -> Principal? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, role, workspace_ids FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", arguments: [hash]),
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT id, role, workspace_ids, rate_limit_per_second, rate_limit_burst FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL
+                """, arguments: [hash]),
                   let role = Role(rawValue: row[1]) else { return nil }
-            return Principal(keyId: row[0], role: role, workspaceIds: parseIds(row[2]))
+            return Principal(keyId: row[0], role: role, workspaceIds: parseIds(row[2]), rateLimit: try RateLimit.stored(perSecond: row[3], burst: row[4]))
         }
         if let principal { keyCache.put(hash, principal, nowMillis: nowMillis) }
         return principal
+    }
+
+    /// The columns `keyView` reads, in its order.
+    static let keyColumns = "id, role, workspace_ids, name, created_at, prefix, rate_limit_per_second, rate_limit_burst"
+
+    /// A key's public record from a row of `keyColumns`.
+    /// - Throws: `APIKeyRowFault` for a role or limit the code never writes.
+    static func keyView(_ row: Row) throws -> APIKeyView {
+        let roleText: String = row["role"]
+        guard let role = Role(rawValue: roleText) else { throw APIKeyRowFault.unknownRole(roleText) }
+        return APIKeyView(
+            id: row["id"], role: role, workspaceIds: parseIds(row["workspace_ids"]), name: row["name"], createdAtMillis: row["created_at"],
+            prefix: row["prefix"], rateLimit: try RateLimit.stored(perSecond: row["rate_limit_per_second"], burst: row["rate_limit_burst"]))
     }
 }
