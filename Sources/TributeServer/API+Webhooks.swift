@@ -7,7 +7,14 @@ extension API {
             _ = try await auth.require(request, .admin)
             var fields = try await API.fields(request)
             let url = try fields.string("url", maxLength: 2048) ?? { throw APIError.malformed("url is required") }()
-            guard API.isWebhookURL(url) else { throw APIError.invalid("url must be an http:// or https:// URL with a host") }
+            guard API.isWebhookURL(url), let host = WebhookURLPolicy.host(ofURL: url) else {
+                throw APIError.invalid("url must be an http:// or https:// URL with a host name or IPv4 address")
+            }
+            do {
+                _ = try webhookURLs.check(host: host)
+            } catch let refusal as WebhookURLPolicy.Refusal {
+                throw APIError.invalid(refusal.description)
+            }
             let types = try fields.strings("eventTypes", maxCount: EventType.allCases.count)
             let eventTypes = try (types ?? []).map { name in
                 guard let type = EventType(rawValue: name), type != .decision else {
@@ -50,7 +57,9 @@ extension API {
     }
 
     /// `http(s)://host[:port][/path]`: a host of letters, digits, `.` and `-`, and a path of
-    /// printable ASCII — exactly the pattern `openapi.yaml` gives.
+    /// printable ASCII — exactly the pattern `openapi.yaml` gives. IPv6 literals are not
+    /// accepted (a name with an AAAA record is). Where the host may point is
+    /// `WebhookURLPolicy`'s to say.
     static func isWebhookURL(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         let prefix = text.hasPrefix("https://") ? 8 : text.hasPrefix("http://") ? 7 : 0

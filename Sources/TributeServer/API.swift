@@ -11,6 +11,8 @@ struct API<Store: TributeStore>: Sendable {
     /// `nil` when payments are off (no `STRIPE_SECRET_KEY`).
     let stripe: StripeClient?
     let stripeWebhookSecret: String?
+    /// Which webhook URLs an admin may register.
+    let webhookURLs: WebhookURLPolicy
 
     /// Bodies above this are refused with 413 before they are parsed.
     static var maxBodyBytes: Int { 64 * 1024 }
@@ -21,8 +23,9 @@ struct API<Store: TributeStore>: Sendable {
 
     /// - Parameter rateLimiter: the keys' token buckets; by default only keys with a limit
     ///   of their own are limited, on the store's clock.
-    init(store: Store, stripe: StripeConfiguration?, rateLimiter: RateLimiter? = nil) {
+    init(store: Store, stripe: StripeConfiguration?, webhookURLs: WebhookURLPolicy = .publicOnly, rateLimiter: RateLimiter? = nil) {
         self.store = store
+        self.webhookURLs = webhookURLs
         self.auth = Auth(store: store, rateLimiter: rateLimiter ?? RateLimiter(defaultLimit: nil, nowMillis: { store.nowMillis() }))
         self.stripe = stripe.map { StripeClient(configuration: $0) }
         self.stripeWebhookSecret = stripe?.webhookSecret

@@ -11,13 +11,17 @@ public typealias TributeContext = BasicRequestContext
 /// Builds the HTTP application over a store: the only place that picks concrete types.
 /// `services` run beside the server and shut down after it (a database pool, say).
 /// `rateLimit` is the default of keys without one of their own (`TRIBUTE_RATE_LIMIT`);
-/// `nil` leaves them unlimited.
+/// `nil` leaves them unlimited. `webhookURLs` says which webhook URLs may be registered;
+/// `httpTimeouts` how long a connection may wait for a request's head, its body, or the
+/// next request.
 public func buildApplication(
     store: some TributeStore, stripe: StripeConfiguration? = nil, rateLimit: RateLimit? = nil, host: String, port: Int, services: [any Service] = [], logger: Logger,
+    webhookURLs: WebhookURLPolicy = .publicOnly, httpTimeouts: HTTPTimeouts = .standard,
     onServerRunning: (@Sendable (Int) async -> Void)? = nil
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(store: store, stripe: stripe, rateLimit: rateLimit),
+        router: buildRouter(store: store, stripe: stripe, rateLimit: rateLimit, webhookURLs: webhookURLs),
+        server: httpTimeouts.serverBuilder,
         configuration: .init(address: .hostname(host, port: port), serverName: "tribute"),
         services: services,
         onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? port) },
@@ -27,11 +31,13 @@ public func buildApplication(
 /// Every route of the API, with the error mapping in front of them. Without `stripe` the
 /// payment routes answer 503 and everything else works. `rateLimit` is the default of keys
 /// without one of their own; the buckets live in this router, on the store's clock.
-public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? = nil, rateLimit: RateLimit? = nil) -> Router<TributeContext> {
+public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? = nil, rateLimit: RateLimit? = nil,
+                        webhookURLs: WebhookURLPolicy = .publicOnly) -> Router<TributeContext> {
     let router = Router(context: TributeContext.self)
     router.add(middleware: ErrorMiddleware())
     var routes = RouteTable(router: router)
-    let api = API(store: store, stripe: stripe, rateLimiter: RateLimiter(defaultLimit: rateLimit, nowMillis: { store.nowMillis() }))
+    let api = API(store: store, stripe: stripe, webhookURLs: webhookURLs,
+                  rateLimiter: RateLimiter(defaultLimit: rateLimit, nowMillis: { store.nowMillis() }))
     api.register(&routes)
     Dashboard(api: api).register(&routes)
     routes.answerOtherMethodsWith405()

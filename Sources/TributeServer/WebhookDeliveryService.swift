@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import TributeCore
 import TributeStore
@@ -10,11 +11,21 @@ import TributeStore
 /// endpoint's secret), and records the answer. A `2xx` is delivered; anything else is
 /// retried by `RetryPolicy` until it gives up. Several instances share the work: a claim
 /// leases a delivery to one of them.
+///
+/// Unless `webhookURLs` allows private addresses, each attempt first resolves the URL's
+/// host and refuses (a failed attempt, with the reason in the log) if any address is not
+/// public; redirects are never followed, and a `3xx` is a failed attempt. The HTTP client
+/// resolves the name again when it connects, so a DNS server that answers a public address
+/// to the check and a private one a moment later can still win that race: the check closes
+/// names that simply point inward and slow rebinding, not a resolver that changes its answer
+/// within milliseconds.
 public struct WebhookDeliveryService: Service {
     let store: any TributeStore
     let policy: RetryPolicy
     let pollMillis: Int64
-    let http: HTTPClient
+    let webhookURLs: WebhookURLPolicy
+    /// The addresses a host name resolves to (`getaddrinfo` on NIO's thread pool).
+    let resolve: @Sendable (String) async throws -> [IPAddress]
     let logger: Logger
 
     /// Longer than one attempt can take, so that a lease ends only if its worker died.
@@ -22,20 +33,25 @@ public struct WebhookDeliveryService: Service {
     static let timeoutSeconds: Int64 = 10
     static let batchSize = 32
 
-    public init(store: any TributeStore, policy: RetryPolicy = .standard, pollMillis: Int64 = 500, http: HTTPClient = .shared, logger: Logger) {
+    public init(store: any TributeStore, policy: RetryPolicy = .standard, pollMillis: Int64 = 500, webhookURLs: WebhookURLPolicy = .publicOnly,
+                resolve: @escaping @Sendable (String) async throws -> [IPAddress] = { try await HostResolver.addresses($0) }, logger: Logger) {
         self.store = store
         self.policy = policy
         self.pollMillis = max(10, pollMillis)
-        self.http = http
+        self.webhookURLs = webhookURLs
+        self.resolve = resolve
         self.logger = logger
     }
 
     /// Runs until the service group shuts down; a shutdown is a normal end, not an error.
     public func run() async throws {
-        await cancelWhenGracefulShutdown { await loop() }
+        // Its own client, so that no other caller's configuration can turn redirects on.
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+        await cancelWhenGracefulShutdown { await loop(http) }
+        try? await http.shutdown()
     }
 
-    func loop() async {
+    func loop(_ http: HTTPClient) async {
         while !Task.isCancelled {
             let jobs: [DeliveryJob]
             do {
@@ -49,12 +65,12 @@ public struct WebhookDeliveryService: Service {
                 continue
             }
             await withTaskGroup(of: Void.self) { group in
-                for job in jobs { group.addTask { await deliver(job) } }
+                for job in jobs { group.addTask { await deliver(job, http) } }
             }
         }
     }
 
-    func deliver(_ job: DeliveryJob) async {
+    func deliver(_ job: DeliveryJob, _ http: HTTPClient) async {
         var request = HTTPClientRequest(url: job.url)
         request.method = .POST
         let payload = Array(job.body.utf8)
@@ -67,10 +83,17 @@ public struct WebhookDeliveryService: Service {
         var statusCode: Int?
         var failure: String?
         do {
+            try await checkDestination(job.url)
             let response = try await http.execute(request, timeout: .seconds(WebhookDeliveryService.timeoutSeconds))
             statusCode = Int(response.status.code)
             _ = try? await response.body.collect(upTo: 64 * 1024)
-            if !(200..<300).contains(Int(response.status.code)) { failure = "HTTP \(response.status.code)" }
+            switch response.status.code {
+            case 200..<300: break
+            case 300..<400: failure = "HTTP \(response.status.code): redirects are not followed"
+            default: failure = "HTTP \(response.status.code)"
+            }
+        } catch let refusal as WebhookURLPolicy.Refusal {
+            failure = "not sent: \(refusal.description)"
         } catch {
             failure = "\(error)"
         }
@@ -85,5 +108,18 @@ public struct WebhookDeliveryService: Service {
             logger.info("webhook delivery failed", metadata: ["event": "\(job.eventId)", "attempt": "\(job.attempt)", "error": "\(failure)",
                                                            "retry": "\(next == nil ? "no" : "yes")"])
         }
+    }
+}
+
+extension WebhookDeliveryService {
+    /// Refuses a URL whose host is, or resolves to, an address the policy does not allow:
+    /// checked again at each attempt, since a name's addresses change and the URL may have
+    /// been registered under an older rule.
+    /// - Throws: `WebhookURLPolicy.Refusal`, or the resolver's error.
+    func checkDestination(_ url: String) async throws {
+        guard !webhookURLs.allowsPrivateAddresses else { return }
+        guard let host = WebhookURLPolicy.host(ofURL: url) else { throw WebhookURLPolicy.Refusal.unresolvable(url) }
+        guard case .name(let name) = try webhookURLs.check(host: host) else { return }
+        try webhookURLs.check(host: name, resolvedTo: try await resolve(name))
     }
 }

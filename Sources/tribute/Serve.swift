@@ -32,9 +32,14 @@ struct Serve: AsyncParsableCommand {
         } else {
             logger.info("payments off: STRIPE_SECRET_KEY is not set")
         }
-        let delivery = WebhookDeliveryService(store: opened.store, policy: try Serve.retryPolicy(), pollMillis: try Serve.environmentInteger("TRIBUTE_WEBHOOK_POLL_MILLIS", default: 500, in: 10...60_000), logger: logger)
+        let webhookURLs = try Serve.webhookURLPolicy()
+        if webhookURLs.allowsPrivateAddresses { logger.info("webhook URLs may point to private addresses (TRIBUTE_WEBHOOK_ALLOW_PRIVATE=1)") }
+        let httpTimeouts = try Serve.httpTimeouts()
+        let delivery = WebhookDeliveryService(store: opened.store, policy: try Serve.retryPolicy(), pollMillis: try Serve.environmentInteger("TRIBUTE_WEBHOOK_POLL_MILLIS", default: 500, in: 10...60_000),
+                                              webhookURLs: webhookURLs, logger: logger)
         // Services stop in reverse order: deliveries before the database pool.
-        let app = buildApplication(store: opened.store, stripe: stripe, rateLimit: rateLimit, host: host, port: port, services: opened.services + [delivery], logger: logger) { boundPort in
+        let app = buildApplication(store: opened.store, stripe: stripe, rateLimit: rateLimit, host: host, port: port, services: opened.services + [delivery], logger: logger,
+                                   webhookURLs: webhookURLs, httpTimeouts: httpTimeouts) { boundPort in
             // Written straight to the descriptor so that a pipe sees it at once.
             let line = "tribute listening on http://\(host):\(boundPort) (database \(shown))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
@@ -51,6 +56,27 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("TRIBUTE_RATE_LIMIT must be PER_SECOND:BURST, two whole numbers from 1 to \(RateLimit.maxValue) (such as 50:100), not \"\(text.prefix(40))\"")
         }
         return limit
+    }
+
+    /// `TRIBUTE_WEBHOOK_ALLOW_PRIVATE=1` lets webhook URLs point to private, loopback and
+    /// link-local addresses; unset, empty or `0`: public addresses only.
+    /// - Throws: `ValidationError` for any other value.
+    static func webhookURLPolicy() throws -> WebhookURLPolicy {
+        switch ProcessInfo.processInfo.environment["TRIBUTE_WEBHOOK_ALLOW_PRIVATE"] ?? "" {
+        case "", "0": return .publicOnly
+        case "1": return .anyAddress
+        case let other: throw ValidationError("TRIBUTE_WEBHOOK_ALLOW_PRIVATE must be 1 or 0, not \"\(other.prefix(40))\"")
+        }
+    }
+
+    /// `TRIBUTE_HTTP_IDLE_TIMEOUT_SECONDS`, `TRIBUTE_HTTP_HEADER_TIMEOUT_SECONDS` and
+    /// `TRIBUTE_HTTP_BODY_TIMEOUT_SECONDS`; `HTTPTimeouts.standard` otherwise.
+    static func httpTimeouts() throws -> HTTPTimeouts {
+        let standard = HTTPTimeouts.standard
+        return HTTPTimeouts(
+            idleSeconds: try environmentInteger("TRIBUTE_HTTP_IDLE_TIMEOUT_SECONDS", default: standard.idleSeconds, in: 1...86_400),
+            headerSeconds: try environmentInteger("TRIBUTE_HTTP_HEADER_TIMEOUT_SECONDS", default: standard.headerSeconds, in: 1...3_600),
+            bodySeconds: try environmentInteger("TRIBUTE_HTTP_BODY_TIMEOUT_SECONDS", default: standard.bodySeconds, in: 1...86_400))
     }
 
     /// Outbound webhook retries: `TRIBUTE_WEBHOOK_RETRY_BASE_MILLIS` (first delay, doubling)

@@ -58,9 +58,10 @@ actor Receiver {
         return (store, secret, endpoint.id)
     }
 
+    /// A worker that may call the loopback receivers (`TRIBUTE_WEBHOOK_ALLOW_PRIVATE=1`).
     static func service(_ store: any TributeStore, maxAttempts: Int) -> WebhookDeliveryService {
         WebhookDeliveryService(store: store, policy: RetryPolicy(baseDelayMillis: 1_000, maxDelayMillis: 60_000, maxAttempts: maxAttempts),
-                               pollMillis: 20, logger: Logger(label: "test"))
+                               pollMillis: 20, webhookURLs: .anyAddress, logger: Logger(label: "test"))
     }
 
     /// Waits up to 30 s for `condition` (the whole suite shares two cores).
