@@ -13,6 +13,8 @@ struct API<Store: TributeStore>: Sendable {
     let stripeWebhookSecret: String?
     /// Which webhook URLs an admin may register.
     let webhookURLs: WebhookURLPolicy
+    /// The live streams: one database reader per watched workspace, and the caps.
+    let streams: StreamHub<Store>
 
     /// Bodies above this are refused with 413 before they are parsed.
     static var maxBodyBytes: Int { 64 * 1024 }
@@ -23,7 +25,9 @@ struct API<Store: TributeStore>: Sendable {
 
     /// - Parameter rateLimiter: the keys' token buckets; by default only keys with a limit
     ///   of their own are limited, on the store's clock.
-    init(store: Store, stripe: StripeConfiguration?, webhookURLs: WebhookURLPolicy = .publicOnly, rateLimiter: RateLimiter? = nil) {
+    init(store: Store, stripe: StripeConfiguration?, webhookURLs: WebhookURLPolicy = .publicOnly, rateLimiter: RateLimiter? = nil,
+         streams: LiveStreamSettings = .standard) {
+        self.streams = StreamHub(store: store, settings: streams)
         self.store = store
         self.webhookURLs = webhookURLs
         self.auth = Auth(store: store, rateLimiter: rateLimiter ?? RateLimiter(defaultLimit: nil, nowMillis: { store.nowMillis() }))

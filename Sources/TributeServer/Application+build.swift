@@ -13,14 +13,15 @@ public typealias TributeContext = BasicRequestContext
 /// `rateLimit` is the default of keys without one of their own (`TRIBUTE_RATE_LIMIT`);
 /// `nil` leaves them unlimited. `webhookURLs` says which webhook URLs may be registered;
 /// `httpTimeouts` how long a connection may wait for a request's head, its body, or the
-/// next request.
+/// next request. `streams` caps the live streams (`TRIBUTE_STREAMS_PER_KEY`,
+/// `TRIBUTE_STREAMS_MAX`, `TRIBUTE_STREAM_MAX_SECONDS`).
 public func buildApplication(
     store: some TributeStore, stripe: StripeConfiguration? = nil, rateLimit: RateLimit? = nil, host: String, port: Int, services: [any Service] = [], logger: Logger,
-    webhookURLs: WebhookURLPolicy = .publicOnly, httpTimeouts: HTTPTimeouts = .standard,
+    webhookURLs: WebhookURLPolicy = .publicOnly, httpTimeouts: HTTPTimeouts = .standard, streams: LiveStreamSettings = .standard,
     onServerRunning: (@Sendable (Int) async -> Void)? = nil
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(store: store, stripe: stripe, rateLimit: rateLimit, webhookURLs: webhookURLs),
+        router: buildRouter(store: store, stripe: stripe, rateLimit: rateLimit, webhookURLs: webhookURLs, streams: streams),
         server: httpTimeouts.serverBuilder,
         configuration: .init(address: .hostname(host, port: port), serverName: "tribute"),
         services: services,
@@ -30,14 +31,15 @@ public func buildApplication(
 
 /// Every route of the API, with the error mapping in front of them. Without `stripe` the
 /// payment routes answer 503 and everything else works. `rateLimit` is the default of keys
-/// without one of their own; the buckets live in this router, on the store's clock.
+/// without one of their own; the buckets live in this router, on the store's clock. The
+/// live streams' shared readers and caps (`streams`) live in it too.
 public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? = nil, rateLimit: RateLimit? = nil,
-                        webhookURLs: WebhookURLPolicy = .publicOnly) -> Router<TributeContext> {
+                        webhookURLs: WebhookURLPolicy = .publicOnly, streams: LiveStreamSettings = .standard) -> Router<TributeContext> {
     let router = Router(context: TributeContext.self)
     router.add(middleware: ErrorMiddleware())
     var routes = RouteTable(router: router)
     let api = API(store: store, stripe: stripe, webhookURLs: webhookURLs,
-                  rateLimiter: RateLimiter(defaultLimit: rateLimit, nowMillis: { store.nowMillis() }))
+                  rateLimiter: RateLimiter(defaultLimit: rateLimit, nowMillis: { store.nowMillis() }), streams: streams)
     api.register(&routes)
     Dashboard(api: api).register(&routes)
     routes.answerOtherMethodsWith405()

@@ -37,9 +37,10 @@ struct Serve: AsyncParsableCommand {
         let httpTimeouts = try Serve.httpTimeouts()
         let delivery = WebhookDeliveryService(store: opened.store, policy: try Serve.retryPolicy(), pollMillis: try Serve.environmentInteger("TRIBUTE_WEBHOOK_POLL_MILLIS", default: 500, in: 10...60_000),
                                               webhookURLs: webhookURLs, logger: logger)
+        let streams = try Serve.streamSettings()
         // Services stop in reverse order: deliveries before the database pool.
         let app = buildApplication(store: opened.store, stripe: stripe, rateLimit: rateLimit, host: host, port: port, services: opened.services + [delivery], logger: logger,
-                                   webhookURLs: webhookURLs, httpTimeouts: httpTimeouts) { boundPort in
+                                   webhookURLs: webhookURLs, httpTimeouts: httpTimeouts, streams: streams) { boundPort in
             // Written straight to the descriptor so that a pipe sees it at once.
             let line = "tribute listening on http://\(host):\(boundPort) (database \(shown))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
@@ -56,6 +57,17 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("TRIBUTE_RATE_LIMIT must be PER_SECOND:BURST, two whole numbers from 1 to \(RateLimit.maxValue) (such as 50:100), not \"\(text.prefix(40))\"")
         }
         return limit
+    }
+
+    /// The caps on live streams: `TRIBUTE_STREAMS_PER_KEY` (16), `TRIBUTE_STREAMS_MAX`
+    /// (1,000) and `TRIBUTE_STREAM_MAX_SECONDS` (3,600), after which a stream ends and its
+    /// client resumes.
+    static func streamSettings() throws -> LiveStreamSettings {
+        let standard = LiveStreamSettings.standard
+        return LiveStreamSettings(
+            maxPerKey: Int(try environmentInteger("TRIBUTE_STREAMS_PER_KEY", default: Int64(standard.maxPerKey), in: 1...10_000)),
+            maxOpen: Int(try environmentInteger("TRIBUTE_STREAMS_MAX", default: Int64(standard.maxOpen), in: 1...1_000_000)),
+            maxDurationSeconds: try environmentInteger("TRIBUTE_STREAM_MAX_SECONDS", default: standard.maxDurationSeconds, in: 1...86_400))
     }
 
     /// `TRIBUTE_WEBHOOK_ALLOW_PRIVATE=1` lets webhook URLs point to private, loopback and

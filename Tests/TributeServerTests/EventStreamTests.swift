@@ -43,14 +43,39 @@ struct EventStreamReader {
         }
         throw TimedOut()
     }
+
+    /// Reads until the server ends the stream. Only a stream that writes now and then (a
+    /// short keep-alive) comes back here to see the deadline pass.
+    /// - Returns: whether the stream ended within `seconds`.
+    mutating func ended(within seconds: Int64) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            guard let chunk = try await iterator.next() else { return true }
+            buffer += String(buffer: chunk)
+        }
+        return false
+    }
+}
+
+/// One open stream on the client's side; dropping it closes the connection.
+final class OpenStream {
+    let response: HTTPClientResponse
+    var reader: EventStreamReader
+
+    init(_ opened: (HTTPClientResponse, EventStreamReader)) {
+        response = opened.0
+        reader = opened.1
+    }
 }
 
 @Suite struct EventStreamTests {
-    static func open(port: Int, key: String, workspace: String, lastEventId: String? = nil) async throws -> (HTTPClientResponse, EventStreamReader) {
+    static func open(port: Int, key: String, workspace: String, lastEventId: String? = nil,
+                     client: HTTPClient = .shared) async throws -> (HTTPClientResponse, EventStreamReader) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/workspaces/\(workspace)/events")
         request.headers.add(name: "Authorization", value: "Bearer \(key)")
         if let lastEventId { request.headers.add(name: "Last-Event-ID", value: lastEventId) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        // The deadline covers the whole body: long, so that only the server ends a stream.
+        let response = try await client.execute(request, timeout: .seconds(300))
         return (response, EventStreamReader(iterator: response.body.makeAsyncIterator()))
     }
 
@@ -102,5 +127,241 @@ struct EventStreamReader {
                                                headers: [.authorization: "Bearer \(viewer)", HTTPField.Name("Last-Event-ID")!: "nonsense"])
             #expect(bad.status == .unprocessableContent)
         }
+    }
+
+    // MARK: Limits (SPEC §3.3)
+
+    /// An HTTP client that holds many streams to one host at once (the shared one queues
+    /// past 8 connections).
+    static func streamingClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Waits, generously, for `condition`; a slow machine makes this slower, never flaky.
+    static func eventually(within seconds: Int64 = 60, _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return condition()
+    }
+
+    /// Runs `body` against a live server over `fixture`'s store with `streams` settings.
+    static func live(_ fixture: APIFixture, _ streams: LiveStreamSettings,
+                     _ body: @Sendable @escaping (_ port: Int, _ client: HTTPClient, _ test: any TestClientProtocol) async throws -> Void) async throws {
+        let app = buildApplication(store: fixture.store, host: "127.0.0.1", port: 0, logger: Logger(label: "test"), streams: streams)
+        let http = streamingClient()
+        do {
+            try await app.test(.live) { client in try await body(try #require(client.port), http, client) }
+        } catch {
+            try await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+    }
+
+    /// The refusal of a stream past a cap: `429 too_many_streams`, `Retry-After`, the error body.
+    static func expectRefused(_ opened: (HTTPClientResponse, EventStreamReader), sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let (response, reader) = opened
+        #expect(response.status.code == 429, sourceLocation: sourceLocation)
+        #expect(response.headers.first(name: "Retry-After").flatMap(Int.init).map { $0 > 0 } == true, sourceLocation: sourceLocation)
+        var iterator = reader.iterator
+        var body = ByteBuffer()
+        while var chunk = try await iterator.next() { body.writeBuffer(&chunk) }
+        let error = try JSON.parse(Array(buffer: body)).objectValue?["error"]?.objectValue
+        #expect(error?["code"]?.stringValue == "too_many_streams", sourceLocation: sourceLocation)
+        #expect(error?["message"]?.stringValue?.isEmpty == false, sourceLocation: sourceLocation)
+    }
+
+    /// A key holds at most 16 streams; the 17th is refused while another key still connects.
+    @Test(arguments: Backend.allCases)
+    func theSeventeenthStreamOfAKeyIsRefusedWhileAnotherKeyConnects(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
+        try await fixture.workspace("w", credits: Amount(units: 10))
+        let viewer = try await fixture.key(.viewer, ["w"])
+        let other = try await fixture.key(.viewer, ["w"])
+        let settings = LiveStreamSettings()
+        #expect(settings.maxPerKey == 16 && settings.maxOpen == 1_000 && settings.maxDurationSeconds == 3_600)
+        try await Self.live(fixture, settings) { port, http, _ in
+            var open: [OpenStream] = []
+            for _ in 0..<16 {
+                let stream = OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", client: http))
+                #expect(stream.response.status.code == 200)
+                _ = try await stream.reader.next("balance")
+                open.append(stream)
+            }
+            #expect(settings.counters.current.openStreams == 16)
+            try await Self.expectRefused(try await Self.open(port: port, key: viewer, workspace: "w", client: http))
+
+            let another = OpenStream(try await Self.open(port: port, key: other, workspace: "w", client: http))
+            #expect(another.response.status.code == 200)
+            _ = try await another.reader.next("balance")
+            #expect(settings.counters.current.openStreams == 17)
+            // Every stream of the workspace follows one reader.
+            #expect(settings.counters.current.runningReaders == 1)
+            withExtendedLifetime(open) {}
+        }
+    }
+
+    /// The server's cap holds across keys.
+    @Test(arguments: Backend.allCases)
+    func theServerCapRefusesStreamsOfAnyKeyPastIt(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
+        try await fixture.workspace("w", credits: Amount(units: 10))
+        let keys = [try await fixture.key(.viewer, ["w"]), try await fixture.key(.viewer, ["w"]), try await fixture.key(.viewer, ["w"])]
+        let settings = LiveStreamSettings(maxOpen: 2)
+        try await Self.live(fixture, settings) { port, http, _ in
+            let first = OpenStream(try await Self.open(port: port, key: keys[0], workspace: "w", client: http))
+            let second = OpenStream(try await Self.open(port: port, key: keys[1], workspace: "w", client: http))
+            #expect(first.response.status.code == 200 && second.response.status.code == 200)
+            try await Self.expectRefused(try await Self.open(port: port, key: keys[2], workspace: "w", client: http))
+            withExtendedLifetime([first, second]) {}
+        }
+    }
+
+    /// A stream the client closes gives its slot back.
+    @Test(arguments: Backend.allCases)
+    func closingAStreamFreesItsSlot(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
+        try await fixture.workspace("w", credits: Amount(units: 10))
+        let viewer = try await fixture.key(.viewer, ["w"])
+        // A short keep-alive: the server finds a closed connection at its next write.
+        let settings = LiveStreamSettings(maxPerKey: 1, keyCheckMillis: 200, keepAliveSeconds: 1)
+        try await Self.live(fixture, settings) { port, http, _ in
+            var stream: OpenStream? = OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", client: http))
+            #expect(stream?.response.status.code == 200)
+            _ = try await stream?.reader.next("balance")
+            try await Self.expectRefused(try await Self.open(port: port, key: viewer, workspace: "w", client: http))
+
+            stream = nil
+            #expect(try await Self.eventually { settings.counters.current.openStreams == 0 })
+            #expect(try await Self.eventually { settings.counters.current.runningReaders == 0 })
+            let again = OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", client: http))
+            #expect(again.response.status.code == 200)
+            _ = try await again.reader.next("balance")
+            withExtendedLifetime(again) {}
+        }
+    }
+
+    /// Revoking a key ends its open stream within seconds, and frees the slot.
+    @Test(arguments: Backend.allCases)
+    func revokingAKeyEndsItsOpenStream(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
+        try await fixture.workspace("w", credits: Amount(units: 10))
+        let (view, viewer) = try await fixture.store.createAPIKey(role: .viewer, workspaceIds: ["w"], name: nil)
+        // The standard 2 s re-check; a 1 s keep-alive lets the reader see its deadline.
+        let settings = LiveStreamSettings(keepAliveSeconds: 1)
+        try await Self.live(fixture, settings) { port, http, client in
+            let stream = OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", client: http))
+            #expect(stream.response.status.code == 200)
+            _ = try await stream.reader.next("balance")
+            let revoked = try await client.execute(uri: "/v1/api-keys/\(view.id)", method: .delete, headers: [.authorization: "Bearer \(fixture.adminKey)"])
+            #expect(revoked.status == .noContent)
+            #expect(try await stream.reader.ended(within: 30))
+            #expect(try await Self.eventually { settings.counters.current.openStreams == 0 })
+        }
+    }
+
+    /// A stream ends cleanly after its maximum duration; the client resumes where it was.
+    @Test(arguments: Backend.allCases)
+    func aStreamEndsAfterItsMaximumDurationAndResumes(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
+        try await fixture.workspace("w", credits: Amount(units: 10))
+        let viewer = try await fixture.key(.viewer, ["w"])
+        let settings = LiveStreamSettings(maxDurationSeconds: 2, keyCheckMillis: 200, keepAliveSeconds: 1)
+        try await Self.live(fixture, settings) { port, http, _ in
+            let stream = OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", client: http))
+            let balance = try await stream.reader.next("balance")
+            #expect(try await stream.reader.ended(within: 30))
+            #expect(try await Self.eventually { settings.counters.current.openStreams == 0 })
+            let resumed = OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", lastEventId: balance.id, client: http))
+            #expect(resumed.response.status.code == 200)
+            #expect(try await resumed.reader.next("balance").id == balance.id)
+        }
+    }
+
+    /// Two streams of one workspace both see a debit, read from the store by one reader:
+    /// neither stream reads on its own. A third, resuming from the start, catches up by
+    /// itself and then follows the same reader. The reader stops when all leave.
+    @Test(arguments: Backend.allCases)
+    func streamsOfAWorkspaceShareOneReader(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
+        try await fixture.workspace("w", credits: Amount(units: 10))
+        let viewer = try await fixture.key(.viewer, ["w"])
+        // A 1 s keep-alive: the server finds the closed streams soon after the test leaves them.
+        let settings = LiveStreamSettings(keepAliveSeconds: 1)
+        try await Self.live(fixture, settings) { port, http, client in
+            var streams = [OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", client: http)),
+                           OpenStream(try await Self.open(port: port, key: fixture.adminKey, workspace: "w", client: http))]
+            for stream in streams { _ = try await stream.reader.next("balance") }
+            // The reader has its position and has polled: the debit reaches it as a change.
+            #expect(try await Self.eventually { settings.counters.current.readerPolls > 0 })
+            let debit = #"{"workspaceId":"w","actionType":"SIMPLE_LLM","userId":"u1"}"#
+            #expect(try await client.send(.post, "/v1/agent-actions/authorize-and-debit", key: fixture.adminKey, body: debit).status == .ok)
+            var ids: [String] = []
+            for stream in streams {
+                let decision = try await stream.reader.next("decision")
+                #expect(decision.data?.objectValue?["userId"]?.stringValue == "u1")
+                let balance = try await stream.reader.next("balance")
+                #expect(balance.data?.objectValue?["remainingBalance"] == .number("9.9"))
+                #expect(balance.id == decision.id)
+                ids.append(decision.id)
+            }
+            #expect(ids[0] == ids[1])
+            var counters = settings.counters.current
+            #expect(counters.startedReaders == 1 && counters.runningReaders == 1)
+            #expect(counters.catchUpReads == 0)
+
+            // From the start: the first debit by its own reads, the next one from the reader.
+            streams.append(OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", lastEventId: "0-0", client: http)))
+            #expect(try await streams[2].reader.next("decision").id == ids[0])
+            #expect(try await client.send(.post, "/v1/agent-actions/authorize-and-debit", key: fixture.adminKey, body: debit).status == .ok)
+            let second = try await streams.asyncMap { try await $0.reader.next("decision").id }
+            #expect(Set(second).count == 1 && second[0] != ids[0])
+            counters = settings.counters.current
+            #expect(counters.startedReaders == 1 && counters.catchUpReads >= 1)
+
+            streams.removeAll()
+            #expect(try await Self.eventually { settings.counters.current.runningReaders == 0 && settings.counters.current.openStreams == 0 })
+        }
+    }
+}
+
+
+extension EventStreamTests {
+    /// The dashboard's live view counts against its key's cap and ends when its sign-in
+    /// ends, through the re-check the dashboard route supplies.
+    @Test(arguments: Backend.allCases)
+    func aDashboardStreamCountsAgainstItsKeyAndEndsAtSignOut(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
+        try await fixture.workspace("w", credits: Amount(units: 10))
+        let viewer = try await fixture.key(.viewer, ["w"])
+        let settings = LiveStreamSettings(maxPerKey: 1, keyCheckMillis: 200, keepAliveSeconds: 1)
+        try await Self.live(fixture, settings) { port, http, client in
+            let session = try await DashboardTests.session(client, viewer)
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/workspaces/w/live")
+            request.headers.add(name: "Cookie", value: "tribute_session=\(session)")
+            let response = try await http.execute(request, timeout: .seconds(300))
+            #expect(response.status.code == 200)
+            var reader = EventStreamReader(iterator: response.body.makeAsyncIterator())
+            _ = try await reader.next("balance")
+            try await Self.expectRefused(try await Self.open(port: port, key: viewer, workspace: "w", client: http))
+
+            let out = try await client.execute(uri: "/sign-out", method: .post, headers: DashboardTests.form("", cookie: session))
+            #expect(out.status == .seeOther)
+            #expect(try await reader.ended(within: 30))
+            #expect(try await Self.eventually { settings.counters.current.openStreams == 0 })
+        }
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
     }
 }

@@ -18,10 +18,14 @@ struct Dashboard<Store: TributeStore>: Sendable {
         routes.on("/sign-out", .post) { request, _ in try await signOut(request) }
         routes.on("/workspaces/{id}", .get, Dashboard.page { request, context in try await workspace(request, context) })
         routes.on("/workspaces/{id}/live", .get) { request, context in
-            let (_, id) = try await signedIn(request, context, roles: .anyRole)
+            let (principal, id) = try await signedIn(request, context, roles: .anyRole)
             // The page names (`after`) the position it was rendered at, so nothing between
-            // the render and this connection is missed.
-            return try await LiveStream.response(store: store, workspaceId: id, request: request)
+            // the render and this connection is missed. The stream counts against its key's
+            // cap and ends when the sign-in no longer holds (signed out, key revoked).
+            return try await LiveStream.response(hub: api.streams, workspaceId: id, keyId: principal.keyId, request: request) {
+                guard let now = try? await signedIn(request, roles: .anyRole) else { return false }
+                return now.canAccess(workspaceId: id)
+            }
         }
         routes.on("/workspaces/{id}/usage.csv", .get) { request, context in
             let (_, id) = try await signedIn(request, context, roles: .anyRole)
