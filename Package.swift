@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         .target(
@@ -72,7 +73,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "TributeCoreTests", dependencies: ["TributeCore"]),
+        .testTarget(name: "TributeCoreTests", dependencies: ["TributeCore", .product(name: "PropertyBased", package: "swift-property-based")]),
         // Shared by the test targets: the backends every suite runs on.
         .target(name: "TributeTestSupport", dependencies: ["TributeCore", "TributeStore"], path: "Tests/TributeTestSupport"),
         .testTarget(name: "TributeStoreTests", dependencies: ["TributeCore", "TributeStore", "TributeTestSupport"]),

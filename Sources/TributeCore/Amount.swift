@@ -25,6 +25,23 @@ public struct Amount: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static func += (lhs: inout Amount, rhs: Amount) { lhs = lhs + rhs }
     public static func -= (lhs: inout Amount, rhs: Amount) { lhs = lhs - rhs }
 
+    /// `self + other`, or `nil` when the result would pass `Amount.max` in magnitude. Every
+    /// sum that can grow without bound (a balance, a system account, a budget's use) goes
+    /// through this or `subtracting(_:)`: no sequence of requests can overflow a stored
+    /// amount.
+    public func adding(_ other: Amount) -> Amount? {
+        let (sum, overflow) = micros.addingReportingOverflow(other.micros)
+        guard !overflow, sum.magnitude <= Amount.max.micros.magnitude else { return nil }
+        return Amount(micros: sum)
+    }
+
+    /// `self - other`, or `nil` when the result would pass `Amount.max` in magnitude.
+    public func subtracting(_ other: Amount) -> Amount? {
+        let (difference, overflow) = micros.subtractingReportingOverflow(other.micros)
+        guard !overflow, difference.magnitude <= Amount.max.micros.magnitude else { return nil }
+        return Amount(micros: difference)
+    }
+
     public var isZero: Bool { micros == 0 }
     public var isNegative: Bool { micros < 0 }
 

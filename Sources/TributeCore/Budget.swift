@@ -24,12 +24,14 @@ public struct BudgetScope: Hashable, Sendable, CustomStringConvertible {
         self.id = id
     }
 
-    /// Parses `user:X`, `agent:X` or `run:X`, with X of 1 to 200 characters.
+    /// Parses `user:X`, `agent:X` or `run:X`, with X of 1 to 200 UTF-8 bytes, no control
+    /// characters, and not `.` or `..` (ids a call can carry, and nothing else).
     public init?(parsing text: String) {
         guard let colon = text.firstIndex(of: ":"),
               let kind = Kind(rawValue: String(text[..<colon])) else { return nil }
         let id = String(text[text.index(after: colon)...])
-        guard !id.isEmpty, id.utf8.count <= 200 else { return nil }
+        guard !id.isEmpty, id.utf8.count <= 200, id != ".", id != "..",
+              !id.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
         self.init(kind: kind, id: id)
     }
 

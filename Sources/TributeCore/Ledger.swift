@@ -73,6 +73,18 @@ public struct Posting: Sendable, Equatable {
     }
 
     public var unit: LedgerUnit { account.kind.unit }
+
+    /// The balance of `account` after this posting: the one bound on every stored balance,
+    /// workspace and system accounts alike, so that no sum of accepted amounts can pass
+    /// what an amount holds.
+    /// - Throws: `TributeError.amountTooLarge` when the result would pass `Amount.max` in
+    ///   magnitude.
+    public func applied(to balance: Amount) throws(TributeError) -> Amount {
+        guard let next = balance.adding(amount) else {
+            throw .amountTooLarge("This would take \(account) past the largest amount an account holds (\(Amount.max))")
+        }
+        return next
+    }
 }
 
 /// A balanced set of postings, applied atomically.
@@ -102,8 +114,12 @@ public struct LedgerTransaction: Sendable {
         let nonZero = postings.filter { !$0.amount.isZero }
         guard nonZero.count >= 2 else { throw .empty }
         for unit in LedgerUnit.allCases {
-            let sum = nonZero.filter { $0.unit == unit }.reduce(Int64(0)) { $0 + $1.amount.micros }
-            guard sum == 0 else { throw .unbalanced(unit) }
+            var sum = Amount.zero
+            for posting in nonZero where posting.unit == unit {
+                guard let next = sum.adding(posting.amount) else { throw .unbalanced(unit) }
+                sum = next
+            }
+            guard sum.isZero else { throw .unbalanced(unit) }
         }
         self.kind = kind
         self.postings = nonZero
@@ -112,5 +128,25 @@ public struct LedgerTransaction: Sendable {
     /// A transfer of `amount` from one account to another of the same unit.
     public static func transfer(_ kind: Kind, _ amount: Amount, from source: AccountRef, to destination: AccountRef) throws(Invalid) -> LedgerTransaction {
         try LedgerTransaction(kind: kind, postings: [Posting(account: source, amount: -amount), Posting(account: destination, amount: amount)])
+    }
+}
+
+/// The balances of the system accounts, as a hot path keeps them between calls, so that
+/// each call's postings are checked against the bound before anything is written.
+public struct SystemBalances: Sendable, Equatable {
+    public private(set) var balances: [AccountKind: Amount]
+
+    public init(_ balances: [AccountKind: Amount] = [:]) { self.balances = balances }
+
+    public subscript(_ kind: AccountKind) -> Amount { balances[kind] ?? .zero }
+
+    /// These balances after the system postings among `postings`.
+    /// - Throws: `TributeError.amountTooLarge` when a system account would pass `Amount.max`.
+    public func applying(_ postings: some Sequence<Posting>) throws(TributeError) -> SystemBalances {
+        var next = self
+        for posting in postings where posting.account.workspaceId == nil {
+            next.balances[posting.account.kind] = try posting.applied(to: self[posting.account.kind])
+        }
+        return next
     }
 }

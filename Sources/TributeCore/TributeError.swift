@@ -5,6 +5,9 @@ public enum TributeError: Error, Equatable, Sendable {
     case malformedRequest(String)
     /// A field is well-formed but out of range (negative, too large, too many decimals).
     case invalidValue(String)
+    /// The operation's result would pass `Amount.max` (a grant onto a full wallet, a system
+    /// account's total); nothing was written.
+    case amountTooLarge(String)
     case unknownActionType(String)
     case invalidMultiplier(String)
     case workspaceNotFound(String)
@@ -29,6 +32,7 @@ public enum TributeError: Error, Equatable, Sendable {
         switch self {
         case .malformedRequest: "malformed_request"
         case .invalidValue: "invalid_value"
+        case .amountTooLarge: "amount_too_large"
         case .unknownActionType: "unknown_action_type"
         case .invalidMultiplier: "invalid_multiplier"
         case .workspaceNotFound: "workspace_not_found"
@@ -50,7 +54,7 @@ public enum TributeError: Error, Equatable, Sendable {
     /// The sentence for people.
     public var message: String {
         switch self {
-        case .malformedRequest(let detail), .invalidValue(let detail), .invalidMultiplier(let detail), .forbidden(let detail), .alreadyExists(let detail):
+        case .malformedRequest(let detail), .invalidValue(let detail), .amountTooLarge(let detail), .invalidMultiplier(let detail), .forbidden(let detail), .alreadyExists(let detail):
             detail
         case .unknownActionType(let type): "Unknown action type \"\(type)\""
         case .workspaceNotFound(let id): "No workspace \"\(id)\""

@@ -29,7 +29,9 @@ public enum ISOTime {
         if let date = CivilDate(parsing: text) { return date.unixSeconds * 1000 }
         guard text.count >= 20, text.hasSuffix("Z"), text.allSatisfy(\.isASCII) else { return nil }
         let chars = Array(text.utf8)
+        let digitsAt = [11, 12, 14, 15, 17, 18]
         guard chars[10] == UInt8(ascii: "T"), chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":"),
+              digitsAt.allSatisfy({ chars[$0] >= 48 && chars[$0] <= 57 }),
               let date = CivilDate(parsing: String(decoding: chars[0..<10], as: UTF8.self)),
               let hour = Int64(String(decoding: chars[11..<13], as: UTF8.self)), hour < 24,
               let minute = Int64(String(decoding: chars[14..<16], as: UTF8.self)), minute < 60,

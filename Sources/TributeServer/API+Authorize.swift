@@ -9,7 +9,9 @@ extension API {
 
     /// SPEC §2: one atomic, durable decision; replays under the same `Idempotency-Key`.
     func authorizeAndDebit(_ request: Request) async throws -> Response {
-        let principal = try await auth.require(request, .anyRole)
+        // The role is checked before the body is read: a key that may not debit never
+        // reaches the parser.
+        let principal = try await auth.require(request, .adminOrService)
         var fields = try await API.fields(request)
         let workspaceId = try fields.requiredString("workspaceId", maxLength: 128)
         let actionType = try fields.requiredString("actionType", maxLength: 128)
@@ -24,7 +26,6 @@ extension API {
         }
         let context = try fields.object("context", maxBytes: API.maxContextBytes)
         try fields.rejectUnknown()
-        guard principal.role != .viewer else { throw APIError(.forbidden("A viewer key may not debit")) }
         guard principal.canAccess(workspaceId: workspaceId) else {
             throw APIError(.forbidden("This key may not act on workspace \"\(workspaceId)\""))
         }

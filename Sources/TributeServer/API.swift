@@ -100,7 +100,7 @@ struct API<Store: TributeStore>: Sendable {
             limit = value
         }
         let cursor = query.get("cursor")
-        if let cursor, cursor.isEmpty || cursor.count > 40 { throw APIError.invalid("cursor is not one this service gave") }
+        if let cursor, cursor.isEmpty || cursor.utf8.count > 40 { throw APIError.invalid("cursor is not one this service gave") }
         return (limit, cursor)
     }
 }

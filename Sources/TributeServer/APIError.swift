@@ -19,7 +19,7 @@ struct APIError: HTTPResponseError {
     init(_ error: TributeError) {
         let status: HTTPResponse.Status = switch error {
         case .malformedRequest: .badRequest
-        case .invalidValue, .unknownActionType, .invalidMultiplier: .unprocessableContent
+        case .invalidValue, .amountTooLarge, .unknownActionType, .invalidMultiplier: .unprocessableContent
         case .workspaceNotFound, .planNotFound, .budgetNotFound, .apiKeyNotFound, .purchaseNotFound, .webhookEndpointNotFound: .notFound
         // A body field naming no package on sale: the request, not the path, is wrong.
         case .packageNotFound: .unprocessableContent

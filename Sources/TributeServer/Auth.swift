@@ -13,7 +13,7 @@ struct Auth<Store: TributeStore>: Sendable {
     /// - Throws: 401 without a valid key, 429 past the key's rate limit, 403 when the role
     ///   may not use the route.
     func require(_ request: Request, _ roles: Set<Role>) async throws -> Principal {
-        guard let header = request.headers[.authorization], header.count <= 512 else { throw APIError(.unauthenticated) }
+        guard let header = request.headers[.authorization], header.utf8.count <= 512 else { throw APIError(.unauthenticated) }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else { throw APIError(.unauthenticated) }
         guard let principal = try await store.principal(secret: String(parts[1])) else { throw APIError(.unauthenticated) }

@@ -31,11 +31,12 @@ struct Fields {
     /// The field's JSON as sent, for a value with a shape of its own (see `rateLimit`).
     mutating func json(_ name: String) throws -> JSON? { try value(name) }
 
-    /// A string of 1 to `maxLength` characters.
+    /// A string of 1 to `maxLength` UTF-8 bytes (bytes, not characters: one character can
+    /// hold any number of combining marks).
     mutating func string(_ name: String, maxLength: Int = 200) throws -> String? {
         guard let value = try value(name) else { return nil }
         guard case .string(let text) = value else { throw APIError.malformed("\(name) must be a string, not \(value.typeName)") }
-        guard !text.isEmpty, text.count <= maxLength else { throw APIError.invalid("\(name) must be 1 to \(maxLength) characters") }
+        guard !text.isEmpty, text.utf8.count <= maxLength else { throw APIError.invalid("\(name) must be 1 to \(maxLength) bytes of UTF-8") }
         guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw APIError.invalid("\(name) must not contain control characters")
         }
@@ -47,7 +48,8 @@ struct Fields {
         return text
     }
 
-    /// An identifier: 1 to 128 characters of letters, digits, `-`, `_`, `.`, `:`.
+    /// An identifier: 1 to 128 characters of letters, digits, `-`, `_`, `.`, `:`, other
+    /// than `.` and `..` (which a path would resolve).
     mutating func identifier(_ name: String) throws -> String? {
         guard let text = try string(name, maxLength: 128) else { return nil }
         guard Fields.isIdentifier(text) else { throw APIError.invalid("\(name) may hold only letters, digits and - _ . :") }
@@ -55,7 +57,7 @@ struct Fields {
     }
 
     static func isIdentifier(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.count <= 128 && text.utf8.allSatisfy { byte in
+        !text.isEmpty && text.utf8.count <= 128 && text != "." && text != ".." && text.utf8.allSatisfy { byte in
             (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte == 45 || byte == 95 || byte == 46 || byte == 58
         }
     }
@@ -124,7 +126,7 @@ struct Fields {
         guard case .array(let elements) = value else { throw APIError.malformed("\(name) must be an array, not \(value.typeName)") }
         guard elements.count <= maxCount else { throw APIError.invalid("\(name) may hold at most \(maxCount) entries") }
         return try elements.map { element in
-            guard case .string(let text) = element, !text.isEmpty, text.count <= 200 else { throw APIError.malformed("\(name) must hold strings") }
+            guard case .string(let text) = element, !text.isEmpty, text.utf8.count <= 200 else { throw APIError.malformed("\(name) must hold strings") }
             return text
         }
     }

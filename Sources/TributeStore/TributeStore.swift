@@ -121,6 +121,10 @@ public protocol TributeStore: Sendable {
     /// (with neither) failed for good.
     func recordDelivery(seq: Int64, delivered: Bool, statusCode: Int?, error: String?, nextAttemptAtMillis: Int64?) async throws
 
+    /// Deletes up to `limit` idempotency keys answered before `createdBeforeMillis`, oldest
+    /// first, and returns how many went. A key inside the window still replays.
+    func expireIdempotencyKeys(createdBeforeMillis: Int64, limit: Int) async throws -> Int
+
     /// Checks every rule of the ledger (SPEC §4) over the whole database.
     func verifyLedger() async throws -> LedgerReport
 

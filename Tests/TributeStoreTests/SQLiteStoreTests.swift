@@ -34,6 +34,48 @@ import TributeTestSupport
             try await store.executeUnchecked(sql: "UPDATE accounts SET balance_micros = -1 WHERE id = 'workspace:w:wallet'")
         }
     }
+
+    /// SQLite turns an integer sum past Int64 into a float; the schema refuses to store one
+    /// in any amount column, so a stored amount always reads back exact.
+    @Test(arguments: [
+        "UPDATE accounts SET balance_micros = balance_micros + 9223372036854775807 WHERE id = 'system:grants' OR id = 'workspace:w:wallet'",
+        "UPDATE accounts SET balance_micros = 1e19 WHERE id = 'system:revenue'",
+        "UPDATE accounts SET balance_micros = 0.5 WHERE id = 'system:revenue'",
+        "UPDATE postings SET amount_micros = '12 credits' WHERE rowid = 1",
+        "UPDATE credit_grants SET remaining_micros = 1.5",
+        "UPDATE budgets SET used_micros = 2.5",
+        "UPDATE decisions SET debit_micros = 1e300",
+        "UPDATE workspaces SET low_balance_threshold_micros = 'x'",
+        "UPDATE plans SET overage_rate_micros = 0.1",
+    ])
+    func theSchemaRefusesAmountsThatAreNotIntegers(statement: String) async throws {
+        let store = try Backend.makeSQLiteStore()
+        try await store.makeWorkspace("w", credits: Amount(units: 1))
+        _ = try await store.putBudget(workspaceId: "w", scope: BudgetScope(kind: .user, id: "u"), limit: Amount(units: 5), unit: .actions, period: .month)
+        _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM", userId: "u"), idempotency: nil)
+        await #expect(throws: (any Error).self) { try await store.executeUnchecked(sql: statement) }
+        _ = try await store.expectLedgerHolds()
+    }
+
+    /// Callers that send a fresh run, user and agent id on every call leave nothing behind
+    /// in the writer's budget cache: it holds only budgets that exist.
+    @Test func freshScopeIdsCostTheBudgetCacheNothing() async throws {
+        let store = try Backend.makeSQLiteStore()
+        try await store.makeWorkspace("w", credits: Amount(units: 1000))
+        _ = try await store.putBudget(workspaceId: "w", scope: BudgetScope(kind: .agent, id: "known"), limit: Amount(units: 1000), unit: .actions, period: .month)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<2_000 {
+                group.addTask {
+                    _ = try await store.authorize(
+                        AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM", userId: "u\(index)", agentId: index % 2 == 0 ? "known" : "a\(index)", runId: "r\(index)"),
+                        idempotency: nil)
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.cachedBudgetCount() == 1)
+        #expect(try await store.budgets(workspaceId: "w").first?.budget.used == Amount(units: 1000))
+    }
 }
 
 /// A small deterministic generator, so that a failing seed can be replayed.

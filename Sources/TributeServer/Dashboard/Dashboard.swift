@@ -60,7 +60,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
             let planId = try API<Store>.parameter(context, "planId")
             guard Fields.isIdentifier(planId) else { throw APIError(.planNotFound(planId)) }
             return try await adminForm(request) { form in
-                guard let name = form["name"], name.count <= 200 else { throw APIError.invalid("A plan needs a name of at most 200 characters") }
+                guard let name = form["name"], name.utf8.count <= 200 else { throw APIError.invalid("A plan needs a name of at most 200 characters") }
                 guard let policy = form["overagePolicy"].flatMap(OveragePolicy.init(rawValue:)) else { throw APIError.invalid("Overage is block or credits") }
                 guard let price = form["priceCents"].flatMap({ Int64($0) }), API<Store>.planPriceCents.contains(price) else {
                     throw APIError.invalid("Price is a whole number of cents")
@@ -180,7 +180,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
     func admin(_ request: Request, notice: String?) async throws -> Response {
         let principal = try await signedIn(request, roles: .admin)
         let cursor = request.uri.queryParameters.get("cursor").map { String($0) }
-        if let cursor, cursor.isEmpty || cursor.count > 40 { throw APIError.invalid("cursor is not one this service gave") }
+        if let cursor, cursor.isEmpty || cursor.utf8.count > 40 { throw APIError.invalid("cursor is not one this service gave") }
         let workspaces = try await store.workspaces(limit: 50, cursor: cursor)
         let page = AdminPage(
             workspaces: workspaces, velocities: try await store.velocities(workspaceIds: workspaces.items.map(\.id), nowMillis: store.nowMillis()),

@@ -90,6 +90,7 @@ struct PostgresBatch {
         var loaded: [String: Loaded] = [:]
         var costs: [String: (baseCost: Amount, version: Int64)] = [:]
         var budgets: [KeyRef: StoredBudget] = [:]
+        var systemTotals: [AccountKind: Amount] = [:]
         if !workspaceIds.isEmpty {
             let ids = workspaceIds.sorted()
             // The catalog first, outside the locks: while this batch reads it, the previous
@@ -119,6 +120,9 @@ struct PostgresBatch {
                 UNION ALL
                 SELECT 'b', workspace_id, scope, limit_micros, used_micros, period_start, unit, period
                 FROM budgets WHERE workspace_id = ANY(\(ids)) AND scope = ANY(\(scopes.sorted()))
+                UNION ALL
+                SELECT 's', '', account_id, LEAST(GREATEST(SUM(balance_micros), \(-Int64.max)), \(Int64.max))::bigint, NULL, NULL, NULL, NULL
+                FROM system_balance_shards GROUP BY account_id
                 ORDER BY 1, 6, 3
                 """, logger: logger
             ).decode((String, String, String, Int64, Int64?, Int64?, String?, String?).self) {
@@ -126,6 +130,11 @@ struct PostgresBatch {
                 case "a":
                     if name == AccountKind.wallet.rawValue { loaded[workspaceId]?.state.wallet = Amount(micros: first) }
                     if name == AccountKind.allowance.rawValue { loaded[workspaceId]?.state.allowance = Amount(micros: first) }
+                case "s":
+                    // Totals past the bound (impossible unless written around Tribute) make
+                    // every posting to that account fail the check below.
+                    guard let kind = AccountKind(rawValue: String(name.dropFirst("system:".count))) else { continue }
+                    systemTotals[kind] = Amount(micros: first)
                 case "g":
                     loaded[workspaceId]?.grants.append(GrantBalance(id: name, remaining: Amount(micros: first), expiresAt: second))
                 default:
@@ -137,6 +146,10 @@ struct PostgresBatch {
 
         // 4. Every call, in order, against the state the previous ones left.
         var writes = PostgresBatchWrites(nowMillis: nowMillis)
+        // Read without a lock (batches add to their own shards): a bound on what this batch
+        // adds, with room for what concurrent batches add meanwhile, since each shard and
+        // each batch is bounded too.
+        var system = SystemBalances(systemTotals)
         var answers: [KeyRef: AuthorizeOutcome] = [:]
         for (index, job) in jobs.enumerated() where results[index] == nil {
             let request = job.request
@@ -164,7 +177,9 @@ struct PostgresBatch {
                 let grants = workspace.grants
                 let effects = try AuthorizeStep.run(
                     request, state: workspace.state, cost: cost, budgets: stored, grants: { grants }, ids: job.ids, nowMillis: nowMillis)
+                let systemAfter = try effects.transactions.reduce(system) { try $0.applying($1.postings) }
                 let hash = effects.decision.chainHash(previous: workspace.head)
+                system = systemAfter
                 writes.add(effects, previousHash: workspace.head, hash: hash)
                 workspace.state = effects.workspace
                 workspace.head = hash

@@ -51,6 +51,7 @@ enum PostgresLedger {
                 INSERT INTO postings (transaction_id, ordinal, account_id, unit, amount_micros)
                 VALUES (\(id), \(Int16(ordinal)), \(account), \(posting.unit.rawValue), \(posting.amount.micros))
                 """, logger: logger)
+            try await checkBound(connection, posting)
             if posting.account.workspaceId == nil {
                 try await connection.query("""
                     INSERT INTO system_balance_shards (account_id, shard, balance_micros) VALUES (\(account), \(shard), \(posting.amount.micros))
@@ -60,6 +61,22 @@ enum PostgresLedger {
                 try await connection.query("UPDATE accounts SET balance_micros = balance_micros + \(posting.amount.micros) WHERE id = \(account)", logger: logger)
             }
         }
+    }
+
+    /// Refuses a posting that would take its account past `Amount.max`: a workspace
+    /// account by its row (locked by the caller), a system account by the sum of its shards.
+    /// - Throws: `TributeError.amountTooLarge`.
+    static func checkBound(_ connection: PostgresConnection, _ posting: Posting) async throws {
+        let account = posting.account.description
+        let query: PostgresQuery = posting.account.workspaceId == nil
+            ? "SELECT COALESCE(SUM(balance_micros), 0)::numeric::text FROM system_balance_shards WHERE account_id = \(account)"
+            : "SELECT balance_micros::text FROM accounts WHERE id = \(account)"
+        guard let row = try await connection.query(query, logger: logger).firstRow() else { throw StoreFault.missingAccount(account) }
+        // Read as text: a system total of many shards may already be past what Int64 holds.
+        guard let micros = Int64(try row.decode(String.self)), micros.magnitude <= Amount.max.micros.magnitude else {
+            throw TributeError.amountTooLarge("This would take \(account) past the largest amount an account holds (\(Amount.max))")
+        }
+        _ = try posting.applied(to: Amount(micros: micros))
     }
 
     /// Starts the period containing `nowMillis` if the stored one has ended.
@@ -76,19 +93,20 @@ enum PostgresLedger {
     /// Moves the unspent part of every grant whose expiry has passed out of the wallet.
     static func expireGrantsIfNeeded(_ connection: PostgresConnection, _ state: inout WorkspaceState, nowMillis: Int64) async throws {
         guard let next = state.nextExpiryAtMillis, next <= nowMillis else { return }
-        var total = Int64(0)
+        var total = Amount.zero
         for try await (_, remaining) in try await connection.query("""
             UPDATE credit_grants g SET remaining_micros = 0 FROM (
                 SELECT id, remaining_micros FROM credit_grants WHERE workspace_id = \(state.id) AND remaining_micros > 0 AND expires_at <= \(nowMillis)
             ) old WHERE g.id = old.id RETURNING g.id, old.remaining_micros
             """, logger: logger).decode((String, Int64).self) {
-            total += remaining
+            guard let next = total.adding(Amount(micros: remaining)) else { throw StoreFault.corruptAmount("credit_grants.remaining_micros") }
+            total = next
         }
-        if total > 0 {
-            let transaction = try LedgerTransaction.transfer(.grantExpiry, Amount(micros: total), from: .wallet(state.id), to: .system(.expired))
+        if !total.isZero {
+            let transaction = try LedgerTransaction.transfer(.grantExpiry, total, from: .wallet(state.id), to: .system(.expired))
             try await append(connection, transaction, id: Identifier.make("txn"), workspaceId: state.id, decisionId: nil, atMillis: nowMillis)
         }
-        state.wallet -= Amount(micros: total)
+        state.wallet -= total
         state.nextExpiryAtMillis = try await refreshNextExpiry(connection, workspaceId: state.id)
     }
 

@@ -256,6 +256,15 @@ enum PostgresMigrations {
             VALUES ('system:payments', NULL, 'payments', 'credits', TRUE, 0) ON CONFLICT (id) DO NOTHING
             """,
         ]),
+        // A key's own rate limit (SPEC §3.3): both columns NULL follows the server's default.
+        ("v6_key_rate_limits", [
+            """
+            ALTER TABLE api_keys
+                ADD COLUMN rate_limit_per_second BIGINT CHECK (rate_limit_per_second BETWEEN 1 AND 1000000),
+                ADD COLUMN rate_limit_burst BIGINT CHECK (rate_limit_burst BETWEEN 1 AND 1000000),
+                ADD CONSTRAINT api_keys_rate_limit_both_or_neither CHECK ((rate_limit_per_second IS NULL) = (rate_limit_burst IS NULL))
+            """,
+        ]),
         // Dashboard sign-ins (docs/dashboard.md): only the SHA-256 of a session's secret is
         // kept. Sessions are read by secret, bounded per key, and swept by expiry.
         ("v5_dashboard_sessions", [
@@ -270,14 +279,9 @@ enum PostgresMigrations {
             "CREATE INDEX dashboard_sessions_by_key ON dashboard_sessions (key_id, seq)",
             "CREATE INDEX dashboard_sessions_by_expiry ON dashboard_sessions (expires_at)",
         ]),
-        // A key's own rate limit (SPEC §3.3): both columns NULL follows the server's default.
-        ("v6_key_rate_limits", [
-            """
-            ALTER TABLE api_keys
-                ADD COLUMN rate_limit_per_second BIGINT CHECK (rate_limit_per_second BETWEEN 1 AND 1000000),
-                ADD COLUMN rate_limit_burst BIGINT CHECK (rate_limit_burst BETWEEN 1 AND 1000000),
-                ADD CONSTRAINT api_keys_rate_limit_both_or_neither CHECK ((rate_limit_per_second IS NULL) = (rate_limit_burst IS NULL))
-            """,
+        // Idempotency keys expire (SPEC §3.3); the sweeper deletes them oldest first.
+        ("v7_idempotency_expiry", [
+            "CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at)",
         ]),
     ]
 

@@ -17,15 +17,17 @@ final class HotState: @unchecked Sendable {
     private var lastDecisionHash: String?
     /// Open grants per workspace, in creation order, loaded when a debit first needs them.
     private var grants: [String: [GrantBalance]] = [:]
-    /// Budgets by `BudgetKey`; `nil` remembers that the scope has none.
-    private var budgets: [BudgetKey: StoredBudget?] = [:]
+    /// Budgets that exist, of the workspaces calls have named.
+    private var budgets = BudgetCache()
 
     /// Workspaces whose cached balances or period fields are ahead of the database.
     private var dirty: Set<String> = []
     private var dirtyGrants: [String: Amount] = [:]
-    private var dirtyBudgets: Set<BudgetKey> = []
     /// Changes to system accounts not yet written.
     private var systemDeltas: [AccountKind: Int64] = [:]
+    /// System account balances with the pending changes applied, loaded when first needed:
+    /// what `Posting.applied(to:)` checks each job's postings against.
+    private var systemBalances: SystemBalances?
     private var pendingTransactions: [PendingTransaction] = []
     private var pendingDecisions: [(record: DecisionRecord, previous: String, hash: String)] = []
     private var pendingEvents: [(workspaceId: String, atMillis: Int64, events: [EventDraft])] = []
@@ -41,7 +43,6 @@ final class HotState: @unchecked Sendable {
         if workspaces.count >= maxWorkspaces {
             workspaces = workspaces.filter { dirty.contains($0.key) }
             grants = grants.filter { dirty.contains($0.key) }
-            budgets = budgets.filter { dirtyBudgets.contains($0.key) }
         }
         let state = try SQLiteLedger.loadWorkspace(db, id: id)
         workspaces[id] = state
@@ -73,38 +74,35 @@ final class HotState: @unchecked Sendable {
         return loaded
     }
 
+    var cachedBudgetCount: Int { budgets.count }
+
     /// The stored budgets of the given scopes (use not yet started afresh for a new period).
     func budgets(_ db: Database, workspaceId: String, scopes: [BudgetScope]) throws -> [StoredBudget] {
-        var found: [StoredBudget] = []
-        for scope in scopes {
-            let key = BudgetKey(workspaceId: workspaceId, scope: scope)
-            if let cached = budgets[key] {
-                if let cached { found.append(cached) }
-                continue
-            }
-            let loaded = try SQLiteStore.loadStoredBudget(db, workspaceId: workspaceId, scope: scope)
-            budgets[key] = .some(loaded)
-            if let loaded { found.append(loaded) }
-        }
-        return found
+        try budgets.budgets(db, workspaceId: workspaceId, scopes: scopes)
+    }
+
+    /// The system balances after `transactions`, checked against the bound every balance
+    /// keeps; nothing is recorded until `commitJob`.
+    /// - Throws: `TributeError.amountTooLarge` when a system account would pass it.
+    func systemBalances(_ db: Database, after transactions: [PendingTransaction]) throws -> SystemBalances {
+        var balances = try systemBalances ?? SQLiteLedger.systemBalances(db)
+        for transaction in transactions { balances = try balances.applying(transaction.postings) }
+        return balances
     }
 
     /// Records what a successful job changed, its decision chained after `previousHash`.
     /// Workspace accounts move with `effects.workspace`; system accounts with the postings
     /// of its transactions.
-    func commitJob(_ effects: AuthorizeStep.Effects, previousHash: String, hash: String) {
+    func commitJob(_ effects: AuthorizeStep.Effects, system: SystemBalances, previousHash: String, hash: String) {
         let id = effects.workspace.id
+        systemBalances = system
         workspaces[id] = effects.workspace
         dirty.insert(id)
         if let changed = effects.grants {
             for grant in changed.list where changed.touched.contains(grant.id) { dirtyGrants[grant.id] = grant.remaining }
             grants[id] = changed.list.filter { !$0.remaining.isZero }
         }
-        for budget in effects.budgets {
-            let key = BudgetKey(workspaceId: id, scope: budget.budget.scope)
-            budgets[key] = .some(budget)
-            dirtyBudgets.insert(key)
-        }
+        for budget in effects.budgets { budgets.update(budget, workspaceId: id) }
         for transaction in effects.transactions {
             for posting in transaction.postings where posting.account.workspaceId == nil {
                 systemDeltas[posting.account.kind, default: 0] += posting.amount.micros
@@ -185,17 +183,17 @@ final class HotState: @unchecked Sendable {
             }
             dirtyGrants.removeAll(keepingCapacity: true)
         }
-        if !dirtyBudgets.isEmpty {
+        if !budgets.dirty.isEmpty {
             var setUsed = try RawStatement(db, sql: "UPDATE budgets SET used_micros = ?, period_start = ? WHERE workspace_id = ? AND scope = ?")
-            for key in dirtyBudgets {
-                guard let stored = budgets[key] ?? nil else { continue }
+            for key in budgets.dirty {
+                guard let stored = budgets.stored(key) else { continue }
                 setUsed.bind(stored.budget.used.micros)
                 setUsed.bind(stored.periodStart)
                 setUsed.bind(key.workspaceId)
                 setUsed.bind(key.scope.description)
                 try setUsed.step()
             }
-            dirtyBudgets.removeAll(keepingCapacity: true)
+            budgets.markWritten()
         }
         if !systemDeltas.isEmpty {
             var addBalance = try RawStatement(db, sql: "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?")
@@ -215,11 +213,11 @@ final class HotState: @unchecked Sendable {
         costs.removeAll(keepingCapacity: true)
         lastDecisionHash = nil
         grants.removeAll(keepingCapacity: true)
-        budgets.removeAll(keepingCapacity: true)
+        budgets.removeAll()
         dirty.removeAll(keepingCapacity: true)
         dirtyGrants.removeAll(keepingCapacity: true)
-        dirtyBudgets.removeAll(keepingCapacity: true)
         systemDeltas.removeAll(keepingCapacity: true)
+        systemBalances = nil
         pendingTransactions.removeAll(keepingCapacity: true)
         pendingDecisions.removeAll(keepingCapacity: true)
         pendingEvents.removeAll(keepingCapacity: true)
@@ -227,7 +225,3 @@ final class HotState: @unchecked Sendable {
     }
 }
 
-struct BudgetKey: Hashable {
-    var workspaceId: String
-    var scope: BudgetScope
-}

@@ -41,15 +41,27 @@ enum SQLiteLedger {
             .execute(arguments: [id, workspaceId, transaction.kind.rawValue, decisionId, atMillis])
         let seq = db.lastInsertedRowID
         let insert = try db.cachedStatement(sql: "INSERT INTO postings (transaction_seq, account_id, unit, amount_micros) VALUES (?, ?, ?, ?)")
-        let update = try db.cachedStatement(sql: "UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?")
+        let read = try db.cachedStatement(sql: "SELECT balance_micros FROM accounts WHERE id = ?")
+        let update = try db.cachedStatement(sql: "UPDATE accounts SET balance_micros = ? WHERE id = ?")
         for posting in transaction.postings {
             let account = posting.account.description
             try insert.execute(arguments: [seq, account, posting.unit.rawValue, posting.amount.micros])
             guard movingBalances else { continue }
-            try update.execute(arguments: [posting.amount.micros, account])
-            guard db.changesCount == 1 else { throw StoreFault.missingAccount(account) }
+            guard let balance = try Int64.fetchOne(read, arguments: [account]) else { throw StoreFault.missingAccount(account) }
+            let next = try posting.applied(to: Amount(micros: balance))
+            try update.execute(arguments: [next.micros, account])
         }
         return seq
+    }
+
+    /// Every system account's balance.
+    static func systemBalances(_ db: Database) throws -> SystemBalances {
+        var balances: [AccountKind: Amount] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT kind, balance_micros FROM accounts WHERE workspace_id IS NULL") {
+            guard let kind = AccountKind(rawValue: row[0]) else { throw StoreFault.unknownValue("accounts.kind", row[0]) }
+            balances[kind] = Amount(micros: row[1])
+        }
+        return SystemBalances(balances)
     }
 
     /// Starts the period that contains `nowMillis` if the stored one has ended: unused
@@ -67,7 +79,10 @@ enum SQLiteLedger {
     static func expireGrantsIfNeeded(_ db: Database, _ state: inout WorkspaceState, nowMillis: Int64) throws {
         guard let next = state.nextExpiryAtMillis, next <= nowMillis else { return }
         let rows = try Row.fetchAll(db, sql: "SELECT id, remaining_micros FROM credit_grants WHERE workspace_id = ? AND remaining_micros > 0 AND expires_at <= ?", arguments: [state.id, nowMillis])
-        let total = Amount(micros: rows.reduce(Int64(0)) { $0 + ($1[1] as Int64) })
+        let total = try rows.reduce(Amount.zero) { sum, row in
+            guard let next = sum.adding(Amount(micros: row[1])) else { throw StoreFault.corruptAmount("credit_grants.remaining_micros") }
+            return next
+        }
         if !total.isZero {
             let transaction = try LedgerTransaction.transfer(.grantExpiry, total, from: .wallet(state.id), to: .system(.expired))
             try append(db, transaction, id: Identifier.make("txn"), workspaceId: state.id, decisionId: nil, atMillis: nowMillis)
@@ -130,4 +145,8 @@ enum SQLiteLedger {
 /// Faults that mean the database is not as the code expects: bugs, not caller errors.
 enum StoreFault: Error {
     case missingAccount(String)
+    /// Stored amounts that no accepted request could have produced (a sum past `Amount.max`).
+    case corruptAmount(String)
+    /// A stored value that is none of those the code writes (column, value).
+    case unknownValue(String, String)
 }

@@ -226,6 +226,16 @@ enum SQLiteMigrations {
             try db.execute(sql: "INSERT OR IGNORE INTO accounts (id, workspace_id, kind, unit, allows_negative, balance_micros) VALUES (?, NULL, ?, ?, 1, 0)",
                            arguments: [AccountRef.system(.payments).description, AccountKind.payments.rawValue, LedgerUnit.credits.rawValue])
         }
+        // A key's own rate limit (SPEC §3.3): both columns NULL follows the server's default.
+        migrator.registerMigration("v4_key_rate_limits") { db in
+            try db.execute(sql: """
+                ALTER TABLE api_keys ADD COLUMN rate_limit_per_second INTEGER
+                    CHECK (rate_limit_per_second IS NULL OR (typeof(rate_limit_per_second) = 'integer' AND rate_limit_per_second BETWEEN 1 AND 1000000));
+                ALTER TABLE api_keys ADD COLUMN rate_limit_burst INTEGER
+                    CHECK ((rate_limit_burst IS NULL) = (rate_limit_per_second IS NULL)
+                           AND (rate_limit_burst IS NULL OR (typeof(rate_limit_burst) = 'integer' AND rate_limit_burst BETWEEN 1 AND 1000000)));
+                """)
+        }
         // Dashboard sign-ins (docs/dashboard.md): only the SHA-256 of a session's secret is
         // kept. Sessions are read by secret, bounded per key, and swept by expiry.
         migrator.registerMigration("v3_dashboard_sessions") { db in
@@ -241,15 +251,11 @@ enum SQLiteMigrations {
                 CREATE INDEX dashboard_sessions_by_expiry ON dashboard_sessions(expires_at);
                 """)
         }
-        // A key's own rate limit (SPEC §3.3): both columns NULL follows the server's default.
-        migrator.registerMigration("v4_key_rate_limits") { db in
-            try db.execute(sql: """
-                ALTER TABLE api_keys ADD COLUMN rate_limit_per_second INTEGER
-                    CHECK (rate_limit_per_second IS NULL OR (typeof(rate_limit_per_second) = 'integer' AND rate_limit_per_second BETWEEN 1 AND 1000000));
-                ALTER TABLE api_keys ADD COLUMN rate_limit_burst INTEGER
-                    CHECK ((rate_limit_burst IS NULL) = (rate_limit_per_second IS NULL)
-                           AND (rate_limit_burst IS NULL OR (typeof(rate_limit_burst) = 'integer' AND rate_limit_burst BETWEEN 1 AND 1000000)));
-                """)
+        // Amount columns refuse anything but integers (SPEC §3.3): SQLite would otherwise
+        // store a sum past Int64 as a float. Idempotency keys expire, oldest first.
+        migrator.registerMigration("v5_integer_amounts") { db in
+            try SQLiteIntegerAmounts.migrate(db)
+            try db.execute(sql: "CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at)")
         }
         return migrator
     }

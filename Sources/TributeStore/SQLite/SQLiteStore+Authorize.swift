@@ -34,6 +34,7 @@ extension SQLiteStore {
             request, state: state, cost: try hot.cost(db, actionType: request.actionType),
             budgets: try hot.budgets(db, workspaceId: state.id, scopes: request.budgetScopes),
             grants: { try hot.grants(db, workspaceId: state.id) }, ids: ids, nowMillis: nowMillis)
+        let system = try hot.systemBalances(db, after: effects.transactions)
         let previous = try hot.decisionHash(db)
         let hash = effects.decision.chainHash(previous: previous)
         var result = AuthorizeResult.answered(effects.answer)
@@ -43,7 +44,7 @@ extension SQLiteStore {
                 .execute(arguments: [state.id, idempotency.key, idempotency.requestHash, outcome.body, outcome.approved, nowMillis])
             result = .stored(outcome)
         }
-        hot.commitJob(effects, previousHash: previous, hash: hash)
+        hot.commitJob(effects, system: system, previousHash: previous, hash: hash)
         return result
     }
 
@@ -64,12 +65,28 @@ extension SQLiteStore {
 
     /// One budget as stored, or `nil` when the scope has none.
     static func loadStoredBudget(_ db: Database, workspaceId: String, scope: BudgetScope) throws -> StoredBudget? {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT limit_micros, unit, period, used_micros, period_start FROM budgets WHERE workspace_id = ? AND scope = ?"),
-            arguments: [workspaceId, scope.description]) else { return nil }
-        let budget = Budget(
-            scope: scope, limit: Amount(micros: row[0]), unit: BudgetUnit(rawValue: row[1]) ?? .credits,
-            period: BudgetPeriod(rawValue: row[2]) ?? .lifetime, used: Amount(micros: row[3]))
-        return StoredBudget(budget: budget, periodStart: row[4])
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT scope, limit_micros, unit, period, used_micros, period_start FROM budgets WHERE workspace_id = ? AND scope = ?"),
+            arguments: [workspaceId, scope.description]
+        ).map(storedBudget)
+    }
+
+    /// At most `limit` budgets of the workspace.
+    static func loadStoredBudgets(_ db: Database, workspaceId: String, limit: Int) throws -> [StoredBudget] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT scope, limit_micros, unit, period, used_micros, period_start FROM budgets WHERE workspace_id = ? LIMIT ?"),
+            arguments: [workspaceId, limit]
+        ).map(storedBudget)
+    }
+
+    /// A budget row (scope, limit, unit, period, used, period start).
+    /// - Throws: `StoreFault.unknownValue` for a value Tribute never writes.
+    private static func storedBudget(_ row: Row) throws -> StoredBudget {
+        let scopeText: String = row[0], unitText: String = row[2], periodText: String = row[3]
+        guard let scope = BudgetScope(parsing: scopeText) else { throw StoreFault.unknownValue("budgets.scope", scopeText) }
+        guard let unit = BudgetUnit(rawValue: unitText) else { throw StoreFault.unknownValue("budgets.unit", unitText) }
+        guard let period = BudgetPeriod(rawValue: periodText) else { throw StoreFault.unknownValue("budgets.period", periodText) }
+        let budget = Budget(scope: scope, limit: Amount(micros: row[1]), unit: unit, period: period, used: Amount(micros: row[4]))
+        return StoredBudget(budget: budget, periodStart: row[5])
     }
 }

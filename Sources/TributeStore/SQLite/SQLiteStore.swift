@@ -60,6 +60,12 @@ public final class SQLiteStore: TributeStore, @unchecked Sendable {
     }
 
     /// Runs raw SQL on the writer: for tests that tamper with rows and tools.
+    /// How many budgets the writer's cache holds, for tests of its bound.
+    public func cachedBudgetCount() async throws -> Int {
+        let hot = writer.hot
+        return try await writer.write(usesHotState: true) { _ in hot.cachedBudgetCount }
+    }
+
     public func executeUnchecked(sql: String) async throws {
         try await writer.write { db in try db.execute(sql: sql) }
     }
