@@ -1,12 +1,23 @@
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 import TributeCore
 import TributePayments
 import TributeStore
 
-/// The request context of every route.
-public typealias TributeContext = BasicRequestContext
+/// The request context of every route: Hummingbird's basic one, and the connection the
+/// request came on, which a live stream closes when its client stops reading.
+public struct TributeContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The request's connection (in `.router` tests, a test channel).
+    public let channel: any Channel
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
 
 /// Builds the HTTP application over a store: the only place that picks concrete types.
 /// `services` run beside the server and shut down after it (a database pool, say).

@@ -17,6 +17,12 @@ public final class LiveStreamCounters: @unchecked Sendable {
         /// Reads of the database by single streams catching up to their workspace's reader
         /// (a client resuming from an older position, or one too slow for the shared feed).
         public var catchUpReads = 0
+        /// Streams whose current write has waited at least one re-check interval: their
+        /// clients are not reading (seen by each stream's watchdog).
+        public var stalledStreams = 0
+        /// Streams ended by closing their connection: they had to end (key revoked, time
+        /// limit, shutdown) but were held by a write their client did not take.
+        public var cutStreams = 0
     }
 
     private let lock = Lock()

@@ -9,11 +9,13 @@ public struct LiveStreamSettings: Sendable {
     /// Streams the whole server holds open at once.
     public var maxOpen: Int
     /// A stream ends cleanly after this long; the client reconnects with `Last-Event-ID`.
+    /// One whose client is not reading is cut (its connection closed) a re-check later.
     public var maxDurationSeconds: Int64
     /// How often a workspace's reader asks the database for changes.
     public var pollMillis: Int64
-    /// How often every stream re-checks its key (and its age), so that a revoked key's
-    /// stream ends within about this long.
+    /// How often every stream's watchdog re-checks its key (and its age), so that a revoked
+    /// key's stream ends within about this long — within twice this long, its connection
+    /// closed, when its client is not reading.
     public var keyCheckMillis: Int64
     /// A stream that wrote nothing for this long writes a comment line: proxies keep it
     /// open, and a client that left is found (and its slot freed) at that write.

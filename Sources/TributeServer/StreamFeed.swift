@@ -16,8 +16,8 @@ struct StreamItem: Sendable {
 /// What a workspace's reader hands each of its streams.
 enum FeedMessage: Sendable {
     case changes(FeedChanges)
-    /// Sent every `keyCheckMillis`: streams re-check their key and age, and keep idle
-    /// connections alive.
+    /// Sent every `keyCheckMillis`: streams see their age, and keep idle connections alive
+    /// (each stream's watchdog re-checks its key on its own, whether or not it reads these).
     case tick
 }
 

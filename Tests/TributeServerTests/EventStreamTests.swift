@@ -8,6 +8,7 @@ import NIOCore
 import Testing
 import TributeCore
 import TributeServer
+import TributeStore
 import TributeTestSupport
 
 /// A Server-Sent Events client: reads messages off a streaming response.
@@ -363,5 +364,118 @@ extension Array {
         var results: [T] = []
         for element in self { results.append(try await transform(element)) }
         return results
+    }
+}
+
+/// Clients that stop reading (SPEC §3.3): a stream's writes then block, and its watchdog —
+/// not its writes — ends it at revocation or at its time limit, closing the connection.
+extension EventStreamTests {
+    /// Opens a stream of `w` on a raw connection with a small receive buffer that the test
+    /// does not read from after the response's head.
+    static func openUnread(port: Int, key: String, after: String? = nil) async throws -> RawConnection {
+        let connection = try RawConnection(port: port, receiveBuffer: 4_096)
+        let query = after.map { "?after=\($0)" } ?? ""
+        try connection.send("GET /v1/workspaces/w/events\(query) HTTP/1.1\r\nHost: tribute\r\nAuthorization: Bearer \(key)\r\n\r\n")
+        let head = try #require(await connection.read(seconds: 20), "closed at once")
+        #expect(String(decoding: head, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        return connection
+    }
+
+    /// `count` decisions of `w` for `userId`, straight through the store; `padding` bytes of
+    /// context each make them large (15,000: 400 of them are 6 MB of stream, more than the
+    /// kernel's socket buffers and NIO's write buffer hold).
+    static func debit(_ store: any TributeStore, count: Int, userId: String, padding: Int = 0) async throws {
+        let context = padding > 0 ? #"{"pad":""# + String(repeating: "x", count: padding) + #""}"# : nil
+        for _ in 0..<count {
+            _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM", userId: userId, context: context), idempotency: nil)
+        }
+    }
+
+    /// Reads everything the server sent until it closes the connection.
+    static func drain(_ connection: RawConnection, within seconds: Int64) async -> (text: String, closed: Bool) {
+        var bytes: [UInt8] = []
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            guard let more = await connection.read(seconds: 1) else { return (String(decoding: bytes, as: UTF8.self), true) }
+            bytes += more
+        }
+        return (String(decoding: bytes, as: UTF8.self), false)
+    }
+
+    /// A viewer's stream whose client stops reading while decisions pile up: its writes
+    /// block. The key is revoked: within seconds the stream's connection is closed and its
+    /// slot given back though the client never reads, and when the client reads again it
+    /// finds nothing decided after the revocation.
+    @Test(arguments: Backend.allCases)
+    func aRevokedKeysStalledStreamIsCutAndDeliversNothingDecidedAfter(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
+        try await fixture.workspace("w", credits: Amount(units: 1_000))
+        let (view, viewer) = try await fixture.store.createAPIKey(role: .viewer, workspaceIds: ["w"], name: nil)
+        let settings = LiveStreamSettings(keyCheckMillis: 500)
+        try await Self.live(fixture, settings) { port, _, _ in
+            let connection = try await Self.openUnread(port: port, key: viewer)
+            #expect(try await Self.eventually { settings.counters.current.readerPolls > 0 })
+            try await Self.debit(fixture.store, count: 400, userId: "before-revocation", padding: 15_000)
+            // The stream's write has waited a whole re-check: the client's socket is full.
+            #expect(try await Self.eventually { settings.counters.current.stalledStreams == 1 })
+
+            try await fixture.store.revokeAPIKey(id: view.id)
+            try await Self.debit(fixture.store, count: 20, userId: "after-revocation")
+            #expect(try await Self.eventually(within: 30) { settings.counters.current.openStreams == 0 })
+            let counters = settings.counters.current
+            #expect(counters.cutStreams == 1 && counters.stalledStreams == 0 && counters.runningReaders == 0)
+            try await Self.debit(fixture.store, count: 20, userId: "after-revocation")
+
+            let received = await Self.drain(connection, within: 60)
+            #expect(received.closed)
+            #expect(received.text.contains("before-revocation"))
+            #expect(!received.text.contains("after-revocation"))
+        }
+    }
+
+    /// A client that stops reading holds its slot no longer than the stream's time limit
+    /// (2 s here): the connection is closed, and the key (allowed one stream) connects again.
+    @Test(arguments: Backend.allCases)
+    func aStalledStreamIsCutAtItsMaximumDurationAndFreesItsSlot(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
+        try await fixture.workspace("w", credits: Amount(units: 1_000))
+        let viewer = try await fixture.key(.viewer, ["w"])
+        // 6 MB of history: a stream from the start blocks in its catch-up at once.
+        try await Self.debit(fixture.store, count: 400, userId: "u1", padding: 15_000)
+        let settings = LiveStreamSettings(maxPerKey: 1, maxDurationSeconds: 2, keyCheckMillis: 500)
+        try await Self.live(fixture, settings) { port, http, _ in
+            let connection = try await Self.openUnread(port: port, key: viewer, after: "0-0")
+            #expect(try await Self.eventually(within: 30) { settings.counters.current.cutStreams == 1 })
+            #expect(try await Self.eventually(within: 30) { settings.counters.current.openStreams == 0 })
+            #expect(settings.counters.current.stalledStreams == 0)
+
+            let again = OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", client: http))
+            #expect(again.response.status.code == 200)
+            _ = try await again.reader.next("balance")
+            #expect(await Self.drain(connection, within: 60).closed)
+            withExtendedLifetime(again) {}
+        }
+    }
+
+    /// A position past the workspace's newest was never sent: `422 invalid_value`, from
+    /// `after` or `Last-Event-ID`, rather than a stream that stays silent for good.
+    @Test(arguments: Backend.allCases)
+    func aPositionFromTheFutureIsRefused(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
+        try await fixture.workspace("w", credits: Amount(units: 10))
+        let viewer = try await fixture.key(.viewer, ["w"])
+        try await Self.debit(fixture.store, count: 2, userId: "u1")
+        let now = try await fixture.store.streamPosition(workspaceId: "w")
+        try await fixture.test { client in
+            let auth: HTTPFields = [.authorization: "Bearer \(viewer)"]
+            for after in ["999999999999999999-999999999999999999", "0-\(now.decisionSeq + 1)", "\(now.eventSeq + 1)-0"] {
+                let response = try await client.execute(uri: "/v1/workspaces/w/events?after=\(after)", method: .get, headers: auth)
+                #expect(response.status == .unprocessableContent, "\(after)")
+                #expect(try JSON.parse(Array(buffer: response.body)).objectValue?["error"]?.objectValue?["code"]?.stringValue == "invalid_value")
+                var header = auth
+                header[HTTPField.Name("Last-Event-ID")!] = after
+                #expect(try await client.execute(uri: "/v1/workspaces/w/events", method: .get, headers: header).status == .unprocessableContent, "\(after)")
+            }
+        }
     }
 }

@@ -17,9 +17,14 @@ final class RawConnection: @unchecked Sendable {
         let description: String
     }
 
-    init(port: Int) throws {
+    /// `receiveBuffer` shrinks the socket's receive buffer (set before connecting, so the
+    /// window is small too): a client that stops reading stalls the server's writes sooner.
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket: \(errno)") }
+        if var size = receiveBuffer {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

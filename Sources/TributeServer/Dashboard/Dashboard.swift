@@ -22,7 +22,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
             // The page names (`after`) the position it was rendered at, so nothing between
             // the render and this connection is missed. The stream counts against its key's
             // cap and ends when the sign-in no longer holds (signed out, key revoked).
-            return try await LiveStream.response(hub: api.streams, workspaceId: id, keyId: principal.keyId, request: request) {
+            return try await LiveStream.response(hub: api.streams, workspaceId: id, keyId: principal.keyId, request: request, context: context) {
                 guard let now = try? await signedIn(request, roles: .anyRole) else { return false }
                 return now.canAccess(workspaceId: id)
             }
