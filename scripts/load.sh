@@ -7,14 +7,9 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_RUN="${1:-10}"
 CONNECTIONS=64
 PORT="${LOAD_PORT:-18181}"
-BIN=.build-release/release/tribute
-
-command -v wrk > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-swift build -c release --scratch-path .build-release --product tribute 2>&1 | tail -1
 
 source scripts/server.sh
-start_server "$BIN" "$PORT"
-make_workspace "$PORT" load prepaid 1000000000
+start_release_load_server "$PORT"
 export TRIBUTE_KEY="$KEY"
 
 run() { timeout $((SECONDS_PER_RUN + 30)) wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$@"; }

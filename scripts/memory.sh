@@ -13,14 +13,9 @@ ROUNDS="${2:-2}"
 PAD="${3:-0}"
 PORT="${MEMORY_PORT:-18182}"
 ROUND_SECONDS="${ROUND_SECONDS:-40}"
-BIN=.build-release/release/tribute
-
-command -v wrk > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-swift build -c release --scratch-path .build-release --product tribute 2>&1 | tail -1
 
 source scripts/server.sh
-start_server "$BIN" "$PORT"
-make_workspace "$PORT" load prepaid 1000000000
+start_release_load_server "$PORT"
 curl -fsS -X PUT "http://127.0.0.1:$PORT/v1/workspaces/load/budgets/agent:known" -H "Authorization: Bearer $KEY" \
   -d '{"limit":1000,"unit":"actions","period":"month"}' > /dev/null
 export TRIBUTE_KEY="$KEY" COUNT PAD THREADS=2

@@ -29,3 +29,13 @@ make_workspace() {
   curl -fsS -X POST "http://127.0.0.1:$port/v1/workspaces/$id/credit-grants" -H "Authorization: Bearer $KEY" \
     -d "{\"amount\":$credits}" > /dev/null
 }
+
+# The release build of the load scripts, and wrk, then a server with a prepaid workspace
+# "load" holding a billion credits. Usage: start_release_load_server PORT
+start_release_load_server() {
+  BIN=.build-release/release/tribute
+  command -v wrk > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+  swift build -c release --scratch-path .build-release --product tribute 2>&1 | tail -1
+  start_server "$BIN" "$1"
+  make_workspace "$1" load prepaid 1000000000
+}

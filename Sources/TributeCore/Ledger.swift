@@ -97,6 +97,8 @@ public struct LedgerTransaction: Sendable {
         case allowanceReset = "allowance_reset"
         case creditPurchase = "credit_purchase"
         case creditRefund = "credit_refund"
+        /// System accounts of one unit netted against each other (see `SystemNetting`).
+        case systemNetting = "system_netting"
     }
 
     public let kind: Kind
@@ -145,7 +147,7 @@ public struct SystemBalances: Sendable, Equatable {
     public func applying(_ postings: some Sequence<Posting>) throws(TributeError) -> SystemBalances {
         var next = self
         for posting in postings where posting.account.workspaceId == nil {
-            next.balances[posting.account.kind] = try posting.applied(to: self[posting.account.kind])
+            next.balances[posting.account.kind] = try posting.applied(to: next[posting.account.kind])
         }
         return next
     }

@@ -13,11 +13,11 @@ extension API {
         // reaches the parser.
         let principal = try await auth.require(request, .adminOrService)
         var fields = try await API.fields(request)
-        let workspaceId = try fields.requiredString("workspaceId", maxLength: 128)
+        guard let workspaceId = try fields.callId("workspaceId", maxLength: 128) else { throw APIError.malformed("workspaceId is required") }
         let actionType = try fields.requiredString("actionType", maxLength: 128)
-        let userId = try fields.string("userId")
-        let agentId = try fields.string("agentId")
-        let runId = try fields.string("runId")
+        let userId = try fields.callId("userId")
+        let agentId = try fields.callId("agentId")
+        let runId = try fields.callId("runId")
         let multiplier: Amount
         do {
             multiplier = try fields.amount("costMultiplier", in: Amount(micros: 1)...Amount(units: 1000)) ?? .one

@@ -36,10 +36,25 @@ struct Fields {
     mutating func string(_ name: String, maxLength: Int = 200) throws -> String? {
         guard let value = try value(name) else { return nil }
         guard case .string(let text) = value else { throw APIError.malformed("\(name) must be a string, not \(value.typeName)") }
-        guard !text.isEmpty, text.utf8.count <= maxLength else { throw APIError.invalid("\(name) must be 1 to \(maxLength) bytes of UTF-8") }
+        try Fields.checkText(text, name: name, maxBytes: maxLength)
+        return text
+    }
+
+    /// The one rule for text a caller names things with, in the API and the dashboard's
+    /// forms alike: 1 to `maxBytes` UTF-8 bytes, no control characters.
+    /// - Throws: 422 otherwise.
+    static func checkText(_ text: String, name: String, maxBytes: Int) throws {
+        guard !text.isEmpty, text.utf8.count <= maxBytes else { throw APIError.invalid("\(name) must be 1 to \(maxBytes) bytes of UTF-8") }
         guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw APIError.invalid("\(name) must not contain control characters")
         }
+    }
+
+    /// An id a call carries (`userId`, `agentId`, `runId`): text as `string` allows, other
+    /// than `.` and `..`, so that every id a call can send can also name a budget scope.
+    mutating func callId(_ name: String, maxLength: Int = 200) throws -> String? {
+        guard let text = try string(name, maxLength: maxLength) else { return nil }
+        guard text != ".", text != ".." else { throw APIError.invalid("\(name) must not be . or ..") }
         return text
     }
 

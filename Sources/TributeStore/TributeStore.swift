@@ -125,6 +125,11 @@ public protocol TributeStore: Sendable {
     /// first, and returns how many went. A key inside the window still replays.
     func expireIdempotencyKeys(createdBeforeMillis: Int64, limit: Int) async throws -> Int
 
+    /// Appends the `SystemNetting` transaction when a system account has passed its
+    /// threshold, and returns whether it did: shared lifetime counters never reach the
+    /// bound while the workspaces' own balances are within it.
+    func netSystemAccounts() async throws -> Bool
+
     /// Checks every rule of the ledger (SPEC §4) over the whole database.
     func verifyLedger() async throws -> LedgerReport
 

@@ -37,13 +37,13 @@ struct Serve: AsyncParsableCommand {
         let httpTimeouts = try Serve.httpTimeouts()
         let delivery = WebhookDeliveryService(store: opened.store, policy: try Serve.retryPolicy(), pollMillis: try Serve.environmentInteger("TRIBUTE_WEBHOOK_POLL_MILLIS", default: 500, in: 10...60_000),
                                               webhookURLs: webhookURLs, logger: logger)
-        let sweeper = IdempotencySweeper(
+        let housekeeping = Housekeeping(
             store: opened.store,
-            ttlDays: try Serve.environmentInteger("TRIBUTE_IDEMPOTENCY_TTL_DAYS", default: IdempotencySweeper.defaultTTLDays, in: 1...3650),
-            intervalMillis: try Serve.environmentInteger("TRIBUTE_IDEMPOTENCY_SWEEP_MILLIS", default: 60_000, in: 10...86_400_000), logger: logger)
+            idempotencyTTLDays: try Serve.environmentInteger("TRIBUTE_IDEMPOTENCY_TTL_DAYS", default: Housekeeping.defaultTTLDays, in: 1...3650),
+            intervalMillis: try Serve.environmentInteger("TRIBUTE_HOUSEKEEPING_MILLIS", default: 60_000, in: 10...86_400_000), logger: logger)
         let streams = try Serve.streamSettings()
         // Services stop in reverse order: deliveries before the database pool.
-        let app = buildApplication(store: opened.store, stripe: stripe, rateLimit: rateLimit, host: host, port: port, services: opened.services + [delivery, sweeper], logger: logger,
+        let app = buildApplication(store: opened.store, stripe: stripe, rateLimit: rateLimit, host: host, port: port, services: opened.services + [delivery, housekeeping], logger: logger,
                                    webhookURLs: webhookURLs, httpTimeouts: httpTimeouts, streams: streams) { boundPort in
             // Written straight to the descriptor so that a pipe sees it at once.
             let line = "tribute listening on http://\(host):\(boundPort) (database \(shown))\n"

@@ -89,10 +89,7 @@ import TributeTestSupport
         let admin = fixture.adminKey
         try await fixture.test { (client: any TestClientProtocol) async throws -> Void in
             for (method, path, body, status, code) in BadInputTests.cases {
-                let response = try await client.send(method, path, key: admin, body: body)
-                #expect(response.status.code == status, "\(method) \(path) \(body?.prefix(120) ?? "") → \(response.status.code) \(response.text.prefix(200))")
-                #expect(response.errorCode == code, "\(method) \(path) \(body?.prefix(120) ?? "") → \(response.text.prefix(200))")
-                #expect(response.json?.objectValue?["error"]?.objectValue?["message"]?.stringValue?.isEmpty == false)
+                try await client.expectError(method, path, key: admin, body: body, status: status, code: code)
             }
         }
         let after = try await fixture.store.verifyLedger()
@@ -104,5 +101,15 @@ import TributeTestSupport
         #expect(try await fixture.store.actionCosts() == costsBefore)
         #expect(try await fixture.store.plans() == plansBefore)
         #expect(try await fixture.store.workspaces(limit: 10, cursor: nil).items.count == 1)
+    }
+}
+
+extension TestClientProtocol {
+    /// Sends a request that must fail with `status` and the error body's `code`.
+    func expectError(_ method: HTTPRequest.Method, _ path: String, key: String, body: String?, status: Int, code: String) async throws {
+        let response = try await send(method, path, key: key, body: body)
+        #expect(response.status.code == status, "\(method) \(path) \(body?.prefix(120) ?? "") → \(response.status.code) \(response.text.prefix(200))")
+        #expect(response.errorCode == code, "\(method) \(path) \(body?.prefix(120) ?? "") → \(response.text.prefix(200))")
+        #expect(response.json?.objectValue?["error"]?.objectValue?["message"]?.stringValue?.isEmpty == false)
     }
 }

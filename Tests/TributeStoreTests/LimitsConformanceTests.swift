@@ -60,6 +60,34 @@ import TributeTestSupport
         let report = try await store.expectLedgerHolds()
         #expect(report.decisions == 1)
         #expect(try await store.workspaces(limit: 10, cursor: nil).items.count == 1)
+
+        // Netting the shared counters against each other (`usage` against
+        // `allowance_issued`) lets the tenant's period roll through, balanced.
+        #expect(try await store.netSystemAccounts())
+        #expect(try await !store.netSystemAccounts())
+        let next = try await store.authorize(AuthorizeRequest(workspaceId: "a", actionType: "SIMPLE_LLM"), idempotency: nil)
+        #expect(next.approved)
+        #expect(try await store.workspace(id: "a").remainingAllowance == Amount(micros: Amount.max.micros - 1_000_000))
+        let after = try await store.expectLedgerHolds()
+        #expect(after.decisions == 2)
+    }
+
+    /// Netting is balanced in each unit and leaves no account larger than its unit's total.
+    @Test func nettingMovesSystemAccountsTowardsZeroAndStaysBalanced() throws {
+        let half = Amount(micros: Amount.max.micros / 2)
+        let balances = SystemBalances([
+            .allowanceIssued: -Amount.max, .usage: Amount(micros: Amount.max.micros - 10), .allowanceLapsed: Amount(micros: 4),
+            .grants: -half, .revenue: Amount(micros: 7),
+        ])
+        let netting = try #require(SystemNetting.transaction(balances))
+        let after = try balances.applying(netting.postings)
+        #expect(after[.allowanceIssued] == Amount(micros: -6))
+        #expect(after[.usage] == .zero)
+        #expect(after[.allowanceLapsed] == .zero)
+        // Credits were not past the threshold: untouched.
+        #expect(after[.grants] == -half)
+        #expect(after[.revenue] == Amount(micros: 7))
+        #expect(SystemNetting.transaction(after) == nil)
     }
 
     /// A key replays inside its window; once swept, the same key is a new request.

@@ -60,7 +60,8 @@ struct Dashboard<Store: TributeStore>: Sendable {
             let planId = try API<Store>.parameter(context, "planId")
             guard Fields.isIdentifier(planId) else { throw APIError(.planNotFound(planId)) }
             return try await adminForm(request) { form in
-                guard let name = form["name"], name.utf8.count <= 200 else { throw APIError.invalid("A plan needs a name of at most 200 characters") }
+                guard let name = form["name"] else { throw APIError.invalid("A plan needs a name") }
+                try Fields.checkText(name, name: "The plan's name", maxBytes: 200)
                 guard let policy = form["overagePolicy"].flatMap(OveragePolicy.init(rawValue:)) else { throw APIError.invalid("Overage is block or credits") }
                 guard let price = form["priceCents"].flatMap({ Int64($0) }), API<Store>.planPriceCents.contains(price) else {
                     throw APIError.invalid("Price is a whole number of cents")
@@ -78,7 +79,8 @@ struct Dashboard<Store: TributeStore>: Sendable {
                 guard ids.count <= 100, ids.allSatisfy(Fields.isIdentifier) else { throw APIError.invalid("Workspaces are ids separated by commas") }
                 if let problem = API<Store>.keyScopeProblem(role: role, workspaceIds: ids) { throw APIError.invalid(problem) }
                 let rateLimit = try RateLimit.form(perSecond: form["ratePerSecond"], burst: form["rateBurst"])
-                let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: ids, name: form["name"].map { String($0.prefix(200)) }, rateLimit: rateLimit)
+                if let name = form["name"] { try Fields.checkText(name, name: "The key's name", maxBytes: 200) }
+                let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: ids, name: form["name"], rateLimit: rateLimit)
                 // Shown once, in this page only; it is never stored or logged.
                 return "Key \(view.id) (\(role.rawValue)) created: \(secret) — copy it now, it will not be shown again."
             }
@@ -235,6 +237,9 @@ struct Dashboard<Store: TributeStore>: Sendable {
     /// turns into the sign-in page.
     func signedIn(_ request: Request, roles: Set<Role>) async throws -> Principal {
         guard let principal = try await DashboardSession.principal(request, store: store) else { throw APIError(.unauthenticated) }
+        // A signed-in page spends its key's tokens like a bearer call: the dashboard is no
+        // way around the key's rate limit.
+        try api.auth.rateLimiter.take(principal)
         guard roles.contains(principal.role) else { throw APIError(.forbidden("A \(principal.role.rawValue) key may not open this")) }
         return principal
     }

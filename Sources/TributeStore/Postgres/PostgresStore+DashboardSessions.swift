@@ -36,12 +36,14 @@ extension PostgresStore {
         let nowMillis = clock.nowMillis()
         return try await read { connection -> Principal? in
             guard let row = try await connection.query("""
-                SELECT k.id, k.role, k.workspace_ids FROM dashboard_sessions s JOIN api_keys k ON k.id = s.key_id
+                SELECT k.id, k.role, k.workspace_ids, k.rate_limit_per_second, k.rate_limit_burst
+                FROM dashboard_sessions s JOIN api_keys k ON k.id = s.key_id
                 WHERE s.secret_hash = \(hash) AND s.expires_at > \(nowMillis) AND k.revoked_at IS NULL
                 """, logger: PostgresLedger.logger).firstRow() else { return nil }
-            let (id, roleText, workspaceIds) = try row.decode((String, String, String).self)
+            let (id, roleText, workspaceIds, perSecond, burst) = try row.decode((String, String, String, Int64?, Int64?).self)
             guard let role = Role(rawValue: roleText) else { return nil }
-            return Principal(keyId: id, role: role, workspaceIds: parseIds(workspaceIds))
+            // The key's own rate limit comes along: the dashboard spends the same tokens.
+            return Principal(keyId: id, role: role, workspaceIds: parseIds(workspaceIds), rateLimit: try RateLimit.stored(perSecond: perSecond, burst: burst))
         }
     }
 

@@ -68,6 +68,7 @@ extension PostgresStore {
         let hash = Identifier.sha256Hex(secret)
         let nowMillis = clock.nowMillis()
         if let cached = keyCache.get(hash, nowMillis: nowMillis) { return cached }
+        let generation = keyCache.currentGeneration()
         let principal = try await read { connection -> Principal? in
             guard let row = try await connection.query(
                 "SELECT id, role, workspace_ids, rate_limit_per_second, rate_limit_burst FROM api_keys WHERE key_hash = \(hash) AND revoked_at IS NULL",
@@ -77,7 +78,7 @@ extension PostgresStore {
             guard let role = Role(rawValue: roleText) else { return nil }
             return Principal(keyId: id, role: role, workspaceIds: parseIds(workspaceIds), rateLimit: try RateLimit.stored(perSecond: perSecond, burst: burst))
         }
-        if let principal { keyCache.put(hash, principal, nowMillis: nowMillis) }
+        if let principal { keyCache.put(hash, principal, nowMillis: nowMillis, generation: generation) }
         return principal
     }
 

@@ -32,11 +32,13 @@ extension SQLiteStore {
         let nowMillis = clock.nowMillis()
         return try await pool.read { db -> Principal? in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT k.id, k.role, k.workspace_ids FROM dashboard_sessions s JOIN api_keys k ON k.id = s.key_id
+                SELECT k.id, k.role, k.workspace_ids, k.rate_limit_per_second, k.rate_limit_burst
+                FROM dashboard_sessions s JOIN api_keys k ON k.id = s.key_id
                 WHERE s.secret_hash = ? AND s.expires_at > ? AND k.revoked_at IS NULL
                 """, arguments: [hash, nowMillis]),
                   let role = Role(rawValue: row[1]) else { return nil }
-            return Principal(keyId: row[0], role: role, workspaceIds: parseIds(row[2]))
+            // The key's own rate limit comes along: the dashboard spends the same tokens.
+            return Principal(keyId: row[0], role: role, workspaceIds: parseIds(row[2]), rateLimit: try RateLimit.stored(perSecond: row[3], burst: row[4]))
         }
     }
 

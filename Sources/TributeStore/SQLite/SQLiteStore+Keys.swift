@@ -58,6 +58,7 @@ extension SQLiteStore {
         let hash = Identifier.sha256Hex(secret)
         let nowMillis = clock.nowMillis()
         if let cached = keyCache.get(hash, nowMillis: nowMillis) { return cached }
+        let generation = keyCache.currentGeneration()
         let principal = try await pool.read { db -> Principal? in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT id, role, workspace_ids, rate_limit_per_second, rate_limit_burst FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL
@@ -65,7 +66,7 @@ extension SQLiteStore {
                   let role = Role(rawValue: row[1]) else { return nil }
             return Principal(keyId: row[0], role: role, workspaceIds: parseIds(row[2]), rateLimit: try RateLimit.stored(perSecond: row[3], burst: row[4]))
         }
-        if let principal { keyCache.put(hash, principal, nowMillis: nowMillis) }
+        if let principal { keyCache.put(hash, principal, nowMillis: nowMillis, generation: generation) }
         return principal
     }
 

@@ -81,11 +81,16 @@ public final class SQLiteStore: TributeStore, @unchecked Sendable {
 }
 
 /// A short-lived cache of verified API keys, so that the hot path does not read the key
-/// table on every call. Revoking a key clears it.
+/// table on every call. Revoking a key clears it. A lookup that started before a clear
+/// never fills the cache after it (`generation`), so a revoked key cannot come back from
+/// a read that raced its revocation.
 final class PrincipalCache: @unchecked Sendable {
     private let lock = Lock()
     private var entries: [String: (principal: Principal, expiresAtMillis: Int64)] = [:]
+    private var generation: UInt64 = 0
     private let ttlMillis: Int64 = 5_000
+    /// Verified keys kept at most; past it the expired ones go, then all.
+    private let maxEntries = 10_000
 
     func get(_ hash: String, nowMillis: Int64) -> Principal? {
         lock.withLock {
@@ -94,12 +99,24 @@ final class PrincipalCache: @unchecked Sendable {
         }
     }
 
-    func put(_ hash: String, _ principal: Principal, nowMillis: Int64) {
+    /// The generation to hand back to `put` with what a lookup started now finds.
+    func currentGeneration() -> UInt64 { lock.withLock { generation } }
+
+    func put(_ hash: String, _ principal: Principal, nowMillis: Int64, generation started: UInt64) {
         lock.withLock {
-            if entries.count > 10_000 { entries.removeAll() }
+            guard started == generation else { return }
+            if entries.count >= maxEntries {
+                entries = entries.filter { $0.value.expiresAtMillis > nowMillis }
+                if entries.count >= maxEntries { entries.removeAll() }
+            }
             entries[hash] = (principal, nowMillis + ttlMillis)
         }
     }
 
-    func clear() { lock.withLock { entries.removeAll() } }
+    func clear() {
+        lock.withLock {
+            generation &+= 1
+            entries.removeAll()
+        }
+    }
 }
