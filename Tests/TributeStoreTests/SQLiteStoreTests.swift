@@ -57,6 +57,30 @@ import TributeTestSupport
         _ = try await store.expectLedgerHolds()
     }
 
+    /// A row no code wrote (a hand edit, a bad restore) is a thrown error, answered 500,
+    /// never a trap that ends the server.
+    @Test(arguments: [
+        ("UPDATE decisions SET created_at = 'yesterday'", "decisions"),
+        ("UPDATE workspaces SET created_at = 'never'", "workspace"),
+        ("UPDATE transactions SET created_at = x'00'", "transactions"),
+        ("UPDATE credit_packages SET name = x'ff' WHERE id = 'starter'", "packages"),
+    ])
+    func rowsThatDoNotDecodeThrowInsteadOfTrapping(tamper: String, read: String) async throws {
+        let store = try Backend.makeSQLiteStore()
+        try await store.makeWorkspace("w", credits: Amount(units: 1))
+        _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM"), idempotency: nil)
+        // Columns without a type CHECK, written around the store.
+        try await store.executeUnchecked(sql: tamper)
+        await #expect(throws: (any Error).self) {
+            switch read {
+            case "decisions": _ = try await store.decisions(workspaceId: "w", limit: 10, cursor: nil, approved: nil)
+            case "workspace": _ = try await store.workspaces(limit: 10, cursor: nil)
+            case "transactions": _ = try await store.transactions(workspaceId: "w", limit: 10, cursor: nil)
+            default: _ = try await store.creditPackages()
+            }
+        }
+    }
+
     /// Callers that send a fresh run, user and agent id on every call leave nothing behind
     /// in the writer's budget cache: it holds only budgets that exist.
     @Test func freshScopeIdsCostTheBudgetCacheNothing() async throws {

@@ -54,7 +54,7 @@ final class HotState: @unchecked Sendable {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT base_cost_micros, version FROM action_types WHERE action_type = ?"), arguments: [actionType]) else {
             throw TributeError.unknownActionType(actionType)
         }
-        let cost = (Amount(micros: row[0]), row[1] as Int64)
+        let cost = (Amount(micros: try row.decode(atIndex: 0)), try row.decode(atIndex: 1) as Int64)
         costs[actionType] = cost
         return cost
     }

@@ -20,15 +20,15 @@ enum SQLiteLedger {
             throw TributeError.workspaceNotFound(id)
         }
         let plan = Plan(
-            id: row[9], name: row[10], monthlyAllowance: Amount(micros: row[11]),
-            overagePolicy: OveragePolicy(rawValue: row[12]) ?? .block, overageRate: Amount(micros: row[13]), priceCents: row[14])
+            id: try row.decode(atIndex: 9), name: try row.decode(atIndex: 10), monthlyAllowance: Amount(micros: try row.decode(atIndex: 11)),
+            overagePolicy: OveragePolicy(rawValue: try row.decode(atIndex: 12)) ?? .block, overageRate: Amount(micros: try row.decode(atIndex: 13)), priceCents: try row.decode(atIndex: 14))
         return WorkspaceState(
-            id: row[0], name: row[1], status: WorkspaceStatus(rawValue: row[2]) ?? .suspended,
-            anchorDate: CivilDate(parsing: row[3]) ?? CivilDate(year: 1970, month: 1, day: 1),
-            period: BillingPeriod(start: row[4], end: row[5]), periodUsed: Amount(micros: row[6]),
-            nextExpiryAtMillis: row[7], createdAtMillis: row[8], plan: plan,
-            wallet: Amount(micros: row[15]), allowance: Amount(micros: row[16]),
-            lowBalanceThreshold: (row[17] as Int64?).map(Amount.init(micros:)))
+            id: try row.decode(atIndex: 0), name: try row.decode(atIndex: 1), status: WorkspaceStatus(rawValue: try row.decode(atIndex: 2)) ?? .suspended,
+            anchorDate: CivilDate(parsing: try row.decode(atIndex: 3)) ?? CivilDate(year: 1970, month: 1, day: 1),
+            period: BillingPeriod(start: try row.decode(atIndex: 4), end: try row.decode(atIndex: 5)), periodUsed: Amount(micros: try row.decode(atIndex: 6)),
+            nextExpiryAtMillis: try row.decode(atIndex: 7), createdAtMillis: try row.decode(atIndex: 8), plan: plan,
+            wallet: Amount(micros: try row.decode(atIndex: 15)), allowance: Amount(micros: try row.decode(atIndex: 16)),
+            lowBalanceThreshold: (try row.decode(atIndex: 17) as Int64?).map(Amount.init(micros:)))
     }
 
     /// Appends a balanced transaction and moves the balances of its accounts.
@@ -58,8 +58,8 @@ enum SQLiteLedger {
     static func systemBalances(_ db: Database) throws -> SystemBalances {
         var balances: [AccountKind: Amount] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT kind, balance_micros FROM accounts WHERE workspace_id IS NULL") {
-            guard let kind = AccountKind(rawValue: row[0]) else { throw StoreFault.unknownValue("accounts.kind", row[0]) }
-            balances[kind] = Amount(micros: row[1])
+            guard let kind = AccountKind(rawValue: try row.decode(atIndex: 0)) else { throw StoreFault.unknownValue("accounts.kind", try row.decode(atIndex: 0)) }
+            balances[kind] = Amount(micros: try row.decode(atIndex: 1))
         }
         return SystemBalances(balances)
     }
@@ -80,14 +80,14 @@ enum SQLiteLedger {
         guard let next = state.nextExpiryAtMillis, next <= nowMillis else { return }
         let rows = try Row.fetchAll(db, sql: "SELECT id, remaining_micros FROM credit_grants WHERE workspace_id = ? AND remaining_micros > 0 AND expires_at <= ?", arguments: [state.id, nowMillis])
         let total = try rows.reduce(Amount.zero) { sum, row in
-            guard let next = sum.adding(Amount(micros: row[1])) else { throw StoreFault.corruptAmount("credit_grants.remaining_micros") }
+            guard let next = sum.adding(Amount(micros: try row.decode(atIndex: 1))) else { throw StoreFault.corruptAmount("credit_grants.remaining_micros") }
             return next
         }
         if !total.isZero {
             let transaction = try LedgerTransaction.transfer(.grantExpiry, total, from: .wallet(state.id), to: .system(.expired))
             try append(db, transaction, id: Identifier.make("txn"), workspaceId: state.id, decisionId: nil, atMillis: nowMillis)
             for row in rows {
-                try db.execute(sql: "UPDATE credit_grants SET remaining_micros = 0 WHERE id = ?", arguments: [row[0] as String])
+                try db.execute(sql: "UPDATE credit_grants SET remaining_micros = 0 WHERE id = ?", arguments: [try row.decode(atIndex: 0) as String])
             }
         }
         state.wallet -= total
@@ -106,7 +106,7 @@ enum SQLiteLedger {
         try Row.fetchAll(
             db.cachedStatement(sql: "SELECT id, remaining_micros, expires_at FROM credit_grants WHERE workspace_id = ? AND remaining_micros > 0 ORDER BY created_at, id"),
             arguments: [workspaceId]
-        ).map { GrantBalance(id: $0[0], remaining: Amount(micros: $0[1]), expiresAt: $0[2]) }
+        ).map { GrantBalance(id: try $0.decode(atIndex: 0), remaining: Amount(micros: try $0.decode(atIndex: 1)), expiresAt: try $0.decode(atIndex: 2)) }
     }
 
     /// The hash of the newest decision, or the genesis hash.

@@ -54,8 +54,8 @@ extension SQLiteStore {
         guard let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT request_hash, response_body, approved FROM idempotency_keys WHERE workspace_id = ? AND key = ?"),
             arguments: [workspaceId, claim.key]) else { return nil }
-        guard (row[0] as String) == claim.requestHash else { throw TributeError.idempotencyKeyReused }
-        return AuthorizeOutcome(body: row[1], replayed: true, approved: row[2])
+        guard (try row.decode(atIndex: 0) as String) == claim.requestHash else { throw TributeError.idempotencyKeyReused }
+        return AuthorizeOutcome(body: try row.decode(atIndex: 1), replayed: true, approved: try row.decode(atIndex: 2))
     }
 
     /// The budgets of the given scopes, with monthly use started afresh in a new period.
@@ -82,11 +82,11 @@ extension SQLiteStore {
     /// A budget row (scope, limit, unit, period, used, period start).
     /// - Throws: `StoreFault.unknownValue` for a value Tribute never writes.
     private static func storedBudget(_ row: Row) throws -> StoredBudget {
-        let scopeText: String = row[0], unitText: String = row[2], periodText: String = row[3]
+        let scopeText: String = try row.decode(atIndex: 0), unitText: String = try row.decode(atIndex: 2), periodText: String = try row.decode(atIndex: 3)
         guard let scope = BudgetScope(parsing: scopeText) else { throw StoreFault.unknownValue("budgets.scope", scopeText) }
         guard let unit = BudgetUnit(rawValue: unitText) else { throw StoreFault.unknownValue("budgets.unit", unitText) }
         guard let period = BudgetPeriod(rawValue: periodText) else { throw StoreFault.unknownValue("budgets.period", periodText) }
-        let budget = Budget(scope: scope, limit: Amount(micros: row[1]), unit: unit, period: period, used: Amount(micros: row[4]))
-        return StoredBudget(budget: budget, periodStart: row[5])
+        let budget = Budget(scope: scope, limit: Amount(micros: try row.decode(atIndex: 1)), unit: unit, period: period, used: Amount(micros: try row.decode(atIndex: 4)))
+        return StoredBudget(budget: budget, periodStart: try row.decode(atIndex: 5))
     }
 }

@@ -39,8 +39,8 @@ extension SQLiteStore {
         let after = try listCursor(cursor) ?? 0
         return try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT seq, id FROM workspaces WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit + 1])
-            let views = try rows.prefix(limit).map { try SQLiteStore.view(db, id: $0[1], nowMillis: nowMillis) }
-            let next = rows.count > limit ? String(rows[limit - 1][0] as Int64) : nil
+            let views = try rows.prefix(limit).map { try SQLiteStore.view(db, id: try $0.decode(atIndex: 1), nowMillis: nowMillis) }
+            let next = rows.count > limit ? String(try rows[limit - 1].decode(Int64.self, atIndex: 0)) : nil
             return Page(items: views, nextCursor: next)
         }
     }
@@ -106,7 +106,7 @@ extension SQLiteStore {
     public func actionCosts() async throws -> [ActionCost] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT action_type, base_cost_micros, version, updated_at FROM action_types ORDER BY action_type")
-                .map { ActionCost(actionType: $0[0], baseCost: Amount(micros: $0[1]), version: $0[2], updatedAt: $0[3]) }
+                .map { ActionCost(actionType: try $0.decode(atIndex: 0), baseCost: Amount(micros: try $0.decode(atIndex: 1)), version: try $0.decode(atIndex: 2), updatedAt: try $0.decode(atIndex: 3)) }
         }
     }
 
@@ -128,7 +128,7 @@ extension SQLiteStore {
     public func actionCostHistory(actionType: String) async throws -> [ActionCost] {
         let history = try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT action_type, base_cost_micros, version, created_at FROM action_cost_versions WHERE action_type = ? ORDER BY version DESC", arguments: [actionType])
-                .map { ActionCost(actionType: $0[0], baseCost: Amount(micros: $0[1]), version: $0[2], updatedAt: $0[3]) }
+                .map { ActionCost(actionType: try $0.decode(atIndex: 0), baseCost: Amount(micros: try $0.decode(atIndex: 1)), version: try $0.decode(atIndex: 2), updatedAt: try $0.decode(atIndex: 3)) }
         }
         guard !history.isEmpty else { throw TributeError.unknownActionType(actionType) }
         return history
@@ -137,7 +137,7 @@ extension SQLiteStore {
     public func plans() async throws -> [Plan] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents FROM plans ORDER BY id")
-                .map { Plan(id: $0[0], name: $0[1], monthlyAllowance: Amount(micros: $0[2]), overagePolicy: OveragePolicy(rawValue: $0[3]) ?? .block, overageRate: Amount(micros: $0[4]), priceCents: $0[5]) }
+                .map { Plan(id: try $0.decode(atIndex: 0), name: try $0.decode(atIndex: 1), monthlyAllowance: Amount(micros: try $0.decode(atIndex: 2)), overagePolicy: OveragePolicy(rawValue: try $0.decode(atIndex: 3)) ?? .block, overageRate: Amount(micros: try $0.decode(atIndex: 4)), priceCents: try $0.decode(atIndex: 5)) }
         }
     }
 

@@ -36,9 +36,9 @@ extension SQLiteStore {
                 FROM dashboard_sessions s JOIN api_keys k ON k.id = s.key_id
                 WHERE s.secret_hash = ? AND s.expires_at > ? AND k.revoked_at IS NULL
                 """, arguments: [hash, nowMillis]),
-                  let role = Role(rawValue: row[1]) else { return nil }
+                  let role = Role(rawValue: try row.decode(atIndex: 1)) else { return nil }
             // The key's own rate limit comes along: the dashboard spends the same tokens.
-            return Principal(keyId: row[0], role: role, workspaceIds: parseIds(row[2]), rateLimit: try RateLimit.stored(perSecond: row[3], burst: row[4]))
+            return Principal(keyId: try row.decode(atIndex: 0), role: role, workspaceIds: parseIds(try row.decode(atIndex: 2)), rateLimit: try RateLimit.stored(perSecond: try row.decode(atIndex: 3), burst: try row.decode(atIndex: 4)))
         }
     }
 

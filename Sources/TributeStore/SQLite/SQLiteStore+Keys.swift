@@ -63,8 +63,8 @@ extension SQLiteStore {
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT id, role, workspace_ids, rate_limit_per_second, rate_limit_burst FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL
                 """, arguments: [hash]),
-                  let role = Role(rawValue: row[1]) else { return nil }
-            return Principal(keyId: row[0], role: role, workspaceIds: parseIds(row[2]), rateLimit: try RateLimit.stored(perSecond: row[3], burst: row[4]))
+                  let role = Role(rawValue: try row.decode(atIndex: 1)) else { return nil }
+            return Principal(keyId: try row.decode(atIndex: 0), role: role, workspaceIds: parseIds(try row.decode(atIndex: 2)), rateLimit: try RateLimit.stored(perSecond: try row.decode(atIndex: 3), burst: try row.decode(atIndex: 4)))
         }
         if let principal { keyCache.put(hash, principal, nowMillis: nowMillis, generation: generation) }
         return principal

@@ -5,7 +5,7 @@ extension SQLiteStore {
     public func creditPackages() async throws -> [CreditPackage] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, name, credits_micros, price_cents, currency, active FROM credit_packages ORDER BY price_cents, id").map {
-                CreditPackage(id: $0[0], name: $0[1], credits: Amount(micros: $0[2]), priceCents: $0[3], currency: $0[4], active: $0[5])
+                CreditPackage(id: try $0.decode(atIndex: 0), name: try $0.decode(atIndex: 1), credits: Amount(micros: try $0.decode(atIndex: 2)), priceCents: try $0.decode(atIndex: 3), currency: try $0.decode(atIndex: 4), active: try $0.decode(atIndex: 5))
             }
         }
     }
@@ -29,7 +29,7 @@ extension SQLiteStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT name, credits_micros, price_cents, currency FROM credit_packages WHERE id = ? AND active = 1", arguments: [packageId]) else {
                 throw TributeError.packageNotFound(packageId)
             }
-            let package = CreditPackage(id: packageId, name: row[0], credits: Amount(micros: row[1]), priceCents: row[2], currency: row[3])
+            let package = CreditPackage(id: packageId, name: try row.decode(atIndex: 0), credits: Amount(micros: try row.decode(atIndex: 1)), priceCents: try row.decode(atIndex: 2), currency: try row.decode(atIndex: 3))
             let purchase = Purchase(id: Identifier.make("pur"), workspaceId: workspaceId, package: package, atMillis: nowMillis)
             try db.execute(sql: """
                 INSERT INTO purchases (id, workspace_id, package_id, credits_micros, amount_cents, currency, status, refunded_cents,
@@ -76,7 +76,7 @@ extension SQLiteStore {
             let rows = try Row.fetchAll(db, sql: "SELECT seq, \(PurchaseRow.columns) FROM purchases WHERE workspace_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
                                         arguments: [workspaceId, before, limit + 1])
             let page = Array(rows.prefix(limit))
-            return Page(items: page.map { PurchaseRow.purchase(SQLiteStore.values($0, from: 1)) },
+            return Page(items: try page.map { PurchaseRow.purchase(try SQLiteStore.values($0, from: 1)) },
                         nextCursor: rows.count > limit ? String(page.last![0] as Int64) : nil)
         }
     }
@@ -127,7 +127,7 @@ extension SQLiteStore {
         try await pool.read { db in
             try SQLiteStore.requireWorkspace(db, workspaceId)
             return try Row.fetchAll(db, sql: "SELECT seq, body FROM events WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                                    arguments: [workspaceId, afterSeq, limit]).compactMap { EventRecord(seq: $0[0], body: $0[1]) }
+                                    arguments: [workspaceId, afterSeq, limit]).compactMap { EventRecord(seq: try $0.decode(atIndex: 0), body: try $0.decode(atIndex: 1)) }
         }
     }
 
@@ -144,7 +144,7 @@ extension SQLiteStore {
         try await pool.read { db in
             try SQLiteStore.requireWorkspace(db, workspaceId)
             return try Row.fetchAll(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns) FROM decisions WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                                    arguments: [workspaceId, afterSeq, limit]).map { ($0[0], SQLiteStore.decision(from: $0, offset: 1)) }
+                                    arguments: [workspaceId, afterSeq, limit]).map { (try $0.decode(atIndex: 0), try SQLiteStore.decision(from: $0, offset: 1)) }
         }
     }
 
@@ -160,15 +160,15 @@ extension SQLiteStore {
     }
 
     static func purchase(_ db: Database, where condition: String, _ value: String) throws -> Purchase? {
-        try Row.fetchOne(db, sql: "SELECT \(PurchaseRow.columns) FROM purchases WHERE \(condition)", arguments: [value]).map { PurchaseRow.purchase(SQLiteStore.values($0, from: 0)) }
+        try Row.fetchOne(db, sql: "SELECT \(PurchaseRow.columns) FROM purchases WHERE \(condition)", arguments: [value]).map { PurchaseRow.purchase(try SQLiteStore.values($0, from: 0)) }
     }
 
     /// The row's columns from `offset` on, as `PurchaseRow` reads them.
-    static func values(_ row: Row, from offset: Int) -> PurchaseRow.Values {
+    static func values(_ row: Row, from offset: Int) throws -> PurchaseRow.Values {
         PurchaseRow.Values(
-            id: row[offset], workspaceId: row[offset + 1], packageId: row[offset + 2], creditsMicros: row[offset + 3], amountCents: row[offset + 4],
-            currency: row[offset + 5], status: row[offset + 6], paymentIntentId: row[offset + 7], refundedCents: row[offset + 8],
-            creditsRefundedMicros: row[offset + 9], creditsUnrecoveredMicros: row[offset + 10], grantId: row[offset + 11],
-            failureReason: row[offset + 12], createdAt: row[offset + 13], updatedAt: row[offset + 14])
+            id: try row.decode(atIndex: offset), workspaceId: try row.decode(atIndex: offset + 1), packageId: try row.decode(atIndex: offset + 2), creditsMicros: try row.decode(atIndex: offset + 3), amountCents: try row.decode(atIndex: offset + 4),
+            currency: try row.decode(atIndex: offset + 5), status: try row.decode(atIndex: offset + 6), paymentIntentId: try row.decode(atIndex: offset + 7), refundedCents: try row.decode(atIndex: offset + 8),
+            creditsRefundedMicros: try row.decode(atIndex: offset + 9), creditsUnrecoveredMicros: try row.decode(atIndex: offset + 10), grantId: try row.decode(atIndex: offset + 11),
+            failureReason: try row.decode(atIndex: offset + 12), createdAt: try row.decode(atIndex: offset + 13), updatedAt: try row.decode(atIndex: offset + 14))
     }
 }

@@ -13,10 +13,10 @@ extension SQLiteStore {
             let page = Array(rows.prefix(limit))
             let postingStatement = try db.cachedStatement(sql: "SELECT account_id, unit, amount_micros FROM postings WHERE transaction_seq = ? ORDER BY rowid")
             let items = try page.map { row in
-                let postings = try Row.fetchAll(postingStatement, arguments: [row[0] as Int64]).map { (account: $0[0] as String, unit: $0[1] as String, amount: Amount(micros: $0[2])) }
-                return TransactionView(id: row[1], workspaceId: workspaceId, kind: row[2], createdAtMillis: row[3], decisionId: row[4], postings: postings)
+                let postings = try Row.fetchAll(postingStatement, arguments: [try row.decode(atIndex: 0) as Int64]).map { (account: try $0.decode(atIndex: 0) as String, unit: try $0.decode(atIndex: 1) as String, amount: Amount(micros: try $0.decode(atIndex: 2))) }
+                return TransactionView(id: try row.decode(atIndex: 1), workspaceId: workspaceId, kind: try row.decode(atIndex: 2), createdAtMillis: try row.decode(atIndex: 3), decisionId: try row.decode(atIndex: 4), postings: postings)
             }
-            return Page(items: items, nextCursor: rows.count > limit ? String(page.last![0] as Int64) : nil)
+            return Page(items: items, nextCursor: rows.count > limit ? String(try page.last!.decode(Int64.self, atIndex: 0)) : nil)
         }
     }
 
@@ -34,7 +34,7 @@ extension SQLiteStore {
             arguments += [limit + 1]
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
             let page = Array(rows.prefix(limit))
-            return Page(items: page.map { SQLiteStore.decision(from: $0, offset: 1) }, nextCursor: rows.count > limit ? String(page.last![0] as Int64) : nil)
+            return Page(items: try page.map { try SQLiteStore.decision(from: $0, offset: 1) }, nextCursor: rows.count > limit ? String(try page.last!.decode(Int64.self, atIndex: 0)) : nil)
         }
     }
 
@@ -43,13 +43,13 @@ extension SQLiteStore {
         user_id, agent_id, run_id, cost_version, context, transaction_id
         """
 
-    static func decision(from row: Row, offset: Int) -> DecisionRecord {
+    static func decision(from row: Row, offset: Int) throws -> DecisionRecord {
         DecisionRecord(
-            id: row[offset], workspaceId: row[offset + 1], createdAtMillis: row[offset + 2], actionType: row[offset + 3],
-            reason: DecisionReason(rawValue: row[offset + 4]) ?? .insufficientBalance,
-            actionsCharged: Amount(micros: row[offset + 5]), fromAllowance: Amount(micros: row[offset + 6]), creditsDebited: Amount(micros: row[offset + 7]),
-            userId: row[offset + 8], agentId: row[offset + 9], runId: row[offset + 10], costVersion: row[offset + 11],
-            context: row[offset + 12], transactionId: row[offset + 13])
+            id: try row.decode(atIndex: offset), workspaceId: try row.decode(atIndex: offset + 1), createdAtMillis: try row.decode(atIndex: offset + 2), actionType: try row.decode(atIndex: offset + 3),
+            reason: DecisionReason(rawValue: try row.decode(atIndex: offset + 4)) ?? .insufficientBalance,
+            actionsCharged: Amount(micros: try row.decode(atIndex: offset + 5)), fromAllowance: Amount(micros: try row.decode(atIndex: offset + 6)), creditsDebited: Amount(micros: try row.decode(atIndex: offset + 7)),
+            userId: try row.decode(atIndex: offset + 8), agentId: try row.decode(atIndex: offset + 9), runId: try row.decode(atIndex: offset + 10), costVersion: try row.decode(atIndex: offset + 11),
+            context: try row.decode(atIndex: offset + 12), transactionId: try row.decode(atIndex: offset + 13))
     }
 
     public func usage(workspaceId: String, fromMillis: Int64, toMillis: Int64) async throws -> UsageReport {
@@ -61,15 +61,15 @@ extension SQLiteStore {
             var byType: [String: UsageReport.Bucket] = [:]
             var totalActions = Amount.zero, totalCredits = Amount.zero
             for row in try Row.fetchAll(db, sql: "SELECT action_type, COUNT(*), SUM(actions_charged_micros), SUM(debit_micros) \(window) GROUP BY action_type", arguments: range) {
-                let bucket = UsageReport.Bucket(count: row[1], actions: Amount(micros: row[2]), credits: Amount(micros: row[3]))
-                byType[row[0]] = bucket
+                let bucket = UsageReport.Bucket(count: try row.decode(atIndex: 1), actions: Amount(micros: try row.decode(atIndex: 2)), credits: Amount(micros: try row.decode(atIndex: 3)))
+                byType[try row.decode(atIndex: 0)] = bucket
                 totalActions += bucket.actions
                 totalCredits += bucket.credits
             }
             var daily: [(date: CivilDate, actions: Amount, credits: Amount)] = []
             let dayRows = try Row.fetchAll(db, sql: "SELECT created_at / 86400000, SUM(actions_charged_micros), SUM(debit_micros) \(window) GROUP BY 1 ORDER BY 1", arguments: range)
             var byDay: [Int64: (Amount, Amount)] = [:]
-            for row in dayRows { byDay[row[0]] = (Amount(micros: row[1]), Amount(micros: row[2])) }
+            for row in dayRows { byDay[try row.decode(atIndex: 0)] = (Amount(micros: try row.decode(atIndex: 1)), Amount(micros: try row.decode(atIndex: 2))) }
             // Every day of the range appears, with zeros where nothing happened.
             let lastDay = (toMillis - 1) / 86_400_000
             var day = max(fromMillis / 86_400_000, lastDay - 365)
@@ -79,7 +79,7 @@ extension SQLiteStore {
                 day += 1
             }
             let topUsers = try Row.fetchAll(db, sql: "SELECT user_id, SUM(actions_charged_micros) AS a, SUM(debit_micros) \(window) AND user_id IS NOT NULL GROUP BY user_id ORDER BY a DESC, user_id LIMIT 10", arguments: range)
-                .map { (userId: $0[0] as String, actions: Amount(micros: $0[1]), credits: Amount(micros: $0[2])) }
+                .map { (userId: try $0.decode(atIndex: 0) as String, actions: Amount(micros: try $0.decode(atIndex: 1)), credits: Amount(micros: try $0.decode(atIndex: 2))) }
             return UsageReport(
                 workspaceId: workspaceId, fromMillis: fromMillis, toMillis: toMillis, remainingBalance: workspace.remainingBalance,
                 remainingAllowance: workspace.remainingAllowance, totalActions: totalActions, totalCreditsSpent: totalCredits,
@@ -97,7 +97,7 @@ extension SQLiteStore {
             var result: [String: Velocity] = [:]
             for id in workspaceIds {
                 guard let row = try Row.fetchOne(statement, arguments: [dayAgo, id, weekAgo, nowMillis]) else { continue }
-                result[id] = Velocity(last24Hours: Amount(micros: row[0]), last7Days: Amount(micros: row[1]))
+                result[id] = Velocity(last24Hours: Amount(micros: try row.decode(atIndex: 0)), last7Days: Amount(micros: try row.decode(atIndex: 1)))
             }
             return result
         }

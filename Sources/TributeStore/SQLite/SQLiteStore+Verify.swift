@@ -19,7 +19,7 @@ extension SQLiteStore {
                 SELECT t.id, p.unit, SUM(p.amount_micros) FROM transactions t JOIN postings p ON p.transaction_seq = t.seq
                 GROUP BY t.seq, p.unit HAVING SUM(p.amount_micros) <> 0 LIMIT 1
                 """) {
-                return report("transaction \(row[0] as String) does not sum to zero in \(row[1] as String) (off by \(Amount(micros: row[2])))")
+                return report("transaction \(try row.decode(atIndex: 0) as String) does not sum to zero in \(try row.decode(atIndex: 1) as String) (off by \(Amount(micros: try row.decode(atIndex: 2))))")
             }
             if let id = try String.fetchOne(db, sql: """
                 SELECT t.id FROM transactions t LEFT JOIN postings p ON p.transaction_seq = t.seq
@@ -31,17 +31,17 @@ extension SQLiteStore {
                 SELECT a.id, a.balance_micros, COALESCE(SUM(p.amount_micros), 0) AS total FROM accounts a
                 LEFT JOIN postings p ON p.account_id = a.id GROUP BY a.id HAVING a.balance_micros <> total LIMIT 1
                 """) {
-                return report("account \(row[0] as String) has balance \(Amount(micros: row[1])) but its postings sum to \(Amount(micros: row[2]))")
+                return report("account \(try row.decode(atIndex: 0) as String) has balance \(Amount(micros: try row.decode(atIndex: 1))) but its postings sum to \(Amount(micros: try row.decode(atIndex: 2)))")
             }
             if let row = try Row.fetchOne(db, sql: "SELECT id, balance_micros FROM accounts WHERE allows_negative = 0 AND balance_micros < 0 LIMIT 1") {
-                return report("account \(row[0] as String) is negative: \(Amount(micros: row[1]))")
+                return report("account \(try row.decode(atIndex: 0) as String) is negative: \(Amount(micros: try row.decode(atIndex: 1)))")
             }
             if let row = try Row.fetchOne(db, sql: """
                 SELECT a.workspace_id, a.balance_micros, COALESCE((SELECT SUM(remaining_micros) FROM credit_grants g WHERE g.workspace_id = a.workspace_id), 0)
                 FROM accounts a WHERE a.kind = 'wallet'
                 AND a.balance_micros <> COALESCE((SELECT SUM(remaining_micros) FROM credit_grants g WHERE g.workspace_id = a.workspace_id), 0) LIMIT 1
                 """) {
-                return report("wallet of \(row[0] as String) holds \(Amount(micros: row[1])) but its grants hold \(Amount(micros: row[2]))")
+                return report("wallet of \(try row.decode(atIndex: 0) as String) holds \(Amount(micros: try row.decode(atIndex: 1))) but its grants hold \(Amount(micros: try row.decode(atIndex: 2)))")
             }
             if let id = try String.fetchOne(db, sql: "SELECT id FROM decisions WHERE success <> (reason = 'APPROVED') LIMIT 1") {
                 return report("decision \(id) says success where its reason says otherwise: the row was altered")
@@ -49,9 +49,9 @@ extension SQLiteStore {
             var previous = DecisionRecord.genesisHash
             let cursor = try Row.fetchCursor(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), prev_hash, hash FROM decisions ORDER BY seq")
             while let row = try cursor.next() {
-                let record = SQLiteStore.decision(from: row, offset: 1)
-                let storedPrevious: String = row[15]
-                let stored: String = row[16]
+                let record = try SQLiteStore.decision(from: row, offset: 1)
+                let storedPrevious: String = try row.decode(atIndex: 15)
+                let stored: String = try row.decode(atIndex: 16)
                 guard storedPrevious == previous, record.chainHash(previous: previous) == stored else {
                     return report("decision \(record.id) breaks the hash chain: the row or one before it was altered")
                 }

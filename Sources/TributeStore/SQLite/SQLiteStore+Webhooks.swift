@@ -16,7 +16,7 @@ extension SQLiteStore {
     public func webhookEndpoints() async throws -> [WebhookEndpoint] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, url, event_types, description, created_at FROM webhook_endpoints WHERE deleted_at IS NULL ORDER BY seq").map {
-                WebhookEndpoint(id: $0[0], url: $0[1], eventTypes: WebhookEndpoint.eventTypes(stored: $0[2]), description: $0[3], createdAtMillis: $0[4])
+                WebhookEndpoint(id: try $0.decode(atIndex: 0), url: try $0.decode(atIndex: 1), eventTypes: WebhookEndpoint.eventTypes(stored: try $0.decode(atIndex: 2)), description: try $0.decode(atIndex: 3), createdAtMillis: try $0.decode(atIndex: 4))
             }
         }
     }
@@ -45,9 +45,9 @@ extension SQLiteStore {
                 WHERE d.endpoint_id = ? AND d.seq < ? ORDER BY d.seq DESC LIMIT ?
                 """, arguments: [endpointId, before, limit + 1])
             let page = Array(rows.prefix(limit))
-            let items = page.map { row in
-                DeliveryRow.delivery(seq: row[0], endpointId: row[1], eventId: row[2], eventType: row[3], status: row[4], attempts: row[5],
-                                     nextAttemptAt: row[6], lastStatusCode: row[7], lastError: row[8], createdAt: row[9], updatedAt: row[10])
+            let items = try page.map { row in
+                DeliveryRow.delivery(seq: try row.decode(atIndex: 0), endpointId: try row.decode(atIndex: 1), eventId: try row.decode(atIndex: 2), eventType: try row.decode(atIndex: 3), status: try row.decode(atIndex: 4), attempts: try row.decode(atIndex: 5),
+                                     nextAttemptAt: try row.decode(atIndex: 6), lastStatusCode: try row.decode(atIndex: 7), lastError: try row.decode(atIndex: 8), createdAt: try row.decode(atIndex: 9), updatedAt: try row.decode(atIndex: 10))
             }
             return Page(items: items, nextCursor: rows.count > limit ? String(page.last![0] as Int64) : nil)
         }
@@ -68,8 +68,8 @@ extension SQLiteStore {
                 """, arguments: [nowMillis, limit])
             let lease = try db.cachedStatement(sql: "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ? WHERE seq = ?")
             return try rows.map { row in
-                try lease.execute(arguments: [nowMillis + leaseMillis, nowMillis, row[0] as Int64])
-                return DeliveryJob(seq: row[0], url: row[1], secret: row[2], eventId: row[3], eventType: row[4], body: row[5], attempt: (row[6] as Int) + 1)
+                try lease.execute(arguments: [nowMillis + leaseMillis, nowMillis, try row.decode(atIndex: 0) as Int64])
+                return DeliveryJob(seq: try row.decode(atIndex: 0), url: try row.decode(atIndex: 1), secret: try row.decode(atIndex: 2), eventId: try row.decode(atIndex: 3), eventType: try row.decode(atIndex: 4), body: try row.decode(atIndex: 5), attempt: (try row.decode(atIndex: 6) as Int) + 1)
             }
         }
     }
