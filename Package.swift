@@ -76,7 +76,10 @@ let package = Package(
         .testTarget(name: "TributeCoreTests", dependencies: ["TributeCore", .product(name: "PropertyBased", package: "swift-property-based")]),
         // Shared by the test targets: the backends every suite runs on.
         .target(name: "TributeTestSupport", dependencies: ["TributeCore", "TributeStore"], path: "Tests/TributeTestSupport"),
-        .testTarget(name: "TributeStoreTests", dependencies: ["TributeCore", "TributeStore", "TributeTestSupport"]),
+        .testTarget(
+            name: "TributeStoreTests",
+            dependencies: ["TributeCore", "TributeStore", "TributeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "TributePaymentsTests", dependencies: ["TributeCore", "TributePayments"]),
         .testTarget(
             name: "TributeServerTests",
