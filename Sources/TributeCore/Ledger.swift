@@ -80,9 +80,7 @@ public struct Posting: Sendable, Equatable {
     /// - Throws: `TributeError.amountTooLarge` when the result would pass `Amount.max` in
     ///   magnitude.
     public func applied(to balance: Amount) throws(TributeError) -> Amount {
-        guard let next = balance.adding(amount) else {
-            throw .amountTooLarge("This would take \(account) past the largest amount an account holds (\(Amount.max))")
-        }
+        guard let next = balance.adding(amount) else { throw SystemBalances.tooLarge(account) }
         return next
     }
 }
@@ -135,20 +133,45 @@ public struct LedgerTransaction: Sendable {
 
 /// The balances of the system accounts, as a hot path keeps them between calls, so that
 /// each call's postings are checked against the bound before anything is written.
+///
+/// Held as `Int64` micro-units, wider than `Amount.max`: a total read from PostgreSQL's
+/// shards may have passed the bound by what concurrent batches added, and `settling`
+/// brings it back.
 public struct SystemBalances: Sendable, Equatable {
-    public private(set) var balances: [AccountKind: Amount]
+    public private(set) var micros: [AccountKind: Int64]
 
-    public init(_ balances: [AccountKind: Amount] = [:]) { self.balances = balances }
+    public init(micros: [AccountKind: Int64] = [:]) { self.micros = micros }
 
-    public subscript(_ kind: AccountKind) -> Amount { balances[kind] ?? .zero }
+    public init(_ balances: [AccountKind: Amount]) { self.micros = balances.mapValues(\.micros) }
 
-    /// These balances after the system postings among `postings`.
-    /// - Throws: `TributeError.amountTooLarge` when a system account would pass `Amount.max`.
-    public func applying(_ postings: some Sequence<Posting>) throws(TributeError) -> SystemBalances {
-        var next = self
+    public subscript(_ kind: AccountKind) -> Int64 { micros[kind] ?? 0 }
+
+    /// These balances after `postings` (their system ones), and the netting transaction to
+    /// append after them when some account would otherwise pass `Amount.max`
+    /// (`SystemNetting`): a shared lifetime counter never refuses a call while the
+    /// workspaces' own balances are within the bound.
+    /// - Throws: `TributeError.amountTooLarge` when even netted an account would pass it.
+    public func settling(_ postings: some Sequence<Posting>) throws(TributeError) -> (balances: SystemBalances, netting: LedgerTransaction?) {
+        var after = self
         for posting in postings where posting.account.workspaceId == nil {
-            next.balances[posting.account.kind] = try posting.applied(to: next[posting.account.kind])
+            let (sum, overflow) = after[posting.account.kind].addingReportingOverflow(posting.amount.micros)
+            guard !overflow else { throw SystemBalances.tooLarge(posting.account) }
+            after.micros[posting.account.kind] = sum
         }
-        return next
+        guard after.micros.values.contains(where: { $0.magnitude > Amount.max.micros.magnitude }) else { return (after, nil) }
+        let netting = SystemNetting.transaction(after, threshold: Amount.max.micros)
+        if let netting {
+            for posting in netting.postings { after.micros[posting.account.kind, default: 0] += posting.amount.micros }
+        }
+        // Refused only if an account past the bound grew: one that concurrent writes took
+        // past it (PostgreSQL's unlocked shard totals) still takes postings that shrink it.
+        for (kind, micros) in after.micros where micros.magnitude > Amount.max.micros.magnitude && micros.magnitude > self[kind].magnitude {
+            throw SystemBalances.tooLarge(.system(kind))
+        }
+        return (after, netting)
+    }
+
+    static func tooLarge(_ account: AccountRef) -> TributeError {
+        .amountTooLarge("This would take \(account) past the largest amount an account holds (\(Amount.max))")
     }
 }

@@ -43,33 +43,56 @@ import TributeTestSupport
         _ = try await store.expectLedgerHolds()
     }
 
-    /// A period roll that would take `system:allowance_issued` past the bound is refused on
-    /// the hot path of each backend, and nothing of the refused call is written.
+    /// A period roll that would take `system:allowance_issued` past the bound nets it
+    /// against `usage` in the same write, on the hot path of each backend: a shared
+    /// lifetime counter never refuses a tenant while the workspaces hold less than the bound.
     @Test(arguments: Backend.allCases)
-    func periodRollsThatWouldOverflowASystemAccountAreRefused(backend: Backend) async throws {
+    func periodRollsNetTheSharedCountersInsteadOfRefusing(backend: Backend) async throws {
         let (store, clock) = try await backend.makeStore()
         _ = try await store.putPlan(Plan(id: "huge", name: "Huge", monthlyAllowance: .max, overagePolicy: .block, overageRate: .zero, priceCents: 0))
         _ = try await store.setActionCost(actionType: "HUGE", baseCost: .max)
         try await store.makeWorkspace("a", plan: "huge")
-        let first = try await store.authorize(AuthorizeRequest(workspaceId: "a", actionType: "HUGE"), idempotency: nil)
-        #expect(first.approved)
-        clock.advance(seconds: 40 * 86_400)
-        await #expect(throws: TributeError.amountTooLarge("This would take system:allowance_issued past the largest amount an account holds (1000000000000)")) {
-            _ = try await store.authorize(AuthorizeRequest(workspaceId: "a", actionType: "SIMPLE_LLM"), idempotency: nil)
+        #expect(try await store.authorize(AuthorizeRequest(workspaceId: "a", actionType: "HUGE"), idempotency: nil).approved)
+        for month in 1...3 {
+            clock.advance(seconds: 40 * 86_400)
+            let next = try await store.authorize(AuthorizeRequest(workspaceId: "a", actionType: month == 3 ? "SIMPLE_LLM" : "HUGE"), idempotency: nil)
+            #expect(next.approved)
         }
+        #expect(try await store.workspace(id: "a").remainingAllowance == Amount(micros: Amount.max.micros - 1_000_000))
         let report = try await store.expectLedgerHolds()
-        #expect(report.decisions == 1)
-        #expect(try await store.workspaces(limit: 10, cursor: nil).items.count == 1)
+        #expect(report.decisions == 4)
+        let kinds = try await store.transactions(workspaceId: "a", limit: 50, cursor: nil).items.map(\.kind)
+        #expect(!kinds.isEmpty)
+    }
 
-        // Netting the shared counters against each other (`usage` against
-        // `allowance_issued`) lets the tenant's period roll through, balanced.
+    /// A period roll of a plan past half the bound with its allowance unused: lapsed and
+    /// issued net against each other, every month (the case that locked a tenant out).
+    @Test(arguments: Backend.allCases)
+    func unusedLargeAllowancesRollEveryMonth(backend: Backend) async throws {
+        let (store, clock) = try await backend.makeStore()
+        let large = Amount(micros: Amount.max.micros / 10 * 6)
+        _ = try await store.putPlan(Plan(id: "large", name: "Large", monthlyAllowance: large, overagePolicy: .block, overageRate: .zero, priceCents: 0))
+        try await store.makeWorkspace("a", plan: "large")
+        for _ in 1...4 {
+            clock.advance(seconds: 40 * 86_400)
+            #expect(try await store.authorize(AuthorizeRequest(workspaceId: "a", actionType: "SIMPLE_LLM"), idempotency: nil).approved)
+        }
+        #expect(try await store.netSystemAccounts() == false)
+        _ = try await store.expectLedgerHolds()
+    }
+
+    /// Housekeeping's netting: balanced, then nothing more to do.
+    @Test(arguments: Backend.allCases)
+    func housekeepingNetsAccountsPastHalfTheBound(backend: Backend) async throws {
+        let (store, _) = try await backend.makeStore()
+        _ = try await store.putPlan(Plan(id: "huge", name: "Huge", monthlyAllowance: .max, overagePolicy: .block, overageRate: .zero, priceCents: 0))
+        _ = try await store.setActionCost(actionType: "HUGE", baseCost: .max)
+        try await store.makeWorkspace("a", plan: "huge")
+        #expect(try await store.authorize(AuthorizeRequest(workspaceId: "a", actionType: "HUGE"), idempotency: nil).approved)
         #expect(try await store.netSystemAccounts())
         #expect(try await !store.netSystemAccounts())
-        let next = try await store.authorize(AuthorizeRequest(workspaceId: "a", actionType: "SIMPLE_LLM"), idempotency: nil)
-        #expect(next.approved)
-        #expect(try await store.workspace(id: "a").remainingAllowance == Amount(micros: Amount.max.micros - 1_000_000))
-        let after = try await store.expectLedgerHolds()
-        #expect(after.decisions == 2)
+        let report = try await store.expectLedgerHolds()
+        #expect(report.decisions == 1)
     }
 
     /// Netting is balanced in each unit and leaves no account larger than its unit's total.
@@ -80,14 +103,33 @@ import TributeTestSupport
             .grants: -half, .revenue: Amount(micros: 7),
         ])
         let netting = try #require(SystemNetting.transaction(balances))
-        let after = try balances.applying(netting.postings)
-        #expect(after[.allowanceIssued] == Amount(micros: -6))
-        #expect(after[.usage] == .zero)
-        #expect(after[.allowanceLapsed] == .zero)
+        let after = try #require(try? balances.settling(netting.postings))
+        #expect(after.netting == nil)
+        #expect(after.balances[.allowanceIssued] == -6)
+        #expect(after.balances[.usage] == 0)
+        #expect(after.balances[.allowanceLapsed] == 0)
         // Credits were not past the threshold: untouched.
-        #expect(after[.grants] == -half)
-        #expect(after[.revenue] == Amount(micros: 7))
-        #expect(SystemNetting.transaction(after) == nil)
+        #expect(after.balances[.grants] == -half.micros)
+        #expect(after.balances[.revenue] == 7)
+        #expect(SystemNetting.transaction(after.balances) == nil)
+    }
+
+    /// A write that takes a system account past the bound gets its netting in the same
+    /// step; an account already past it (concurrent writes on PostgreSQL) takes postings
+    /// that shrink it, and refuses those that grow it.
+    @Test func settlingNetsWhatWouldPassTheBoundAndOnlyRefusesGrowth() throws {
+        let issued = SystemBalances(micros: [.allowanceIssued: -Amount.max.micros / 10 * 6])
+        let roll = [Posting(account: .system(.allowanceLapsed), amount: Amount(micros: Amount.max.micros / 10 * 6)),
+                    Posting(account: .system(.allowanceIssued), amount: Amount(micros: -Amount.max.micros / 10 * 6))]
+        let settled = try issued.settling(roll)
+        #expect(settled.netting != nil)
+        #expect(settled.balances[.allowanceIssued] == -Amount.max.micros / 10 * 6)
+        #expect(settled.balances[.allowanceLapsed] == 0)
+
+        let over = SystemBalances(micros: [.grants: -Amount.max.micros - 5])
+        #expect(throws: TributeError.self) { try over.settling([Posting(account: .system(.grants), amount: Amount(micros: -1))]) }
+        let shrunk = try over.settling([Posting(account: .system(.revenue), amount: Amount(micros: 3))])
+        #expect(shrunk.balances[.grants] == -Amount.max.micros - 2)
     }
 
     /// A key replays inside its window; once swept, the same key is a new request.

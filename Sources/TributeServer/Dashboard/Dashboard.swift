@@ -22,9 +22,11 @@ struct Dashboard<Store: TributeStore>: Sendable {
             // The page names (`after`) the position it was rendered at, so nothing between
             // the render and this connection is missed. The stream counts against its key's
             // cap and ends when the sign-in no longer holds (signed out, key revoked).
-            return try await LiveStream.response(hub: api.streams, workspaceId: id, keyId: principal.keyId, request: request, context: context) {
-                guard let now = try? await signedIn(request, roles: .anyRole) else { return false }
-                return now.canAccess(workspaceId: id)
+            return try await LiveStream.response(hub: api.streams, workspaceId: id, keyId: principal.keyId, request: request, context: context) { [store] in
+                // The re-check spends no rate-limit token (opening the stream did), as on
+                // the API's stream.
+                guard let now = try? await DashboardSession.principal(request, store: store) else { return false }
+                return Set<Role>.anyRole.contains(now.role) && now.canAccess(workspaceId: id)
             }
         }
         routes.on("/workspaces/{id}/usage.csv", .get) { request, context in

@@ -90,7 +90,7 @@ struct PostgresBatch {
         var loaded: [String: Loaded] = [:]
         var costs: [String: (baseCost: Amount, version: Int64)] = [:]
         var budgets: [KeyRef: StoredBudget] = [:]
-        var systemTotals: [AccountKind: Amount] = [:]
+        var systemTotals: [AccountKind: Int64] = [:]
         if !workspaceIds.isEmpty {
             let ids = workspaceIds.sorted()
             // The catalog first, outside the locks: while this batch reads it, the previous
@@ -131,10 +131,10 @@ struct PostgresBatch {
                     if name == AccountKind.wallet.rawValue { loaded[workspaceId]?.state.wallet = Amount(micros: first) }
                     if name == AccountKind.allowance.rawValue { loaded[workspaceId]?.state.allowance = Amount(micros: first) }
                 case "s":
-                    // Totals past the bound (impossible unless written around Tribute) make
-                    // every posting to that account fail the check below.
+                    // Clamped to Int64 by the query; only a database written around Tribute
+                    // gets near that.
                     guard let kind = AccountKind(rawValue: String(name.dropFirst("system:".count))) else { continue }
-                    systemTotals[kind] = Amount(micros: first)
+                    systemTotals[kind] = first
                 case "g":
                     loaded[workspaceId]?.grants.append(GrantBalance(id: name, remaining: Amount(micros: first), expiresAt: second))
                 default:
@@ -146,10 +146,9 @@ struct PostgresBatch {
 
         // 4. Every call, in order, against the state the previous ones left.
         var writes = PostgresBatchWrites(nowMillis: nowMillis)
-        // Read without a lock (batches add to their own shards): a bound on what this batch
-        // adds, with room for what concurrent batches add meanwhile, since each shard and
-        // each batch is bounded too.
-        var system = SystemBalances(systemTotals)
+        // Read without a lock (batches add to their own shards): concurrent batches may take
+        // a total a little past the bound, which `settling` lets shrink and nets back.
+        var system = SystemBalances(micros: systemTotals)
         var answers: [KeyRef: AuthorizeOutcome] = [:]
         for (index, job) in jobs.enumerated() where results[index] == nil {
             let request = job.request
@@ -175,9 +174,10 @@ struct PostgresBatch {
                 guard let cost = costs[request.actionType] else { throw TributeError.unknownActionType(request.actionType) }
                 let stored = request.budgetScopes.compactMap { budgets[KeyRef(workspaceId: request.workspaceId, key: $0.description)] }
                 let grants = workspace.grants
-                let effects = try AuthorizeStep.run(
+                var effects = try AuthorizeStep.run(
                     request, state: workspace.state, cost: cost, budgets: stored, grants: { grants }, ids: job.ids, nowMillis: nowMillis)
-                let systemAfter = try effects.transactions.reduce(system) { try $0.applying($1.postings) }
+                let (systemAfter, netting) = try system.settling(effects.transactions.lazy.flatMap(\.postings))
+                if let netting { effects.transactions.append(PendingTransaction(netting, id: Identifier.make("txn"), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
                 let hash = effects.decision.chainHash(previous: workspace.head)
                 system = systemAfter
                 writes.add(effects, previousHash: workspace.head, hash: hash)

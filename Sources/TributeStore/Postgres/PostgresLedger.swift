@@ -38,8 +38,20 @@ enum PostgresLedger {
     }
 
     /// Appends a balanced transaction and moves its accounts' balances: workspace accounts
-    /// by a delta under their non-negative `CHECK`, system accounts in one shard.
+    /// by a delta under their non-negative `CHECK` (and the bound, checked against the row
+    /// the caller locked), system accounts in one shard, with their netting after it when
+    /// they would otherwise pass the bound.
+    /// - Throws: `TributeError.amountTooLarge`.
     static func append(_ connection: PostgresConnection, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64) async throws {
+        var netting: LedgerTransaction?
+        if transaction.postings.contains(where: { $0.account.workspaceId == nil }) {
+            netting = try await systemTotals(connection).settling(transaction.postings).netting
+        }
+        try await insert(connection, transaction, id: id, workspaceId: workspaceId, decisionId: decisionId, atMillis: atMillis)
+        if let netting { try await insert(connection, netting, id: Identifier.make("txn"), workspaceId: nil, decisionId: nil, atMillis: atMillis) }
+    }
+
+    private static func insert(_ connection: PostgresConnection, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64) async throws {
         try await connection.query("""
             INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at)
             VALUES (\(id), \(workspaceId), \(transaction.kind.rawValue), \(decisionId), \(atMillis))
@@ -51,32 +63,34 @@ enum PostgresLedger {
                 INSERT INTO postings (transaction_id, ordinal, account_id, unit, amount_micros)
                 VALUES (\(id), \(Int16(ordinal)), \(account), \(posting.unit.rawValue), \(posting.amount.micros))
                 """, logger: logger)
-            try await checkBound(connection, posting)
             if posting.account.workspaceId == nil {
                 try await connection.query("""
                     INSERT INTO system_balance_shards (account_id, shard, balance_micros) VALUES (\(account), \(shard), \(posting.amount.micros))
                     ON CONFLICT (account_id, shard) DO UPDATE SET balance_micros = system_balance_shards.balance_micros + excluded.balance_micros
                     """, logger: logger)
             } else {
+                guard let row = try await connection.query("SELECT balance_micros FROM accounts WHERE id = \(account)", logger: logger).firstRow() else {
+                    throw StoreFault.missingAccount(account)
+                }
+                _ = try posting.applied(to: Amount(micros: try row.decode(Int64.self)))
                 try await connection.query("UPDATE accounts SET balance_micros = balance_micros + \(posting.amount.micros) WHERE id = \(account)", logger: logger)
             }
         }
     }
 
-    /// Refuses a posting that would take its account past `Amount.max`: a workspace
-    /// account by its row (locked by the caller), a system account by the sum of its shards.
-    /// - Throws: `TributeError.amountTooLarge`.
-    static func checkBound(_ connection: PostgresConnection, _ posting: Posting) async throws {
-        let account = posting.account.description
-        let query: PostgresQuery = posting.account.workspaceId == nil
-            ? "SELECT COALESCE(SUM(balance_micros), 0)::numeric::text FROM system_balance_shards WHERE account_id = \(account)"
-            : "SELECT balance_micros::text FROM accounts WHERE id = \(account)"
-        guard let row = try await connection.query(query, logger: logger).firstRow() else { throw StoreFault.missingAccount(account) }
-        // Read as text: a system total of many shards may already be past what Int64 holds.
-        guard let micros = Int64(try row.decode(String.self)), micros.magnitude <= Amount.max.micros.magnitude else {
-            throw TributeError.amountTooLarge("This would take \(account) past the largest amount an account holds (\(Amount.max))")
+    /// Every system account's total over its shards, read without locking them: batches
+    /// add to their own shards meanwhile, so a total may pass the bound by what they add,
+    /// which `SystemBalances.settling` allows to shrink and the next netting brings back.
+    static func systemTotals(_ connection: PostgresConnection) async throws -> SystemBalances {
+        var totals: [AccountKind: Int64] = [:]
+        for try await (account, total) in try await connection.query(
+            "SELECT account_id, SUM(balance_micros)::text FROM system_balance_shards GROUP BY account_id", logger: logger
+        ).decode((String, String).self) {
+            guard let kind = AccountKind(rawValue: String(account.dropFirst("system:".count))) else { throw StoreFault.unknownValue("system_balance_shards.account_id", account) }
+            guard let micros = Int64(total) else { throw StoreFault.corruptAmount(account) }
+            totals[kind] = micros
         }
-        _ = try posting.applied(to: Amount(micros: micros))
+        return SystemBalances(micros: totals)
     }
 
     /// Starts the period containing `nowMillis` if the stored one has ended.

@@ -95,7 +95,9 @@ extension PostgresStore {
                 guard let allowance = try await connection.query(
                     "SELECT monthly_allowance_micros FROM plans WHERE id = \(planId)", logger: logger
                 ).firstRow()?.decode(Int64.self) else { throw TributeError.planNotFound(planId) }
-                let delta = max(.zero, Amount(micros: allowance) - state.periodUsed) - state.allowance
+                guard let left = Amount(micros: allowance).subtracting(state.periodUsed), let delta = max(.zero, left).subtracting(state.allowance) else {
+                    throw StoreFault.corruptAmount("workspaces.period_used_micros")
+                }
                 if !delta.isZero {
                     let transaction = try LedgerTransaction(kind: .allowanceReset, postings: [
                         Posting(account: .allowance(id), amount: delta), Posting(account: .system(.allowanceIssued), amount: -delta),
@@ -135,7 +137,9 @@ extension PostgresStore {
             ).firstRow()?.decode(Int64.self) ?? 1
             let created = try await connection.query(
                 "SELECT 1 FROM action_cost_versions WHERE action_type = \(actionType)", logger: logger).firstRow() == nil
-            let version = created ? 1 : current + 1
+            let (next, overflow) = current.addingReportingOverflow(1)
+            guard !overflow else { throw StoreFault.corruptAmount("action_types.version") }
+            let version = created ? 1 : next
             try await connection.query("""
                 UPDATE action_types SET base_cost_micros = \(baseCost.micros), version = \(version), updated_at = \(nowMillis) WHERE action_type = \(actionType)
                 """, logger: logger)

@@ -5,20 +5,27 @@ extension PostgresStore {
     public func netSystemAccounts() async throws -> Bool {
         let nowMillis = clock.nowMillis()
         return try await transaction { connection in
-            // One instance nets at a time; the totals read under this lock may still move
-            // by what concurrent batches add, which only leaves an account a little off zero.
+            // One instance nets at a time, and the shards it nets are locked, so the totals
+            // it reads are the totals it leaves (batches adding to them wait).
             _ = try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresStore.nettingLockKey))", logger: PostgresLedger.logger)
-            var balances: [AccountKind: Amount] = [:]
-            for try await (account, total) in try await connection.query(
-                "SELECT account_id, SUM(balance_micros)::text FROM system_balance_shards GROUP BY account_id", logger: PostgresLedger.logger
-            ).decode((String, String).self) {
-                guard let kind = AccountKind(rawValue: String(account.dropFirst("system:".count))) else { continue }
-                // A total past what Int64 holds cannot be netted from here; it stays refused.
-                guard let micros = Int64(total), micros.magnitude <= Amount.max.micros.magnitude else { continue }
-                balances[kind] = Amount(micros: micros)
-            }
-            guard let netting = SystemNetting.transaction(SystemBalances(balances)) else { return false }
+            _ = try await connection.query("SELECT 1 FROM system_balance_shards FOR UPDATE", logger: PostgresLedger.logger).collect()
+            let totals = try await PostgresLedger.systemTotals(connection)
+            guard let netting = SystemNetting.transaction(totals, minimumMove: SystemNetting.minimumMoveMicros) else { return false }
             try await PostgresLedger.append(connection, netting, id: Identifier.make("txn"), workspaceId: nil, decisionId: nil, atMillis: nowMillis)
+            // Shards are one account's total split for concurrency; netting would leave them
+            // drifting apart. Each netted account's total goes back into shard 0, the others
+            // to zero: the totals, and so the ledger, are unchanged.
+            let accounts = Array(Set(netting.postings.map(\.account.description))).sorted()
+            try await connection.query("""
+                INSERT INTO system_balance_shards (account_id, shard, balance_micros)
+                SELECT a, 0, 0 FROM unnest(\(accounts)::text[]) AS a ON CONFLICT (account_id, shard) DO NOTHING
+                """, logger: PostgresLedger.logger)
+            try await connection.query("""
+                UPDATE system_balance_shards s SET balance_micros = CASE WHEN s.shard = 0 THEN t.total ELSE 0 END
+                FROM (SELECT account_id, SUM(balance_micros)::bigint AS total FROM system_balance_shards
+                      WHERE account_id = ANY(\(accounts)) GROUP BY account_id) t
+                WHERE s.account_id = t.account_id
+                """, logger: PostgresLedger.logger)
             return true
         }
     }

@@ -81,13 +81,12 @@ final class HotState: @unchecked Sendable {
         try budgets.budgets(db, workspaceId: workspaceId, scopes: scopes)
     }
 
-    /// The system balances after `transactions`, checked against the bound every balance
-    /// keeps; nothing is recorded until `commitJob`.
+    /// The system balances after `transactions`, settled against the bound every balance
+    /// keeps, with the netting to append after them when one is needed; nothing is
+    /// recorded until `commitJob`.
     /// - Throws: `TributeError.amountTooLarge` when a system account would pass it.
-    func systemBalances(_ db: Database, after transactions: [PendingTransaction]) throws -> SystemBalances {
-        var balances = try systemBalances ?? SQLiteLedger.systemBalances(db)
-        for transaction in transactions { balances = try balances.applying(transaction.postings) }
-        return balances
+    func settleSystem(_ db: Database, after transactions: [PendingTransaction]) throws -> (balances: SystemBalances, netting: LedgerTransaction?) {
+        try (systemBalances ?? SQLiteLedger.systemBalances(db)).settling(transactions.lazy.flatMap(\.postings))
     }
 
     /// Records what a successful job changed, its decision chained after `previousHash`.

@@ -31,12 +31,26 @@ enum SQLiteLedger {
             lowBalanceThreshold: (try row.decode(atIndex: 17) as Int64?).map(Amount.init(micros:)))
     }
 
-    /// Appends a balanced transaction and moves the balances of its accounts.
+    /// Appends a balanced transaction and moves the balances of its accounts, with the
+    /// system accounts' netting after it when they would otherwise pass the bound.
     /// The schema's CHECK on workspace accounts makes an overdraft fail the whole job.
     /// With `movingBalances: false` only the rows are written and the caller owns the
     /// balance change (the hot path, which writes balances once per batch).
+    /// - Throws: `TributeError.amountTooLarge` when a balance would pass `Amount.max`.
     @discardableResult
     static func append(_ db: Database, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64, movingBalances: Bool = true) throws -> Int64 {
+        var netting: LedgerTransaction?
+        if movingBalances && transaction.postings.contains(where: { $0.account.workspaceId == nil }) {
+            netting = try systemBalances(db).settling(transaction.postings).netting
+        }
+        let seq = try insert(db, transaction, id: id, workspaceId: workspaceId, decisionId: decisionId, atMillis: atMillis, movingBalances: movingBalances)
+        if let netting { try insert(db, netting, id: Identifier.make("txn"), workspaceId: nil, decisionId: nil, atMillis: atMillis, movingBalances: true) }
+        return seq
+    }
+
+    /// Writes one transaction's rows and, with `movingBalances`, its balances: workspace
+    /// accounts checked against the bound here, system accounts by `settling` before.
+    private static func insert(_ db: Database, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64, movingBalances: Bool) throws -> Int64 {
         try db.cachedStatement(sql: "INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [id, workspaceId, transaction.kind.rawValue, decisionId, atMillis])
         let seq = db.lastInsertedRowID
@@ -48,20 +62,22 @@ enum SQLiteLedger {
             try insert.execute(arguments: [seq, account, posting.unit.rawValue, posting.amount.micros])
             guard movingBalances else { continue }
             guard let balance = try Int64.fetchOne(read, arguments: [account]) else { throw StoreFault.missingAccount(account) }
-            let next = try posting.applied(to: Amount(micros: balance))
-            try update.execute(arguments: [next.micros, account])
+            let (next, overflow) = balance.addingReportingOverflow(posting.amount.micros)
+            guard !overflow else { throw StoreFault.corruptAmount(account) }
+            if posting.account.workspaceId != nil { _ = try posting.applied(to: Amount(micros: balance)) }
+            try update.execute(arguments: [next, account])
         }
         return seq
     }
 
     /// Every system account's balance.
     static func systemBalances(_ db: Database) throws -> SystemBalances {
-        var balances: [AccountKind: Amount] = [:]
+        var balances: [AccountKind: Int64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT kind, balance_micros FROM accounts WHERE workspace_id IS NULL") {
             guard let kind = AccountKind(rawValue: try row.decode(atIndex: 0)) else { throw StoreFault.unknownValue("accounts.kind", try row.decode(atIndex: 0)) }
-            balances[kind] = Amount(micros: try row.decode(atIndex: 1))
+            balances[kind] = try row.decode(atIndex: 1)
         }
-        return SystemBalances(balances)
+        return SystemBalances(micros: balances)
     }
 
     /// Starts the period that contains `nowMillis` if the stored one has ended: unused

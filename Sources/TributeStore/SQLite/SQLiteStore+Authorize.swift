@@ -30,11 +30,12 @@ extension SQLiteStore {
     static func authorize(_ db: Database, hot: HotState, _ request: AuthorizeRequest, idempotency: IdempotencyClaim?, ids: AuthorizeStep.Ids, nowMillis: Int64) throws -> AuthorizeResult {
         if let idempotency, let replay = try replay(db, workspaceId: request.workspaceId, claim: idempotency) { return .stored(replay) }
         let state = try hot.workspace(db, id: request.workspaceId)
-        let effects = try AuthorizeStep.run(
+        var effects = try AuthorizeStep.run(
             request, state: state, cost: try hot.cost(db, actionType: request.actionType),
             budgets: try hot.budgets(db, workspaceId: state.id, scopes: request.budgetScopes),
             grants: { try hot.grants(db, workspaceId: state.id) }, ids: ids, nowMillis: nowMillis)
-        let system = try hot.systemBalances(db, after: effects.transactions)
+        let (system, netting) = try hot.settleSystem(db, after: effects.transactions)
+        if let netting { effects.transactions.append(PendingTransaction(netting, id: Identifier.make("txn"), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
         let previous = try hot.decisionHash(db)
         let hash = effects.decision.chainHash(previous: previous)
         var result = AuthorizeResult.answered(effects.answer)

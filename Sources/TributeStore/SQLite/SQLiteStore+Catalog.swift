@@ -91,8 +91,9 @@ extension SQLiteStore {
         guard let newAllowance = try Int64.fetchOne(db, sql: "SELECT monthly_allowance_micros FROM plans WHERE id = ?", arguments: [planId]) else {
             throw TributeError.planNotFound(planId)
         }
-        let target = max(.zero, Amount(micros: newAllowance) - state.periodUsed)
-        let delta = target - state.allowance
+        guard let left = Amount(micros: newAllowance).subtracting(state.periodUsed), let delta = max(.zero, left).subtracting(state.allowance) else {
+            throw StoreFault.corruptAmount("workspaces.period_used_micros")
+        }
         if !delta.isZero {
             let transaction = try LedgerTransaction(kind: .allowanceReset, postings: [
                 Posting(account: .allowance(state.id), amount: delta),
@@ -114,7 +115,8 @@ extension SQLiteStore {
         let nowMillis = clock.nowMillis()
         return try await write { db in
             let current = try Int64.fetchOne(db, sql: "SELECT version FROM action_types WHERE action_type = ?", arguments: [actionType])
-            let version = (current ?? 0) + 1
+            let (version, overflow) = (current ?? 0).addingReportingOverflow(1)
+            guard !overflow else { throw StoreFault.corruptAmount("action_types.version") }
             if current == nil {
                 try db.execute(sql: "INSERT INTO action_types (action_type, base_cost_micros, version, updated_at) VALUES (?, ?, ?, ?)", arguments: [actionType, baseCost.micros, version, nowMillis])
             } else {

@@ -57,7 +57,11 @@ extension SQLiteStore {
                 SELECT secret_hash, key_id, created_at, expires_at FROM dashboard_sessions
                 WHERE key_id = ? AND expires_at > ? ORDER BY seq DESC
                 """, arguments: [keyId, nowMillis])
-                .map { DashboardSessionRecord(secretHash: $0["secret_hash"], keyId: $0["key_id"], createdAtMillis: $0["created_at"], expiresAtMillis: $0["expires_at"]) }
+                .map { (row: Row) throws -> DashboardSessionRecord in
+                    DashboardSessionRecord(
+                        secretHash: try row.decode(atIndex: 0), keyId: try row.decode(atIndex: 1),
+                        createdAtMillis: try row.decode(atIndex: 2), expiresAtMillis: try row.decode(atIndex: 3))
+                }
         }
     }
 }

@@ -76,10 +76,12 @@ extension SQLiteStore {
     /// A key's public record from a row of `keyColumns`.
     /// - Throws: `APIKeyRowFault` for a role or limit the code never writes.
     static func keyView(_ row: Row) throws -> APIKeyView {
-        let roleText: String = row["role"]
+        // In the order of `keyColumns`.
+        let roleText: String = try row.decode(atIndex: 1)
         guard let role = Role(rawValue: roleText) else { throw APIKeyRowFault.unknownRole(roleText) }
         return APIKeyView(
-            id: row["id"], role: role, workspaceIds: parseIds(row["workspace_ids"]), name: row["name"], createdAtMillis: row["created_at"],
-            prefix: row["prefix"], rateLimit: try RateLimit.stored(perSecond: row["rate_limit_per_second"], burst: row["rate_limit_burst"]))
+            id: try row.decode(atIndex: 0), role: role, workspaceIds: parseIds(try row.decode(atIndex: 2)), name: try row.decode(atIndex: 3),
+            createdAtMillis: try row.decode(atIndex: 4), prefix: try row.decode(atIndex: 5),
+            rateLimit: try RateLimit.stored(perSecond: try row.decode(atIndex: 6), burst: try row.decode(atIndex: 7)))
     }
 }
