@@ -445,8 +445,11 @@ extension EventStreamTests {
         let settings = LiveStreamSettings(maxPerKey: 1, maxDurationSeconds: 2, keyCheckMillis: 500)
         try await Self.live(fixture, settings) { port, http, _ in
             let connection = try await Self.openUnread(port: port, key: viewer, after: "0-0")
-            #expect(try await Self.eventually(within: 30) { settings.counters.current.cutStreams == 1 })
+            // Usually the catch-up's write is blocked when the time runs out and the watchdog
+            // cuts the connection; on a loaded machine the catch-up may still be reading the
+            // store then and end by itself. Either way the slot must come back.
             #expect(try await Self.eventually(within: 30) { settings.counters.current.openStreams == 0 })
+            #expect(settings.counters.current.cutStreams <= 1)
             #expect(settings.counters.current.stalledStreams == 0)
 
             let again = OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", client: http))
