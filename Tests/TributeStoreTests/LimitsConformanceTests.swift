@@ -49,10 +49,7 @@ import TributeTestSupport
     @Test(arguments: Backend.allCases)
     func periodRollsNetTheSharedCountersInsteadOfRefusing(backend: Backend) async throws {
         let (store, clock) = try await backend.makeStore()
-        _ = try await store.putPlan(Plan(id: "huge", name: "Huge", monthlyAllowance: .max, overagePolicy: .block, overageRate: .zero, priceCents: 0))
-        _ = try await store.setActionCost(actionType: "HUGE", baseCost: .max)
-        try await store.makeWorkspace("a", plan: "huge")
-        #expect(try await store.authorize(AuthorizeRequest(workspaceId: "a", actionType: "HUGE"), idempotency: nil).approved)
+        try await Self.useUpAHugeAllowance(store)
         for month in 1...3 {
             clock.advance(seconds: 40 * 86_400)
             let next = try await store.authorize(AuthorizeRequest(workspaceId: "a", actionType: month == 3 ? "SIMPLE_LLM" : "HUGE"), idempotency: nil)
@@ -85,14 +82,20 @@ import TributeTestSupport
     @Test(arguments: Backend.allCases)
     func housekeepingNetsAccountsPastHalfTheBound(backend: Backend) async throws {
         let (store, _) = try await backend.makeStore()
-        _ = try await store.putPlan(Plan(id: "huge", name: "Huge", monthlyAllowance: .max, overagePolicy: .block, overageRate: .zero, priceCents: 0))
-        _ = try await store.setActionCost(actionType: "HUGE", baseCost: .max)
-        try await store.makeWorkspace("a", plan: "huge")
-        #expect(try await store.authorize(AuthorizeRequest(workspaceId: "a", actionType: "HUGE"), idempotency: nil).approved)
+        try await Self.useUpAHugeAllowance(store)
         #expect(try await store.netSystemAccounts())
         #expect(try await !store.netSystemAccounts())
         let report = try await store.expectLedgerHolds()
         #expect(report.decisions == 1)
+    }
+
+    /// Workspace "a" on a plan of `Amount.max` actions, all of them used by one call:
+    /// `allowance_issued` at minus the bound, `usage` at the bound.
+    static func useUpAHugeAllowance(_ store: any TributeStore) async throws {
+        _ = try await store.putPlan(Plan(id: "huge", name: "Huge", monthlyAllowance: .max, overagePolicy: .block, overageRate: .zero, priceCents: 0))
+        _ = try await store.setActionCost(actionType: "HUGE", baseCost: .max)
+        try await store.makeWorkspace("a", plan: "huge")
+        #expect(try await store.authorize(AuthorizeRequest(workspaceId: "a", actionType: "HUGE"), idempotency: nil).approved)
     }
 
     /// Netting is balanced in each unit and leaves no account larger than its unit's total.
