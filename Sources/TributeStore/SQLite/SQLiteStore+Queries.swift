@@ -16,7 +16,7 @@ extension SQLiteStore {
                 let postings = try Row.fetchAll(postingStatement, arguments: [try row.decode(atIndex: 0) as Int64]).map { (account: try $0.decode(atIndex: 0) as String, unit: try $0.decode(atIndex: 1) as String, amount: Amount(micros: try $0.decode(atIndex: 2))) }
                 return TransactionView(id: try row.decode(atIndex: 1), workspaceId: workspaceId, kind: try row.decode(atIndex: 2), createdAtMillis: try row.decode(atIndex: 3), decisionId: try row.decode(atIndex: 4), postings: postings)
             }
-            return Page(items: items, nextCursor: rows.count > limit ? String(try page.last!.decode(Int64.self, atIndex: 0)) : nil)
+            return Page(items: items, nextCursor: rows.count > limit ? String(try rows[limit - 1].decode(Int64.self, atIndex: 0)) : nil)
         }
     }
 
@@ -34,7 +34,7 @@ extension SQLiteStore {
             arguments += [limit + 1]
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
             let page = Array(rows.prefix(limit))
-            return Page(items: try page.map { try SQLiteStore.decision(from: $0, offset: 1) }, nextCursor: rows.count > limit ? String(try page.last!.decode(Int64.self, atIndex: 0)) : nil)
+            return Page(items: try page.map { try SQLiteStore.decision(from: $0, offset: 1) }, nextCursor: rows.count > limit ? String(try rows[limit - 1].decode(Int64.self, atIndex: 0)) : nil)
         }
     }
 
