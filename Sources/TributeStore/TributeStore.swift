@@ -111,7 +111,7 @@ public protocol TributeStore: Sendable {
     /// Stops deliveries to it; its pending ones are marked failed.
     /// - Throws: `webhookEndpointNotFound`.
     func deleteWebhookEndpoint(id: String) async throws
-    /// The delivery log of an endpoint, newest first.
+    /// The delivery log of an endpoint, newest first; a deleted endpoint's is gone with it.
     /// - Throws: `webhookEndpointNotFound`, `invalidValue` (bad cursor).
     func webhookDeliveries(endpointId: String, limit: Int, cursor: String?) async throws -> Page<WebhookDelivery>
     /// Claims up to `limit` deliveries that are due, counting the attempt and leasing them

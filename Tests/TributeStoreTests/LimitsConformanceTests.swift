@@ -136,6 +136,18 @@ import TributeTestSupport
         #expect(shrunk.balances[.grants] == -Amount.max.micros - 2)
     }
 
+    /// A deleted endpoint is gone, its delivery log too (any cursor): 404, not an empty page.
+    @Test(arguments: Backend.allCases)
+    func aDeletedEndpointsDeliveriesAreNotFound(backend: Backend) async throws {
+        let (store, _) = try await backend.makeStore()
+        let (endpoint, _) = try await store.createWebhookEndpoint(url: "https://hooks.example.com/t", eventTypes: [], description: nil)
+        #expect(try await store.webhookDeliveries(endpointId: endpoint.id, limit: 10, cursor: "1111").items.isEmpty)
+        try await store.deleteWebhookEndpoint(id: endpoint.id)
+        await #expect(throws: TributeError.webhookEndpointNotFound(endpoint.id)) {
+            _ = try await store.webhookDeliveries(endpointId: endpoint.id, limit: 1, cursor: "1111")
+        }
+    }
+
     /// A key replays inside its window; once swept, the same key is a new request.
     @Test(arguments: Backend.allCases)
     func idempotencyKeysExpireAfterTheirWindow(backend: Backend) async throws {

@@ -43,7 +43,7 @@ extension PostgresStore {
     public func webhookDeliveries(endpointId: String, limit: Int, cursor: String?) async throws -> Page<WebhookDelivery> {
         let before = try listCursor(cursor) ?? Int64.max
         return try await read { connection in
-            guard try await connection.query("SELECT 1 FROM webhook_endpoints WHERE id = \(endpointId)", logger: PostgresLedger.logger).firstRow() != nil else {
+            guard try await connection.query("SELECT 1 FROM webhook_endpoints WHERE id = \(endpointId) AND deleted_at IS NULL", logger: PostgresLedger.logger).firstRow() != nil else {
                 throw TributeError.webhookEndpointNotFound(endpointId)
             }
             var rows: [(seq: Int64, delivery: WebhookDelivery)] = []

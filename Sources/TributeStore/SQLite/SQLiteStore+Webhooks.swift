@@ -35,7 +35,7 @@ extension SQLiteStore {
     public func webhookDeliveries(endpointId: String, limit: Int, cursor: String?) async throws -> Page<WebhookDelivery> {
         let before = try listCursor(cursor) ?? Int64.max
         return try await pool.read { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM webhook_endpoints WHERE id = ?", arguments: [endpointId]) == true else {
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM webhook_endpoints WHERE id = ? AND deleted_at IS NULL", arguments: [endpointId]) == true else {
                 throw TributeError.webhookEndpointNotFound(endpointId)
             }
             let rows = try Row.fetchAll(db, sql: """
