@@ -1,57 +1,21 @@
 import Foundation
 import Hummingbird
 import TributeCore
-import TributePayments
-import TributeStore
 
-/// The HTTP API's handlers over a store.
-struct API<Store: TributeStore>: Sendable {
-    let store: Store
-    let auth: Auth<Store>
-    /// `nil` when payments are off (no `STRIPE_SECRET_KEY`).
-    let stripe: StripeClient?
-    let stripeWebhookSecret: String?
-    /// Which webhook URLs an admin may register.
-    let webhookURLs: WebhookURLPolicy
-    /// The live streams: one database reader per watched workspace, and the caps.
-    let streams: StreamHub<Store>
-
+/// What every route of the HTTP API shares: reading bodies within their limits, path and
+/// paging parameters, and writing JSON. The routes themselves are in `Routes/`, one
+/// collection per resource.
+enum API {
     /// Bodies above this are refused with 413 before they are parsed.
     static var maxBodyBytes: Int { 64 * 1024 }
-    /// The `context` object of a decision.
-    static var maxContextBytes: Int { 16 * 1024 }
-    /// Stripe's events carry whole objects; they are larger than the API's own bodies.
-    static var maxWebhookBytes: Int { 1024 * 1024 }
-
-    /// - Parameter rateLimiter: the keys' token buckets; by default only keys with a limit
-    ///   of their own are limited, on the store's clock.
-    init(store: Store, stripe: StripeConfiguration?, webhookURLs: WebhookURLPolicy = .publicOnly, rateLimiter: RateLimiter? = nil,
-         streams: LiveStreamSettings = .standard) {
-        self.streams = StreamHub(store: store, settings: streams)
-        self.store = store
-        self.webhookURLs = webhookURLs
-        self.auth = Auth(store: store, rateLimiter: rateLimiter ?? RateLimiter(defaultLimit: nil, nowMillis: { store.nowMillis() }))
-        self.stripe = stripe.map { StripeClient(configuration: $0) }
-        self.stripeWebhookSecret = stripe?.webhookSecret
-    }
-
-    func register(_ routes: inout RouteTable) {
-        registerSystem(&routes)
-        registerAuthorize(&routes)
-        registerWorkspaces(&routes)
-        registerCatalog(&routes)
-        registerLedger(&routes)
-        registerKeys(&routes)
-        registerPayments(&routes)
-        registerWebhooks(&routes)
-        registerEvents(&routes)
-    }
 
     /// The body, at most `maxBodyBytes`, as a validated JSON object.
     static func fields(_ request: Request) async throws -> Fields {
         try Fields(body: try await bytes(request))
     }
 
+    /// The body, at most `maxBytes`.
+    /// - Throws: 413 past it, by `Content-Length` before reading or while reading.
     static func bytes(_ request: Request, maxBytes: Int = maxBodyBytes) async throws -> [UInt8] {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes { throw APIError(.payloadTooLarge) }
         var request = request
@@ -76,6 +40,12 @@ struct API<Store: TributeStore>: Sendable {
 
     static func list<T: JSONRepresentable>(_ items: [T]) -> JSON { .array(items.map(\.json)) }
 
+    /// A page of a list as every list operation answers it: `{"items": [...], "nextCursor"}`,
+    /// the cursor `null` on the last page.
+    static func page<T: JSONRepresentable>(_ page: Page<T>) -> Response {
+        json(.object(["items": list(page.items), "nextCursor": .optional(page.nextCursor)]))
+    }
+
     /// A path parameter, percent-decoded.
     static func parameter(_ context: TributeContext, _ name: String) throws -> String {
         guard let raw = context.parameters.get(name), let decoded = raw.removingPercentEncoding, !decoded.isEmpty else {
@@ -84,9 +54,9 @@ struct API<Store: TributeStore>: Sendable {
         return decoded
     }
 
-    /// A workspace id from the path.
-    static func workspaceId(_ context: TributeContext) throws -> String {
-        let id = try parameter(context, "id")
+    /// A workspace id from the path; one that is no identifier names no workspace.
+    static func workspaceId(_ context: TributeContext, parameter name: String = "id") throws -> String {
+        let id = try parameter(context, name)
         guard Fields.isIdentifier(id) else { throw APIError(.workspaceNotFound(id)) }
         return id
     }

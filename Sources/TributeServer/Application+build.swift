@@ -6,19 +6,6 @@ import TributeCore
 import TributePayments
 import TributeStore
 
-/// The request context of every route: Hummingbird's basic one, and the connection the
-/// request came on, which a live stream closes when its client stops reading.
-public struct TributeContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
-    /// The request's connection (in `.router` tests, a test channel).
-    public let channel: any Channel
-
-    public init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        channel = source.channel
-    }
-}
-
 /// Builds the HTTP application over a store: the only place that picks concrete types.
 /// `services` run beside the server and shut down after it (a database pool, say).
 /// `rateLimit` is the default of keys without one of their own (`TRIBUTE_RATE_LIMIT`);
@@ -40,50 +27,32 @@ public func buildApplication(
         logger: logger)
 }
 
-/// Every route of the API, with the error mapping in front of them. Without `stripe` the
-/// payment routes answer 503 and everything else works. `rateLimit` is the default of keys
-/// without one of their own; the buckets live in this router, on the store's clock. The
-/// live streams' shared readers and caps (`streams`) live in it too.
+/// Every route of the API and the dashboard, with the error mapping in front of them and
+/// the 405 answer behind them. Without `stripe` the payment routes answer 503 and
+/// everything else works. `rateLimit` is the default of keys without one of their own; the
+/// buckets live in this router, on the store's clock. The live streams' shared readers and
+/// caps (`streams`) live in it too.
 public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? = nil, rateLimit: RateLimit? = nil,
                         webhookURLs: WebhookURLPolicy = .publicOnly, streams: LiveStreamSettings = .standard) -> Router<TributeContext> {
     let router = Router(context: TributeContext.self)
     router.add(middleware: ErrorMiddleware())
-    var routes = RouteTable(router: router)
-    let api = API(store: store, stripe: stripe, webhookURLs: webhookURLs,
-                  rateLimiter: RateLimiter(defaultLimit: rateLimit, nowMillis: { store.nowMillis() }), streams: streams)
-    api.register(&routes)
-    Dashboard(api: api).register(&routes)
-    routes.answerOtherMethodsWith405()
+    let auth = Auth(store: store, rateLimiter: RateLimiter(defaultLimit: rateLimit, nowMillis: { store.nowMillis() }))
+    let purchases = CreditPurchases(store: store, stripe: stripe)
+    let streamHub = StreamHub(store: store, settings: streams)
+    let collections = [
+        SystemRoutes(store: store).endpoints,
+        AuthorizeRoutes(store: store, auth: auth).endpoints,
+        WorkspaceRoutes(store: store, auth: auth).endpoints,
+        CatalogRoutes(store: store, auth: auth).endpoints,
+        LedgerRoutes(store: store, auth: auth).endpoints,
+        KeyRoutes(store: store, auth: auth).endpoints,
+        PaymentRoutes(store: store, auth: auth, purchases: purchases).endpoints,
+        WebhookRoutes(store: store, auth: auth, webhookURLs: webhookURLs).endpoints,
+        EventRoutes(auth: auth, streams: streamHub).endpoints,
+        Dashboard(store: store, auth: auth, purchases: purchases, streams: streamHub).endpoints,
+    ]
+    for collection in collections { router.addRoutes(collection) }
+    // Last: it then wraps only the router's "no such route" answer (see the type).
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return router
-}
-
-/// Registers routes and remembers which methods each path has, so that any other method on
-/// a known path is answered `405 Method Not Allowed` rather than `404`.
-struct RouteTable {
-    let router: Router<TributeContext>
-    private var methods: [String: [HTTPRequest.Method]] = [:]
-    private var order: [String] = []
-
-    init(router: Router<TributeContext>) { self.router = router }
-
-    mutating func on(_ path: String, _ method: HTTPRequest.Method, _ handler: @escaping @Sendable (Request, TributeContext) async throws -> Response) {
-        if methods[path] == nil { order.append(path) }
-        methods[path, default: []].append(method)
-        router.on(RouterPath(path), method: method, use: handler)
-    }
-
-    func answerOtherMethodsWith405() {
-        let all: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options, .trace, .connect, HTTPRequest.Method("QUERY")!]
-        for path in order {
-            let allowed = methods[path] ?? []
-            let allow = allowed.map(\.rawValue).joined(separator: ", ")
-            for method in all where !allowed.contains(method) {
-                router.on(RouterPath(path), method: method) { _, _ -> Response in
-                    var error = APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "Allowed: \(allow)")
-                    error.headers[.allow] = allow
-                    throw error
-                }
-            }
-        }
-    }
 }

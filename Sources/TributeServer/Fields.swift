@@ -2,7 +2,7 @@ import TributeCore
 
 /// A JSON object body being validated: typed accessors that throw the API's 400/422, and a
 /// check that no field was sent that the operation does not know.
-struct Fields {
+struct Fields: FieldSource {
     private let members: [String: JSON]
     private var known: Set<String> = []
 
@@ -58,11 +58,6 @@ struct Fields {
         return text
     }
 
-    mutating func requiredString(_ name: String, maxLength: Int = 200) throws -> String {
-        guard let text = try string(name, maxLength: maxLength) else { throw APIError.malformed("\(name) is required") }
-        return text
-    }
-
     /// An identifier: 1 to 128 characters of letters, digits, `-`, `_`, `.`, `:`, other
     /// than `.` and `..` (which a path would resolve).
     mutating func identifier(_ name: String) throws -> String? {
@@ -81,43 +76,21 @@ struct Fields {
     mutating func amount(_ name: String, in range: ClosedRange<Amount> = Amount.zero...Amount.max) throws -> Amount? {
         guard let value = try value(name) else { return nil }
         guard case .number(let literal) = value else { throw APIError.malformed("\(name) must be a number, not \(value.typeName)") }
-        let amount: Amount
-        do {
-            amount = try Amount.parse(literal)
-        } catch .tooManyDecimals {
-            throw APIError.invalid("\(name) has more than six decimals")
-        } catch {
-            throw APIError.invalid("\(name) is out of range")
-        }
-        guard range.contains(amount) else { throw APIError.invalid("\(name) must be between \(range.lowerBound) and \(range.upperBound)") }
-        return amount
-    }
-
-    mutating func requiredAmount(_ name: String, in range: ClosedRange<Amount> = Amount.zero...Amount.max) throws -> Amount {
-        guard let amount = try amount(name, in: range) else { throw APIError.malformed("\(name) is required") }
-        return amount
+        return try FieldText.amount(literal, name: name, in: range)
     }
 
     /// A whole number in `range`.
     mutating func integer(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
         guard let value = try value(name) else { return nil }
         guard case .number(let literal) = value else { throw APIError.malformed("\(name) must be an integer, not \(value.typeName)") }
-        guard let amount = try? Amount.parse(literal), amount.micros % Amount.scale == 0 else {
-            throw APIError.invalid("\(name) must be a whole number")
-        }
-        let whole = amount.micros / Amount.scale
-        guard range.contains(whole) else { throw APIError.invalid("\(name) must be between \(range.lowerBound) and \(range.upperBound)") }
-        return whole
+        return try FieldText.wholeNumber(literal, name: name, in: range)
     }
 
     /// One of an enumeration's raw values.
     mutating func choice<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String {
         guard let value = try value(name) else { return nil }
         guard case .string(let text) = value else { throw APIError.malformed("\(name) must be a string, not \(value.typeName)") }
-        guard let choice = T(rawValue: text) else {
-            throw APIError.invalid("\(name) must be one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return choice
+        return try FieldText.choice(text, name: name, type)
     }
 
     mutating func bool(_ name: String) throws -> Bool? {

@@ -68,25 +68,3 @@ enum DashboardSession {
         return origin == "http://\(host)" || origin == "https://\(host)"
     }
 }
-
-/// An `application/x-www-form-urlencoded` body.
-struct FormBody {
-    private var values: [String: String] = [:]
-
-    init(_ bytes: [UInt8]) {
-        for pair in String(decoding: bytes, as: UTF8.self).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = FormBody.decode(parts[0]) else { continue }
-            values[name] = parts.count > 1 ? FormBody.decode(parts[1]) ?? "" : ""
-        }
-    }
-
-    subscript(_ name: String) -> String? {
-        let value = values[name]?.trimmingCharacters(in: .whitespacesAndNewlines)
-        return value?.isEmpty == true ? nil : value
-    }
-
-    private static func decode(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
-}

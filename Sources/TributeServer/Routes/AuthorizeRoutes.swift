@@ -1,17 +1,28 @@
 import HTTPTypes
 import Hummingbird
 import TributeCore
+import TributeStore
 
-extension API {
-    func registerAuthorize(_ routes: inout RouteTable) {
-        routes.on("/v1/agent-actions/authorize-and-debit", .post) { request, _ in try await authorizeAndDebit(request) }
+/// The core call (SPEC §2): price, check and debit one agent action.
+struct AuthorizeRoutes<Store: TributeStore>: Sendable {
+    let store: Store
+    let auth: Auth<Store>
+
+    /// The `context` object of a decision.
+    static var maxContextBytes: Int { 16 * 1024 }
+
+    var endpoints: RouteCollection<TributeContext> {
+        let routes = RouteCollection(context: TributeContext.self)
+        // The role is checked before the body is read: a key that may not debit never
+        // reaches the parser. The workspace is in the body, so the handler checks it.
+        routes.group().add(middleware: auth.requireKey(.adminOrService))
+            .post("/v1/agent-actions/authorize-and-debit", use: authorizeAndDebit)
+        return routes
     }
 
-    /// SPEC §2: one atomic, durable decision; replays under the same `Idempotency-Key`.
-    func authorizeAndDebit(_ request: Request) async throws -> Response {
-        // The role is checked before the body is read: a key that may not debit never
-        // reaches the parser.
-        let principal = try await auth.require(request, .adminOrService)
+    /// One atomic, durable decision; replays under the same `Idempotency-Key`.
+    @Sendable func authorizeAndDebit(_ request: Request, _ context: TributeContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
         var fields = try await API.fields(request)
         guard let workspaceId = try fields.callId("workspaceId", maxLength: 128) else { throw APIError.malformed("workspaceId is required") }
         let actionType = try fields.requiredString("actionType", maxLength: 128)
@@ -24,15 +35,13 @@ extension API {
         } catch let error as APIError where error.status == .unprocessableContent {
             throw APIError(.invalidMultiplier("costMultiplier must be a finite number greater than 0 and at most 1000, with at most six decimals"))
         }
-        let context = try fields.object("context", maxBytes: API.maxContextBytes)
+        let decisionContext = try fields.object("context", maxBytes: Self.maxContextBytes)
         try fields.rejectUnknown()
-        guard principal.canAccess(workspaceId: workspaceId) else {
-            throw APIError(.forbidden("This key may not act on workspace \"\(workspaceId)\""))
-        }
+        try principal.checkAccess(toWorkspace: workspaceId)
         let authorizeRequest = AuthorizeRequest(
             workspaceId: workspaceId, actionType: actionType, userId: userId, agentId: agentId, runId: runId,
-            costMultiplier: multiplier, context: context)
-        let claim = try idempotencyClaim(request, authorizeRequest)
+            costMultiplier: multiplier, context: decisionContext)
+        let claim = try Self.idempotencyClaim(request, authorizeRequest)
         let outcome = try await store.authorize(authorizeRequest, idempotency: claim)
         var headers: HTTPFields = [:]
         if outcome.replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
@@ -40,7 +49,8 @@ extension API {
     }
 
     /// The `Idempotency-Key` header with a hash of the validated request.
-    func idempotencyClaim(_ request: Request, _ authorize: AuthorizeRequest) throws -> IdempotencyClaim? {
+    /// - Throws: 400 for a key that is not 1 to 255 visible ASCII characters.
+    static func idempotencyClaim(_ request: Request, _ authorize: AuthorizeRequest) throws -> IdempotencyClaim? {
         guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
         guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
             throw APIError.malformed("Idempotency-Key must be 1 to 255 visible ASCII characters")

@@ -5,30 +5,6 @@ import ServiceLifecycle
 import TributeCore
 import TributeStore
 
-extension API {
-    func registerEvents(_ routes: inout RouteTable) {
-        routes.on("/v1/workspaces/{id}/events", .get) { request, context in
-            let id = try API.workspaceId(context)
-            let principal = try await auth.require(request, .anyRole, workspace: id)
-            // Re-checked through the store, not `auth`: a stream's checks are not calls and
-            // take nothing from the key's rate limit. A revoked key, or one no longer
-            // allowed on the workspace, ends the stream.
-            let secret = API.bearerSecret(request)
-            return try await LiveStream.response(hub: streams, workspaceId: id, keyId: principal.keyId, request: request, context: context) { [store] in
-                guard let secret, let principal = try? await store.principal(secret: secret) else { return false }
-                return Set<Role>.anyRole.contains(principal.role) && principal.canAccess(workspaceId: id)
-            }
-        }
-    }
-
-    /// The secret of an `Authorization: Bearer` header that `auth` has accepted.
-    static func bearerSecret(_ request: Request) -> String? {
-        let parts = request.headers[.authorization]?.split(separator: " ", maxSplits: 1)
-        guard let parts, parts.count == 2 else { return nil }
-        return String(parts[1])
-    }
-}
-
 extension HTTPField.Name {
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
 }

@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import TributeCore
+import TributeStore
+
+/// The admin view and its forms. Each form is checked by the validator the API uses for the
+/// same change (`ActionCostInput`, `PlanInput`, `KeyInput`), so a value one refuses the
+/// other refuses too.
+extension Dashboard {
+    @Sendable func admin(_ request: Request, _ context: TributeContext) async throws -> Response {
+        try await adminPage(request, principal: try context.requirePrincipal(), notice: nil)
+    }
+
+    func adminPage(_ request: Request, principal: Principal, notice: String?) async throws -> Response {
+        let cursor = request.uri.queryParameters.get("cursor").map { String($0) }
+        if let cursor, cursor.isEmpty || cursor.utf8.count > 40 { throw APIError.invalid("cursor is not one this service gave") }
+        let workspaces = try await store.workspaces(limit: 50, cursor: cursor)
+        let page = AdminPage(
+            workspaces: workspaces, velocities: try await store.velocities(workspaceIds: workspaces.items.map(\.id), nowMillis: store.nowMillis()),
+            costs: try await store.actionCosts(), plans: try await store.plans(), keys: try await store.apiKeys(), notice: notice)
+        return Dashboard.html(page.render(principal: principal))
+    }
+
+    /// An admin form post: checked, applied by `apply`, answered with the admin page and
+    /// what happened (or why not, with 422 and nothing changed).
+    func adminForm(_ request: Request, _ context: TributeContext, _ apply: (inout FormBody) async throws -> String) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        guard DashboardSession.isSameOrigin(request) else { throw APIError(.forbidden("Use the dashboard's own forms")) }
+        var form = FormBody(try await API.bytes(request))
+        do {
+            return try await adminPage(request, principal: principal, notice: try await apply(&form))
+        } catch let error as APIError where error.status == .unprocessableContent || error.status == .badRequest {
+            var response = try await adminPage(request, principal: principal, notice: error.message)
+            response.status = .unprocessableContent
+            return response
+        } catch let error as TributeError {
+            var response = try await adminPage(request, principal: principal, notice: error.message)
+            response.status = APIError(error).status
+            return response
+        }
+    }
+
+    /// A new cost for an action type: the type in the path (a row of the costs table) or in
+    /// the form (the new-type row).
+    @Sendable func setActionCost(_ request: Request, _ context: TributeContext) async throws -> Response {
+        try await adminForm(request, context) { form in
+            let name = context.parameters.get("actionType") != nil ? try API.parameter(context, "actionType") : form["actionType"]
+            let actionType = try ActionCostInput.actionType(name)
+            let cost = try await store.setActionCost(actionType: actionType, baseCost: try ActionCostInput.baseCost(from: &form))
+            return "\(actionType) costs \(HTML.amount(cost.baseCost)) (version \(cost.version))."
+        }
+    }
+
+    @Sendable func actionCostHistory(_ request: Request, _ context: TributeContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let actionType = try ActionCostInput.actionType(try API.parameter(context, "actionType"))
+        return Dashboard.html(CostHistoryPage(actionType: actionType, versions: try await store.actionCostHistory(actionType: actionType)).render(principal: principal))
+    }
+
+    @Sendable func putPlan(_ request: Request, _ context: TributeContext) async throws -> Response {
+        try await adminForm(request, context) { form in
+            let plan = try PlanInput.plan(id: try PlanInput.id(try API.parameter(context, "planId")), from: &form)
+            _ = try await store.putPlan(plan)
+            return "Plan \(plan.id) saved."
+        }
+    }
+
+    @Sendable func createKey(_ request: Request, _ context: TributeContext) async throws -> Response {
+        try await adminForm(request, context) { form in
+            guard let role = form["role"].flatMap(Role.init(rawValue:)) else { throw APIError.invalid("Choose a role") }
+            let ids = (form["workspaceIds"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard ids.count <= 100, ids.allSatisfy(Fields.isIdentifier) else { throw APIError.invalid("Workspaces are ids separated by commas") }
+            if let problem = KeyInput.scopeProblem(role: role, workspaceIds: ids) { throw APIError.invalid(problem) }
+            let rateLimit = try RateLimit.form(perSecond: form["ratePerSecond"], burst: form["rateBurst"])
+            let name = try form.string("name", maxLength: 200)
+            let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: ids, name: name, rateLimit: rateLimit)
+            // Shown once, in this page only; it is never stored or logged.
+            return "Key \(view.id) (\(role.rawValue)) created: \(secret) — copy it now, it will not be shown again."
+        }
+    }
+
+    @Sendable func revokeKey(_ request: Request, _ context: TributeContext) async throws -> Response {
+        let keyId = try API.parameter(context, "keyId")
+        let principal = try context.requirePrincipal()
+        return try await adminForm(request, context) { _ in
+            guard keyId != principal.keyId else { throw APIError.invalid("A key cannot revoke itself") }
+            try await store.revokeAPIKey(id: keyId)
+            return "Key \(keyId) revoked."
+        }
+    }
+}

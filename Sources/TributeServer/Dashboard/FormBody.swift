@@ -1,0 +1,47 @@
+import Foundation
+import TributeCore
+
+/// An `application/x-www-form-urlencoded` body.
+struct FormBody {
+    private var values: [String: String] = [:]
+
+    init(_ bytes: [UInt8]) {
+        for pair in String(decoding: bytes, as: UTF8.self).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = FormBody.decode(parts[0]) else { continue }
+            values[name] = parts.count > 1 ? FormBody.decode(parts[1]) ?? "" : ""
+        }
+    }
+
+    subscript(_ name: String) -> String? {
+        let value = values[name]?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return value?.isEmpty == true ? nil : value
+    }
+
+    private static func decode(_ text: Substring) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+}
+
+/// A form's values follow the API's rules (`FieldText`), so that the dashboard's forms and
+/// the API share their validators (`PlanInput`, `ActionCostInput`). An empty input is
+/// absent.
+extension FormBody: FieldSource {
+    func string(_ name: String, maxLength: Int) throws -> String? {
+        guard let text = self[name] else { return nil }
+        try Fields.checkText(text, name: name, maxBytes: maxLength)
+        return text
+    }
+
+    func amount(_ name: String, in range: ClosedRange<Amount>) throws -> Amount? {
+        try self[name].map { try FieldText.amount($0, name: name, in: range) }
+    }
+
+    func integer(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
+        try self[name].map { try FieldText.wholeNumber($0, name: name, in: range) }
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String {
+        try self[name].map { try FieldText.choice($0, name: name, type) }
+    }
+}
