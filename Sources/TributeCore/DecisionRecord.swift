@@ -18,8 +18,11 @@ public struct DecisionRecord: Sendable, Equatable {
     /// The caller's context object, serialized.
     public var context: String?
     public var transactionId: String?
+    /// `ChargeExplanation.encoded`: what the decision was priced at and drew from. `nil`
+    /// on decisions recorded before explanations were kept.
+    public var explanation: String?
 
-    public init(id: String, workspaceId: String, createdAtMillis: Int64, actionType: String, reason: DecisionReason, actionsCharged: Amount, fromAllowance: Amount, creditsDebited: Amount, userId: String?, agentId: String?, runId: String?, costVersion: Int64, context: String?, transactionId: String?) {
+    public init(id: String, workspaceId: String, createdAtMillis: Int64, actionType: String, reason: DecisionReason, actionsCharged: Amount, fromAllowance: Amount, creditsDebited: Amount, userId: String?, agentId: String?, runId: String?, costVersion: Int64, context: String?, transactionId: String?, explanation: String? = nil) {
         self.id = id
         self.workspaceId = workspaceId
         self.createdAtMillis = createdAtMillis
@@ -34,17 +37,19 @@ public struct DecisionRecord: Sendable, Equatable {
         self.costVersion = costVersion
         self.context = context
         self.transactionId = transactionId
+        self.explanation = explanation
     }
 
     public var success: Bool { reason == .approved }
 
     /// The chain hash: SHA-256 over the previous hash and every field of the record, each
     /// length-prefixed so that no two different records share an encoding. Editing any
-    /// field of any row changes every hash after it.
+    /// field of any row changes every hash after it. The explanation is hashed only when
+    /// present, so decisions recorded before it existed keep their hashes.
     public func chainHash(previous: String) -> String {
         // One buffer hashed once: this runs on the writer's thread for every decision.
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(256 + (context?.utf8.count ?? 0))
+        bytes.reserveCapacity(256 + (context?.utf8.count ?? 0) + (explanation?.utf8.count ?? 0))
         func field(_ text: String?) {
             guard let text else { bytes.append(0xFF); return }
             let count = UInt32(text.utf8.count)
@@ -66,6 +71,7 @@ public struct DecisionRecord: Sendable, Equatable {
         field(String(costVersion))
         field(context)
         field(transactionId)
+        if let explanation { field(explanation) }
         return Identifier.hex(SHA256.hash(data: bytes))
     }
 

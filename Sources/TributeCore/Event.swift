@@ -8,6 +8,8 @@ public enum EventType: String, Sendable, CaseIterable {
     case balanceLow = "balance.low"
     /// Only on the live stream: every decision, with the balances after it.
     case decision = "decision"
+    /// A ledger checkpoint recorded this workspace's chain head (see `LedgerCheckpoint`).
+    case ledgerCheckpoint = "ledger.checkpoint"
 }
 
 /// An event to write to the outbox: its type and its `data` object.

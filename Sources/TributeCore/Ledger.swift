@@ -56,6 +56,20 @@ public struct AccountRef: Hashable, Sendable, CustomStringConvertible {
     public static func allowance(_ workspaceId: String) -> AccountRef { AccountRef(kind: .allowance, workspaceId: workspaceId) }
     public static func system(_ kind: AccountKind) -> AccountRef { AccountRef(kind: kind, workspaceId: nil) }
 
+    /// Reads `description` back. - Returns: `nil` for text it never writes.
+    public init?(parsing text: String) {
+        if text.hasPrefix("system:") {
+            guard let kind = AccountKind(rawValue: String(text.dropFirst("system:".count))), !kind.isWorkspaceAccount else { return nil }
+            self.init(kind: kind, workspaceId: nil)
+        } else if text.hasPrefix("workspace:"), let colon = text.lastIndex(of: ":") {
+            let id = text[text.index(text.startIndex, offsetBy: "workspace:".count)..<colon]
+            guard !id.isEmpty, let kind = AccountKind(rawValue: String(text[text.index(after: colon)...])), kind.isWorkspaceAccount else { return nil }
+            self.init(kind: kind, workspaceId: String(id))
+        } else {
+            return nil
+        }
+    }
+
     /// `workspace:<id>:wallet` or `system:revenue`.
     public var description: String {
         if let workspaceId { "workspace:\(workspaceId):\(kind.rawValue)" } else { "system:\(kind.rawValue)" }
@@ -97,6 +111,8 @@ public struct LedgerTransaction: Sendable {
         case creditRefund = "credit_refund"
         /// System accounts of one unit netted against each other (see `SystemNetting`).
         case systemNetting = "system_netting"
+        /// An admin's correction: the postings of an earlier transaction, reversed.
+        case reversal
     }
 
     public let kind: Kind

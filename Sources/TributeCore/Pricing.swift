@@ -5,6 +5,8 @@ public enum DecisionReason: String, Sendable, CaseIterable {
     case planLimitReached = "PLAN_LIMIT_REACHED"
     case budgetExceeded = "BUDGET_EXCEEDED"
     case workspaceSuspended = "WORKSPACE_SUSPENDED"
+    /// Not an answer to a call: an admin's reversal of an earlier charge, in the chain.
+    case reversed = "REVERSED"
 
     /// The sentence shown to people.
     public var message: String {
@@ -14,6 +16,7 @@ public enum DecisionReason: String, Sendable, CaseIterable {
         case .planLimitReached: "Plan limit reached"
         case .budgetExceeded: "Budget exceeded"
         case .workspaceSuspended: "Workspace suspended"
+        case .reversed: "Charge reversed"
         }
     }
 }

@@ -17,6 +17,12 @@ public enum TributeError: Error, Equatable, Sendable {
     case packageNotFound(String)
     case purchaseNotFound(String)
     case webhookEndpointNotFound(String)
+    case transactionNotFound(String)
+    case decisionNotFound(String)
+    /// The transaction was reversed before (`409`): a reversal happens once.
+    case alreadyReversed(String)
+    /// Only charges are reversed; other kinds are corrected by their own operation.
+    case notReversible(String)
     /// A resource with this id exists already.
     case alreadyExists(String)
     /// The `Idempotency-Key` was used before with a different request.
@@ -42,6 +48,10 @@ public enum TributeError: Error, Equatable, Sendable {
         case .packageNotFound: "package_not_found"
         case .purchaseNotFound: "purchase_not_found"
         case .webhookEndpointNotFound: "webhook_endpoint_not_found"
+        case .transactionNotFound: "transaction_not_found"
+        case .decisionNotFound: "decision_not_found"
+        case .alreadyReversed: "already_reversed"
+        case .notReversible: "not_reversible"
         case .alreadyExists: "already_exists"
         case .idempotencyKeyReused: "idempotency_key_reused"
         case .unauthenticated: "unauthenticated"
@@ -64,6 +74,10 @@ public enum TributeError: Error, Equatable, Sendable {
         case .packageNotFound(let id): "No credit package \"\(id)\" on sale"
         case .purchaseNotFound(let id): "No purchase \"\(id)\""
         case .webhookEndpointNotFound(let id): "No webhook endpoint \"\(id)\""
+        case .transactionNotFound(let id): "No transaction \"\(id)\""
+        case .decisionNotFound(let id): "No decision \"\(id)\""
+        case .alreadyReversed(let id): "Transaction \"\(id)\" was reversed already"
+        case .notReversible(let detail): detail
         case .idempotencyKeyReused: "This Idempotency-Key was used before with a different request"
         case .unauthenticated: "A valid API key is required: Authorization: Bearer <key>"
         case .payloadTooLarge: "The request body is too large"

@@ -127,8 +127,11 @@ public struct TransactionView: JSONRepresentable {
     public var createdAtMillis: Int64
     public var decisionId: String?
     public var postings: [(account: String, unit: String, amount: Amount)]
+    /// For a reversal: the transaction it reverses.
+    public var reverses: String?
 
-    public init(id: String, workspaceId: String?, kind: String, createdAtMillis: Int64, decisionId: String?, postings: [(account: String, unit: String, amount: Amount)]) {
+    public init(id: String, workspaceId: String?, kind: String, createdAtMillis: Int64, decisionId: String?, postings: [(account: String, unit: String, amount: Amount)], reverses: String? = nil) {
+        self.reverses = reverses
         self.id = id
         self.workspaceId = workspaceId
         self.kind = kind
@@ -140,7 +143,7 @@ public struct TransactionView: JSONRepresentable {
     public var json: JSON {
         .object([
             "id": .string(id), "workspaceId": .optional(workspaceId), "kind": .string(kind), "createdAt": .timestamp(millis: createdAtMillis),
-            "decisionId": .optional(decisionId),
+            "decisionId": .optional(decisionId), "reverses": .optional(reverses),
             "postings": .array(postings.map { .object(["account": .string($0.account), "unit": .string($0.unit), "amount": .amount($0.amount)]) }),
         ])
     }
@@ -281,20 +284,36 @@ public struct UsageReport: JSONRepresentable {
     }
 }
 
-/// The result of `tribute ledger verify`.
-public struct LedgerReport: Sendable {
-    public var accounts: Int
-    public var transactions: Int
-    public var postings: Int
-    public var decisions: Int
-    /// The first rule found broken, or `nil` when every rule holds.
-    public var firstViolation: String?
 
-    public init(accounts: Int, transactions: Int, postings: Int, decisions: Int, firstViolation: String?) {
-        self.accounts = accounts
-        self.transactions = transactions
-        self.postings = postings
-        self.decisions = decisions
-        self.firstViolation = firstViolation
+/// One decision with everything that explains it (SPEC §3.5): its record, its explanation,
+/// its ledger transaction, and its place in the workspace's hash chain.
+public struct DecisionExplanation: Sendable {
+    public var seq: Int64
+    public var record: DecisionRecord
+    public var previousHash: String
+    public var hash: String
+    /// `nil` for decisions recorded before explanations were kept.
+    public var explanation: ChargeExplanation?
+    /// `nil` when the decision moved nothing.
+    public var transaction: TransactionView?
+
+    public init(seq: Int64, record: DecisionRecord, previousHash: String, hash: String, transaction: TransactionView?) {
+        self.seq = seq
+        self.record = record
+        self.previousHash = previousHash
+        self.hash = hash
+        self.explanation = record.explanation.flatMap(ChargeExplanation.init(decoding:))
+        self.transaction = transaction
+    }
+}
+
+/// What `POST /v1/transactions/{id}/reverse` appended.
+public struct Reversal: Sendable {
+    public var transaction: TransactionView
+    public var decision: DecisionRecord
+
+    public init(transaction: TransactionView, decision: DecisionRecord) {
+        self.transaction = transaction
+        self.decision = decision
     }
 }

@@ -2,7 +2,7 @@
 public struct GrantBalance: Sendable, Equatable {
     public var id: String
     public var remaining: Amount
-    /// Unix seconds; `nil` never expires.
+    /// Unix milliseconds; `nil` never expires.
     public var expiresAt: Int64?
 
     public init(id: String, remaining: Amount, expiresAt: Int64?) {

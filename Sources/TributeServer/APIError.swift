@@ -19,11 +19,12 @@ struct APIError: HTTPResponseError {
     init(_ error: TributeError) {
         let status: HTTPResponse.Status = switch error {
         case .malformedRequest: .badRequest
-        case .invalidValue, .amountTooLarge, .unknownActionType, .invalidMultiplier: .unprocessableContent
-        case .workspaceNotFound, .planNotFound, .budgetNotFound, .apiKeyNotFound, .purchaseNotFound, .webhookEndpointNotFound: .notFound
+        case .invalidValue, .amountTooLarge, .unknownActionType, .invalidMultiplier, .notReversible: .unprocessableContent
+        case .workspaceNotFound, .planNotFound, .budgetNotFound, .apiKeyNotFound, .purchaseNotFound, .webhookEndpointNotFound,
+             .transactionNotFound, .decisionNotFound: .notFound
         // A body field naming no package on sale: the request, not the path, is wrong.
         case .packageNotFound: .unprocessableContent
-        case .alreadyExists, .idempotencyKeyReused: .conflict
+        case .alreadyExists, .idempotencyKeyReused, .alreadyReversed: .conflict
         case .unauthenticated: .unauthorized
         case .forbidden: .forbidden
         case .payloadTooLarge: .contentTooLarge

@@ -130,8 +130,23 @@ public protocol TributeStore: Sendable {
     /// bound while the workspaces' own balances are within it.
     func netSystemAccounts() async throws -> Bool
 
-    /// Checks every rule of the ledger (SPEC §4) over the whole database.
-    func verifyLedger() async throws -> LedgerReport
+    /// Checks every rule of the ledger (SPEC §4) over the whole database, and that every
+    /// named checkpoint is stored unaltered and its heads are still in their chains.
+    /// - Parameter checkpoints: checkpoint digests kept outside the database.
+    func verifyLedger(checkpoints: [String]) async throws -> LedgerReport
+
+    /// Records every decision chain's head as a checkpoint (SPEC §4) and sends a
+    /// `ledger.checkpoint` event to each workspace whose head moved since the last one.
+    func recordCheckpoint() async throws -> LedgerCheckpoint
+
+    /// One decision with everything that explains it (SPEC §3.5).
+    /// - Throws: `workspaceNotFound`, `decisionNotFound` (also for another workspace's).
+    func decision(workspaceId: String, id: String) async throws -> DecisionExplanation
+
+    /// Reverses a charge (`Kernel.reverse`): one appended transaction and a `REVERSED`
+    /// decision in the workspace's chain, at most once per charge.
+    /// - Throws: `transactionNotFound`, `alreadyReversed`, `notReversible`, `amountTooLarge`.
+    func reverseTransaction(id: String, reason: String) async throws -> Reversal
 
     /// The store's clock, in Unix milliseconds.
     func nowMillis() -> Int64
@@ -157,6 +172,9 @@ public protocol TributeStore: Sendable {
 }
 
 extension TributeStore {
+    /// Checks every rule of the ledger (SPEC §4) over the whole database.
+    public func verifyLedger() async throws -> LedgerReport { try await verifyLedger(checkpoints: []) }
+
     /// Creates a key that follows the server's default rate limit.
     /// - Throws: `workspaceNotFound` for a named workspace that does not exist.
     public func createAPIKey(role: Role, workspaceIds: [String], name: String?) async throws -> (APIKeyView, secret: String) {

@@ -40,7 +40,8 @@ struct Serve: AsyncParsableCommand {
         let housekeeping = Housekeeping(
             store: opened.store,
             idempotencyTTLDays: try Serve.environmentInteger("TRIBUTE_IDEMPOTENCY_TTL_DAYS", default: Housekeeping.defaultTTLDays, in: 1...3650),
-            intervalMillis: try Serve.environmentInteger("TRIBUTE_HOUSEKEEPING_MILLIS", default: 60_000, in: 10...86_400_000), logger: logger)
+            intervalMillis: try Serve.environmentInteger("TRIBUTE_HOUSEKEEPING_MILLIS", default: 60_000, in: 10...86_400_000),
+            checkpointMinutes: Serve.checkpointMinutes(try Serve.environmentInteger("TRIBUTE_CHECKPOINT_MINUTES", default: 60, in: 0...525_600)), logger: logger)
         let streams = try Serve.streamSettings()
         // Services stop in reverse order: deliveries before the database pool.
         let app = buildApplication(store: opened.store, stripe: stripe, rateLimit: rateLimit, host: host, port: port, services: opened.services + [delivery, housekeeping], logger: logger,
@@ -112,4 +113,9 @@ struct Serve: AsyncParsableCommand {
         }
         return value
     }
+}
+
+extension Serve {
+    /// `TRIBUTE_CHECKPOINT_MINUTES`: 0 turns the server's checkpoints off.
+    static func checkpointMinutes(_ minutes: Int64) -> Int64? { minutes == 0 ? nil : minutes }
 }

@@ -1,3 +1,4 @@
+import GRDB
 import Testing
 import TributeCore
 import TributeStore
@@ -10,21 +11,23 @@ import TributeTestSupport
         #expect(try await store.journalMode() == "wal")
     }
 
-    @Test(arguments: [
-        "UPDATE decisions SET debit_micros = debit_micros + 1 WHERE seq = 2",
-        "UPDATE decisions SET user_id = 'mallory' WHERE seq = 1",
-        "UPDATE accounts SET balance_micros = balance_micros + 5 WHERE id = 'workspace:w:wallet'",
-        "UPDATE postings SET amount_micros = amount_micros - 1 WHERE rowid = (SELECT MAX(rowid) FROM postings)",
-        "DELETE FROM decisions WHERE seq = 1",
-        "UPDATE decisions SET success = 0 WHERE seq = 3",
-    ])
-    func ledgerVerifyDetectsAnEditedRow(tamper: String) async throws {
+    /// A database restored from a copy taken before a checkpoint is consistent, so plain
+    /// verify passes; the checkpoint's digest, kept elsewhere, catches it.
+    @Test func aCheckpointCatchesADatabaseRestoredFromAnOlderCopy() async throws {
         let store = try Backend.makeSQLiteStore()
         try await store.makeWorkspace("w", credits: Amount(units: 5))
-        for _ in 0..<3 { _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM", userId: "u"), idempotency: nil) }
-        _ = try await store.expectLedgerHolds()
-        try await store.executeUnchecked(sql: tamper)
-        #expect(try await store.verifyLedger().firstViolation != nil)
+        _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM"), idempotency: nil)
+        let first = try await store.recordCheckpoint()
+        let copy = store.path + ".older"
+        try DatabaseQueue(path: store.path).inDatabase { db in try db.execute(sql: "VACUUM INTO '\(copy)'") }
+        for _ in 0..<3 { _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM"), idempotency: nil) }
+        let second = try await store.recordCheckpoint()
+        #expect(try await store.verifyLedger(checkpoints: [first.digest, second.digest]).violation == nil)
+
+        let restored = try SQLiteStore(path: copy)
+        #expect(try await restored.verifyLedger().violation == nil)
+        #expect(try await restored.verifyLedger(checkpoints: [first.digest]).violation == nil)
+        #expect(try await restored.verifyLedger(checkpoints: [second.digest]).violation?.rule == .checkpointMissing)
     }
 
     @Test func theSchemaRefusesAnOverdraftEvenIfCodeTriedOne() async throws {

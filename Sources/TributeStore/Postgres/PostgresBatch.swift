@@ -10,7 +10,7 @@ import TributeCore
 ///    UPDATE`: no deadlock between batches, and no other instance can change these ledgers
 ///    until the commit),
 /// 3. read their balances, grants and budgets in one query,
-/// 4. run every call through `AuthorizeStep` in memory, in order,
+/// 4. run every call through `Kernel.authorize` in memory, in order,
 /// 5. write every row and balance change in one statement, and commit.
 ///
 /// A call that fails (an unknown workspace, say) fails alone; a batch the database refuses
@@ -34,9 +34,7 @@ struct PostgresBatch {
 
     private struct Loaded {
         var state: WorkspaceState
-        var head: String
-        var grants: [GrantBalance] = []
-        var touchedGrants: [String: Amount] = [:]
+        var grants = OpenGrants([])
     }
 
     static func apply(_ jobs: [PostgresBatcher.Job], _ connection: PostgresConnection, nowMillis: Int64, logger: Logger) async throws -> [Result<AuthorizeOutcome, any Error>] {
@@ -91,6 +89,7 @@ struct PostgresBatch {
         var costs: [String: (baseCost: Amount, version: Int64)] = [:]
         var budgets: [KeyRef: StoredBudget] = [:]
         var systemTotals: [AccountKind: Int64] = [:]
+        var grantLists: [String: [GrantBalance]] = [:]
         if !workspaceIds.isEmpty {
             let ids = workspaceIds.sorted()
             // The catalog first, outside the locks: while this batch reads it, the previous
@@ -105,8 +104,8 @@ struct PostgresBatch {
                 "SELECT \(unescaped: PostgresRows.workspaceColumns) FROM workspaces WHERE id = ANY(\(ids)) ORDER BY id FOR NO KEY UPDATE",
                 logger: logger)
             for try await row in rows {
-                let (state, head) = try PostgresRows.workspace(row, plans: plans)
-                loaded[state.id] = Loaded(state: state, head: head)
+                let state = try PostgresRows.workspace(row, plans: plans)
+                loaded[state.id] = Loaded(state: state)
             }
             // 3. Their balances, open grants and budgets, in one round trip after the locks
             //    (so that they are current): everything under the locks is time every other
@@ -136,13 +135,15 @@ struct PostgresBatch {
                     guard let kind = AccountKind(rawValue: String(name.dropFirst("system:".count))) else { continue }
                     systemTotals[kind] = first
                 case "g":
-                    loaded[workspaceId]?.grants.append(GrantBalance(id: name, remaining: Amount(micros: first), expiresAt: second))
+                    grantLists[workspaceId, default: []].append(GrantBalance(id: name, remaining: Amount(micros: first), expiresAt: second))
                 default:
                     budgets[KeyRef(workspaceId: workspaceId, key: name)] = PostgresRows.storedBudget(
                         scope: name, limitMicros: first, unit: unit ?? "", period: period ?? "", usedMicros: second ?? 0, periodStart: third ?? 0)
                 }
             }
         }
+
+        for (id, list) in grantLists { loaded[id]?.grants = OpenGrants(list) }
 
         // 4. Every call, in order, against the state the previous ones left.
         var writes = PostgresBatchWrites(nowMillis: nowMillis)
@@ -174,22 +175,16 @@ struct PostgresBatch {
                 guard let cost = costs[request.actionType] else { throw TributeError.unknownActionType(request.actionType) }
                 let stored = request.budgetScopes.compactMap { budgets[KeyRef(workspaceId: request.workspaceId, key: $0.description)] }
                 let grants = workspace.grants
-                var effects = try AuthorizeStep.run(
-                    request, state: workspace.state, cost: cost, budgets: stored, grants: { grants }, ids: job.ids, nowMillis: nowMillis)
-                let (systemAfter, netting) = try system.settling(effects.transactions.lazy.flatMap(\.postings))
-                if let netting { effects.transactions.append(PendingTransaction(netting, id: Identifier.make("txn"), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
-                let hash = effects.decision.chainHash(previous: workspace.head)
-                system = systemAfter
-                writes.add(effects, previousHash: workspace.head, hash: hash)
+                let authorized = try Kernel.authorize(
+                    request, state: workspace.state, cost: cost, budgets: stored, grants: { grants }, system: system, ids: job.ids, nowMillis: nowMillis)
+                let effects = authorized.effects
+                system = authorized.system
+                writes.add(effects)
                 workspace.state = effects.workspace
-                workspace.head = hash
-                if let changed = effects.grants {
-                    for grant in changed.list where changed.touched.contains(grant.id) { workspace.touchedGrants[grant.id] = grant.remaining }
-                    workspace.grants = changed.list.filter { !$0.remaining.isZero }
-                }
+                if let changed = effects.grants { workspace.grants = changed }
                 loaded[request.workspaceId] = workspace
                 for budget in effects.budgets { budgets[KeyRef(workspaceId: request.workspaceId, key: budget.budget.scope.description)] = budget }
-                let outcome = AuthorizeOutcome(effects.answer)
+                let outcome = AuthorizeOutcome(authorized.answer)
                 if let keyRef {
                     answers[keyRef] = outcome
                     writes.answerKey(keyRef, outcome)
@@ -201,7 +196,7 @@ struct PostgresBatch {
             }
         }
         for workspace in loaded.values where writes.changedWorkspaces.contains(workspace.state.id) {
-            writes.finish(workspace.state, head: workspace.head, grants: workspace.touchedGrants)
+            writes.finish(workspace.state, grants: workspace.grants)
         }
         for (key, stored) in budgets where writes.changedBudgets.contains(key) { writes.budget(key, stored) }
 

@@ -26,12 +26,14 @@ struct PostgresBatchWrites {
 
     var isEmpty: Bool { decisions.isEmpty && releasedKeys.isEmpty }
 
-    mutating func add(_ effects: AuthorizeStep.Effects, previousHash: String, hash: String) {
+    /// The rows of one call's effects; its workspace and grants are written by `finish`,
+    /// once per workspace, as the batch leaves them.
+    mutating func add(_ effects: LedgerEffects) {
         changedWorkspaces.insert(effects.workspace.id)
         for transaction in effects.transactions {
             transactions.append(.object([
                 "id": .string(transaction.id), "workspace_id": .optional(transaction.workspaceId), "kind": .string(transaction.kind.rawValue),
-                "decision_id": .optional(transaction.decisionId), "created_at": .int(transaction.atMillis),
+                "decision_id": .optional(transaction.decisionId), "created_at": .int(transaction.atMillis), "reverses": .optional(transaction.reverses),
             ]))
             for (ordinal, posting) in transaction.postings.enumerated() {
                 let account = posting.account.description
@@ -46,27 +48,28 @@ struct PostgresBatchWrites {
                 }
             }
         }
-        let record = effects.decision
+        let record = effects.decision.record
         decisions.append(.object([
             "id": .string(record.id), "workspace_id": .string(record.workspaceId), "created_at": .int(record.createdAtMillis),
             "action_type": .string(record.actionType), "success": .bool(record.success), "reason": .string(record.reason.rawValue),
             "actions_charged_micros": .int(record.actionsCharged.micros), "from_allowance_micros": .int(record.fromAllowance.micros),
             "debit_micros": .int(record.creditsDebited.micros), "user_id": .optional(record.userId), "agent_id": .optional(record.agentId),
             "run_id": .optional(record.runId), "cost_version": .int(record.costVersion), "context": .optional(record.context),
-            "transaction_id": .optional(record.transactionId), "prev_hash": .string(previousHash), "hash": .string(hash),
+            "transaction_id": .optional(record.transactionId), "explanation": .optional(record.explanation),
+            "prev_hash": .string(effects.decision.previousHash), "hash": .string(effects.decision.hash),
         ]))
         if !effects.events.isEmpty { events.append((effects.workspace.id, record.createdAtMillis, effects.events)) }
         for budget in effects.budgets { changedBudgets.insert(KeyRef(workspaceId: effects.workspace.id, key: budget.budget.scope.description)) }
     }
 
     /// The workspace row as the batch leaves it, and its grants that changed.
-    mutating func finish(_ state: WorkspaceState, head: String, grants touched: [String: Amount]) {
+    mutating func finish(_ state: WorkspaceState, grants open: OpenGrants) {
         workspaces.append(.object([
             "id": .string(state.id), "period_start": .int(state.period.start), "period_end": .int(state.period.end),
             "period_used_micros": .int(state.periodUsed.micros), "next_expiry_at": state.nextExpiryAtMillis.map { .int($0) } ?? .null,
-            "decision_head": .string(head),
+            "decision_head": .string(state.decisionHead),
         ]))
-        for (id, remaining) in touched { grants.append(.object(["id": .string(id), "remaining_micros": .int(remaining.micros)])) }
+        for (id, remaining) in open.changed { grants.append(.object(["id": .string(id), "remaining_micros": .int(remaining.micros)])) }
     }
 
     mutating func budget(_ key: KeyRef, _ stored: StoredBudget) {
@@ -113,22 +116,23 @@ struct BatchWriteStatement: PostgresPreparedStatement {
     let shard: Int32
     let workspaces: String, grants: String, budgets: String, answeredKeys: String, releasedKeys: String
 
-    static let name = "tribute_batch_write_v1"
+    static let name = "tribute_batch_write_v2"
     static let sql = """
         WITH
-        t AS (INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at)
-              SELECT id, workspace_id, kind, decision_id, created_at
-              FROM jsonb_to_recordset($1::jsonb) AS x(id text, workspace_id text, kind text, decision_id text, created_at bigint)),
+        t AS (INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at, reverses)
+              SELECT id, workspace_id, kind, decision_id, created_at, reverses
+              FROM jsonb_to_recordset($1::jsonb) AS x(id text, workspace_id text, kind text, decision_id text, created_at bigint, reverses text)),
         p AS (INSERT INTO postings (transaction_id, ordinal, account_id, unit, amount_micros)
               SELECT transaction_id, ordinal, account_id, unit, amount_micros
               FROM jsonb_to_recordset($2::jsonb) AS x(transaction_id text, ordinal smallint, account_id text, unit text, amount_micros bigint)),
         d AS (INSERT INTO decisions (id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
-                  debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, prev_hash, hash)
+                  debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, prev_hash, hash)
               SELECT id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
-                  debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, prev_hash, hash
+                  debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, prev_hash, hash
               FROM jsonb_to_recordset($3::jsonb) AS x(id text, workspace_id text, created_at bigint, action_type text,
                   success boolean, reason text, actions_charged_micros bigint, from_allowance_micros bigint, debit_micros bigint,
-                  user_id text, agent_id text, run_id text, cost_version bigint, context text, transaction_id text, prev_hash text, hash text)),
+                  user_id text, agent_id text, run_id text, cost_version bigint, context text, transaction_id text, explanation text,
+                  prev_hash text, hash text)),
         a AS (UPDATE accounts SET balance_micros = accounts.balance_micros + x.delta
               FROM jsonb_to_recordset($4::jsonb) AS x(id text, delta bigint) WHERE accounts.id = x.id),
         s AS (INSERT INTO system_balance_shards (account_id, shard, balance_micros)

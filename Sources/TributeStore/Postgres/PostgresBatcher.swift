@@ -11,7 +11,7 @@ final class PostgresBatcher: @unchecked Sendable {
     struct Job {
         let request: AuthorizeRequest
         let claim: IdempotencyClaim?
-        let ids: AuthorizeStep.Ids
+        let ids: Kernel.Ids
         let continuation: CheckedContinuation<AuthorizeOutcome, any Error>
     }
 
@@ -39,7 +39,7 @@ final class PostgresBatcher: @unchecked Sendable {
     }
 
     func submit(_ request: AuthorizeRequest, claim: IdempotencyClaim?) async throws -> AuthorizeOutcome {
-        let ids = AuthorizeStep.Ids()
+        let ids = Kernel.Ids.make()
         return try await withCheckedThrowingContinuation { continuation in
             let job = Job(request: request, claim: claim, ids: ids, continuation: continuation)
             let result: (accepted: Bool, waiter: CheckedContinuation<Void, Never>?) = lock.withLock {

@@ -9,13 +9,13 @@ enum PostgresLedger {
 
     /// Locks the workspace's row until the transaction ends, then reads its balances.
     /// - Throws: `TributeError.workspaceNotFound`.
-    static func lockWorkspace(_ connection: PostgresConnection, id: String) async throws -> (WorkspaceState, head: String) {
+    static func lockWorkspace(_ connection: PostgresConnection, id: String) async throws -> WorkspaceState {
         guard let row = try await connection.query(
             "SELECT \(unescaped: PostgresRows.workspaceColumns) FROM workspaces WHERE id = \(id) FOR NO KEY UPDATE", logger: logger
         ).firstRow() else { throw TributeError.workspaceNotFound(id) }
-        var (state, head) = try PostgresRows.workspace(row, plans: try await PostgresRows.plans(connection, logger: logger))
+        var state = try PostgresRows.workspace(row, plans: try await PostgresRows.plans(connection, logger: logger))
         try await readBalances(connection, &state)
-        return (state, head)
+        return state
     }
 
     /// Reads a workspace without locking it (for views).
@@ -23,7 +23,7 @@ enum PostgresLedger {
         guard let row = try await connection.query(
             "SELECT \(unescaped: PostgresRows.workspaceColumns) FROM workspaces WHERE id = \(id)", logger: logger
         ).firstRow() else { throw TributeError.workspaceNotFound(id) }
-        var (state, _) = try PostgresRows.workspace(row, plans: try await PostgresRows.plans(connection, logger: logger))
+        var state = try PostgresRows.workspace(row, plans: try await PostgresRows.plans(connection, logger: logger))
         try await readBalances(connection, &state)
         return state
     }
@@ -93,45 +93,58 @@ enum PostgresLedger {
         return SystemBalances(micros: totals)
     }
 
-    /// Starts the period containing `nowMillis` if the stored one has ended.
-    static func rollPeriodIfNeeded(_ connection: PostgresConnection, _ state: inout WorkspaceState, nowMillis: Int64) async throws {
-        guard let transaction = try AuthorizeStep.rollPeriod(&state, nowMillis: nowMillis) else { return }
-        if let transaction {
-            try await append(connection, transaction, id: Identifier.make("txn"), workspaceId: state.id, decisionId: nil, atMillis: nowMillis)
+    /// Appends a transaction the kernel built, moving its balances.
+    static func append(_ connection: PostgresConnection, _ pending: PendingTransaction) async throws {
+        guard let transaction = try? LedgerTransaction(kind: pending.kind, postings: pending.postings) else {
+            preconditionFailure("the kernel builds only balanced transactions")
         }
+        try await append(connection, transaction, id: pending.id, workspaceId: pending.workspaceId, decisionId: pending.decisionId, atMillis: pending.atMillis)
+    }
+
+    /// Starts the period containing `nowMillis` if the stored one has ended, by the
+    /// kernel's rule (`WorkspaceState.rollPeriod`).
+    static func rollPeriodIfNeeded(_ connection: PostgresConnection, _ state: inout WorkspaceState, nowMillis: Int64) async throws {
+        guard let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: Identifier.make("txn")) else { return }
+        if let roll { try await append(connection, roll) }
         try await connection.query("""
             UPDATE workspaces SET period_start = \(state.period.start), period_end = \(state.period.end), period_used_micros = 0 WHERE id = \(state.id)
             """, logger: logger)
     }
 
-    /// Moves the unspent part of every grant whose expiry has passed out of the wallet.
+    /// Expires the grants whose expiry has passed, by the kernel's rule
+    /// (`WorkspaceState.expireGrants`).
     static func expireGrantsIfNeeded(_ connection: PostgresConnection, _ state: inout WorkspaceState, nowMillis: Int64) async throws {
-        guard let next = state.nextExpiryAtMillis, next <= nowMillis else { return }
-        var total = Amount.zero
-        for try await (_, remaining) in try await connection.query("""
-            UPDATE credit_grants g SET remaining_micros = 0 FROM (
-                SELECT id, remaining_micros FROM credit_grants WHERE workspace_id = \(state.id) AND remaining_micros > 0 AND expires_at <= \(nowMillis)
-            ) old WHERE g.id = old.id RETURNING g.id, old.remaining_micros
-            """, logger: logger).decode((String, Int64).self) {
-            guard let next = total.adding(Amount(micros: remaining)) else { throw StoreFault.corruptAmount("credit_grants.remaining_micros") }
-            total = next
+        guard state.hasExpiredGrants(nowMillis: nowMillis) else { return }
+        var grants = OpenGrants(try await openGrants(connection, workspaceId: state.id, including: []))
+        if let expiry = state.expireGrants(&grants, nowMillis: nowMillis, transactionId: Identifier.make("txn")) { try await append(connection, expiry) }
+        try await writeGrants(connection, grants)
+        try await connection.query("UPDATE workspaces SET next_expiry_at = \(state.nextExpiryAtMillis) WHERE id = \(state.id)", logger: logger)
+    }
+
+    /// The workspace's grants with credits left, and those named, in creation order.
+    static func openGrants(_ connection: PostgresConnection, workspaceId: String, including named: [String]) async throws -> [GrantBalance] {
+        var grants: [GrantBalance] = []
+        for try await (id, remaining, expiresAt) in try await connection.query("""
+            SELECT id, remaining_micros, expires_at FROM credit_grants WHERE workspace_id = \(workspaceId) AND (remaining_micros > 0 OR id = ANY(\(named)))
+            ORDER BY created_at, id
+            """, logger: logger).decode((String, Int64, Int64?).self) {
+            grants.append(GrantBalance(id: id, remaining: Amount(micros: remaining), expiresAt: expiresAt))
         }
-        if !total.isZero {
-            let transaction = try LedgerTransaction.transfer(.grantExpiry, total, from: .wallet(state.id), to: .system(.expired))
-            try await append(connection, transaction, id: Identifier.make("txn"), workspaceId: state.id, decisionId: nil, atMillis: nowMillis)
+        return grants
+    }
+
+    /// Stores the remaining credits of the grants the kernel changed.
+    static func writeGrants(_ connection: PostgresConnection, _ grants: OpenGrants) async throws {
+        for (id, remaining) in grants.changed.sorted(by: { $0.key < $1.key }) {
+            try await connection.query("UPDATE credit_grants SET remaining_micros = \(remaining.micros) WHERE id = \(id)", logger: logger)
         }
-        state.wallet -= total
-        state.nextExpiryAtMillis = try await refreshNextExpiry(connection, workspaceId: state.id)
     }
 
     /// Recomputes and stores the soonest expiry among grants with credits left.
     static func refreshNextExpiry(_ connection: PostgresConnection, workspaceId: String) async throws -> Int64? {
-        let next = try await connection.query("""
-            UPDATE workspaces SET next_expiry_at = (
-                SELECT MIN(expires_at) FROM credit_grants WHERE workspace_id = \(workspaceId) AND remaining_micros > 0 AND expires_at IS NOT NULL
-            ) WHERE id = \(workspaceId) RETURNING next_expiry_at
-            """, logger: logger).firstRow()
-        return try next?.decode(Int64?.self) ?? nil
+        let next = OpenGrants(try await openGrants(connection, workspaceId: workspaceId, including: [])).nextExpiryAtMillis
+        try await connection.query("UPDATE workspaces SET next_expiry_at = \(next) WHERE id = \(workspaceId)", logger: logger)
+        return next
     }
 }
 

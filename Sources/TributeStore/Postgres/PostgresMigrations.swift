@@ -283,6 +283,22 @@ enum PostgresMigrations {
         ("v7_idempotency_expiry", [
             "CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at)",
         ]),
+        // Decisions keep their explanation (SPEC §3.5), a reversal names what it reverses
+        // (once), and checkpoints record every chain's head (SPEC §4). Chains were per
+        // workspace from the start here, so no legacy part precedes them.
+        ("v8_explanations_reversals_checkpoints", [
+            "ALTER TABLE decisions ADD COLUMN explanation TEXT",
+            "ALTER TABLE transactions ADD COLUMN reverses TEXT",
+            "CREATE UNIQUE INDEX transactions_reversing ON transactions (reverses) WHERE reverses IS NOT NULL",
+            """
+            CREATE TABLE ledger_checkpoints (
+                seq BIGSERIAL PRIMARY KEY,
+                digest TEXT NOT NULL UNIQUE CHECK (length(digest) = 64),
+                created_at BIGINT NOT NULL,
+                heads TEXT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

@@ -12,28 +12,31 @@ enum PostgresRows {
         low_balance_threshold_micros
         """
 
-    /// A workspace row with its plan (balances zero: they are read separately, after the
-    /// lock), and the head of its decision chain.
-    static func workspace(_ row: PostgresRow, plans: [String: Plan]) throws -> (WorkspaceState, head: String) {
+    /// A workspace row with its plan and the head of its decision chain (balances zero:
+    /// they are read separately, after the lock).
+    /// - Throws: `StoreFault.unknownValue` for a status or date Tribute never writes.
+    static func workspace(_ row: PostgresRow, plans: [String: Plan]) throws -> WorkspaceState {
         let (id, name, status, anchor, periodStart, periodEnd, periodUsed, nextExpiry, createdAt, head, planId, lowBalance) =
             try row.decode((String, String, String, String, Int64, Int64, Int64, Int64?, Int64, String, String, Int64?).self)
         guard let plan = plans[planId] else { throw TributeError.planNotFound(planId) }
-        let state = WorkspaceState(
-            id: id, name: name, status: WorkspaceStatus(rawValue: status) ?? .suspended,
-            anchorDate: CivilDate(parsing: anchor) ?? CivilDate(year: 1970, month: 1, day: 1),
+        guard let workspaceStatus = WorkspaceStatus(rawValue: status) else { throw StoreFault.unknownValue("workspaces.status", status) }
+        guard let anchorDate = CivilDate(parsing: anchor) else { throw StoreFault.unknownValue("workspaces.anchor_date", anchor) }
+        return WorkspaceState(
+            id: id, name: name, status: workspaceStatus, anchorDate: anchorDate,
             period: BillingPeriod(start: periodStart, end: periodEnd), periodUsed: Amount(micros: periodUsed),
             nextExpiryAtMillis: nextExpiry, createdAtMillis: createdAt, plan: plan, wallet: .zero, allowance: .zero,
-            lowBalanceThreshold: lowBalance.map(Amount.init(micros:)))
-        return (state, head)
+            lowBalanceThreshold: lowBalance.map(Amount.init(micros:)), decisionHead: head)
     }
 
     /// Every plan, by id (a handful of rows).
+    /// - Throws: `StoreFault.unknownValue` for an overage policy Tribute never writes.
     static func plans(_ connection: PostgresConnection, logger: Logger) async throws -> [String: Plan] {
         var plans: [String: Plan] = [:]
         for try await (id, name, allowance, policy, rate, price) in try await connection.query(
             "SELECT id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents FROM plans", logger: logger
         ).decode((String, String, Int64, String, Int64, Int64).self) {
-            plans[id] = Plan(id: id, name: name, monthlyAllowance: Amount(micros: allowance), overagePolicy: OveragePolicy(rawValue: policy) ?? .block,
+            plans[id] = Plan(id: id, name: name, monthlyAllowance: Amount(micros: allowance),
+                             overagePolicy: try storedValue(OveragePolicy.self, policy, column: "plans.overage_policy"),
                              overageRate: Amount(micros: rate), priceCents: price)
         }
         return plans
@@ -41,9 +44,11 @@ enum PostgresRows {
 
     static let budgetColumns = "workspace_id, scope, limit_micros, unit, period, used_micros, period_start"
 
+    /// A budget row of `budgetColumns`.
+    /// - Throws: `StoreFault.unknownValue` for a scope, unit or period Tribute never writes.
     static func budget(_ row: PostgresRow) throws -> (workspaceId: String, StoredBudget) {
         let (workspaceId, scope, limit, unit, period, used, periodStart) = try row.decode((String, String, Int64, String, String, Int64, Int64).self)
-        return (workspaceId, storedBudget(scope: scope, limitMicros: limit, unit: unit, period: period, usedMicros: used, periodStart: periodStart))
+        return (workspaceId, try BudgetRows.stored(scope: scope, limitMicros: limit, unit: unit, period: period, usedMicros: used, periodStart: periodStart))
     }
 
     /// A budget from its columns.
@@ -54,20 +59,15 @@ enum PostgresRows {
         return StoredBudget(budget: budget, periodStart: periodStart)
     }
 
-    /// The columns `decision(_:)` decodes.
-    static let decisionColumns = """
-        seq, id, workspace_id, created_at, action_type, reason, actions_charged_micros, from_allowance_micros, debit_micros,
-        user_id, agent_id, run_id, cost_version, context, transaction_id
-        """
+    /// The columns `decision(_:)` decodes: the order number, then `DecisionRows.columns`.
+    static let decisionColumns = "seq, " + DecisionRows.columns
 
+    /// A decision with its order number, from the first columns of a row of `decisionColumns`.
+    /// - Throws: `StoreFault.unknownValue` for a reason Tribute never writes.
     static func decision(_ row: PostgresRow) throws -> (seq: Int64, DecisionRecord) {
-        let (seq, id, workspaceId, createdAt, actionType, reason, charged, fromAllowance, debit, userId, agentId, runId, costVersion, context, transactionId) =
-            try row.decode((Int64, String, String, Int64, String, String, Int64, Int64, Int64, String?, String?, String?, Int64, String?, String?).self)
-        return (seq, DecisionRecord(
-            id: id, workspaceId: workspaceId, createdAtMillis: createdAt, actionType: actionType,
-            reason: DecisionReason(rawValue: reason) ?? .insufficientBalance, actionsCharged: Amount(micros: charged),
-            fromAllowance: Amount(micros: fromAllowance), creditsDebited: Amount(micros: debit), userId: userId, agentId: agentId,
-            runId: runId, costVersion: costVersion, context: context, transactionId: transactionId))
+        var columns = PostgresColumns(row)
+        let (seq, decision) = try DecisionRows.numbered(&columns)
+        return (seq, decision)
     }
 }
 

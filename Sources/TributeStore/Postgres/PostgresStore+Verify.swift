@@ -5,13 +5,13 @@ extension PostgresStore {
     /// Checks, in one repeatable-read snapshot, the rules `SQLiteStore.verifyLedger` checks;
     /// a system account's balance is the sum of its shards, and each workspace's decision
     /// chain must run from the genesis hash to the head its row records.
-    public func verifyLedger() async throws -> LedgerReport {
+    public func verifyLedger(checkpoints digests: [String]) async throws -> LedgerReport {
         // A whole-ledger check takes as long as the ledger is big.
         try await read(deadlineSeconds: 3_600) { connection in
             let logger = PostgresLedger.logger
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             do {
-                let report = try await PostgresStore.verify(connection)
+                let report = try await PostgresStore.verify(connection, checkpoints: digests)
                 try await connection.query("COMMIT", logger: logger)
                 return report
             } catch {
@@ -21,15 +21,16 @@ extension PostgresStore {
         }
     }
 
-    private static func verify(_ connection: PostgresConnection) async throws -> LedgerReport {
+    private static func verify(_ connection: PostgresConnection, checkpoints digests: [String]) async throws -> LedgerReport {
         let logger = PostgresLedger.logger
         func count(_ table: String) async throws -> Int {
             Int(try await connection.query("SELECT COUNT(*)::bigint FROM \(unescaped: table)", logger: logger).firstRow()?.decode(Int64.self) ?? 0)
         }
         let accounts = try await count("accounts"), transactions = try await count("transactions")
         let postings = try await count("postings"), decisions = try await count("decisions")
-        func report(_ violation: String?) -> LedgerReport {
-            LedgerReport(accounts: accounts, transactions: transactions, postings: postings, decisions: decisions, firstViolation: violation)
+        func report(_ violation: LedgerViolation?) -> LedgerReport {
+            LedgerReport(accounts: accounts, transactions: transactions, postings: postings, decisions: decisions,
+                         checkpoints: violation == nil ? digests : [], violation: violation)
         }
         // The append-only tables carry no foreign keys (see v2 of the migrations): what
         // they would have refused is looked for here.
@@ -39,24 +40,31 @@ extension PostgresStore {
             WHERE t.id IS NULL OR a.id IS NULL LIMIT 1
             """, logger: logger).firstRow() {
             let (transaction, account) = try row.decode((String, String).self)
-            return report("a posting of transaction \(transaction) to account \(account) names a transaction or an account that does not exist")
+            return report(.danglingPosting(transaction: transaction, account: account))
         }
         if let row = try await connection.query("""
             SELECT t.id FROM transactions t LEFT JOIN workspaces w ON w.id = t.workspace_id
             WHERE t.workspace_id IS NOT NULL AND w.id IS NULL LIMIT 1
             """, logger: logger).firstRow() {
-            return report("transaction \(try row.decode(String.self)) names a workspace that does not exist")
+            return report(.danglingTransaction(try row.decode(String.self)))
         }
         if let row = try await connection.query("""
             SELECT transaction_id, unit, SUM(amount_micros)::bigint FROM postings GROUP BY transaction_id, unit HAVING SUM(amount_micros) <> 0 LIMIT 1
             """, logger: logger).firstRow() {
             let (id, unit, off) = try row.decode((String, String, Int64).self)
-            return report("transaction \(id) does not sum to zero in \(unit) (off by \(Amount(micros: off)))")
+            return report(.unbalanced(id, unit: unit, offMicros: off))
         }
         if let row = try await connection.query("""
             SELECT t.id FROM transactions t LEFT JOIN postings p ON p.transaction_id = t.id GROUP BY t.id HAVING COUNT(p.transaction_id) < 2 LIMIT 1
             """, logger: logger).firstRow() {
-            return report("transaction \(try row.decode(String.self)) has fewer than two postings")
+            return report(.tooFewPostings(try row.decode(String.self)))
+        }
+        if let row = try await connection.query("""
+            SELECT d.id, d.transaction_id FROM decisions d LEFT JOIN transactions t ON t.id = d.transaction_id
+            WHERE d.transaction_id IS NOT NULL AND t.id IS NULL LIMIT 1
+            """, logger: logger).firstRow() {
+            let (decision, transaction) = try row.decode((String, String).self)
+            return report(.missingTransaction(decision: decision, transaction: transaction))
         }
         if let row = try await connection.query("""
             SELECT a.id, (a.balance_micros + COALESCE(s.total, 0))::bigint, COALESCE(p.total, 0)::bigint FROM accounts a
@@ -65,13 +73,13 @@ extension PostgresStore {
             WHERE a.balance_micros + COALESCE(s.total, 0) <> COALESCE(p.total, 0) LIMIT 1
             """, logger: logger).firstRow() {
             let (id, balance, total) = try row.decode((String, Int64, Int64).self)
-            return report("account \(id) has balance \(Amount(micros: balance)) but its postings sum to \(Amount(micros: total))")
+            return report(.balanceMismatch(id, balanceMicros: balance, postingsMicros: total))
         }
         if let row = try await connection.query(
             "SELECT id, balance_micros FROM accounts WHERE NOT allows_negative AND balance_micros < 0 LIMIT 1", logger: logger
         ).firstRow() {
             let (id, balance) = try row.decode((String, Int64).self)
-            return report("account \(id) is negative: \(Amount(micros: balance))")
+            return report(.negative(id, balanceMicros: balance))
         }
         if let row = try await connection.query("""
             SELECT a.workspace_id, a.balance_micros, COALESCE(g.total, 0)::bigint FROM accounts a
@@ -79,34 +87,36 @@ extension PostgresStore {
             WHERE a.kind = 'wallet' AND a.balance_micros <> COALESCE(g.total, 0) LIMIT 1
             """, logger: logger).firstRow() {
             let (id, balance, total) = try row.decode((String, Int64, Int64).self)
-            return report("wallet of \(id) holds \(Amount(micros: balance)) but its grants hold \(Amount(micros: total))")
+            return report(.walletMismatch(id, walletMicros: balance, grantsMicros: total))
         }
         if let row = try await connection.query(
             "SELECT id FROM decisions WHERE success <> (reason = 'APPROVED') LIMIT 1", logger: logger
         ).firstRow() {
-            return report("decision \(try row.decode(String.self)) says success where its reason says otherwise: the row was altered")
+            return report(.successAltered(try row.decode(String.self)))
         }
-        // Each workspace's chain, walked in order.
+        var checkpoints: [LedgerCheckpoint] = []
+        for digest in digests {
+            let text = try await connection.query("SELECT heads FROM ledger_checkpoints WHERE digest = \(digest)", logger: logger).firstRow()?.decode(String.self)
+            switch LedgerCheckpoint.proven(digest: digest, text: text) {
+            case .success(let checkpoint): checkpoints.append(checkpoint)
+            case .failure(let violation): return report(violation)
+            }
+        }
+        // Each workspace's chain, walked in order; chains were per workspace from the start.
+        var audit = ChainAudit(legacyEndSeq: 0, checkpoints: checkpoints)
+        for try await row in try await connection.query(
+            "SELECT \(unescaped: PostgresRows.decisionColumns), prev_hash, hash FROM decisions ORDER BY seq", logger: logger
+        ) {
+            let (seq, record) = try PostgresRows.decision(row)
+            let cells = row.makeRandomAccess()
+            let storedPrevious = try cells["prev_hash"].decode(String.self)
+            let stored = try cells["hash"].decode(String.self)
+            if let violation = audit.check(seq: seq, record, storedPrevious: storedPrevious, storedHash: stored) { return report(violation) }
+        }
         var heads: [String: String] = [:]
         for try await (id, head) in try await connection.query("SELECT id, decision_head FROM workspaces", logger: logger).decode((String, String).self) {
             heads[id] = head
         }
-        var previous: [String: String] = [:]
-        for try await row in try await connection.query(
-            "SELECT \(unescaped: PostgresRows.decisionColumns), prev_hash, hash FROM decisions ORDER BY seq", logger: logger
-        ) {
-            let (_, record) = try PostgresRows.decision(row)
-            let cells = try row.decode((Int64, String, String, Int64, String, String, Int64, Int64, Int64, String?, String?, String?, Int64, String?, String?, String, String).self)
-            let storedPrevious = cells.15, stored = cells.16
-            let expected = previous[record.workspaceId] ?? DecisionRecord.genesisHash
-            guard storedPrevious == expected, record.chainHash(previous: expected) == stored else {
-                return report("decision \(record.id) breaks the hash chain: the row or one before it was altered")
-            }
-            previous[record.workspaceId] = stored
-        }
-        for (id, head) in heads where head != (previous[id] ?? DecisionRecord.genesisHash) {
-            return report("workspace \(id) names a chain head its decisions do not end with: a decision was removed")
-        }
-        return report(nil)
+        return report(audit.finish(storedHeads: heads))
     }
 }

@@ -3,8 +3,8 @@ import TributeCore
 
 /// What the writer keeps in memory between authorize jobs, so that a debit reads nothing
 /// and writes nothing until the end of its batch: workspaces with their plan and balances,
-/// open credit grants, budgets, current action costs, the head of the decision hash chain,
-/// and the rows and balance changes not yet written.
+/// (with their decision chain heads), open credit grants, budgets, current action costs,
+/// and the rows and balance changes the kernel's effects left not yet written.
 ///
 /// Only the writer touches it, on its thread. Everything pending is written once per
 /// batch, inside the batch's transaction and before its commit (`flush`), so a committed
@@ -14,7 +14,6 @@ import TributeCore
 final class HotState: @unchecked Sendable {
     private var workspaces: [String: WorkspaceState] = [:]
     private var costs: [String: (baseCost: Amount, version: Int64)] = [:]
-    private var lastDecisionHash: String?
     /// Open grants per workspace, in creation order, loaded when a debit first needs them.
     private var grants: [String: [GrantBalance]] = [:]
     /// Budgets that exist, of the workspaces calls have named.
@@ -29,7 +28,7 @@ final class HotState: @unchecked Sendable {
     /// what `Posting.applied(to:)` checks each job's postings against.
     private var systemBalances: SystemBalances?
     private var pendingTransactions: [PendingTransaction] = []
-    private var pendingDecisions: [(record: DecisionRecord, previous: String, hash: String)] = []
+    private var pendingDecisions: [ChainedDecision] = []
     private var pendingEvents: [(workspaceId: String, atMillis: Int64, events: [EventDraft])] = []
     /// The `seq` of the next transaction row, once known; other writers invalidate it.
     private var nextTransactionSeq: Int64?
@@ -59,13 +58,6 @@ final class HotState: @unchecked Sendable {
         return cost
     }
 
-    func decisionHash(_ db: Database) throws -> String {
-        if let lastDecisionHash { return lastDecisionHash }
-        let hash = try SQLiteLedger.lastDecisionHash(db)
-        lastDecisionHash = hash
-        return hash
-    }
-
     /// The workspace's grants with credits left, in creation order.
     func grants(_ db: Database, workspaceId: String) throws -> [GrantBalance] {
         if let cached = grants[workspaceId] { return cached }
@@ -81,25 +73,26 @@ final class HotState: @unchecked Sendable {
         try budgets.budgets(db, workspaceId: workspaceId, scopes: scopes)
     }
 
-    /// The system balances after `transactions`, settled against the bound every balance
-    /// keeps, with the netting to append after them when one is needed; nothing is
-    /// recorded until `commitJob`.
-    /// - Throws: `TributeError.amountTooLarge` when a system account would pass it.
-    func settleSystem(_ db: Database, after transactions: [PendingTransaction]) throws -> (balances: SystemBalances, netting: LedgerTransaction?) {
-        try (systemBalances ?? SQLiteLedger.systemBalances(db)).settling(transactions.lazy.flatMap(\.postings))
+    /// The system accounts' balances with every pending change applied: what the kernel
+    /// settles each call's postings against.
+    func systemBalances(_ db: Database) throws -> SystemBalances {
+        if let systemBalances { return systemBalances }
+        let loaded = try SQLiteLedger.systemBalances(db)
+        systemBalances = loaded
+        return loaded
     }
 
-    /// Records what a successful job changed, its decision chained after `previousHash`.
-    /// Workspace accounts move with `effects.workspace`; system accounts with the postings
-    /// of its transactions.
-    func commitJob(_ effects: AuthorizeStep.Effects, system: SystemBalances, previousHash: String, hash: String) {
+    /// Records what a successful job changed (the kernel's effects), to be written by
+    /// `flush`: workspace accounts and the chain head move with `effects.workspace`,
+    /// system accounts with the postings of its transactions.
+    func commitJob(_ effects: LedgerEffects, system: SystemBalances) {
         let id = effects.workspace.id
         systemBalances = system
         workspaces[id] = effects.workspace
         dirty.insert(id)
         if let changed = effects.grants {
-            for grant in changed.list where changed.touched.contains(grant.id) { dirtyGrants[grant.id] = grant.remaining }
-            grants[id] = changed.list.filter { !$0.remaining.isZero }
+            for (grantId, remaining) in changed.changed { dirtyGrants[grantId] = remaining }
+            grants[id] = changed.list
         }
         for budget in effects.budgets { budgets.update(budget, workspaceId: id) }
         for transaction in effects.transactions {
@@ -108,9 +101,8 @@ final class HotState: @unchecked Sendable {
             }
         }
         pendingTransactions += effects.transactions
-        pendingDecisions.append((effects.decision, previousHash, hash))
-        if !effects.events.isEmpty { pendingEvents.append((id, effects.decision.createdAtMillis, effects.events)) }
-        lastDecisionHash = hash
+        pendingDecisions.append(effects.decision)
+        if !effects.events.isEmpty { pendingEvents.append((id, effects.decision.record.createdAtMillis, effects.events)) }
     }
 
     /// Writes every pending row and balance into the current transaction.
@@ -126,13 +118,14 @@ final class HotState: @unchecked Sendable {
                 for posting in transaction.postings { postings.append((seq, posting)) }
                 seq += 1
             }
-            try RawStatement.insert(db, into: "transactions", columns: ["seq", "id", "workspace_id", "kind", "decision_id", "created_at"], rows: numbered) { insert, row in
+            try RawStatement.insert(db, into: "transactions", columns: ["seq", "id", "workspace_id", "kind", "decision_id", "created_at", "reverses"], rows: numbered) { insert, row in
                 insert.bind(row.seq)
                 insert.bind(row.transaction.id)
                 insert.bind(row.transaction.workspaceId)
                 insert.bind(row.transaction.kind.rawValue)
                 insert.bind(row.transaction.decisionId)
                 insert.bind(row.transaction.atMillis)
+                insert.bind(row.transaction.reverses)
             }
             try RawStatement.insert(db, into: "postings", columns: ["transaction_seq", "account_id", "unit", "amount_micros"], rows: postings) { insert, row in
                 insert.bind(row.seq)
@@ -144,8 +137,8 @@ final class HotState: @unchecked Sendable {
             pendingTransactions.removeAll(keepingCapacity: true)
         }
         if !pendingDecisions.isEmpty {
-            try RawStatement.insert(db, into: "decisions", columns: SQLiteLedger.decisionColumns, rows: pendingDecisions) { insert, row in
-                SQLiteLedger.bindDecision(&insert, row.record, previous: row.previous, hash: row.hash)
+            try RawStatement.insert(db, into: "decisions", columns: SQLiteLedger.decisionColumns, rows: pendingDecisions) { insert, decision in
+                SQLiteLedger.bindDecision(&insert, decision)
             }
             pendingDecisions.removeAll(keepingCapacity: true)
         }
@@ -155,7 +148,7 @@ final class HotState: @unchecked Sendable {
         pendingEvents.removeAll(keepingCapacity: true)
         if !dirty.isEmpty {
             var setBalance = try RawStatement(db, sql: "UPDATE accounts SET balance_micros = ? WHERE id = ?")
-            var setPeriod = try RawStatement(db, sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = ?, next_expiry_at = ? WHERE id = ?")
+            var setPeriod = try RawStatement(db, sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = ?, next_expiry_at = ?, decision_head = ? WHERE id = ?")
             for id in dirty {
                 guard let state = workspaces[id] else { continue }
                 setBalance.bind(state.wallet.micros)
@@ -168,6 +161,7 @@ final class HotState: @unchecked Sendable {
                 setPeriod.bind(state.period.end)
                 setPeriod.bind(state.periodUsed.micros)
                 setPeriod.bind(state.nextExpiryAtMillis)
+                setPeriod.bind(state.decisionHead)
                 setPeriod.bind(id)
                 try setPeriod.step()
             }
@@ -210,7 +204,6 @@ final class HotState: @unchecked Sendable {
     func invalidate() {
         workspaces.removeAll(keepingCapacity: true)
         costs.removeAll(keepingCapacity: true)
-        lastDecisionHash = nil
         grants.removeAll(keepingCapacity: true)
         budgets.removeAll()
         dirty.removeAll(keepingCapacity: true)

@@ -10,25 +10,40 @@ enum SQLiteLedger {
                p.overage_rate_micros, p.price_cents,
                (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':wallet'),
                (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':allowance'),
-               w.low_balance_threshold_micros
+               w.low_balance_threshold_micros, w.decision_head
         FROM workspaces w JOIN plans p ON p.id = w.plan_id WHERE w.id = ?
         """
 
-    /// - Throws: `TributeError.workspaceNotFound`.
+    /// - Throws: `TributeError.workspaceNotFound`; `StoreFault.unknownValue` for a stored
+    ///   status, policy or date Tribute never writes.
     static func loadWorkspace(_ db: Database, id: String) throws -> WorkspaceState {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: workspaceSQL), arguments: [id]) else {
             throw TributeError.workspaceNotFound(id)
         }
+        let policyText: String = try row.decode(atIndex: 12), statusText: String = try row.decode(atIndex: 2), anchorText: String = try row.decode(atIndex: 3)
+        guard let policy = OveragePolicy(rawValue: policyText) else { throw StoreFault.unknownValue("plans.overage_policy", policyText) }
+        guard let status = WorkspaceStatus(rawValue: statusText) else { throw StoreFault.unknownValue("workspaces.status", statusText) }
+        guard let anchor = CivilDate(parsing: anchorText) else { throw StoreFault.unknownValue("workspaces.anchor_date", anchorText) }
         let plan = Plan(
             id: try row.decode(atIndex: 9), name: try row.decode(atIndex: 10), monthlyAllowance: Amount(micros: try row.decode(atIndex: 11)),
-            overagePolicy: OveragePolicy(rawValue: try row.decode(atIndex: 12)) ?? .block, overageRate: Amount(micros: try row.decode(atIndex: 13)), priceCents: try row.decode(atIndex: 14))
+            overagePolicy: policy, overageRate: Amount(micros: try row.decode(atIndex: 13)), priceCents: try row.decode(atIndex: 14))
         return WorkspaceState(
-            id: try row.decode(atIndex: 0), name: try row.decode(atIndex: 1), status: WorkspaceStatus(rawValue: try row.decode(atIndex: 2)) ?? .suspended,
-            anchorDate: CivilDate(parsing: try row.decode(atIndex: 3)) ?? CivilDate(year: 1970, month: 1, day: 1),
+            id: try row.decode(atIndex: 0), name: try row.decode(atIndex: 1), status: status, anchorDate: anchor,
             period: BillingPeriod(start: try row.decode(atIndex: 4), end: try row.decode(atIndex: 5)), periodUsed: Amount(micros: try row.decode(atIndex: 6)),
             nextExpiryAtMillis: try row.decode(atIndex: 7), createdAtMillis: try row.decode(atIndex: 8), plan: plan,
             wallet: Amount(micros: try row.decode(atIndex: 15)), allowance: Amount(micros: try row.decode(atIndex: 16)),
-            lowBalanceThreshold: (try row.decode(atIndex: 17) as Int64?).map(Amount.init(micros:)))
+            lowBalanceThreshold: (try row.decode(atIndex: 17) as Int64?).map(Amount.init(micros:)), decisionHead: try row.decode(atIndex: 18))
+    }
+
+    /// One plan. - Throws: `StoreFault.unknownValue` for a policy Tribute never writes.
+    static func plan(_ db: Database, id: String) throws -> Plan? {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents FROM plans WHERE id = ?"),
+            arguments: [id]) else { return nil }
+        let policyText: String = try row.decode(atIndex: 3)
+        guard let policy = OveragePolicy(rawValue: policyText) else { throw StoreFault.unknownValue("plans.overage_policy", policyText) }
+        return Plan(id: try row.decode(atIndex: 0), name: try row.decode(atIndex: 1), monthlyAllowance: Amount(micros: try row.decode(atIndex: 2)),
+                    overagePolicy: policy, overageRate: Amount(micros: try row.decode(atIndex: 4)), priceCents: try row.decode(atIndex: 5))
     }
 
     /// Appends a balanced transaction and moves the balances of its accounts, with the
@@ -46,6 +61,41 @@ enum SQLiteLedger {
         let seq = try insert(db, transaction, id: id, workspaceId: workspaceId, decisionId: decisionId, atMillis: atMillis, movingBalances: movingBalances)
         if let netting { try insert(db, netting, id: Identifier.make("txn"), workspaceId: nil, decisionId: nil, atMillis: atMillis, movingBalances: true) }
         return seq
+    }
+
+    /// Appends a transaction the kernel built, moving its balances.
+    static func append(_ db: Database, _ pending: PendingTransaction) throws {
+        guard let transaction = try? LedgerTransaction(kind: pending.kind, postings: pending.postings) else {
+            preconditionFailure("the kernel builds only balanced transactions")
+        }
+        try append(db, transaction, id: pending.id, workspaceId: pending.workspaceId, decisionId: pending.decisionId, atMillis: pending.atMillis)
+    }
+
+    /// Writes what the kernel decided outside the hot path (a reversal): its transactions
+    /// as settled (netting included), the decision, and the workspace, grants and budgets
+    /// as the kernel left them.
+    static func persist(_ db: Database, _ effects: LedgerEffects) throws {
+        for pending in effects.transactions {
+            guard let transaction = try? LedgerTransaction(kind: pending.kind, postings: pending.postings) else {
+                preconditionFailure("the kernel builds only balanced transactions")
+            }
+            let seq = try insert(db, transaction, id: pending.id, workspaceId: pending.workspaceId, decisionId: pending.decisionId, atMillis: pending.atMillis, movingBalances: true)
+            if let reverses = pending.reverses {
+                try db.execute(sql: "UPDATE transactions SET reverses = ? WHERE seq = ?", arguments: [reverses, seq])
+            }
+        }
+        var insert = try RawStatement(db, sql: "INSERT INTO decisions (\(decisionColumns.joined(separator: ", "))) VALUES (\(decisionColumns.map { _ in "?" }.joined(separator: ", ")))")
+        bindDecision(&insert, effects.decision)
+        try insert.step()
+        let state = effects.workspace
+        try db.execute(sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = ?, next_expiry_at = ?, decision_head = ? WHERE id = ?",
+                       arguments: [state.period.start, state.period.end, state.periodUsed.micros, state.nextExpiryAtMillis, state.decisionHead, state.id])
+        if let grants = effects.grants { try writeGrants(db, grants) }
+        for stored in effects.budgets {
+            try db.execute(sql: "UPDATE budgets SET used_micros = ?, period_start = ? WHERE workspace_id = ? AND scope = ?",
+                           arguments: [stored.budget.used.micros, stored.periodStart, state.id, stored.budget.scope.description])
+        }
+        for event in effects.events { try SQLiteStore.appendEvents(db, workspaceId: state.id, [event], atMillis: effects.decision.record.createdAtMillis) }
     }
 
     /// Writes one transaction's rows and, with `movingBalances`, its balances: workspace
@@ -80,39 +130,34 @@ enum SQLiteLedger {
         return SystemBalances(micros: balances)
     }
 
-    /// Starts the period that contains `nowMillis` if the stored one has ended: unused
-    /// allowance lapses and the plan's allowance is issued afresh, in one transaction.
+    /// Starts the period that contains `nowMillis` if the stored one has ended, by the
+    /// kernel's rule (`WorkspaceState.rollPeriod`).
     static func rollPeriodIfNeeded(_ db: Database, _ state: inout WorkspaceState, nowMillis: Int64) throws {
-        guard let transaction = try AuthorizeStep.rollPeriod(&state, nowMillis: nowMillis) else { return }
-        if let transaction {
-            try append(db, transaction, id: Identifier.make("txn"), workspaceId: state.id, decisionId: nil, atMillis: nowMillis)
-        }
+        guard let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: Identifier.make("txn")) else { return }
+        if let roll { try append(db, roll) }
         try db.cachedStatement(sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = 0 WHERE id = ?")
             .execute(arguments: [state.period.start, state.period.end, state.id])
     }
 
-    /// Moves the unspent part of every grant whose expiry has passed out of the wallet.
+    /// Expires the grants whose expiry has passed, by the kernel's rule
+    /// (`WorkspaceState.expireGrants`).
     static func expireGrantsIfNeeded(_ db: Database, _ state: inout WorkspaceState, nowMillis: Int64) throws {
-        guard let next = state.nextExpiryAtMillis, next <= nowMillis else { return }
-        let rows = try Row.fetchAll(db, sql: "SELECT id, remaining_micros FROM credit_grants WHERE workspace_id = ? AND remaining_micros > 0 AND expires_at <= ?", arguments: [state.id, nowMillis])
-        let total = try rows.reduce(Amount.zero) { sum, row in
-            guard let next = sum.adding(Amount(micros: try row.decode(atIndex: 1))) else { throw StoreFault.corruptAmount("credit_grants.remaining_micros") }
-            return next
-        }
-        if !total.isZero {
-            let transaction = try LedgerTransaction.transfer(.grantExpiry, total, from: .wallet(state.id), to: .system(.expired))
-            try append(db, transaction, id: Identifier.make("txn"), workspaceId: state.id, decisionId: nil, atMillis: nowMillis)
-            for row in rows {
-                try db.execute(sql: "UPDATE credit_grants SET remaining_micros = 0 WHERE id = ?", arguments: [try row.decode(atIndex: 0) as String])
-            }
-        }
-        state.wallet -= total
-        state.nextExpiryAtMillis = try refreshNextExpiry(db, workspaceId: state.id)
+        guard state.hasExpiredGrants(nowMillis: nowMillis) else { return }
+        var grants = OpenGrants(try openGrants(db, workspaceId: state.id))
+        if let expiry = state.expireGrants(&grants, nowMillis: nowMillis, transactionId: Identifier.make("txn")) { try append(db, expiry) }
+        try writeGrants(db, grants)
+        try db.execute(sql: "UPDATE workspaces SET next_expiry_at = ? WHERE id = ?", arguments: [state.nextExpiryAtMillis, state.id])
+    }
+
+    /// Stores the remaining credits of the grants the kernel changed.
+    static func writeGrants(_ db: Database, _ grants: OpenGrants) throws {
+        let update = try db.cachedStatement(sql: "UPDATE credit_grants SET remaining_micros = ? WHERE id = ?")
+        for (id, remaining) in grants.changed.sorted(by: { $0.key < $1.key }) { try update.execute(arguments: [remaining.micros, id]) }
     }
 
     /// Recomputes and stores the soonest expiry among grants with credits left.
     static func refreshNextExpiry(_ db: Database, workspaceId: String) throws -> Int64? {
-        let next = try Int64.fetchOne(db, sql: "SELECT MIN(expires_at) FROM credit_grants WHERE workspace_id = ? AND remaining_micros > 0 AND expires_at IS NOT NULL", arguments: [workspaceId])
+        let next = OpenGrants(try openGrants(db, workspaceId: workspaceId)).nextExpiryAtMillis
         try db.execute(sql: "UPDATE workspaces SET next_expiry_at = ? WHERE id = ?", arguments: [next, workspaceId])
         return next
     }
@@ -125,19 +170,15 @@ enum SQLiteLedger {
         ).map { GrantBalance(id: try $0.decode(atIndex: 0), remaining: Amount(micros: try $0.decode(atIndex: 1)), expiresAt: try $0.decode(atIndex: 2)) }
     }
 
-    /// The hash of the newest decision, or the genesis hash.
-    static func lastDecisionHash(_ db: Database) throws -> String {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM decisions ORDER BY seq DESC LIMIT 1")) ?? DecisionRecord.genesisHash
-    }
-
     /// The columns `bindDecision` binds, in its order.
     static let decisionColumns = [
         "id", "workspace_id", "created_at", "action_type", "success", "reason", "actions_charged_micros",
-        "from_allowance_micros", "debit_micros", "user_id", "agent_id", "run_id", "cost_version", "context", "transaction_id", "prev_hash", "hash",
+        "from_allowance_micros", "debit_micros", "user_id", "agent_id", "run_id", "cost_version", "context", "transaction_id", "explanation", "prev_hash", "hash",
     ]
 
     /// Binds one decision row, chained after `previous`, in the order of `decisionColumns`.
-    static func bindDecision(_ insert: inout RawStatement, _ record: DecisionRecord, previous: String, hash: String) {
+    static func bindDecision(_ insert: inout RawStatement, _ decision: ChainedDecision) {
+        let record = decision.record
         insert.bind(record.id)
         insert.bind(record.workspaceId)
         insert.bind(record.createdAtMillis)
@@ -153,8 +194,9 @@ enum SQLiteLedger {
         insert.bind(record.costVersion)
         insert.bind(record.context)
         insert.bind(record.transactionId)
-        insert.bind(previous)
-        insert.bind(hash)
+        insert.bind(record.explanation)
+        insert.bind(decision.previousHash)
+        insert.bind(decision.hash)
     }
 }
 

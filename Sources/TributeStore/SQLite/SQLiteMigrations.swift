@@ -257,6 +257,33 @@ enum SQLiteMigrations {
             try SQLiteIntegerAmounts.migrate(db)
             try db.execute(sql: "CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at)")
         }
+        // One chain rule on every backend (SPEC §4): a chain per workspace with its head
+        // stored. Decisions written before were one chain over every workspace; they stay
+        // as written and are checked as that chain up to `legacy_chain_end_seq`, and each
+        // workspace's chain goes on from its newest decision. Also: decisions keep their
+        // explanation, a reversal names what it reverses (once), and checkpoints.
+        migrator.registerMigration("v6_workspace_chains") { db in
+            try db.execute(sql: """
+                ALTER TABLE workspaces ADD COLUMN decision_head TEXT NOT NULL DEFAULT '\(DecisionRecord.genesisHash)'
+                    CHECK (typeof(decision_head) = 'text' AND length(decision_head) = 64);
+                UPDATE workspaces SET decision_head = COALESCE(
+                    (SELECT d.hash FROM decisions d WHERE d.workspace_id = workspaces.id ORDER BY d.seq DESC LIMIT 1), decision_head);
+                CREATE TABLE ledger_meta (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    legacy_chain_end_seq INTEGER NOT NULL CHECK (typeof(legacy_chain_end_seq) = 'integer')
+                );
+                INSERT INTO ledger_meta (id, legacy_chain_end_seq) VALUES (1, (SELECT COALESCE(MAX(seq), 0) FROM decisions));
+                ALTER TABLE decisions ADD COLUMN explanation TEXT;
+                ALTER TABLE transactions ADD COLUMN reverses TEXT;
+                CREATE UNIQUE INDEX transactions_reversing ON transactions(reverses) WHERE reverses IS NOT NULL;
+                CREATE TABLE ledger_checkpoints (
+                    seq INTEGER PRIMARY KEY,
+                    digest TEXT NOT NULL UNIQUE CHECK (length(digest) = 64),
+                    created_at INTEGER NOT NULL CHECK (typeof(created_at) = 'integer'),
+                    heads TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -6,7 +6,7 @@ extension SQLiteStore {
         let clock = self.clock
         let hot = writer.hot
         // Made here, on the caller's thread: the writer's time is the service's throughput.
-        let ids = AuthorizeStep.Ids()
+        let ids = Kernel.Ids.make()
         let result = try await write(usesHotState: true) { db in
             try SQLiteStore.authorize(db, hot: hot, request, idempotency: idempotency, ids: ids, nowMillis: clock.nowMillis())
         }
@@ -27,25 +27,21 @@ extension SQLiteStore {
     /// writer's cached state; its rows are written by `hot` at the end of the batch. Its
     /// one SQL write of its own, the idempotency key, comes last, so a failed job leaves
     /// nothing behind.
-    static func authorize(_ db: Database, hot: HotState, _ request: AuthorizeRequest, idempotency: IdempotencyClaim?, ids: AuthorizeStep.Ids, nowMillis: Int64) throws -> AuthorizeResult {
+    static func authorize(_ db: Database, hot: HotState, _ request: AuthorizeRequest, idempotency: IdempotencyClaim?, ids: Kernel.Ids, nowMillis: Int64) throws -> AuthorizeResult {
         if let idempotency, let replay = try replay(db, workspaceId: request.workspaceId, claim: idempotency) { return .stored(replay) }
         let state = try hot.workspace(db, id: request.workspaceId)
-        var effects = try AuthorizeStep.run(
+        let authorized = try Kernel.authorize(
             request, state: state, cost: try hot.cost(db, actionType: request.actionType),
             budgets: try hot.budgets(db, workspaceId: state.id, scopes: request.budgetScopes),
-            grants: { try hot.grants(db, workspaceId: state.id) }, ids: ids, nowMillis: nowMillis)
-        let (system, netting) = try hot.settleSystem(db, after: effects.transactions)
-        if let netting { effects.transactions.append(PendingTransaction(netting, id: Identifier.make("txn"), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
-        let previous = try hot.decisionHash(db)
-        let hash = effects.decision.chainHash(previous: previous)
-        var result = AuthorizeResult.answered(effects.answer)
+            grants: { OpenGrants(try hot.grants(db, workspaceId: state.id)) }, system: try hot.systemBalances(db), ids: ids, nowMillis: nowMillis)
+        var result = AuthorizeResult.answered(authorized.answer)
         if let idempotency {
-            let outcome = AuthorizeOutcome(effects.answer)
+            let outcome = AuthorizeOutcome(authorized.answer)
             try db.cachedStatement(sql: "INSERT INTO idempotency_keys (workspace_id, key, request_hash, response_body, approved, created_at) VALUES (?, ?, ?, ?, ?, ?)")
                 .execute(arguments: [state.id, idempotency.key, idempotency.requestHash, outcome.body, outcome.approved, nowMillis])
             result = .stored(outcome)
         }
-        hot.commitJob(effects, system: system, previousHash: previous, hash: hash)
+        hot.commitJob(authorized.effects, system: authorized.system)
         return result
     }
 

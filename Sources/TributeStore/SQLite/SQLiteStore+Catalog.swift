@@ -48,16 +48,13 @@ extension SQLiteStore {
     /// The workspace as it stands at `nowMillis`: a period that has ended (or grants that
     /// have expired) are shown as the next write will settle them.
     static func view(_ db: Database, id: String, nowMillis: Int64) throws -> WorkspaceView {
-        var state = try SQLiteLedger.loadWorkspace(db, id: id)
-        let nowSeconds = nowMillis / 1000
-        if nowSeconds >= state.period.end || nowSeconds < state.period.start {
-            state.period = BillingPeriod.containing(nowSeconds, anchor: state.anchorDate)
-            state.allowance = state.plan.monthlyAllowance
+        let stored = try SQLiteLedger.loadWorkspace(db, id: id)
+        var expired = Amount.zero
+        if stored.hasExpiredGrants(nowMillis: nowMillis) {
+            expired = Amount(micros: try Int64.fetchOne(
+                db, sql: "SELECT COALESCE(SUM(remaining_micros), 0) FROM credit_grants WHERE workspace_id = ? AND expires_at <= ?", arguments: [id, nowMillis]) ?? 0)
         }
-        if let next = state.nextExpiryAtMillis, next <= nowMillis {
-            let expired = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(remaining_micros), 0) FROM credit_grants WHERE workspace_id = ? AND expires_at <= ?", arguments: [id, nowMillis]) ?? 0
-            state.wallet -= Amount(micros: expired)
-        }
+        let state = stored.projected(nowMillis: nowMillis, expiredCredits: expired)
         return WorkspaceView(
             id: state.id, name: state.name, planId: state.plan.id, status: state.status, anchorDate: state.anchorDate, period: state.period,
             remainingAllowance: state.allowance, remainingBalance: state.wallet, heldAmount: .zero, createdAtMillis: state.createdAtMillis,
@@ -85,76 +82,46 @@ extension SQLiteStore {
         }
     }
 
-    /// Moves a workspace to another plan mid-period: the allowance left becomes the new
-    /// plan's allowance less what this period already used, never below zero.
+    /// Moves a workspace to another plan mid-period by the kernel's rule
+    /// (`WorkspaceState.changePlan`).
     static func changePlan(_ db: Database, state: WorkspaceState, to planId: String, nowMillis: Int64) throws {
-        guard let newAllowance = try Int64.fetchOne(db, sql: "SELECT monthly_allowance_micros FROM plans WHERE id = ?", arguments: [planId]) else {
-            throw TributeError.planNotFound(planId)
-        }
-        guard let left = Amount(micros: newAllowance).subtracting(state.periodUsed), let delta = max(.zero, left).subtracting(state.allowance) else {
-            throw StoreFault.corruptAmount("workspaces.period_used_micros")
-        }
-        if !delta.isZero {
-            let transaction = try LedgerTransaction(kind: .allowanceReset, postings: [
-                Posting(account: .allowance(state.id), amount: delta),
-                Posting(account: .system(.allowanceIssued), amount: -delta),
-            ])
-            try SQLiteLedger.append(db, transaction, id: Identifier.make("txn"), workspaceId: state.id, decisionId: nil, atMillis: nowMillis)
+        guard let plan = try SQLiteLedger.plan(db, id: planId) else { throw TributeError.planNotFound(planId) }
+        var state = state
+        if let transaction = try state.changePlan(to: plan, nowMillis: nowMillis, transactionId: Identifier.make("txn")) {
+            try SQLiteLedger.append(db, transaction)
         }
         try db.execute(sql: "UPDATE workspaces SET plan_id = ? WHERE id = ?", arguments: [planId, state.id])
     }
 
     public func actionCosts() async throws -> [ActionCost] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT action_type, base_cost_micros, version, updated_at FROM action_types ORDER BY action_type")
-                .map { ActionCost(actionType: try $0.decode(atIndex: 0), baseCost: Amount(micros: try $0.decode(atIndex: 1)), version: try $0.decode(atIndex: 2), updatedAt: try $0.decode(atIndex: 3)) }
-        }
+        try await pool.read { db in try db.all(ActionCostRows.all, ActionCostRows.cost) }
     }
 
     public func setActionCost(actionType: String, baseCost: Amount) async throws -> ActionCost {
         let nowMillis = clock.nowMillis()
         return try await write { db in
-            let current = try Int64.fetchOne(db, sql: "SELECT version FROM action_types WHERE action_type = ?", arguments: [actionType])
-            let (version, overflow) = (current ?? 0).addingReportingOverflow(1)
-            guard !overflow else { throw StoreFault.corruptAmount("action_types.version") }
-            if current == nil {
-                try db.execute(sql: "INSERT INTO action_types (action_type, base_cost_micros, version, updated_at) VALUES (?, ?, ?, ?)", arguments: [actionType, baseCost.micros, version, nowMillis])
-            } else {
-                try db.execute(sql: "UPDATE action_types SET base_cost_micros = ?, version = ?, updated_at = ? WHERE action_type = ?", arguments: [baseCost.micros, version, nowMillis, actionType])
-            }
-            try db.execute(sql: "INSERT INTO action_cost_versions (action_type, version, base_cost_micros, created_at) VALUES (?, ?, ?, ?)", arguments: [actionType, version, baseCost.micros, nowMillis])
-            return ActionCost(actionType: actionType, baseCost: baseCost, version: version, updatedAt: nowMillis)
+            try db.run(ActionCostRows.createIfAbsent(actionType: actionType, baseCost: baseCost, nowMillis: nowMillis))
+            let stored = try db.one(ActionCostRows.current(actionType: actionType), ActionCostRows.stored)
+            let cost = ActionCost(actionType: actionType, baseCost: baseCost, version: try ActionCostRows.versionAfter(stored), updatedAt: nowMillis)
+            for statement in ActionCostRows.writes(cost) { try db.run(statement) }
+            return cost
         }
     }
 
     public func actionCostHistory(actionType: String) async throws -> [ActionCost] {
-        let history = try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT action_type, base_cost_micros, version, created_at FROM action_cost_versions WHERE action_type = ? ORDER BY version DESC", arguments: [actionType])
-                .map { ActionCost(actionType: try $0.decode(atIndex: 0), baseCost: Amount(micros: try $0.decode(atIndex: 1)), version: try $0.decode(atIndex: 2), updatedAt: try $0.decode(atIndex: 3)) }
-        }
+        let history = try await pool.read { db in try db.all(ActionCostRows.history(actionType: actionType), ActionCostRows.cost) }
         guard !history.isEmpty else { throw TributeError.unknownActionType(actionType) }
         return history
     }
 
     public func plans() async throws -> [Plan] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents FROM plans ORDER BY id")
-                .map { Plan(id: try $0.decode(atIndex: 0), name: try $0.decode(atIndex: 1), monthlyAllowance: Amount(micros: try $0.decode(atIndex: 2)), overagePolicy: OveragePolicy(rawValue: try $0.decode(atIndex: 3)) ?? .block, overageRate: Amount(micros: try $0.decode(atIndex: 4)), priceCents: try $0.decode(atIndex: 5)) }
-        }
+        try await pool.read { db in try db.all(PlanRows.all, PlanRows.plan) }
     }
 
     public func putPlan(_ plan: Plan) async throws -> Plan {
-        let nowMillis = clock.nowMillis()
-        return try await write { db in
-            try db.execute(sql: """
-                INSERT INTO plans (id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET name = excluded.name, monthly_allowance_micros = excluded.monthly_allowance_micros,
-                    overage_policy = excluded.overage_policy, overage_rate_micros = excluded.overage_rate_micros,
-                    price_cents = excluded.price_cents, updated_at = excluded.updated_at
-                """, arguments: [plan.id, plan.name, plan.monthlyAllowance.micros, plan.overagePolicy.rawValue, plan.overageRate.micros, plan.priceCents, nowMillis])
-            return plan
-        }
+        let put = PlanRows.put(plan, nowMillis: clock.nowMillis())
+        try await write { db in try db.run(put) }
+        return plan
     }
 
     public func grantCredits(workspaceId: String, grant: CreditGrantDraft) async throws -> CreditGrantView {
@@ -186,33 +153,25 @@ extension SQLiteStore {
         return try await write { db in
             var state = try SQLiteLedger.loadWorkspace(db, id: workspaceId)
             try SQLiteLedger.rollPeriodIfNeeded(db, &state, nowMillis: nowMillis)
-            let existing = try SQLiteStore.loadBudgets(db, workspaceId: workspaceId, scopes: [scope], periodStart: state.period.start).first
-            // Use is kept across edits only while the unit stays the same.
-            let used = existing.flatMap { $0.unit == unit ? $0.used : nil } ?? .zero
-            try db.execute(sql: """
-                INSERT INTO budgets (workspace_id, scope, limit_micros, unit, period, used_micros, period_start, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(workspace_id, scope) DO UPDATE SET limit_micros = excluded.limit_micros, unit = excluded.unit,
-                    period = excluded.period, used_micros = excluded.used_micros, period_start = excluded.period_start
-                """, arguments: [workspaceId, scope.description, limit.micros, unit.rawValue, period.rawValue, used.micros, state.period.start, nowMillis])
-            return BudgetView(budget: Budget(scope: scope, limit: limit, unit: unit, period: period, used: used))
+            let existing = try db.one(BudgetRows.one(workspaceId: workspaceId, scope: scope), BudgetRows.stored)
+            let budget = BudgetRows.replacing(existing?.current(periodStart: state.period.start), scope: scope, limit: limit, unit: unit, period: period)
+            try db.run(BudgetRows.put(workspaceId: workspaceId, budget, periodStart: state.period.start, nowMillis: nowMillis))
+            return BudgetView(budget: budget)
         }
     }
 
     public func budgets(workspaceId: String) async throws -> [BudgetView] {
         let nowMillis = clock.nowMillis()
         return try await pool.read { db in
-            let workspace = try SQLiteStore.view(db, id: workspaceId, nowMillis: nowMillis)
-            let scopes = try String.fetchAll(db, sql: "SELECT scope FROM budgets WHERE workspace_id = ? ORDER BY scope", arguments: [workspaceId]).compactMap(BudgetScope.init(parsing:))
-            return try SQLiteStore.loadBudgets(db, workspaceId: workspaceId, scopes: scopes, periodStart: workspace.period.start).map(BudgetView.init(budget:))
+            let periodStart = try SQLiteStore.view(db, id: workspaceId, nowMillis: nowMillis).period.start
+            return try db.all(BudgetRows.all(workspaceId: workspaceId), BudgetRows.stored).map { BudgetView(budget: $0.current(periodStart: periodStart)) }
         }
     }
 
     public func deleteBudget(workspaceId: String, scope: BudgetScope) async throws {
         try await write { db in
             _ = try SQLiteLedger.loadWorkspace(db, id: workspaceId)
-            try db.execute(sql: "DELETE FROM budgets WHERE workspace_id = ? AND scope = ?", arguments: [workspaceId, scope.description])
-            guard db.changesCount == 1 else { throw TributeError.budgetNotFound(scope.description) }
+            guard try db.runChangingRows(BudgetRows.delete(workspaceId: workspaceId, scope: scope)) else { throw TributeError.budgetNotFound(scope.description) }
         }
     }
 }

@@ -2,62 +2,88 @@ import GRDB
 import TributeCore
 
 extension SQLiteStore {
-    /// Checks, in one read snapshot: every transaction sums to zero per unit and has two or
-    /// more postings; every stored balance equals the sum of its postings; no workspace
-    /// account is negative; every wallet equals its grants' unspent credits; and the decision
-    /// hash chain is unbroken.
-    public func verifyLedger() async throws -> LedgerReport {
+    /// Checks, in one read snapshot, each `LedgerRule` in turn: references, balanced
+    /// transactions, decisions' transactions, balances equal to their postings, no negative
+    /// workspace account, wallets equal to their grants, every workspace's decision chain
+    /// up to its stored head, and the named checkpoints.
+    public func verifyLedger(checkpoints digests: [String]) async throws -> LedgerReport {
         try await pool.read { db in
-            let accounts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM accounts") ?? 0
-            let transactions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions") ?? 0
-            let postings = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM postings") ?? 0
-            let decisions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM decisions") ?? 0
-            func report(_ violation: String?) -> LedgerReport {
-                LedgerReport(accounts: accounts, transactions: transactions, postings: postings, decisions: decisions, firstViolation: violation)
-            }
-            if let row = try Row.fetchOne(db, sql: """
-                SELECT t.id, p.unit, SUM(p.amount_micros) FROM transactions t JOIN postings p ON p.transaction_seq = t.seq
-                GROUP BY t.seq, p.unit HAVING SUM(p.amount_micros) <> 0 LIMIT 1
-                """) {
-                return report("transaction \(try row.decode(atIndex: 0) as String) does not sum to zero in \(try row.decode(atIndex: 1) as String) (off by \(Amount(micros: try row.decode(atIndex: 2))))")
-            }
-            if let id = try String.fetchOne(db, sql: """
-                SELECT t.id FROM transactions t LEFT JOIN postings p ON p.transaction_seq = t.seq
-                GROUP BY t.seq HAVING COUNT(p.transaction_seq) < 2 LIMIT 1
-                """) {
-                return report("transaction \(id) has fewer than two postings")
-            }
-            if let row = try Row.fetchOne(db, sql: """
-                SELECT a.id, a.balance_micros, COALESCE(SUM(p.amount_micros), 0) AS total FROM accounts a
-                LEFT JOIN postings p ON p.account_id = a.id GROUP BY a.id HAVING a.balance_micros <> total LIMIT 1
-                """) {
-                return report("account \(try row.decode(atIndex: 0) as String) has balance \(Amount(micros: try row.decode(atIndex: 1))) but its postings sum to \(Amount(micros: try row.decode(atIndex: 2)))")
-            }
-            if let row = try Row.fetchOne(db, sql: "SELECT id, balance_micros FROM accounts WHERE allows_negative = 0 AND balance_micros < 0 LIMIT 1") {
-                return report("account \(try row.decode(atIndex: 0) as String) is negative: \(Amount(micros: try row.decode(atIndex: 1)))")
-            }
-            if let row = try Row.fetchOne(db, sql: """
-                SELECT a.workspace_id, a.balance_micros, COALESCE((SELECT SUM(remaining_micros) FROM credit_grants g WHERE g.workspace_id = a.workspace_id), 0)
-                FROM accounts a WHERE a.kind = 'wallet'
-                AND a.balance_micros <> COALESCE((SELECT SUM(remaining_micros) FROM credit_grants g WHERE g.workspace_id = a.workspace_id), 0) LIMIT 1
-                """) {
-                return report("wallet of \(try row.decode(atIndex: 0) as String) holds \(Amount(micros: try row.decode(atIndex: 1))) but its grants hold \(Amount(micros: try row.decode(atIndex: 2)))")
-            }
-            if let id = try String.fetchOne(db, sql: "SELECT id FROM decisions WHERE success <> (reason = 'APPROVED') LIMIT 1") {
-                return report("decision \(id) says success where its reason says otherwise: the row was altered")
-            }
-            var previous = DecisionRecord.genesisHash
-            let cursor = try Row.fetchCursor(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), prev_hash, hash FROM decisions ORDER BY seq")
-            while let row = try cursor.next() {
-                let record = try SQLiteStore.decision(from: row, offset: 1)
-                let storedPrevious: String = try row.decode(atIndex: 15)
-                let stored: String = try row.decode(atIndex: 16)
-                guard storedPrevious == previous, record.chainHash(previous: previous) == stored else {
-                    return report("decision \(record.id) breaks the hash chain: the row or one before it was altered")
-                }
-                previous = stored
-            }
-            return report(nil)
+            func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+            var report = LedgerReport(accounts: try count("accounts"), transactions: try count("transactions"), postings: try count("postings"),
+                                      decisions: try count("decisions"), violation: nil)
+            report.violation = try SQLiteStore.firstViolation(db, checkpoints: digests)
+            if report.violation == nil { report.checkpoints = digests }
+            return report
         }
+    }
+
+    private static func firstViolation(_ db: Database, checkpoints digests: [String]) throws -> LedgerViolation? {
+        if let row = try Row.fetchOne(db, sql: """
+            SELECT p.transaction_seq, p.account_id FROM postings p LEFT JOIN transactions t ON t.seq = p.transaction_seq
+            LEFT JOIN accounts a ON a.id = p.account_id WHERE t.seq IS NULL OR a.id IS NULL LIMIT 1
+            """) {
+            return .danglingPosting(transaction: "#\(try row.decode(atIndex: 0) as Int64)", account: try row.decode(atIndex: 1))
+        }
+        if let id = try String.fetchOne(db, sql: """
+            SELECT t.id FROM transactions t LEFT JOIN workspaces w ON w.id = t.workspace_id WHERE t.workspace_id IS NOT NULL AND w.id IS NULL LIMIT 1
+            """) {
+            return .danglingTransaction(id)
+        }
+        if let row = try Row.fetchOne(db, sql: """
+            SELECT t.id, p.unit, SUM(p.amount_micros) FROM transactions t JOIN postings p ON p.transaction_seq = t.seq
+            GROUP BY t.seq, p.unit HAVING SUM(p.amount_micros) <> 0 LIMIT 1
+            """) {
+            return .unbalanced(try row.decode(atIndex: 0), unit: try row.decode(atIndex: 1), offMicros: try row.decode(atIndex: 2))
+        }
+        if let id = try String.fetchOne(db, sql: """
+            SELECT t.id FROM transactions t LEFT JOIN postings p ON p.transaction_seq = t.seq GROUP BY t.seq HAVING COUNT(p.transaction_seq) < 2 LIMIT 1
+            """) {
+            return .tooFewPostings(id)
+        }
+        if let row = try Row.fetchOne(db, sql: """
+            SELECT d.id, d.transaction_id FROM decisions d LEFT JOIN transactions t ON t.id = d.transaction_id
+            WHERE d.transaction_id IS NOT NULL AND t.id IS NULL LIMIT 1
+            """) {
+            return .missingTransaction(decision: try row.decode(atIndex: 0), transaction: try row.decode(atIndex: 1))
+        }
+        if let row = try Row.fetchOne(db, sql: """
+            SELECT a.id, a.balance_micros, COALESCE(SUM(p.amount_micros), 0) AS total FROM accounts a
+            LEFT JOIN postings p ON p.account_id = a.id GROUP BY a.id HAVING a.balance_micros <> total LIMIT 1
+            """) {
+            return .balanceMismatch(try row.decode(atIndex: 0), balanceMicros: try row.decode(atIndex: 1), postingsMicros: try row.decode(atIndex: 2))
+        }
+        if let row = try Row.fetchOne(db, sql: "SELECT id, balance_micros FROM accounts WHERE allows_negative = 0 AND balance_micros < 0 LIMIT 1") {
+            return .negative(try row.decode(atIndex: 0), balanceMicros: try row.decode(atIndex: 1))
+        }
+        if let row = try Row.fetchOne(db, sql: """
+            SELECT a.workspace_id, a.balance_micros, COALESCE((SELECT SUM(remaining_micros) FROM credit_grants g WHERE g.workspace_id = a.workspace_id), 0)
+            FROM accounts a WHERE a.kind = 'wallet'
+            AND a.balance_micros <> COALESCE((SELECT SUM(remaining_micros) FROM credit_grants g WHERE g.workspace_id = a.workspace_id), 0) LIMIT 1
+            """) {
+            return .walletMismatch(try row.decode(atIndex: 0), walletMicros: try row.decode(atIndex: 1), grantsMicros: try row.decode(atIndex: 2))
+        }
+        if let id = try String.fetchOne(db, sql: "SELECT id FROM decisions WHERE success <> (reason = 'APPROVED') LIMIT 1") {
+            return .successAltered(id)
+        }
+        var checkpoints: [LedgerCheckpoint] = []
+        for digest in digests {
+            let text = try String.fetchOne(db, sql: "SELECT heads FROM ledger_checkpoints WHERE digest = ?", arguments: [digest])
+            switch LedgerCheckpoint.proven(digest: digest, text: text) {
+            case .success(let checkpoint): checkpoints.append(checkpoint)
+            case .failure(let violation): return violation
+            }
+        }
+        var audit = ChainAudit(legacyEndSeq: try Int64.fetchOne(db, sql: "SELECT legacy_chain_end_seq FROM ledger_meta") ?? 0, checkpoints: checkpoints)
+        let columns = SQLiteStore.decisionColumnCount
+        let cursor = try Row.fetchCursor(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), prev_hash, hash FROM decisions ORDER BY seq")
+        while let row = try cursor.next() {
+            let record = try SQLiteStore.decision(from: row, offset: 1)
+            if let violation = audit.check(seq: try row.decode(atIndex: 0), record, storedPrevious: try row.decode(atIndex: columns + 1), storedHash: try row.decode(atIndex: columns + 2)) {
+                return violation
+            }
+        }
+        var heads: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, decision_head FROM workspaces") { heads[try row.decode(atIndex: 0)] = try row.decode(atIndex: 1) }
+        return audit.finish(storedHeads: heads)
     }
 }

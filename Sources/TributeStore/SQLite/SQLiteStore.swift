@@ -9,11 +9,14 @@ public final class SQLiteStore: TributeStore, @unchecked Sendable {
     private let checkpointer: Checkpointer
     let clock: any WallClock
     let keyCache = PrincipalCache()
+    /// The database file.
+    public let path: String
 
     /// Opens (creating if needed) and migrates the database at `path`.
     /// - Parameter maxBatchSize: jobs per group commit; 1 makes every write its own
     ///   transaction (the benchmark's baseline).
     public init(path: String, clock: any WallClock = SystemClock(), maxBatchSize: Int = 512) throws {
+        self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.maximumReaderCount = 4

@@ -1,0 +1,100 @@
+extension Kernel {
+    /// What an authorize call decided and changed.
+    public struct Authorized: Sendable {
+        public var effects: LedgerEffects
+        public var answer: AuthorizeAnswer
+        /// The system balances after the call's postings, for the next call of the batch.
+        public var system: SystemBalances
+    }
+
+    /// One authorize call (SPEC §2) against a workspace's state: the period roll and grant
+    /// expiry it settles first, the price, allowance before credits, soonest-expiring
+    /// credits first, every budget of its scopes, the debit, the decision chained onto the
+    /// workspace's head, threshold alerts, and netting of the system accounts.
+    /// - Parameters:
+    ///   - budgets: the stored budgets of the request's scopes that exist.
+    ///   - grants: the workspace's open grants in creation order (changes of earlier calls
+    ///     kept in `changed`); called only when needed.
+    ///   - system: the system accounts' balances before the call.
+    /// - Throws: `invalidMultiplier` when the cost is out of range, `amountTooLarge` when a
+    ///   balance would pass the bound.
+    public static func authorize(
+        _ request: AuthorizeRequest, state initial: WorkspaceState, cost: (baseCost: Amount, version: Int64), budgets stored: [StoredBudget],
+        grants loadGrants: () throws -> OpenGrants, system: SystemBalances, ids: Ids, nowMillis: Int64
+    ) throws -> Authorized {
+        var state = initial
+        var transactions: [PendingTransaction] = []
+        var grants: OpenGrants?
+
+        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.roll), let roll { transactions.append(roll) }
+        if state.hasExpiredGrants(nowMillis: nowMillis) {
+            var open = try loadGrants()
+            if let expiry = state.expireGrants(&open, nowMillis: nowMillis, transactionId: ids.expiry) { transactions.append(expiry) }
+            grants = open
+        }
+        let budgets = stored.map { $0.current(periodStart: state.period.start) }
+        let usedBefore = state.periodUsed
+
+        let outcome: PricingOutcome
+        do {
+            outcome = try Pricing.price(PricingInput(
+                baseCost: cost.baseCost, costMultiplier: request.costMultiplier, allowanceLeft: state.allowance,
+                overagePolicy: state.plan.overagePolicy, overageRate: state.plan.overageRate,
+                creditsAvailable: state.wallet, budgets: budgets, suspended: state.status == .suspended))
+        } catch {
+            throw TributeError.invalidMultiplier("The cost of this action is out of range")
+        }
+
+        var transactionId: String?
+        var draws: [GrantDraw] = []
+        var usedBudgets: [StoredBudget] = []
+        // A free action (base cost 0) is approved and recorded, but moves nothing, so it
+        // writes no ledger transaction and its answer carries no transactionId.
+        if outcome.approved && (!outcome.fromAllowance.isZero || !outcome.creditsDebited.isZero) {
+            transactionId = ids.transaction
+            guard let debit = try? LedgerTransaction(kind: .debit, postings: [
+                Posting(account: .allowance(state.id), amount: -outcome.fromAllowance),
+                Posting(account: .system(.usage), amount: outcome.fromAllowance),
+                Posting(account: .wallet(state.id), amount: -outcome.creditsDebited),
+                Posting(account: .system(.revenue), amount: outcome.creditsDebited),
+            ]) else { preconditionFailure("a debit's postings are built in balanced pairs") }
+            transactions.append(PendingTransaction(debit, id: ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis))
+            state.allowance -= outcome.fromAllowance
+            state.periodUsed += outcome.fromAllowance
+            state.wallet -= outcome.creditsDebited
+            if !outcome.creditsDebited.isZero {
+                var open = try grants ?? loadGrants()
+                draws = open.spend(outcome.creditsDebited)
+                state.nextExpiryAtMillis = open.nextExpiryAtMillis
+                grants = open
+            }
+        }
+        if outcome.approved {
+            usedBudgets = budgets.map { budget in
+                var used = budget
+                used.used += budget.unit == .actions ? outcome.actionsCharged : outcome.creditsDebited
+                return StoredBudget(budget: used, periodStart: state.period.start)
+            }
+        }
+
+        let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
+        if let netting { transactions.append(PendingTransaction(netting, id: ids.netting, workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
+
+        let explanation = ChargeExplanation(
+            baseCost: cost.baseCost, costMultiplier: request.costMultiplier, grants: draws, budgets: budgets.map(ChargeExplanation.BudgetCheck.init))
+        let record = DecisionRecord(
+            id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: request.actionType, reason: outcome.reason,
+            actionsCharged: outcome.actionsCharged, fromAllowance: outcome.fromAllowance, creditsDebited: outcome.creditsDebited,
+            userId: request.userId, agentId: request.agentId, runId: request.runId, costVersion: cost.version,
+            context: request.context, transactionId: transactionId, explanation: explanation.encoded)
+        let decision = ChainedDecision.link(record, onto: &state)
+        let answer = AuthorizeAnswer(
+            outcome: outcome, remainingBalance: state.wallet, remainingAllowance: state.allowance,
+            decisionId: ids.decision, costVersion: cost.version, transactionId: transactionId)
+        let events = ThresholdAlerts.crossed(
+            allowance: state.plan.monthlyAllowance, usedBefore: usedBefore, usedAfter: state.periodUsed, walletBefore: initial.wallet,
+            walletAfter: state.wallet, lowBalanceThreshold: state.lowBalanceThreshold, periodEndMillis: state.period.end * 1000)
+        let effects = LedgerEffects(workspace: state, grants: grants, budgets: usedBudgets, transactions: transactions, decision: decision, events: events)
+        return Authorized(effects: effects, answer: answer, system: systemAfter)
+    }
+}

@@ -1,0 +1,97 @@
+extension Kernel {
+    /// A charge as a backend found it, to be reversed.
+    public struct Charge: Sendable {
+        public var transaction: PendingTransaction
+        public var decision: DecisionRecord
+
+        public init(transaction: PendingTransaction, decision: DecisionRecord) {
+            self.transaction = transaction
+            self.decision = decision
+        }
+    }
+
+    /// Reverses a charge (SPEC §3.5): one appended transaction that returns exactly what the
+    /// debit took — its credits to the grants they came from, its allowance if the period it
+    /// was taken in is still the current one, and its budget usage — recorded as a
+    /// `REVERSED` decision in the workspace's chain. Credits given back to a grant that has
+    /// expired since then expire again at once, in a second transaction.
+    /// - Parameters:
+    ///   - grants: the workspace's open grants with the charge's drawn grants among them
+    ///     (even used up), in creation order.
+    ///   - budgets: the stored budgets of the scopes the charge was checked against.
+    /// - Throws: `notReversible` for a transaction that is not a charge, or one recorded
+    ///   before charges kept their grants; `amountTooLarge`.
+    public static func reverse(
+        _ charge: Charge, reason: String, state initial: WorkspaceState, grants loaded: OpenGrants, budgets stored: [StoredBudget],
+        system: SystemBalances, ids: Ids, nowMillis: Int64
+    ) throws -> (effects: LedgerEffects, system: SystemBalances) {
+        guard charge.transaction.kind == .debit else {
+            throw TributeError.notReversible("Only charges are reversed; a \(charge.transaction.kind.rawValue) transaction is corrected by its own operation")
+        }
+        let credits = -charge.transaction.postings.filter { $0.account == .wallet(initial.id) }.reduce(Amount.zero) { $0 + $1.amount }
+        let allowanceTaken = -charge.transaction.postings.filter { $0.account == .allowance(initial.id) }.reduce(Amount.zero) { $0 + $1.amount }
+        guard let explanation = charge.decision.explanation.flatMap(ChargeExplanation.init(decoding:)),
+              explanation.grants.reduce(Amount.zero, { $0 + $1.amount }) == credits else {
+            throw TributeError.notReversible("This charge was recorded before charges kept the grants they drew from")
+        }
+
+        var state = initial
+        var grants = loaded
+        var transactions: [PendingTransaction] = []
+        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.roll), let roll { transactions.append(roll) }
+        let chargedAtSeconds = charge.decision.createdAtMillis / 1000
+        let samePeriod = state.period.start <= chargedAtSeconds && chargedAtSeconds < state.period.end
+        let allowanceBack = samePeriod ? allowanceTaken : .zero
+
+        guard let reversal = try? LedgerTransaction(kind: .reversal, postings: [
+            Posting(account: .allowance(state.id), amount: allowanceBack),
+            Posting(account: .system(.usage), amount: -allowanceBack),
+            Posting(account: .wallet(state.id), amount: credits),
+            Posting(account: .system(.revenue), amount: -credits),
+        ]) else {
+            throw TributeError.notReversible("Nothing of this charge can be given back: the allowance it took lapsed with its period")
+        }
+        for posting in reversal.postings where posting.account.workspaceId != nil {
+            _ = try posting.applied(to: posting.account.kind == .wallet ? state.wallet : state.allowance)
+        }
+        transactions.append(PendingTransaction(reversal, id: ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis,
+                                               reverses: charge.transaction.id))
+        state.wallet += credits
+        state.allowance += allowanceBack
+        state.periodUsed = max(.zero, state.periodUsed - allowanceBack)
+        for draw in explanation.grants {
+            guard grants.restore(draw) else { throw TributeError.notReversible("Grant \(draw.grantId) of this charge is gone") }
+        }
+        state.nextExpiryAtMillis = grants.nextExpiryAtMillis
+        if let expiry = state.expireGrants(&grants, nowMillis: nowMillis, transactionId: ids.expiry) { transactions.append(expiry) }
+
+        // Budget use comes back to the budgets still counting the period it was charged in.
+        var budgets: [StoredBudget] = []
+        var checks: [ChargeExplanation.BudgetCheck] = []
+        for check in explanation.budgets {
+            guard var budget = stored.first(where: { $0.budget.scope == check.scope }) else { continue }
+            let counted = budget.budget.period == .lifetime || (samePeriod && budget.periodStart == state.period.start)
+            guard counted else { continue }
+            let charged = budget.budget.unit == .actions ? charge.decision.actionsCharged : charge.decision.creditsDebited
+            checks.append(ChargeExplanation.BudgetCheck(budget.budget))
+            budget.budget.used = max(.zero, budget.budget.used - charged)
+            budgets.append(budget)
+        }
+
+        let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
+        if let netting { transactions.append(PendingTransaction(netting, id: ids.netting, workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
+
+        let note = ChargeExplanation(
+            baseCost: explanation.baseCost, costMultiplier: explanation.costMultiplier, grants: explanation.grants,
+            budgets: checks, reverses: charge.transaction.id, note: reason)
+        let original = charge.decision
+        let record = DecisionRecord(
+            id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: original.actionType, reason: .reversed,
+            actionsCharged: -original.actionsCharged, fromAllowance: -allowanceBack, creditsDebited: -credits,
+            userId: original.userId, agentId: original.agentId, runId: original.runId, costVersion: original.costVersion,
+            context: nil, transactionId: ids.transaction, explanation: note.encoded)
+        let decision = ChainedDecision.link(record, onto: &state)
+        let effects = LedgerEffects(workspace: state, grants: grants, budgets: budgets, transactions: transactions, decision: decision, events: [])
+        return (effects, systemAfter)
+    }
+}

@@ -1,0 +1,62 @@
+/// The ledger kernel: pure functions from a request and the state a backend loaded to a
+/// decision and its effects. It reads no clock, makes no ids and touches no database; the
+/// backends load state, call it, and persist `LedgerEffects` in their batches.
+public enum Kernel {
+    /// The ids one call may give its rows, made by the caller (off any hot thread).
+    public struct Ids: Sendable {
+        public var decision: String
+        /// The debit (or reversal) transaction.
+        public var transaction: String
+        /// A period roll or grant expiry settled before the call, and netting after it.
+        public var roll: String
+        public var expiry: String
+        public var netting: String
+
+        public init(decision: String, transaction: String, roll: String, expiry: String, netting: String) {
+            self.decision = decision
+            self.transaction = transaction
+            self.roll = roll
+            self.expiry = expiry
+            self.netting = netting
+        }
+    }
+}
+
+/// What one call changes, for a backend to write in the same database transaction.
+public struct LedgerEffects: Sendable {
+    /// The workspace after the call, its chain head moved to the decision's hash.
+    public var workspace: WorkspaceState
+    /// The grants after the call; `nil` when none were loaded (none changed).
+    public var grants: OpenGrants?
+    /// Budgets whose use changed.
+    public var budgets: [StoredBudget]
+    /// In order: a period roll, a grant expiry, the call's own transaction, netting.
+    public var transactions: [PendingTransaction]
+    public var decision: ChainedDecision
+    /// Alerts for the outbox.
+    public var events: [EventDraft]
+
+    public init(workspace: WorkspaceState, grants: OpenGrants?, budgets: [StoredBudget], transactions: [PendingTransaction], decision: ChainedDecision, events: [EventDraft]) {
+        self.workspace = workspace
+        self.grants = grants
+        self.budgets = budgets
+        self.transactions = transactions
+        self.decision = decision
+        self.events = events
+    }
+}
+
+/// A decision with its place in its workspace's hash chain.
+public struct ChainedDecision: Sendable, Equatable {
+    public var record: DecisionRecord
+    public var previousHash: String
+    public var hash: String
+
+    /// Links `record` after the workspace's head and moves the head to it: the one chain
+    /// rule, a chain per workspace.
+    public static func link(_ record: DecisionRecord, onto state: inout WorkspaceState) -> ChainedDecision {
+        let hash = record.chainHash(previous: state.decisionHead)
+        defer { state.decisionHead = hash }
+        return ChainedDecision(record: record, previousHash: state.decisionHead, hash: hash)
+    }
+}

@@ -1,0 +1,72 @@
+/// A workspace's credit grants with credits left, in creation order, and which of them a
+/// call changed: the one place grants are spent, expired and given back, whichever backend
+/// holds them.
+public struct OpenGrants: Sendable, Equatable {
+    /// Every grant with credits left, in creation order.
+    public private(set) var list: [GrantBalance]
+    /// The remaining credits of each grant changed since loading, by grant id: what a
+    /// backend writes back.
+    public private(set) var changed: [String: Amount] = [:]
+
+    /// - Parameter list: in creation order; a reversal also passes the used-up grants it
+    ///   gives credits back to.
+    public init(_ list: [GrantBalance]) {
+        self.list = list
+    }
+
+    /// The soonest expiry among grants with credits left: stored with the workspace so
+    /// that a call knows without loading its grants whether any has expired.
+    public var nextExpiryAtMillis: Int64? {
+        list.lazy.compactMap(\.expiresAt).min()
+    }
+
+    /// Empties every grant whose expiry is at or before `nowMillis`.
+    /// - Returns: the credits that expired.
+    public mutating func expire(nowMillis: Int64) -> Amount {
+        var expired = Amount.zero
+        for index in list.indices where (list[index].expiresAt ?? .max) <= nowMillis {
+            expired += list[index].remaining
+            set(index, to: .zero)
+        }
+        list.removeAll { $0.remaining.isZero }
+        return expired
+    }
+
+    /// Takes `amount` from the grants, soonest expiry first (`Wallet.allocate`).
+    /// - Returns: how much each grant gave, in the order taken.
+    /// - Precondition: the grants hold at least `amount`.
+    public mutating func spend(_ amount: Amount) -> [GrantDraw] {
+        let takes = Wallet.allocate(amount, from: list)
+        for take in takes {
+            guard let index = list.firstIndex(where: { $0.id == take.id }) else { preconditionFailure("allocate named a grant not in the list") }
+            set(index, to: list[index].remaining - take.amount)
+        }
+        list.removeAll { $0.remaining.isZero }
+        return takes.map { GrantDraw(grantId: $0.id, amount: $0.amount) }
+    }
+
+    /// Gives `draw.amount` back to the grant it came from.
+    /// - Returns: `false` when the grant is not in the list (the backend did not load it).
+    public mutating func restore(_ draw: GrantDraw) -> Bool {
+        guard let index = list.firstIndex(where: { $0.id == draw.grantId }) else { return false }
+        set(index, to: list[index].remaining + draw.amount)
+        return true
+    }
+
+    private mutating func set(_ index: Int, to remaining: Amount) {
+        list[index].remaining = remaining
+        changed[list[index].id] = remaining
+    }
+}
+
+/// Credits one decision took from one grant: recorded in the decision's explanation so that
+/// a reversal gives them back to the same grant.
+public struct GrantDraw: Sendable, Equatable {
+    public var grantId: String
+    public var amount: Amount
+
+    public init(grantId: String, amount: Amount) {
+        self.grantId = grantId
+        self.amount = amount
+    }
+}

@@ -1,0 +1,83 @@
+/// A workspace with its plan, balances and chain head, as the kernel sees it: loaded by a
+/// backend while it alone may change the workspace (SQLite: on the writer thread;
+/// PostgreSQL: under the workspace row lock), changed only by the kernel's functions.
+public struct WorkspaceState: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var status: WorkspaceStatus
+    public var anchorDate: CivilDate
+    public var period: BillingPeriod
+    /// Actions taken from allowance in `period`.
+    public var periodUsed: Amount
+    /// Unix milliseconds of the soonest expiry among grants with credits left.
+    public var nextExpiryAtMillis: Int64?
+    public var createdAtMillis: Int64
+    public var plan: Plan
+    public var wallet: Amount
+    public var allowance: Amount
+    /// Below this the wallet raises a `balance.low` alert; `nil`: never.
+    public var lowBalanceThreshold: Amount?
+    /// The hash of the workspace's newest decision (`DecisionRecord.genesisHash` before the
+    /// first): stored with the workspace, so that removing the newest decision is caught.
+    public var decisionHead: String
+
+    public init(id: String, name: String, status: WorkspaceStatus, anchorDate: CivilDate, period: BillingPeriod, periodUsed: Amount,
+                nextExpiryAtMillis: Int64?, createdAtMillis: Int64, plan: Plan, wallet: Amount, allowance: Amount,
+                lowBalanceThreshold: Amount?, decisionHead: String) {
+        self.id = id
+        self.name = name
+        self.status = status
+        self.anchorDate = anchorDate
+        self.period = period
+        self.periodUsed = periodUsed
+        self.nextExpiryAtMillis = nextExpiryAtMillis
+        self.createdAtMillis = createdAtMillis
+        self.plan = plan
+        self.wallet = wallet
+        self.allowance = allowance
+        self.lowBalanceThreshold = lowBalanceThreshold
+        self.decisionHead = decisionHead
+    }
+}
+
+/// A budget as stored: its use counts from `periodStart` (for monthly budgets).
+public struct StoredBudget: Sendable, Equatable {
+    public var budget: Budget
+    /// Unix seconds: the start of the workspace period its `used` belongs to.
+    public var periodStart: Int64
+
+    public init(budget: Budget, periodStart: Int64) {
+        self.budget = budget
+        self.periodStart = periodStart
+    }
+
+    /// The budget as it stands in the period starting at `start`: a monthly budget's use
+    /// starts afresh with each period.
+    public func current(periodStart start: Int64) -> Budget {
+        var current = budget
+        if budget.period == .month && periodStart != start { current.used = .zero }
+        return current
+    }
+}
+
+/// A ledger transaction to append, built by the kernel before a backend writes it.
+public struct PendingTransaction: Sendable {
+    public var id: String
+    public var workspaceId: String?
+    public var kind: LedgerTransaction.Kind
+    public var decisionId: String?
+    /// The transaction this one reverses (`POST /v1/transactions/{id}/reverse`).
+    public var reverses: String?
+    public var atMillis: Int64
+    public var postings: [Posting]
+
+    public init(_ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64, reverses: String? = nil) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.kind = transaction.kind
+        self.decisionId = decisionId
+        self.reverses = reverses
+        self.atMillis = atMillis
+        self.postings = transaction.postings
+    }
+}

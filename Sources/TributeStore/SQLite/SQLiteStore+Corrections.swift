@@ -1,0 +1,86 @@
+import GRDB
+import TributeCore
+
+extension SQLiteStore {
+    public func decision(workspaceId: String, id: String) async throws -> DecisionExplanation {
+        try await pool.read { db in
+            try SQLiteStore.requireWorkspace(db, workspaceId)
+            let columns = SQLiteStore.decisionColumnCount
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), prev_hash, hash FROM decisions WHERE id = ? AND workspace_id = ?",
+                                             arguments: [id, workspaceId]) else { throw TributeError.decisionNotFound(id) }
+            let record = try SQLiteStore.decision(from: row, offset: 1)
+            let transaction = try record.transactionId.flatMap { try SQLiteStore.transactionView(db, id: $0) }
+            return DecisionExplanation(seq: try row.decode(atIndex: 0), record: record, previousHash: try row.decode(atIndex: columns + 1),
+                                       hash: try row.decode(atIndex: columns + 2), transaction: transaction)
+        }
+    }
+
+    /// A transaction with its postings, or `nil`.
+    static func transactionView(_ db: Database, id: String) throws -> TransactionView? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, workspace_id, kind, created_at, decision_id, reverses FROM transactions WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        let postings = try Row.fetchAll(db, sql: "SELECT account_id, unit, amount_micros FROM postings WHERE transaction_seq = ? ORDER BY rowid",
+                                        arguments: [try row.decode(atIndex: 0) as Int64])
+            .map { (account: try $0.decode(atIndex: 0) as String, unit: try $0.decode(atIndex: 1) as String, amount: Amount(micros: try $0.decode(atIndex: 2))) }
+        return TransactionView(id: id, workspaceId: try row.decode(atIndex: 1), kind: try row.decode(atIndex: 2), createdAtMillis: try row.decode(atIndex: 3),
+                               decisionId: try row.decode(atIndex: 4), postings: postings, reverses: try row.decode(atIndex: 5))
+    }
+
+    public func reverseTransaction(id: String, reason: String) async throws -> Reversal {
+        let nowMillis = clock.nowMillis()
+        let ids = Kernel.Ids.make()
+        // Outside the hot path: the writer flushes its batch state first, so the database
+        // is the whole truth here, and "reversed already" is read exactly.
+        return try await write { db in
+            guard let original = try SQLiteStore.transactionView(db, id: id) else { throw TributeError.transactionNotFound(id) }
+            guard let workspaceId = original.workspaceId, let kind = LedgerTransaction.Kind(rawValue: original.kind) else {
+                throw TributeError.notReversible("Transaction \(id) belongs to no workspace")
+            }
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM transactions WHERE reverses = ?", arguments: [id]) == true { throw TributeError.alreadyReversed(id) }
+            guard let decisionId = original.decisionId, let decisionRow = try Row.fetchOne(
+                db, sql: "SELECT \(SQLiteStore.decisionColumns) FROM decisions WHERE id = ?", arguments: [decisionId]) else {
+                throw TributeError.notReversible("Only charges are reversed; a \(original.kind) transaction is corrected by its own operation")
+            }
+            let decision = try SQLiteStore.decision(from: decisionRow, offset: 0)
+            let state = try SQLiteLedger.loadWorkspace(db, id: workspaceId)
+            let drawn = decision.explanation.flatMap(ChargeExplanation.init(decoding:))?.grants.map(\.grantId) ?? []
+            let grants = try Row.fetchAll(db, sql: """
+                SELECT id, remaining_micros, expires_at FROM credit_grants WHERE workspace_id = ?
+                AND (remaining_micros > 0 OR id IN (SELECT value FROM json_each(?))) ORDER BY created_at, id
+                """, arguments: [workspaceId, JSON.array(drawn.map(JSON.string)).serialized])
+                .map { GrantBalance(id: try $0.decode(atIndex: 0), remaining: Amount(micros: try $0.decode(atIndex: 1)), expiresAt: try $0.decode(atIndex: 2)) }
+            let scopes = decision.explanation.flatMap(ChargeExplanation.init(decoding:))?.budgets.map(\.scope) ?? []
+            let budgets = try scopes.compactMap { try SQLiteStore.loadStoredBudget(db, workspaceId: workspaceId, scope: $0) }
+            let charge = Kernel.Charge(
+                transaction: PendingTransaction(
+                    try LedgerTransaction(kind: kind, postings: original.postings.map { posting in
+                        guard let account = AccountRef(parsing: posting.account) else { throw StoreFault.unknownValue("postings.account_id", posting.account) }
+                        return Posting(account: account, amount: posting.amount)
+                    }),
+                    id: id, workspaceId: workspaceId, decisionId: decisionId, atMillis: original.createdAtMillis),
+                decision: decision)
+            let (effects, _) = try Kernel.reverse(
+                charge, reason: reason, state: state, grants: OpenGrants(grants), budgets: budgets, system: try SQLiteLedger.systemBalances(db), ids: ids, nowMillis: nowMillis)
+            try SQLiteLedger.persist(db, effects)
+            guard let transaction = try SQLiteStore.transactionView(db, id: ids.transaction) else { preconditionFailure("the reversal was just written") }
+            return Reversal(transaction: transaction, decision: effects.decision.record)
+        }
+    }
+
+    public func recordCheckpoint() async throws -> LedgerCheckpoint {
+        let nowMillis = clock.nowMillis()
+        return try await write { db in
+            let heads = try Row.fetchAll(db, sql: "SELECT id, decision_head FROM workspaces ORDER BY id")
+                .map { LedgerCheckpoint.Head(workspaceId: try $0.decode(atIndex: 0), hash: try $0.decode(atIndex: 1)) }
+            let checkpoint = LedgerCheckpoint(createdAtMillis: nowMillis, heads: heads)
+            let previous = try String.fetchOne(db, sql: "SELECT heads FROM ledger_checkpoints ORDER BY seq DESC LIMIT 1").flatMap(LedgerCheckpoint.init(text:))
+            try db.execute(sql: "INSERT INTO ledger_checkpoints (digest, created_at, heads) VALUES (?, ?, ?) ON CONFLICT(digest) DO NOTHING",
+                           arguments: [checkpoint.digest, nowMillis, checkpoint.text])
+            for head in checkpoint.moved(since: previous) {
+                try SQLiteStore.appendEvents(db, workspaceId: head.workspaceId, [checkpoint.event(for: head)], atMillis: nowMillis)
+            }
+            return checkpoint
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+@testable import TributeCore
+
+/// The kernel against a simple model, with no I/O: random sequences of calls, clock moves,
+/// plan changes, grants and reversals, and after every step each balance is checked
+/// against the sum of the postings the kernel produced, the wallet against its grants, the
+/// bound, and the chain.
+@Suite struct KernelPropertyTests {
+    struct Rng {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ bound: UInt64) -> UInt64 { next() % bound }
+    }
+
+    /// The model: a ledger of postings, applied as the kernel's effects say.
+    struct Model {
+        var balances: [AccountRef: Amount] = [:]
+        var state: WorkspaceState
+        var grants: [GrantBalance] = []
+        var budgets: [StoredBudget] = []
+        var system = SystemBalances()
+        var chain: [ChainedDecision] = []
+        var charges: [Kernel.Charge] = []
+        var counter = 0
+
+        mutating func id(_ prefix: String) -> String {
+            counter += 1
+            return "\(prefix)_\(counter)"
+        }
+
+        mutating func ids() -> Kernel.Ids {
+            Kernel.Ids(decision: id("dec"), transaction: id("txn"), roll: id("txn"), expiry: id("txn"), netting: id("txn"))
+        }
+
+        mutating func apply(_ transactions: [PendingTransaction]) {
+            for transaction in transactions {
+                var sums: [LedgerUnit: Amount] = [:]
+                for posting in transaction.postings {
+                    balances[posting.account, default: .zero] += posting.amount
+                    sums[posting.unit, default: .zero] += posting.amount
+                }
+                let balanced = sums.values.allSatisfy { $0.isZero }
+                #expect(balanced, "transaction \(transaction.id) is unbalanced")
+            }
+        }
+
+        mutating func take(_ effects: LedgerEffects) {
+            apply(effects.transactions)
+            #expect(effects.decision.previousHash == (chain.last?.hash ?? DecisionRecord.genesisHash))
+            #expect(effects.decision.hash == effects.decision.record.chainHash(previous: effects.decision.previousHash))
+            chain.append(effects.decision)
+            state = effects.workspace
+            if let changed = effects.grants {
+                for (grantId, remaining) in changed.changed {
+                    if let index = grants.firstIndex(where: { $0.id == grantId }) { grants[index].remaining = remaining }
+                }
+            }
+            for budget in effects.budgets {
+                if let index = budgets.firstIndex(where: { $0.budget.scope == budget.budget.scope }) { budgets[index] = budget }
+            }
+        }
+
+        func check() {
+            #expect(state.wallet == balances[.wallet(state.id), default: .zero])
+            #expect(state.allowance == balances[.allowance(state.id), default: .zero])
+            #expect(state.wallet == grants.reduce(.zero) { $0 + $1.remaining })
+            #expect(state.wallet >= .zero && state.allowance >= .zero)
+            #expect(grants.allSatisfy { $0.remaining >= .zero })
+            #expect(state.decisionHead == (chain.last?.hash ?? DecisionRecord.genesisHash))
+            for budget in budgets { #expect(budget.budget.used >= .zero) }
+        }
+    }
+
+    static let plans = [
+        Plan(id: "prepaid", name: "Prepaid", monthlyAllowance: .zero, overagePolicy: .credits, overageRate: Amount(micros: 100_000), priceCents: 0),
+        Plan(id: "pro", name: "Pro", monthlyAllowance: Amount(units: 20), overagePolicy: .credits, overageRate: Amount(micros: 80_000), priceCents: 0),
+        Plan(id: "capped", name: "Capped", monthlyAllowance: Amount(units: 10), overagePolicy: .block, overageRate: .zero, priceCents: 0),
+    ]
+
+    @Test(arguments: 0..<40)
+    func randomSequencesKeepEveryBalanceEqualToItsPostings(seed: UInt64) throws {
+        var rng = Rng(state: seed &* 7919 &+ 1)
+        let start: Int64 = 1_773_144_000_000
+        var now = start
+        var model = Model(state: WorkspaceState(
+            id: "w", name: "w", status: .active, anchorDate: CivilDate(unixSeconds: start / 1000), period: BillingPeriod(start: 0, end: 0),
+            periodUsed: .zero, nextExpiryAtMillis: nil, createdAtMillis: start, plan: Self.plans[Int(rng.below(3))], wallet: .zero, allowance: .zero,
+            lowBalanceThreshold: nil, decisionHead: DecisionRecord.genesisHash))
+        model.budgets = [StoredBudget(budget: Budget(scope: BudgetScope(kind: .user, id: "u"), limit: Amount(units: 30), unit: .actions, period: .month, used: .zero), periodStart: 0)]
+        if let roll = model.state.rollPeriod(nowMillis: now, transactionId: model.id("txn")), let roll { model.apply([roll]) }
+
+        for _ in 0..<150 {
+            switch rng.below(10) {
+            case 0...4:
+                let request = AuthorizeRequest(workspaceId: "w", actionType: "A", userId: rng.below(2) == 0 ? "u" : nil,
+                                               costMultiplier: Amount(micros: Int64(rng.below(5_000_000))))
+                let ids = model.ids()
+                let grants = model.grants.filter { !$0.remaining.isZero }
+                let stored = model.budgets.filter { budget in request.budgetScopes.contains(budget.budget.scope) }
+                let result = try Kernel.authorize(request, state: model.state, cost: (Amount(units: 1), 1), budgets: stored,
+                                                  grants: { OpenGrants(grants) }, system: model.system, ids: ids, nowMillis: now)
+                model.system = result.system
+                model.take(result.effects)
+                if let debit = result.effects.transactions.first(where: { $0.kind == .debit }) {
+                    model.charges.append(Kernel.Charge(transaction: debit, decision: result.effects.decision.record))
+                }
+            case 5:
+                // A grant, as a store writes one: credits from the system into the wallet.
+                let amount = Amount(micros: Int64(1 + rng.below(3_000_000)))
+                let expiresAt: Int64? = rng.below(2) == 0 ? nil : now + Int64(rng.below(40 * 86_400_000))
+                let grant = GrantBalance(id: model.id("grant"), remaining: amount, expiresAt: expiresAt)
+                model.grants.append(grant)
+                model.apply([PendingTransaction(try LedgerTransaction.transfer(.creditGrant, amount, from: .system(.grants), to: .wallet("w")),
+                                                id: model.id("txn"), workspaceId: "w", decisionId: nil, atMillis: now)])
+                model.state.wallet += amount
+                model.state.nextExpiryAtMillis = OpenGrants(model.grants.filter { !$0.remaining.isZero }).nextExpiryAtMillis
+            case 6:
+                now += Int64(rng.below(20 * 86_400_000))
+            case 7:
+                let plan = Self.plans[Int(rng.below(3))]
+                if let roll = model.state.rollPeriod(nowMillis: now, transactionId: model.id("txn")), let roll { model.apply([roll]) }
+                if let change = try model.state.changePlan(to: plan, nowMillis: now, transactionId: model.id("txn")) { model.apply([change]) }
+            default:
+                guard !model.charges.isEmpty else { continue }
+                let charge = model.charges.remove(at: Int(rng.below(UInt64(model.charges.count))))
+                let result: (effects: LedgerEffects, system: SystemBalances)
+                do {
+                    result = try Kernel.reverse(charge, reason: "test", state: model.state, grants: OpenGrants(model.grants),
+                                                budgets: model.budgets, system: model.system, ids: model.ids(), nowMillis: now)
+                } catch TributeError.notReversible {
+                    // Only a charge that took no credits, and whose allowance has lapsed.
+                    #expect(!charge.transaction.postings.contains { $0.account == .wallet("w") })
+                    let current = BillingPeriod.containing(now / 1000, anchor: model.state.anchorDate)
+                    let chargedAtSeconds = charge.decision.createdAtMillis / 1000
+                    #expect(!(current.start <= chargedAtSeconds && chargedAtSeconds < current.end))
+                    continue
+                }
+                model.system = result.system
+                model.take(result.effects)
+                // Exactly what the charge took: every workspace posting negated, less
+                // allowance of an ended period.
+                let reversal = result.effects.transactions.first { $0.kind == .reversal }
+                let walletBack = reversal?.postings.filter { $0.account == .wallet("w") }.reduce(Amount.zero) { $0 + $1.amount } ?? .zero
+                let walletTaken = charge.transaction.postings.filter { $0.account == .wallet("w") }.reduce(Amount.zero) { $0 + $1.amount }
+                #expect(walletBack == -walletTaken)
+            }
+            model.check()
+        }
+    }
+
+    @Test func aPeriodRollIssuesThePlansAllowanceAndLapsesTheRest() {
+        var state = WorkspaceState(
+            id: "w", name: "w", status: .active, anchorDate: CivilDate(year: 2026, month: 3, day: 1), period: BillingPeriod(start: 0, end: 0),
+            periodUsed: Amount(units: 3), nextExpiryAtMillis: nil, createdAtMillis: 0, plan: Self.plans[1], wallet: .zero, allowance: Amount(units: 7),
+            lowBalanceThreshold: nil, decisionHead: DecisionRecord.genesisHash)
+        let roll = state.rollPeriod(nowMillis: 1_773_144_000_000, transactionId: "t")
+        #expect(roll??.postings.map(\.amount) == [Amount(units: -7), Amount(units: 7), Amount(units: -20), Amount(units: 20)])
+        #expect(state.allowance == Amount(units: 20) && state.periodUsed == .zero)
+        #expect(state.rollPeriod(nowMillis: 1_773_144_000_000, transactionId: "t") == nil)
+    }
+
+    @Test func aCheckpointReadsBackAndRefusesEditedText() {
+        let checkpoint = LedgerCheckpoint(createdAtMillis: 5, heads: [.init(workspaceId: "b", hash: String(repeating: "1", count: 64)),
+                                                                       .init(workspaceId: "a", hash: String(repeating: "2", count: 64))])
+        #expect(LedgerCheckpoint(text: checkpoint.text) == checkpoint)
+        #expect(checkpoint.heads.map(\.workspaceId) == ["a", "b"])
+        let edited = checkpoint.text.replacingOccurrences(of: "a 2", with: "a 3")
+        #expect(LedgerCheckpoint.proven(digest: checkpoint.digest, text: edited).failureRule == .checkpointAltered)
+        #expect(LedgerCheckpoint.proven(digest: checkpoint.digest, text: nil).failureRule == .checkpointMissing)
+    }
+
+    @Test func anExplanationReadsBackExactly() {
+        let explanation = ChargeExplanation(
+            baseCost: Amount(micros: 1_500_000), costMultiplier: Amount(units: 3), grants: [GrantDraw(grantId: "g", amount: Amount(micros: 7))],
+            budgets: [.init(scope: BudgetScope(kind: .run, id: "r:1"), unit: .credits, period: .month, limit: Amount(units: 9), usedBefore: Amount(units: 2))],
+            reverses: "txn_1", note: "why \"quoted\"")
+        #expect(ChargeExplanation(decoding: explanation.encoded) == explanation)
+        #expect(ChargeExplanation(decoding: "{}") == nil)
+    }
+}
+
+extension Result where Failure == LedgerViolation {
+    var failureRule: LedgerRule? { if case .failure(let violation) = self { violation.rule } else { nil } }
+}

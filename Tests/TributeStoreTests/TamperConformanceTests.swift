@@ -1,0 +1,92 @@
+import GRDB
+import Testing
+import TributeCore
+import TributeStore
+import TributeTestSupport
+
+/// One tamper table for every backend: each edit a person with database access could make,
+/// and the rule `ledger verify` must name for it.
+@Suite struct TamperConformanceTests {
+    struct Tamper: Sendable, CustomStringConvertible {
+        var description: String
+        var rule: LedgerRule
+        var sqlite: [String]
+        var postgres: String
+    }
+
+    /// The newest charge of workspace `w`.
+    static let newestDebit = "(SELECT transaction_id FROM decisions WHERE workspace_id = 'w' AND transaction_id IS NOT NULL ORDER BY seq DESC LIMIT 1)"
+
+    static let cases: [Tamper] = [
+        Tamper(description: "an edited posting amount", rule: .unbalancedTransaction,
+               sqlite: ["UPDATE postings SET amount_micros = amount_micros - 1 WHERE transaction_seq = (SELECT seq FROM transactions WHERE id = \(newestDebit))"],
+               postgres: "UPDATE postings SET amount_micros = amount_micros - 1 WHERE transaction_id = \(newestDebit)"),
+        Tamper(description: "an edited balance", rule: .balanceMismatch,
+               sqlite: ["UPDATE accounts SET balance_micros = balance_micros + 5 WHERE id = 'workspace:w:wallet'"],
+               postgres: "UPDATE accounts SET balance_micros = balance_micros + 5 WHERE id = 'workspace:w:wallet'"),
+        Tamper(description: "the newest decision deleted", rule: .chainHeadMismatch,
+               sqlite: ["DELETE FROM decisions WHERE seq = (SELECT MAX(seq) FROM decisions WHERE workspace_id = 'w' AND transaction_id IS NULL)"],
+               postgres: "DELETE FROM decisions WHERE seq = (SELECT MAX(seq) FROM decisions WHERE workspace_id = 'w' AND transaction_id IS NULL)"),
+        Tamper(description: "a middle decision deleted", rule: .chainBroken,
+               sqlite: ["DELETE FROM decisions WHERE seq = (SELECT seq FROM decisions WHERE workspace_id = 'w' ORDER BY seq LIMIT 1 OFFSET 1)"],
+               postgres: "DELETE FROM decisions WHERE seq = (SELECT seq FROM decisions WHERE workspace_id = 'w' ORDER BY seq LIMIT 1 OFFSET 1)"),
+        Tamper(description: "a charge's transaction deleted with its postings", rule: .missingTransaction,
+               sqlite: ["DELETE FROM postings WHERE transaction_seq = (SELECT seq FROM transactions WHERE id = \(newestDebit))",
+                        "DELETE FROM transactions WHERE id = \(newestDebit)"],
+               postgres: "WITH p AS (DELETE FROM postings WHERE transaction_id = \(newestDebit)) DELETE FROM transactions WHERE id = \(newestDebit)"),
+        Tamper(description: "an orphan posting", rule: .danglingReference,
+               sqlite: ["INSERT INTO postings (transaction_seq, account_id, unit, amount_micros) VALUES (999999, 'workspace:w:wallet', 'credits', 1)"],
+               postgres: "INSERT INTO postings (transaction_id, ordinal, account_id, unit, amount_micros) VALUES ('txn_ghost', 0, 'workspace:w:wallet', 'credits', 1)"),
+        Tamper(description: "an edited decision field", rule: .chainBroken,
+               sqlite: ["UPDATE decisions SET user_id = 'mallory' WHERE seq = (SELECT MIN(seq) FROM decisions WHERE workspace_id = 'w')"],
+               postgres: "UPDATE decisions SET user_id = 'mallory' WHERE seq = (SELECT MIN(seq) FROM decisions WHERE workspace_id = 'w')"),
+        Tamper(description: "two decisions reordered", rule: .chainBroken,
+               sqlite: ["CREATE TEMP TABLE pair AS SELECT MIN(seq) AS a, MAX(seq) AS b FROM (SELECT seq FROM decisions WHERE workspace_id = 'w' ORDER BY seq LIMIT 2)",
+                        "UPDATE decisions SET seq = -1 WHERE seq = (SELECT a FROM pair)",
+                        "UPDATE decisions SET seq = (SELECT a FROM pair) WHERE seq = (SELECT b FROM pair)",
+                        "UPDATE decisions SET seq = (SELECT b FROM pair) WHERE seq = -1"],
+               postgres: """
+                   DO $$ DECLARE a bigint; b bigint; BEGIN
+                   SELECT MIN(seq), MAX(seq) INTO a, b FROM (SELECT seq FROM decisions WHERE workspace_id = 'w' ORDER BY seq LIMIT 2) t;
+                   UPDATE decisions SET seq = -1 WHERE seq = a; UPDATE decisions SET seq = a WHERE seq = b; UPDATE decisions SET seq = b WHERE seq = -1;
+                   END $$
+                   """),
+    ]
+
+    @Test(arguments: Backend.allCases, cases)
+    func ledgerVerifyNamesTheRuleATamperBreaks(backend: Backend, tamper: Tamper) async throws {
+        let (store, _) = try await backend.makeStore()
+        try await store.makeWorkspace("w", credits: Amount(units: 5))
+        try await store.makeWorkspace("v", credits: Amount(units: 5))
+        _ = try await store.setActionCost(actionType: "FREE_LOOKUP", baseCost: .zero)
+        for index in 0..<4 {
+            // Decisions of two workspaces interleave, so that every chain is its own.
+            _ = try await store.authorize(AuthorizeRequest(workspaceId: "v", actionType: "SIMPLE_LLM", userId: "u"), idempotency: nil)
+            _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM", userId: "u\(index)"), idempotency: nil)
+        }
+        // The newest decision of w moves nothing: deleting it leaves every balance whole.
+        _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "FREE_LOOKUP"), idempotency: nil)
+        _ = try await store.expectLedgerHolds()
+        try await Tampering.apply(store, sqlite: tamper.sqlite, postgres: tamper.postgres)
+        let report = try await store.verifyLedger()
+        #expect(report.violation?.rule == tamper.rule, "\(report.violation?.description ?? "no violation")")
+    }
+}
+
+/// Raw edits past the store, as a person with database access makes them: on SQLite with
+/// its own connection and foreign keys off (the `sqlite3` shell's default).
+enum Tampering {
+    static func apply(_ store: any TributeStore, sqlite: [String], postgres: String) async throws {
+        if let store = store as? SQLiteStore {
+            var configuration = Configuration()
+            configuration.foreignKeysEnabled = false
+            let queue = try DatabaseQueue(path: store.path, configuration: configuration)
+            try await queue.write { db in
+                for statement in sqlite { try db.execute(sql: statement) }
+            }
+            try queue.close()
+        } else if let store = store as? PostgresStore {
+            try await store.executeUnchecked(sql: postgres)
+        }
+    }
+}
