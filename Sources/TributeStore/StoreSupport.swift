@@ -8,8 +8,14 @@ func listCursor(_ cursor: String?) throws -> Int64? {
     return value
 }
 
-/// The workspace ids of an API key, stored as a JSON array of strings.
-func parseIds(_ text: String) -> [String] {
-    guard case .array(let values)? = try? JSON.parse(Array(text.utf8)) else { return [] }
-    return values.compactMap(\.stringValue)
+/// A page from the rows of a query that asked for `limit + 1`: the first `limit`, with the
+/// cursor of the next page (the order number of this page's last row) when the extra row came.
+func page<Item: Sendable>(_ rows: [(seq: Int64, item: Item)], limit: Int) -> Page<Item> {
+    let shown = rows.prefix(limit)
+    return Page(items: shown.map(\.item), nextCursor: rows.count > limit ? shown.last.map { String($0.seq) } : nil)
+}
+
+/// Whether the workspace `id` exists.
+func workspaceExists(id: String) -> StoreStatement {
+    StoreStatement("SELECT 1 FROM workspaces WHERE id = ?", [.text(id)])
 }

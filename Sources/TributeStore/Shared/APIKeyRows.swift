@@ -1,0 +1,70 @@
+import TributeCore
+
+/// The `api_keys` table as both stores read and write it.
+enum APIKeyRows {
+    /// The columns `view` reads, in its order.
+    static let columns = "id, role, workspace_ids, name, created_at, prefix, rate_limit_per_second, rate_limit_burst"
+
+    /// Every live key, newest first.
+    static let allLive = StoreStatement("SELECT \(columns) FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id")
+
+    /// The key `id`, unless it is unknown or revoked.
+    static func live(id: String) -> StoreStatement {
+        StoreStatement("SELECT \(columns) FROM api_keys WHERE id = ? AND revoked_at IS NULL", [.text(id)])
+    }
+
+    /// Stores the name and rate limit that `view` has.
+    static func update(_ view: APIKeyView) -> StoreStatement {
+        StoreStatement(
+            "UPDATE api_keys SET name = ?, rate_limit_per_second = ?, rate_limit_burst = ? WHERE id = ?",
+            [.text(view.name), .int(view.rateLimit?.perSecond), .int(view.rateLimit?.burst), .text(view.id)])
+    }
+
+    /// Revokes the key `id` unless it is revoked already.
+    static func revoke(id: String, nowMillis: Int64) -> StoreStatement {
+        StoreStatement("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.int(nowMillis), .text(id)])
+    }
+
+    /// A key's public record from a row of `columns`.
+    /// - Throws: `StoreFault.unknownValue` for a role or workspace list, and
+    ///   `APIKeyRowFault.invalidRateLimit` for a limit, that the code never writes.
+    static func view(_ columns: inout some ColumnReader) throws -> APIKeyView {
+        APIKeyView(
+            id: try columns.text(), role: try columns.value(Role.self, column: "api_keys.role"),
+            workspaceIds: try workspaceIds(stored: try columns.text()), name: try columns.optionalText(), createdAtMillis: try columns.int(),
+            prefix: try columns.text(), rateLimit: try RateLimit.stored(perSecond: try columns.optionalInt(), burst: try columns.optionalInt()))
+    }
+
+    /// The columns `principal` reads, of the key named `k` in a query.
+    static let principalColumns = "k.id, k.role, k.workspace_ids, k.rate_limit_per_second, k.rate_limit_burst"
+
+    /// The live key whose secret hashes to `secretHash`.
+    static func principal(secretHash: String) -> StoreStatement {
+        StoreStatement("SELECT \(principalColumns) FROM api_keys k WHERE k.key_hash = ? AND k.revoked_at IS NULL", [.text(secretHash)])
+    }
+
+    /// What a key may do, from a row of `principalColumns`.
+    /// - Throws: as `view`.
+    static func principal(_ columns: inout some ColumnReader) throws -> Principal {
+        Principal(
+            keyId: try columns.text(), role: try columns.value(Role.self, column: "api_keys.role"),
+            workspaceIds: try workspaceIds(stored: try columns.text()),
+            rateLimit: try RateLimit.stored(perSecond: try columns.optionalInt(), burst: try columns.optionalInt()))
+    }
+
+    /// A key's workspace ids as stored: a JSON array of strings.
+    static func storedWorkspaceIds(_ ids: [String]) -> String {
+        JSON.array(ids.map { .string($0) }).serialized
+    }
+
+    /// The workspace ids of `api_keys.workspace_ids`.
+    /// - Throws: `StoreFault.unknownValue` for anything but a JSON array of strings: a key
+    ///   must never read as scoped to fewer (or more) workspaces than it was given.
+    static func workspaceIds(stored text: String) throws -> [String] {
+        guard case .array(let values)? = try? JSON.parse(Array(text.utf8)) else { throw StoreFault.unknownValue("api_keys.workspace_ids", text) }
+        return try values.map { value in
+            guard let id = value.stringValue else { throw StoreFault.unknownValue("api_keys.workspace_ids", text) }
+            return id
+        }
+    }
+}

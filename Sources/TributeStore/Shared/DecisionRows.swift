@@ -1,0 +1,51 @@
+import TributeCore
+
+/// The `decisions` table as both stores read it (the writers bind their own rows).
+enum DecisionRows {
+    /// The columns `decision` reads, in its order.
+    static let columns = """
+        id, workspace_id, created_at, action_type, reason, actions_charged_micros, from_allowance_micros, debit_micros,
+        user_id, agent_id, run_id, cost_version, context, transaction_id, explanation
+        """
+
+    /// The number of columns `columns` names.
+    static let columnCount = 15
+
+    /// A decision from a row of `columns`.
+    /// - Throws: `StoreFault.unknownValue` for a reason Tribute never writes.
+    static func decision(_ columns: inout some ColumnReader) throws -> DecisionRecord {
+        DecisionRecord(
+            id: try columns.text(), workspaceId: try columns.text(), createdAtMillis: try columns.int(), actionType: try columns.text(),
+            reason: try columns.value(DecisionReason.self, column: "decisions.reason"), actionsCharged: try columns.amount(),
+            fromAllowance: try columns.amount(), creditsDebited: try columns.amount(), userId: try columns.optionalText(),
+            agentId: try columns.optionalText(), runId: try columns.optionalText(), costVersion: try columns.int(),
+            context: try columns.optionalText(), transactionId: try columns.optionalText(), explanation: try columns.optionalText())
+    }
+
+    /// A decision with its order number, from a row of `seq` and `columns`.
+    static func numbered(_ columns: inout some ColumnReader) throws -> (seq: Int64, item: DecisionRecord) {
+        (try columns.int(), try decision(&columns))
+    }
+
+    /// A page of the workspace's decisions, newest first, before `beforeSeq`, approved or
+    /// denied ones only when `approved` says which, as `numbered` reads them: `limit + 1`
+    /// rows, so that the page knows whether another follows.
+    static func page(workspaceId: String, beforeSeq: Int64, limit: Int, approved: Bool?) -> StoreStatement {
+        var statement = StoreStatement("SELECT seq, \(columns) FROM decisions WHERE workspace_id = ? AND seq < ?", [.text(workspaceId), .int(beforeSeq)])
+        if let approved {
+            statement.sql += " AND success = ?"
+            statement.values.append(.bool(approved))
+        }
+        statement.sql += " ORDER BY seq DESC LIMIT ?"
+        statement.values.append(.int(Int64(limit) + 1))
+        return statement
+    }
+
+    /// The workspace's decisions after `afterSeq`, oldest first, at most `limit`, as
+    /// `numbered` reads them.
+    static func since(workspaceId: String, afterSeq: Int64, limit: Int) -> StoreStatement {
+        StoreStatement(
+            "SELECT seq, \(columns) FROM decisions WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            [.text(workspaceId), .int(afterSeq), .int(Int64(limit))])
+    }
+}

@@ -1,0 +1,33 @@
+import TributeCore
+
+/// The `plans` table as both stores read and write it.
+enum PlanRows {
+    /// The columns `plan` reads, in its order.
+    static let columns = "id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents"
+
+    /// Every plan, by id.
+    static let all = StoreStatement("SELECT \(columns) FROM plans ORDER BY id")
+
+    /// A plan from a row of `columns`.
+    /// - Throws: `StoreFault.unknownValue` for an overage policy Tribute never writes.
+    static func plan(_ columns: inout some ColumnReader) throws -> Plan {
+        Plan(
+            id: try columns.text(), name: try columns.text(), monthlyAllowance: try columns.amount(),
+            overagePolicy: try columns.value(OveragePolicy.self, column: "plans.overage_policy"), overageRate: try columns.amount(),
+            priceCents: try columns.int())
+    }
+
+    /// Creates `plan` or replaces the plan of its id.
+    static func put(_ plan: Plan, nowMillis: Int64) -> StoreStatement {
+        StoreStatement("""
+            INSERT INTO plans (id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, monthly_allowance_micros = excluded.monthly_allowance_micros,
+                overage_policy = excluded.overage_policy, overage_rate_micros = excluded.overage_rate_micros,
+                price_cents = excluded.price_cents, updated_at = excluded.updated_at
+            """, [
+                .text(plan.id), .text(plan.name), .int(plan.monthlyAllowance.micros), .text(plan.overagePolicy.rawValue),
+                .int(plan.overageRate.micros), .int(plan.priceCents), .int(nowMillis),
+            ])
+    }
+}
