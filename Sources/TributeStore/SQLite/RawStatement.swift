@@ -10,6 +10,9 @@ struct RawStatement {
     private let statement: Statement
     private let connection: SQLiteConnection?
     private var index: CInt = 1
+    /// The first bind since the last run that SQLite refused (a value too big, a position
+    /// past the statement's last): `step` throws it instead of running without the value.
+    private var bindFailure: (code: CInt, position: CInt)?
 
     init(_ db: Database, sql: String) throws {
         statement = try db.cachedStatement(sql: sql)
@@ -21,8 +24,7 @@ struct RawStatement {
     private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
     mutating func bind(_ value: Int64) {
-        sqlite3_bind_int64(statement.sqliteStatement, index, value)
-        index += 1
+        record(sqlite3_bind_int64(statement.sqliteStatement, index, value))
     }
 
     mutating func bind(_ value: Int64?) {
@@ -35,29 +37,45 @@ struct RawStatement {
         guard var value else { return bindNull() }
         let handle = statement.sqliteStatement
         let position = index
-        value.withUTF8 { bytes in
+        let code = value.withUTF8 { bytes in
             if let base = bytes.baseAddress {
-                _ = UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: bytes.count) {
                     sqlite3_bind_text(handle, position, $0, CInt(bytes.count), RawStatement.transient)
                 }
             } else {
                 // An empty string is text, not NULL.
-                _ = sqlite3_bind_text(handle, position, "", 0, RawStatement.transient)
+                sqlite3_bind_text(handle, position, "", 0, RawStatement.transient)
             }
         }
-        index += 1
+        record(code)
     }
 
     private mutating func bindNull() {
-        sqlite3_bind_null(statement.sqliteStatement, index)
+        record(sqlite3_bind_null(statement.sqliteStatement, index))
+    }
+
+    /// Keeps the first failed bind's code for `step`, and moves to the next position.
+    private mutating func record(_ code: CInt) {
+        if code != SQLITE_OK && bindFailure == nil { bindFailure = (code, index) }
         index += 1
     }
 
     /// Runs the statement with the values bound since the last run, then makes it ready
     /// for the next row.
-    /// - Throws: `DatabaseError` with SQLite's code and message (a CHECK failure, say).
+    /// - Throws: `DatabaseError` with SQLite's code and message: a bind SQLite refused
+    ///   (nothing is run then), or a failed run (a CHECK failure, say).
     mutating func step() throws {
         let handle = statement.sqliteStatement
+        if let failure = bindFailure {
+            bindFailure = nil
+            index = 1
+            let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "unknown"
+            sqlite3_clear_bindings(handle)
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: failure.code), message: "binding parameter \(failure.position): \(message)", sql: statement.sql)
+        }
+        // A value not bound would run as NULL: a bug of the caller, never a row to write.
+        precondition(index - 1 == sqlite3_bind_parameter_count(handle), "bound \(index - 1) values to \(sqlite3_bind_parameter_count(handle)) parameters")
         let code = sqlite3_step(handle)
         index = 1
         guard code == SQLITE_DONE else {
