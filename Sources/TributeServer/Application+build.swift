@@ -45,6 +45,7 @@ public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? =
         WorkspaceRoutes(store: store, auth: auth).endpoints,
         CatalogRoutes(store: store, auth: auth).endpoints,
         LedgerRoutes(store: store, auth: auth).endpoints,
+        CorrectionRoutes(store: store, auth: auth).endpoints,
         KeyRoutes(store: store, auth: auth).endpoints,
         PaymentRoutes(store: store, auth: auth, purchases: purchases).endpoints,
         WebhookRoutes(store: store, auth: auth, webhookURLs: webhookURLs).endpoints,

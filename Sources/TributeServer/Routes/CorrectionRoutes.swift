@@ -1,0 +1,70 @@
+import Hummingbird
+import TributeCore
+import TributeStore
+
+/// Corrections and explanations (SPEC §3.5): any key allowed on a workspace may read why a
+/// decision charged what it did; only an admin reverses a charge.
+struct CorrectionRoutes<Store: TributeStore>: Sendable {
+    let store: Store
+    let auth: Auth<Store>
+
+    /// The longest reason an admin may give, in UTF-8 bytes.
+    static var maxReasonBytes: Int { 500 }
+
+    var endpoints: RouteCollection<TributeContext> {
+        let routes = RouteCollection(context: TributeContext.self)
+        routes.group().add(middleware: auth.requireKey(.anyRole, workspaceFrom: "id"))
+            .get("/v1/workspaces/{id}/decisions/{decisionId}", use: explain)
+        routes.group().add(middleware: auth.requireKey(.admin))
+            .post("/v1/transactions/{transactionId}/reverse", use: reverse)
+        return routes
+    }
+
+    @Sendable func explain(_ request: Request, _ context: TributeContext) async throws -> Response {
+        let workspaceId = try context.requireWorkspaceId()
+        let decisionId = try API.parameter(context, "decisionId")
+        guard Fields.isIdentifier(decisionId) else { throw APIError(.decisionNotFound(decisionId)) }
+        return API.json(try await store.decision(workspaceId: workspaceId, id: decisionId).json)
+    }
+
+    @Sendable func reverse(_ request: Request, _ context: TributeContext) async throws -> Response {
+        let transactionId = try API.parameter(context, "transactionId")
+        guard Fields.isIdentifier(transactionId) else { throw APIError(.transactionNotFound(transactionId)) }
+        var fields = try await API.fields(request)
+        guard let reason = try fields.string("reason", maxLength: Self.maxReasonBytes) else { throw APIError.invalid("reason is required") }
+        try fields.rejectUnknown()
+        let reversal = try await store.reverseTransaction(id: transactionId, reason: reason)
+        return API.json(.object(["transaction": reversal.transaction.json, "decision": reversal.decision.json]))
+    }
+}
+
+extension DecisionExplanation {
+    /// `GET /v1/workspaces/{id}/decisions/{decisionId}`: the decision's fields, then what
+    /// explains them, its transaction, and its place in the chain.
+    var json: JSON {
+        guard case .object(var body) = record.json else { preconditionFailure("a decision is a JSON object") }
+        if let explanation {
+            body["baseCost"] = .amount(explanation.baseCost)
+            body["costMultiplier"] = .amount(explanation.costMultiplier)
+            body["grants"] = .array(explanation.grants.map { .object(["grantId": .string($0.grantId), "amount": .amount($0.amount)]) })
+            body["budgets"] = .array(explanation.budgets.map {
+                .object([
+                    "scope": .string($0.scope.description), "unit": .string($0.unit.rawValue), "period": .string($0.period.rawValue),
+                    "limit": .amount($0.limit), "usedBefore": .amount($0.usedBefore),
+                ])
+            })
+            body["reverses"] = .optional(explanation.reverses)
+            body["note"] = .optional(explanation.note)
+        } else {
+            body["baseCost"] = .null
+            body["costMultiplier"] = .null
+            body["grants"] = .null
+            body["budgets"] = .null
+            body["reverses"] = .null
+            body["note"] = .null
+        }
+        body["transaction"] = transaction?.json ?? .null
+        body["chain"] = .object(["seq": .int(seq), "prevHash": .string(previousHash), "hash": .string(hash)])
+        return .object(body)
+    }
+}
