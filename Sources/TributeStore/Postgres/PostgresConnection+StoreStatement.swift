@@ -48,11 +48,15 @@ extension PostgresQuery {
             case .bool(let bool): binds.append(bool)
             }
         }
-        self.init(unsafeSQL: PostgresQuery.numberingPlaceholders(statement.sql, count: statement.values.count), binds: binds)
+        self.init(unsafeSQL: statement.numberedSQL, binds: binds)
     }
+}
 
-    /// `sql` with each `?` outside a quoted literal or name replaced by `$1`, `$2`, … in order.
-    static func numberingPlaceholders(_ sql: String, count: Int) -> String {
+extension StoreStatement {
+    /// `sql` with each `?` outside a quoted literal or name replaced by `$1`, `$2`, … in
+    /// order: the statement as PostgreSQL reads it.
+    var numberedSQL: String {
+        let count = values.count
         var numbered = ""
         numbered.reserveCapacity(sql.utf8.count + count * 2)
         var number = 0
