@@ -182,6 +182,9 @@ import Testing
             budgets: [.init(scope: BudgetScope(kind: .run, id: "r:1"), unit: .credits, period: .month, limit: Amount(units: 9), usedBefore: Amount(units: 2))],
             reverses: "txn_1", note: "why \"quoted\"")
         #expect(ChargeExplanation(decoding: explanation.encoded) == explanation)
+        #expect(explanation.encoded == explanation.jsonValue.serialized)
+        let bare = ChargeExplanation(baseCost: .zero, costMultiplier: .one)
+        #expect(bare.encoded == bare.jsonValue.serialized)
         #expect(ChargeExplanation(decoding: "{}") == nil)
     }
 }

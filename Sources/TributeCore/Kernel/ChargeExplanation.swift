@@ -46,8 +46,54 @@ public struct ChargeExplanation: Sendable, Equatable {
     }
 
     /// The canonical text: JSON with sorted keys and amounts in integer micro-units, the
-    /// same bytes for the same explanation on every backend.
+    /// same bytes for the same explanation on every backend. Written field by field, in the
+    /// order `JSON.serialized` sorts them (`jsonValue`), without building a dictionary: this
+    /// runs for every decision on the writer's thread.
     public var encoded: String {
+        var output = "{\"baseCostMicros\":"
+        output.reserveCapacity(128 + 96 * (grants.count + budgets.count))
+        output += String(baseCost.micros)
+        output += ",\"budgets\":["
+        for (index, budget) in budgets.enumerated() {
+            if index > 0 { output += "," }
+            output += "{\"limitMicros\":"
+            output += String(budget.limit.micros)
+            output += ",\"period\":"
+            JSON.writeString(budget.period.rawValue, to: &output)
+            output += ",\"scope\":"
+            JSON.writeString(budget.scope.description, to: &output)
+            output += ",\"unit\":"
+            JSON.writeString(budget.unit.rawValue, to: &output)
+            output += ",\"usedBeforeMicros\":"
+            output += String(budget.usedBefore.micros)
+            output += "}"
+        }
+        output += "],\"costMultiplierMicros\":"
+        output += String(costMultiplier.micros)
+        output += ",\"grants\":["
+        for (index, draw) in grants.enumerated() {
+            if index > 0 { output += "," }
+            output += "{\"grantId\":"
+            JSON.writeString(draw.grantId, to: &output)
+            output += ",\"micros\":"
+            output += String(draw.amount.micros)
+            output += "}"
+        }
+        output += "]"
+        if let note {
+            output += ",\"note\":"
+            JSON.writeString(note, to: &output)
+        }
+        if let reverses {
+            output += ",\"reverses\":"
+            JSON.writeString(reverses, to: &output)
+        }
+        output += "}"
+        return output
+    }
+
+    /// The same text as a `JSON` value: what `encoded` must equal, serialized.
+    var jsonValue: JSON {
         var object: [String: JSON] = [
             "baseCostMicros": .int(baseCost.micros), "costMultiplierMicros": .int(costMultiplier.micros),
             "grants": .array(grants.map { .object(["grantId": .string($0.grantId), "micros": .int($0.amount.micros)]) }),
@@ -60,7 +106,7 @@ public struct ChargeExplanation: Sendable, Equatable {
         ]
         if let reverses { object["reverses"] = .string(reverses) }
         if let note { object["note"] = .string(note) }
-        return JSON.object(object).serialized
+        return .object(object)
     }
 
     /// Reads the canonical text back.

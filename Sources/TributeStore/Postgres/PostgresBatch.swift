@@ -132,12 +132,14 @@ struct PostgresBatch {
                 case "s":
                     // Clamped to Int64 by the query; only a database written around Tribute
                     // gets near that.
-                    guard let kind = AccountKind(rawValue: String(name.dropFirst("system:".count))) else { continue }
+                    guard let kind = AccountKind(rawValue: String(name.dropFirst("system:".count))) else {
+                        throw StoreFault.unknownValue("system_balance_shards.account_id", name)
+                    }
                     systemTotals[kind] = first
                 case "g":
                     grantLists[workspaceId, default: []].append(GrantBalance(id: name, remaining: Amount(micros: first), expiresAt: second))
                 default:
-                    budgets[KeyRef(workspaceId: workspaceId, key: name)] = PostgresRows.storedBudget(
+                    budgets[KeyRef(workspaceId: workspaceId, key: name)] = try BudgetRows.stored(
                         scope: name, limitMicros: first, unit: unit ?? "", period: period ?? "", usedMicros: second ?? 0, periodStart: third ?? 0)
                 }
             }

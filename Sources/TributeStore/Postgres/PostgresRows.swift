@@ -51,14 +51,6 @@ enum PostgresRows {
         return (workspaceId, try BudgetRows.stored(scope: scope, limitMicros: limit, unit: unit, period: period, usedMicros: used, periodStart: periodStart))
     }
 
-    /// A budget from its columns.
-    static func storedBudget(scope: String, limitMicros: Int64, unit: String, period: String, usedMicros: Int64, periodStart: Int64) -> StoredBudget {
-        let budget = Budget(
-            scope: BudgetScope(parsing: scope) ?? BudgetScope(kind: .user, id: scope), limit: Amount(micros: limitMicros),
-            unit: BudgetUnit(rawValue: unit) ?? .credits, period: BudgetPeriod(rawValue: period) ?? .lifetime, used: Amount(micros: usedMicros))
-        return StoredBudget(budget: budget, periodStart: periodStart)
-    }
-
     /// The columns `decision(_:)` decodes: the order number, then `DecisionRows.columns`.
     static let decisionColumns = "seq, " + DecisionRows.columns
 

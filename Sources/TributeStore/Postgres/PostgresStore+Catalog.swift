@@ -67,10 +67,7 @@ extension PostgresStore {
                 """, logger: PostgresLedger.logger).firstRow()?.decode(Int64.self) ?? 0)
         }
         let state = stored.projected(nowMillis: nowMillis, expiredCredits: expired)
-        return WorkspaceView(
-            id: state.id, name: state.name, planId: state.plan.id, status: state.status, anchorDate: state.anchorDate, period: state.period,
-            remainingAllowance: state.allowance, remainingBalance: state.wallet, heldAmount: .zero, createdAtMillis: state.createdAtMillis,
-            lowBalanceThreshold: state.lowBalanceThreshold)
+        return WorkspaceView(state)
     }
 
     public func updateWorkspace(id: String, patch: WorkspacePatch) async throws -> WorkspaceView {
@@ -130,27 +127,14 @@ extension PostgresStore {
     }
 
     public func grantCredits(workspaceId: String, grant: CreditGrantDraft) async throws -> CreditGrantView {
-        let nowMillis = clock.nowMillis()
-        if let expiresAt = grant.expiresAt, expiresAt <= nowMillis {
-            throw TributeError.invalidValue("expiresAt must be in the future")
-        }
+        let issue = try GrantIssue(workspaceId: workspaceId, draft: grant, nowMillis: clock.nowMillis())
         return try await transaction { connection in
             var state = try await PostgresLedger.lockWorkspace(connection, id: workspaceId)
-            try await PostgresLedger.expireGrantsIfNeeded(connection, &state, nowMillis: nowMillis)
-            let grantId = Identifier.make("grant")
-            let transactionId = Identifier.make("txn")
-            let transaction = try LedgerTransaction.transfer(.creditGrant, grant.amount, from: .system(.grants), to: .wallet(workspaceId))
-            try await PostgresLedger.append(connection, transaction, id: transactionId, workspaceId: workspaceId, decisionId: nil, atMillis: nowMillis)
-            try await connection.query("""
-                INSERT INTO credit_grants (id, workspace_id, amount_micros, remaining_micros, expires_at, note, transaction_id, created_at)
-                VALUES (\(grantId), \(workspaceId), \(grant.amount.micros), \(grant.amount.micros), \(grant.expiresAt), \(grant.note), \(transactionId), \(nowMillis))
-                """, logger: PostgresLedger.logger)
+            try await PostgresLedger.expireGrantsIfNeeded(connection, &state, nowMillis: issue.view.createdAtMillis)
+            try await PostgresLedger.append(connection, issue.transaction)
+            try await connection.run(issue.insert)
             if grant.expiresAt != nil { _ = try await PostgresLedger.refreshNextExpiry(connection, workspaceId: workspaceId) }
-            let transactionView = TransactionView(
-                id: transactionId, workspaceId: workspaceId, kind: transaction.kind.rawValue, createdAtMillis: nowMillis, decisionId: nil,
-                postings: transaction.postings.map { ($0.account.description, $0.unit.rawValue, $0.amount) })
-            return CreditGrantView(id: grantId, workspaceId: workspaceId, amount: grant.amount, remaining: grant.amount, expiresAtMillis: grant.expiresAt,
-                                   note: grant.note, createdAtMillis: nowMillis, transaction: transactionView)
+            return issue.view
         }
     }
 

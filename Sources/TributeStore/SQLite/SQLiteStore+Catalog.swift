@@ -55,10 +55,7 @@ extension SQLiteStore {
                 db, sql: "SELECT COALESCE(SUM(remaining_micros), 0) FROM credit_grants WHERE workspace_id = ? AND expires_at <= ?", arguments: [id, nowMillis]) ?? 0)
         }
         let state = stored.projected(nowMillis: nowMillis, expiredCredits: expired)
-        return WorkspaceView(
-            id: state.id, name: state.name, planId: state.plan.id, status: state.status, anchorDate: state.anchorDate, period: state.period,
-            remainingAllowance: state.allowance, remainingBalance: state.wallet, heldAmount: .zero, createdAtMillis: state.createdAtMillis,
-            lowBalanceThreshold: state.lowBalanceThreshold)
+        return WorkspaceView(state)
     }
 
     public func updateWorkspace(id: String, patch: WorkspacePatch) async throws -> WorkspaceView {
@@ -125,26 +122,14 @@ extension SQLiteStore {
     }
 
     public func grantCredits(workspaceId: String, grant: CreditGrantDraft) async throws -> CreditGrantView {
-        let nowMillis = clock.nowMillis()
-        if let expiresAt = grant.expiresAt, expiresAt <= nowMillis {
-            throw TributeError.invalidValue("expiresAt must be in the future")
-        }
+        let issue = try GrantIssue(workspaceId: workspaceId, draft: grant, nowMillis: clock.nowMillis())
         return try await write { db in
             var state = try SQLiteLedger.loadWorkspace(db, id: workspaceId)
-            try SQLiteLedger.expireGrantsIfNeeded(db, &state, nowMillis: nowMillis)
-            let grantId = Identifier.make("grant")
-            let transactionId = Identifier.make("txn")
-            let transaction = try LedgerTransaction.transfer(.creditGrant, grant.amount, from: .system(.grants), to: .wallet(workspaceId))
-            try SQLiteLedger.append(db, transaction, id: transactionId, workspaceId: workspaceId, decisionId: nil, atMillis: nowMillis)
-            try db.execute(sql: """
-                INSERT INTO credit_grants (id, workspace_id, amount_micros, remaining_micros, expires_at, note, transaction_id, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [grantId, workspaceId, grant.amount.micros, grant.amount.micros, grant.expiresAt, grant.note, transactionId, nowMillis])
+            try SQLiteLedger.expireGrantsIfNeeded(db, &state, nowMillis: issue.view.createdAtMillis)
+            try SQLiteLedger.append(db, issue.transaction)
+            try db.run(issue.insert)
             if grant.expiresAt != nil { _ = try SQLiteLedger.refreshNextExpiry(db, workspaceId: workspaceId) }
-            let transactionView = TransactionView(
-                id: transactionId, workspaceId: workspaceId, kind: transaction.kind.rawValue, createdAtMillis: nowMillis, decisionId: nil,
-                postings: transaction.postings.map { ($0.account.description, $0.unit.rawValue, $0.amount) })
-            return CreditGrantView(id: grantId, workspaceId: workspaceId, amount: grant.amount, remaining: grant.amount, expiresAtMillis: grant.expiresAt, note: grant.note, createdAtMillis: nowMillis, transaction: transactionView)
+            return issue.view
         }
     }
 

@@ -1,0 +1,36 @@
+import TributeCore
+
+/// An admin credit grant as both stores issue it: the kernel's transaction
+/// (`Kernel.grant`), the `credit_grants` row, and the answer.
+struct GrantIssue: Sendable {
+    let transaction: PendingTransaction
+    let view: CreditGrantView
+    let insert: StoreStatement
+
+    /// - Throws: `invalidValue` for an expiry that is not in the future.
+    init(workspaceId: String, draft: CreditGrantDraft, nowMillis: Int64) throws {
+        let grantId = Identifier.make("grant")
+        let (transaction, _) = try Kernel.grant(draft, workspaceId: workspaceId, grantId: grantId, transactionId: Identifier.make("txn"), nowMillis: nowMillis)
+        self.transaction = transaction
+        let transactionView = TransactionView(
+            id: transaction.id, workspaceId: workspaceId, kind: transaction.kind.rawValue, createdAtMillis: nowMillis, decisionId: nil,
+            postings: transaction.postings.map { ($0.account.description, $0.unit.rawValue, $0.amount) })
+        view = CreditGrantView(id: grantId, workspaceId: workspaceId, amount: draft.amount, remaining: draft.amount, expiresAtMillis: draft.expiresAt,
+                               note: draft.note, createdAtMillis: nowMillis, transaction: transactionView)
+        insert = StoreStatement("""
+            INSERT INTO credit_grants (id, workspace_id, amount_micros, remaining_micros, expires_at, note, transaction_id, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(grantId), .text(workspaceId), .int(draft.amount.micros), .int(draft.amount.micros), .int(draft.expiresAt), .text(draft.note),
+                  .text(transaction.id), .int(nowMillis)])
+    }
+}
+
+extension WorkspaceView {
+    /// The view of a workspace as the kernel projects it for a read (`WorkspaceState.projected`).
+    init(_ state: WorkspaceState) {
+        self.init(
+            id: state.id, name: state.name, planId: state.plan.id, status: state.status, anchorDate: state.anchorDate, period: state.period,
+            remainingAllowance: state.allowance, remainingBalance: state.wallet, heldAmount: .zero, createdAtMillis: state.createdAtMillis,
+            lowBalanceThreshold: state.lowBalanceThreshold)
+    }
+}
