@@ -32,10 +32,11 @@ make_workspace() {
 
 # The release build of the load scripts, and wrk, then a server with a prepaid workspace
 # "load" holding a billion credits. Usage: start_release_load_server PORT
+# TRIBUTE_BIN names another binary to run instead of building (scripts/compare.sh).
 start_release_load_server() {
-  BIN=.build-release/release/tribute
+  BIN="${TRIBUTE_BIN:-.build-release/release/tribute}"
   command -v wrk > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-  swift build -c release --scratch-path .build-release --product tribute 2>&1 | tail -1
+  [ -n "${TRIBUTE_BIN:-}" ] || swift build -c release --scratch-path .build-release --product tribute 2>&1 | tail -1
   start_server "$BIN" "$1"
   make_workspace "$1" load prepaid 1000000000
 }
