@@ -2,6 +2,11 @@
 ///
 /// The writer decides and records; encoding the body is left to the caller's task, off the
 /// writer's thread, except when an idempotency key needs the exact text stored with it.
+///
+/// Its JSON encoding lives here in TributeCore, not with the API's other bodies in
+/// TributeServer's `Wire/`, because it is also a stored encoding: both stores write `json`
+/// into the idempotency table and replay that text byte for byte when the key comes back,
+/// so the stores, which cannot see TributeServer, must be able to produce it.
 public struct AuthorizeAnswer: Sendable, Equatable {
     public var outcome: PricingOutcome
     public var remainingBalance: Amount

@@ -39,15 +39,6 @@ public struct CreditPackage: Sendable, Equatable {
     }
 }
 
-extension CreditPackage: JSONRepresentable {
-    public var json: JSON {
-        .object([
-            "id": .string(id), "name": .string(name), "credits": .amount(credits), "priceCents": .int(priceCents),
-            "currency": .string(currency), "active": .bool(active),
-        ])
-    }
-}
-
 extension DefaultCatalog {
     /// SPEC §5's packages, seeded by the first migration and editable afterwards.
     public static let creditPackages: [CreditPackage] = [

@@ -72,7 +72,7 @@ public struct DecisionRecord: Sendable, Equatable {
         field(context)
         field(transactionId)
         if let explanation { field(explanation) }
-        return Identifier.hex(SHA256.hash(data: bytes))
+        return Hex.encode(SHA256.hash(data: bytes))
     }
 
     /// The hash before the first record.

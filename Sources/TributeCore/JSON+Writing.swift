@@ -63,4 +63,8 @@ extension JSON {
     public static func amount(_ value: Amount) -> JSON { .number(value.description) }
     /// A number value for an integer.
     public static func int(_ value: Int64) -> JSON { .number(String(value)) }
+    /// An optional string, `null` when absent.
+    public static func optional(_ value: String?) -> JSON { value.map { .string($0) } ?? .null }
+    /// ISO 8601 UTC text for Unix milliseconds, e.g. `2026-11-22T10:00:00.123Z`.
+    public static func timestamp(millis: Int64) -> JSON { .string(ISOTime.format(millis: millis)) }
 }

@@ -10,7 +10,7 @@ public enum PurchaseStatus: String, Sendable, CaseIterable {
 
 /// A workspace's purchase of a credit package. The package's terms are copied in when it is
 /// made, so that later edits of the catalog change no purchase.
-public struct Purchase: JSONRepresentable, Equatable {
+public struct Purchase: Sendable, Equatable {
     public var id: String
     public var workspaceId: String
     public var packageId: String
@@ -58,6 +58,12 @@ public struct Purchase: JSONRepresentable, Equatable {
                   creditsUnrecovered: .zero, grantId: nil, failureReason: nil, createdAtMillis: atMillis, updatedAtMillis: atMillis)
     }
 
+    /// The purchase as a JSON object: the body of `/v1/workspaces/{id}/credit-purchases`,
+    /// and the `purchase` member of the `credits.purchased` and `credits.refunded` events.
+    ///
+    /// In TributeCore, unlike the API's other bodies (TributeServer's `Wire/`): the payment
+    /// step puts it into event data that the stores write to the outbox, where webhook
+    /// deliveries and the live stream read it back byte for byte.
     public var json: JSON {
         .object([
             "id": .string(id), "workspaceId": .string(workspaceId), "packageId": .string(packageId), "credits": .amount(credits),
@@ -84,38 +90,5 @@ public struct Purchase: JSONRepresentable, Equatable {
         let owed = owedAfter - owedBefore
         let take = min(owed, grantRemaining)
         return (take, owed - take)
-    }
-}
-
-/// A payment event from Stripe, verified and reduced to what the ledger acts on.
-public enum PaymentEvent: Sendable, Equatable {
-    /// `payment_intent.succeeded`.
-    case succeeded(paymentIntentId: String, purchaseId: String?, amountReceivedCents: Int64, currency: String)
-    /// `payment_intent.payment_failed` or `payment_intent.canceled`.
-    case failed(paymentIntentId: String, purchaseId: String?, reason: String)
-    /// `charge.refunded`: the refunded total so far, not this refund alone.
-    case refunded(paymentIntentId: String, refundedTotalCents: Int64)
-}
-
-/// What applying a payment event did.
-public enum PaymentOutcome: Sendable, Equatable {
-    /// The credits went into the wallet.
-    case credited(Purchase)
-    /// Credits were taken back (possibly none, when all were spent).
-    case refunded(Purchase, taken: Amount)
-    case failed(Purchase)
-    /// Nothing to do: a repeat, an event out of order that changes nothing, or one for a
-    /// payment Tribute did not start. The text says which.
-    case unchanged(String)
-}
-
-extension PaymentEvent {
-    /// The PaymentIntent the event is about, and Tribute's purchase id from its metadata.
-    public var references: (paymentIntentId: String, purchaseId: String?) {
-        switch self {
-        case .succeeded(let intent, let purchase, _, _): (intent, purchase)
-        case .failed(let intent, let purchase, _): (intent, purchase)
-        case .refunded(let intent, _): (intent, nil)
-        }
     }
 }

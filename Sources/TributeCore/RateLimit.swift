@@ -39,7 +39,3 @@ public struct RateLimit: Hashable, Sendable {
         return Int64(text)
     }
 }
-
-extension RateLimit: JSONRepresentable {
-    public var json: JSON { .object(["perSecond": .number(String(perSecond)), "burst": .number(String(burst))]) }
-}

@@ -1,8 +1,9 @@
-/// Every failure a caller can cause, each with a stable code. The HTTP edge maps each case
-/// to one status; nothing is written when one is thrown.
+/// Every failure of the domain a caller can cause, each with a stable code. The HTTP edge
+/// maps each case to one status; nothing is written when one is thrown.
+///
+/// Failures only the HTTP edge can see (an unreadable body, a missing or weak API key, a
+/// body too large) are `APIError`s of TributeServer, not cases here.
 public enum TributeError: Error, Equatable, Sendable {
-    /// The body is not JSON, or a field is missing or of the wrong type.
-    case malformedRequest(String)
     /// A field is well-formed but out of range (negative, too large, too many decimals).
     case invalidValue(String)
     /// The operation's result would pass `Amount.max` (a grant onto a full wallet, a system
@@ -27,16 +28,12 @@ public enum TributeError: Error, Equatable, Sendable {
     case alreadyExists(String)
     /// The `Idempotency-Key` was used before with a different request.
     case idempotencyKeyReused
-    case unauthenticated
-    case forbidden(String)
-    case payloadTooLarge
     /// The writer's queue is full; the caller should retry shortly.
     case overloaded
 
     /// The stable, machine-readable code of the error body.
     public var code: String {
         switch self {
-        case .malformedRequest: "malformed_request"
         case .invalidValue: "invalid_value"
         case .amountTooLarge: "amount_too_large"
         case .unknownActionType: "unknown_action_type"
@@ -54,9 +51,6 @@ public enum TributeError: Error, Equatable, Sendable {
         case .notReversible: "not_reversible"
         case .alreadyExists: "already_exists"
         case .idempotencyKeyReused: "idempotency_key_reused"
-        case .unauthenticated: "unauthenticated"
-        case .forbidden: "forbidden"
-        case .payloadTooLarge: "payload_too_large"
         case .overloaded: "overloaded"
         }
     }
@@ -64,7 +58,7 @@ public enum TributeError: Error, Equatable, Sendable {
     /// The sentence for people.
     public var message: String {
         switch self {
-        case .malformedRequest(let detail), .invalidValue(let detail), .amountTooLarge(let detail), .invalidMultiplier(let detail), .forbidden(let detail), .alreadyExists(let detail):
+        case .invalidValue(let detail), .amountTooLarge(let detail), .invalidMultiplier(let detail), .alreadyExists(let detail):
             detail
         case .unknownActionType(let type): "Unknown action type \"\(type)\""
         case .workspaceNotFound(let id): "No workspace \"\(id)\""
@@ -79,8 +73,6 @@ public enum TributeError: Error, Equatable, Sendable {
         case .alreadyReversed(let id): "Transaction \"\(id)\" was reversed already"
         case .notReversible(let detail): detail
         case .idempotencyKeyReused: "This Idempotency-Key was used before with a different request"
-        case .unauthenticated: "A valid API key is required: Authorization: Bearer <key>"
-        case .payloadTooLarge: "The request body is too large"
         case .overloaded: "Too many requests in flight; retry shortly"
         }
     }

@@ -27,7 +27,7 @@ public enum WebhookSignature {
 
     /// The header for `payload` signed at `timestampSeconds`.
     public static func header(payload: some Collection<UInt8>, secret: String, timestampSeconds: Int64) -> String {
-        "t=\(timestampSeconds),v1=\(Identifier.hex(mac(payload: payload, secret: secret, timestamp: String(timestampSeconds))))"
+        "t=\(timestampSeconds),v1=\(Hex.encode(mac(payload: payload, secret: secret, timestamp: String(timestampSeconds))))"
     }
 
     /// Checks `header` the way Stripe's libraries do: any `v1` may match, compared in

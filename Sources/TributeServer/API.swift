@@ -17,13 +17,13 @@ enum API {
     /// The body, at most `maxBytes`.
     /// - Throws: 413 past it, by `Content-Length` before reading or while reading.
     static func bytes(_ request: Request, maxBytes: Int = maxBodyBytes) async throws -> [UInt8] {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes { throw APIError(.payloadTooLarge) }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes { throw APIError.payloadTooLarge }
         var request = request
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: maxBytes)
         } catch {
-            throw APIError(.payloadTooLarge)
+            throw APIError.payloadTooLarge
         }
         return Array(buffer.readableBytesView)
     }

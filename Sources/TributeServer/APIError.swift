@@ -18,24 +18,40 @@ struct APIError: HTTPResponseError {
     /// The one mapping from domain errors to HTTP statuses.
     init(_ error: TributeError) {
         let status: HTTPResponse.Status = switch error {
-        case .malformedRequest: .badRequest
         case .invalidValue, .amountTooLarge, .unknownActionType, .invalidMultiplier, .notReversible: .unprocessableContent
         case .workspaceNotFound, .planNotFound, .budgetNotFound, .apiKeyNotFound, .purchaseNotFound, .webhookEndpointNotFound,
              .transactionNotFound, .decisionNotFound: .notFound
         // A body field naming no package on sale: the request, not the path, is wrong.
         case .packageNotFound: .unprocessableContent
         case .alreadyExists, .idempotencyKeyReused, .alreadyReversed: .conflict
-        case .unauthenticated: .unauthorized
-        case .forbidden: .forbidden
-        case .payloadTooLarge: .contentTooLarge
         case .overloaded: .tooManyRequests
         }
         self.init(status: status, code: error.code, message: error.message)
         if error == .overloaded { headers[.retryAfter] = "1" }
-        if error == .unauthenticated { headers[.wwwAuthenticate] = "Bearer" }
     }
 
-    static func malformed(_ message: String) -> APIError { APIError(.malformedRequest(message)) }
+    // The edge's own failures: only a request as it arrives over HTTP can have them, so they
+    // are no cases of the domain's `TributeError`.
+
+    /// 400 `malformed_request`: the body is not JSON, or a field or path parameter is
+    /// missing or of the wrong type.
+    static func malformed(_ message: String) -> APIError { APIError(status: .badRequest, code: "malformed_request", message: message) }
+
+    /// 401 `unauthenticated`, with `WWW-Authenticate: Bearer`: no API key, or one that is
+    /// unknown or revoked.
+    static var unauthenticated: APIError {
+        var error = APIError(status: .unauthorized, code: "unauthenticated", message: "A valid API key is required: Authorization: Bearer <key>")
+        error.headers[.wwwAuthenticate] = "Bearer"
+        return error
+    }
+
+    /// 403 `forbidden`: the key is valid but its role or workspaces do not allow this.
+    static func forbidden(_ message: String) -> APIError { APIError(status: .forbidden, code: "forbidden", message: message) }
+
+    /// 413 `payload_too_large`: the body passes its limit (`API.maxBodyBytes`).
+    static var payloadTooLarge: APIError { APIError(status: .contentTooLarge, code: "payload_too_large", message: "The request body is too large") }
+
+    /// 422 `invalid_value`: a well-formed field out of range.
     static func invalid(_ message: String) -> APIError { APIError(.invalidValue(message)) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -63,7 +79,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             switch error.status {
             case .notFound: throw APIError(status: .notFound, code: "not_found", message: "No such route: \(request.method) \(request.uri.path)")
-            case .contentTooLarge: throw APIError(.payloadTooLarge)
+            case .contentTooLarge: throw APIError.payloadTooLarge
             default: throw APIError(status: error.status, code: "http_\(error.status.code)", message: error.status.reasonPhrase)
             }
         } catch {

@@ -17,9 +17,11 @@ struct StripeClientTests {
 
     @Test func aPaymentIntentIsCreatedWithItsMetadata() async throws {
         let client = try Self.client()
+        // A fresh key per run, so localstripe never replays an earlier run's intent. A UUID
+        // keeps this target on TributeCore and TributePayments alone (ids are made in TributeStore).
         let intent = try await client.createPaymentIntent(
             amountCents: 1_000, currency: "usd", metadata: ["workspace_id": "acme & co", "package_id": "starter"],
-            paymentMethod: "pm_card_visa", idempotencyKey: "test-" + Identifier.randomBase62(count: 12))
+            paymentMethod: "pm_card_visa", idempotencyKey: "test-" + UUID().uuidString)
         #expect(intent.id.hasPrefix("pi_"))
         #expect(intent.amountCents == 1_000)
         #expect(intent.currency == "usd")

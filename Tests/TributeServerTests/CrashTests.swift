@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 import TributeCore
+import TributeStore
 #if canImport(Glibc)
 import Glibc
 #endif

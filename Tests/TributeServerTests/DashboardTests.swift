@@ -83,7 +83,7 @@ import TributeTestSupport
         }
         #expect(first != second)
         let rows = try await fixture.store.dashboardSessions(keyId: keyId)
-        #expect(rows.map(\.secretHash) == [Identifier.sha256Hex(second), Identifier.sha256Hex(first)])
+        #expect(rows.map(\.secretHash) == [Hex.sha256(second), Hex.sha256(first)])
         for row in rows {
             #expect(row.keyId == keyId && row.expiresAtMillis - row.createdAtMillis == DashboardSessionPolicy.lifetimeMillis)
             for secret in [first, second, fixture.adminKey] { #expect(!row.secretHash.contains(secret)) }
@@ -161,7 +161,7 @@ import TributeTestSupport
             let forged = [
                 "tribute_session=\(fixture.adminKey)", // the key itself, where the session goes
                 "tribute_key=\(fixture.adminKey)", // the key, as the cookie of the days before sessions held it
-                "tribute_session=\(Identifier.sha256Hex(real))", // what the store keeps
+                "tribute_session=\(Hex.sha256(real))", // what the store keeps
                 "tribute_session=" + DashboardSessionPolicy.secretPrefix + Identifier.randomBase62(count: DashboardSessionPolicy.secretRandomCharacters),
                 "tribute_session=" + String(real.dropLast()) + (real.hasSuffix("A") ? "B" : "A"),
                 "tribute_session=\(real)x", "tribute_session=", "tribute_session=" + String(repeating: "a", count: 5_000), "tribute_session=%00",
@@ -181,7 +181,7 @@ import TributeTestSupport
         }
         let rows = try await fixture.store.dashboardSessions(keyId: keyId)
         #expect(rows.count == DashboardSessionPolicy.maxPerKey)
-        #expect(Set(rows.map(\.secretHash)) == Set(sessions.suffix(DashboardSessionPolicy.maxPerKey).map(Identifier.sha256Hex)))
+        #expect(Set(rows.map(\.secretHash)) == Set(sessions.suffix(DashboardSessionPolicy.maxPerKey).map(Hex.sha256)))
         #expect(try await fixture.store.dashboardPrincipal(sessionSecret: sessions[0]) == nil)
     }
 

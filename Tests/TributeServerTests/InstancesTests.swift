@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Testing
 import TributeCore
+import TributeStore
 import TributeTestSupport
 #if canImport(Glibc)
 import Glibc

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Testing
 import TributeCore
+import TributeStore
 @testable import TributePayments
 
 /// Buying credits end to end: the real `tribute serve`, localstripe (a Stripe server nobody

@@ -14,7 +14,7 @@ import TributeTestSupport
         let secret = try await store.createDashboardSession(keyId: key.id)
         #expect(DashboardSessionPolicy.isWellFormed(secret) && secret != keySecret && !secret.contains(keySecret))
         let sessions = try await store.dashboardSessions(keyId: key.id)
-        #expect(sessions == [DashboardSessionRecord(secretHash: Identifier.sha256Hex(secret), keyId: key.id, createdAtMillis: clock.nowMillis(),
+        #expect(sessions == [DashboardSessionRecord(secretHash: Hex.sha256(secret), keyId: key.id, createdAtMillis: clock.nowMillis(),
                                                     expiresAtMillis: clock.nowMillis() + DashboardSessionPolicy.lifetimeMillis)])
         #expect(try await store.dashboardPrincipal(sessionSecret: secret) == Principal(keyId: key.id, role: .viewer, workspaceIds: ["w"]))
         // Neither the hash, nor the key, nor a well-formed stranger opens anything.
@@ -57,7 +57,7 @@ import TributeTestSupport
         for _ in 0..<(DashboardSessionPolicy.maxPerKey + 5) { secrets.append(try await store.createDashboardSession(keyId: key.id)) }
         let sessions = try await store.dashboardSessions(keyId: key.id)
         #expect(sessions.count == DashboardSessionPolicy.maxPerKey)
-        #expect(sessions.first?.secretHash == Identifier.sha256Hex(secrets.last!))
+        #expect(sessions.first?.secretHash == Hex.sha256(secrets.last!))
         for oldest in secrets.prefix(5) { #expect(try await store.dashboardPrincipal(sessionSecret: oldest) == nil) }
         #expect(try await store.dashboardPrincipal(sessionSecret: secrets[5])?.keyId == key.id)
 

@@ -35,7 +35,7 @@ public struct LedgerCheckpoint: Sendable, Equatable {
     }
 
     /// SHA-256 of `text`, in hex.
-    public var digest: String { Identifier.hex(SHA256.hash(data: Array(text.utf8))) }
+    public var digest: String { Hex.encode(SHA256.hash(data: Array(text.utf8))) }
 
     /// Reads `text` back. - Returns: `nil` for text `text` never writes.
     public init?(text: String) {

@@ -41,10 +41,10 @@ struct Auth<Store: TributeStore>: Sendable {
     ///   may not use the route.
     func admit(_ request: Request, by credential: Credential, roles: Set<Role>) async throws -> Principal {
         guard let secret = credential.secret(in: request),
-              let principal = try await credential.principal(secret: secret, store: store) else { throw APIError(.unauthenticated) }
+              let principal = try await credential.principal(secret: secret, store: store) else { throw APIError.unauthenticated }
         try rateLimiter.take(principal)
         guard roles.contains(principal.role) else {
-            throw APIError(.forbidden("A \(principal.role.rawValue) key may not do this"))
+            throw APIError.forbidden("A \(principal.role.rawValue) key may not do this")
         }
         return principal
     }

@@ -6,7 +6,7 @@ extension Principal {
     /// - Throws: 403 unless the key may.
     func checkAccess(toWorkspace workspaceId: String) throws {
         guard canAccess(workspaceId: workspaceId) else {
-            throw APIError(.forbidden("This key may not act on workspace \"\(workspaceId)\""))
+            throw APIError.forbidden("This key may not act on workspace \"\(workspaceId)\"")
         }
     }
 }

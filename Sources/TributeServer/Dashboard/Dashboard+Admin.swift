@@ -25,7 +25,7 @@ extension Dashboard {
     /// what happened (or why not, with 422 and nothing changed).
     func adminForm(_ request: Request, _ context: TributeContext, _ apply: (inout FormBody) async throws -> String) async throws -> Response {
         let principal = try context.requirePrincipal()
-        guard DashboardSession.isSameOrigin(request) else { throw APIError(.forbidden("Use the dashboard's own forms")) }
+        guard DashboardSession.isSameOrigin(request) else { throw APIError.forbidden("Use the dashboard's own forms") }
         var form = FormBody(try await API.bytes(request))
         do {
             return try await adminPage(request, principal: principal, notice: try await apply(&form))

@@ -138,7 +138,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
     @Sendable func buy(_ request: Request, _ context: TributeContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let id = try context.requireWorkspaceId()
-        guard DashboardSession.isSameOrigin(request) else { throw APIError(.forbidden("Use the dashboard's own form")) }
+        guard DashboardSession.isSameOrigin(request) else { throw APIError.forbidden("Use the dashboard's own form") }
         let form = FormBody(try await API.bytes(request))
         guard let packageId = form["packageId"], Fields.isIdentifier(packageId) else { throw APIError.invalid("Choose a package") }
         let notice: String

@@ -60,6 +60,6 @@ struct AuthorizeRoutes<Store: TributeStore>: Sendable {
             "userId": .optional(authorize.userId), "agentId": .optional(authorize.agentId), "runId": .optional(authorize.runId),
             "costMultiplier": .amount(authorize.costMultiplier), "context": .optional(authorize.context),
         ]).serialized
-        return IdempotencyClaim(key: key, requestHash: Identifier.sha256Hex("authorize-and-debit\n" + canonical))
+        return IdempotencyClaim(key: key, requestHash: Hex.sha256("authorize-and-debit\n" + canonical))
     }
 }

@@ -37,34 +37,3 @@ struct CorrectionRoutes<Store: TributeStore>: Sendable {
         return API.json(.object(["transaction": reversal.transaction.json, "decision": reversal.decision.json]))
     }
 }
-
-extension DecisionExplanation {
-    /// `GET /v1/workspaces/{id}/decisions/{decisionId}`: the decision's fields, then what
-    /// explains them, its transaction, and its place in the chain.
-    var json: JSON {
-        guard case .object(var body) = record.json else { preconditionFailure("a decision is a JSON object") }
-        if let explanation {
-            body["baseCost"] = .amount(explanation.baseCost)
-            body["costMultiplier"] = .amount(explanation.costMultiplier)
-            body["grants"] = .array(explanation.grants.map { .object(["grantId": .string($0.grantId), "amount": .amount($0.amount)]) })
-            body["budgets"] = .array(explanation.budgets.map {
-                .object([
-                    "scope": .string($0.scope.description), "unit": .string($0.unit.rawValue), "period": .string($0.period.rawValue),
-                    "limit": .amount($0.limit), "usedBefore": .amount($0.usedBefore),
-                ])
-            })
-            body["reverses"] = .optional(explanation.reverses)
-            body["note"] = .optional(explanation.note)
-        } else {
-            body["baseCost"] = .null
-            body["costMultiplier"] = .null
-            body["grants"] = .null
-            body["budgets"] = .null
-            body["reverses"] = .null
-            body["note"] = .null
-        }
-        body["transaction"] = transaction?.json ?? .null
-        body["chain"] = .object(["seq": .int(seq), "prevHash": .string(previousHash), "hash": .string(hash)])
-        return .object(body)
-    }
-}

@@ -8,7 +8,7 @@ enum DashboardSessionRows {
     static func open(keyId: String, nowMillis: Int64) -> (secret: String, record: DashboardSessionRecord) {
         let secret = DashboardSessionPolicy.makeSecret()
         let record = DashboardSessionRecord(
-            secretHash: Identifier.sha256Hex(secret), keyId: keyId, createdAtMillis: nowMillis,
+            secretHash: Hex.sha256(secret), keyId: keyId, createdAtMillis: nowMillis,
             expiresAtMillis: nowMillis + DashboardSessionPolicy.lifetimeMillis)
         return (secret, record)
     }
@@ -39,7 +39,7 @@ enum DashboardSessionRows {
     /// The hash a presented secret is stored under, or `nil` for text that no session's
     /// secret could be (refused without a database read).
     static func hash(presented secret: String) -> String? {
-        DashboardSessionPolicy.isWellFormed(secret) ? Identifier.sha256Hex(secret) : nil
+        DashboardSessionPolicy.isWellFormed(secret) ? Hex.sha256(secret) : nil
     }
 
     /// The live key of the unexpired session stored under `secretHash`, as `APIKeyRows.principal`

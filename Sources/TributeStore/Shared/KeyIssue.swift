@@ -26,7 +26,7 @@ struct KeyIssue: Sendable {
             INSERT INTO api_keys (id, key_hash, prefix, role, workspace_ids, name, created_at, rate_limit_per_second, rate_limit_burst)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [
-                .text(view.id), .text(Identifier.sha256Hex(secret)), .text(view.prefix), .text(view.role.rawValue),
+                .text(view.id), .text(Hex.sha256(secret)), .text(view.prefix), .text(view.role.rawValue),
                 .text(APIKeyRows.storedWorkspaceIds(view.workspaceIds)), .text(view.name), .int(view.createdAtMillis),
                 .int(view.rateLimit?.perSecond), .int(view.rateLimit?.burst),
             ])

@@ -5,7 +5,7 @@ extension PrincipalCache {
     /// the last seconds, else from `read` (given the secret's SHA-256), which then fills the
     /// cache unless a clear came in between.
     func principal(secret: String, nowMillis: Int64, read: (_ secretHash: String) async throws -> Principal?) async throws -> Principal? {
-        let hash = Identifier.sha256Hex(secret)
+        let hash = Hex.sha256(secret)
         if let cached = get(hash, nowMillis: nowMillis) { return cached }
         let generation = currentGeneration()
         guard let principal = try await read(hash) else { return nil }

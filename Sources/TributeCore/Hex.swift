@@ -1,0 +1,25 @@
+import Crypto
+
+/// Lower-case hex text of bytes and of SHA-256 digests: how chain hashes, checkpoint digests,
+/// webhook signatures, API key hashes and request hashes are written.
+///
+/// Pure functions only; the random ids and secrets that get hashed are made in TributeStore,
+/// because reading the clock and the kernel's random generator is I/O.
+public enum Hex {
+    /// Lower-case hex of `bytes`, two digits per byte.
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Hex SHA-256 of `text`'s UTF-8, used for API key hashes and idempotent request hashes.
+    public static func sha256(_ text: String) -> String {
+        encode(SHA256.hash(data: Array(text.utf8)))
+    }
+}

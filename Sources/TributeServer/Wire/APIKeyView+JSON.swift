@@ -1,0 +1,17 @@
+import TributeCore
+
+extension APIKeyView: JSONRepresentable {
+    /// A key's public record (never its secret), as `/v1/api-keys` lists it.
+    var json: JSON {
+        .object([
+            "id": .string(id), "role": .string(role.rawValue), "workspaceIds": .array(workspaceIds.map { .string($0) }),
+            "name": .optional(name), "createdAt": .timestamp(millis: createdAtMillis), "prefix": .string(prefix),
+            "rateLimit": rateLimit?.json ?? .null,
+        ])
+    }
+}
+
+extension RateLimit: JSONRepresentable {
+    /// `{"perSecond", "burst"}`, as a key's `rateLimit` shows it.
+    var json: JSON { .object(["perSecond": .number(String(perSecond)), "burst": .number(String(burst))]) }
+}

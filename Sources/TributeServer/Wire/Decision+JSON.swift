@@ -1,0 +1,49 @@
+import TributeCore
+
+// Decisions: the log's rows, and one decision with what explains it.
+
+extension DecisionRecord: JSONRepresentable {
+    /// A decision, as `/v1/workspaces/{id}/decisions` lists it and the live stream sends it.
+    var json: JSON {
+        var context: JSON = .null
+        if let text = self.context, let parsed = try? JSON.parse(Array(text.utf8)) { context = parsed }
+        return .object([
+            "id": .string(id), "workspaceId": .string(workspaceId), "createdAt": .timestamp(millis: createdAtMillis),
+            "actionType": .string(actionType), "success": .bool(success), "reason": .string(reason.rawValue),
+            "actionsCharged": .amount(actionsCharged), "fromAllowance": .amount(fromAllowance), "debitAmount": .amount(creditsDebited),
+            "userId": .optional(userId), "agentId": .optional(agentId), "runId": .optional(runId),
+            "costVersion": .int(costVersion), "context": context, "transactionId": .optional(transactionId),
+        ])
+    }
+}
+
+extension DecisionExplanation {
+    /// `GET /v1/workspaces/{id}/decisions/{decisionId}`: the decision's fields, then what
+    /// explains them, its transaction, and its place in the chain.
+    var json: JSON {
+        guard case .object(var body) = record.json else { preconditionFailure("a decision is a JSON object") }
+        if let explanation {
+            body["baseCost"] = .amount(explanation.baseCost)
+            body["costMultiplier"] = .amount(explanation.costMultiplier)
+            body["grants"] = .array(explanation.grants.map { .object(["grantId": .string($0.grantId), "amount": .amount($0.amount)]) })
+            body["budgets"] = .array(explanation.budgets.map {
+                .object([
+                    "scope": .string($0.scope.description), "unit": .string($0.unit.rawValue), "period": .string($0.period.rawValue),
+                    "limit": .amount($0.limit), "usedBefore": .amount($0.usedBefore),
+                ])
+            })
+            body["reverses"] = .optional(explanation.reverses)
+            body["note"] = .optional(explanation.note)
+        } else {
+            body["baseCost"] = .null
+            body["costMultiplier"] = .null
+            body["grants"] = .null
+            body["budgets"] = .null
+            body["reverses"] = .null
+            body["note"] = .null
+        }
+        body["transaction"] = transaction?.json ?? .null
+        body["chain"] = .object(["seq": .int(seq), "prevHash": .string(previousHash), "hash": .string(hash)])
+        return .object(body)
+    }
+}
