@@ -38,7 +38,9 @@ public struct Housekeeping: Service {
     /// Runs until the service group shuts down; a shutdown is a normal end, not an error.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            var lastCheckpointMillis = store.nowMillis()
+            // The first checkpoint comes at start: a server restarted more often than the
+            // interval still takes them.
+            var lastCheckpointMillis = store.nowMillis() - (checkpointMillis ?? 0)
             while !Task.isCancelled {
                 await sweepIdempotencyKeys()
                 await netSystemAccounts()

@@ -1,9 +1,9 @@
 import TributeCore
 
 extension Kernel.Ids {
-    /// Fresh ids for one call, made on the caller's thread.
+    /// Fresh ids for one call: the decision's and its transaction's made now, on the
+    /// caller's thread; any other only if the call needs one.
     static func make() -> Kernel.Ids {
-        Kernel.Ids(decision: Identifier.make("dec"), transaction: Identifier.make("txn"), roll: Identifier.make("txn"),
-                   expiry: Identifier.make("txn"), netting: Identifier.make("txn"))
+        Kernel.Ids(decision: Identifier.make("dec"), transaction: Identifier.make("txn"), next: { Identifier.make("txn") })
     }
 }

@@ -136,7 +136,8 @@ public protocol TributeStore: Sendable {
     func verifyLedger(checkpoints: [String]) async throws -> LedgerReport
 
     /// Records every decision chain's head as a checkpoint (SPEC §4) and sends a
-    /// `ledger.checkpoint` event to each workspace whose head moved since the last one.
+    /// `ledger.checkpoint` event to each workspace whose head moved since the last one;
+    /// when no head moved, writes nothing and returns the last checkpoint.
     func recordCheckpoint() async throws -> LedgerCheckpoint
 
     /// One decision with everything that explains it (SPEC §3.5).

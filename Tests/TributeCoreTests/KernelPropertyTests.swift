@@ -36,7 +36,8 @@ import Testing
         }
 
         mutating func ids() -> Kernel.Ids {
-            Kernel.Ids(decision: id("dec"), transaction: id("txn"), roll: id("txn"), expiry: id("txn"), netting: id("txn"))
+            let extra = Counter(start: counter * 1_000)
+            return Kernel.Ids(decision: id("dec"), transaction: id("txn"), next: { extra.next() })
         }
 
         mutating func apply(_ transactions: [PendingTransaction]) {
@@ -94,7 +95,8 @@ import Testing
             periodUsed: .zero, nextExpiryAtMillis: nil, createdAtMillis: start, plan: Self.plans[Int(rng.below(3))], wallet: .zero, allowance: .zero,
             lowBalanceThreshold: nil, decisionHead: DecisionRecord.genesisHash))
         model.budgets = [StoredBudget(budget: Budget(scope: BudgetScope(kind: .user, id: "u"), limit: Amount(units: 30), unit: .actions, period: .month, used: .zero), periodStart: 0)]
-        if let roll = model.state.rollPeriod(nowMillis: now, transactionId: model.id("txn")), let roll { model.apply([roll]) }
+        let firstId = model.id("txn")
+        if let roll = model.state.rollPeriod(nowMillis: now, transactionId: firstId), let roll { model.apply([roll]) }
 
         for _ in 0..<150 {
             switch rng.below(10) {
@@ -125,8 +127,9 @@ import Testing
                 now += Int64(rng.below(20 * 86_400_000))
             case 7:
                 let plan = Self.plans[Int(rng.below(3))]
-                if let roll = model.state.rollPeriod(nowMillis: now, transactionId: model.id("txn")), let roll { model.apply([roll]) }
-                if let change = try model.state.changePlan(to: plan, nowMillis: now, transactionId: model.id("txn")) { model.apply([change]) }
+                let rollId = model.id("txn"), changeId = model.id("txn")
+                if let roll = model.state.rollPeriod(nowMillis: now, transactionId: rollId), let roll { model.apply([roll]) }
+                if let change = try model.state.changePlan(to: plan, nowMillis: now, transactionId: changeId) { model.apply([change]) }
             default:
                 guard !model.charges.isEmpty else { continue }
                 let charge = model.charges.remove(at: Int(rng.below(UInt64(model.charges.count))))
@@ -135,11 +138,9 @@ import Testing
                     result = try Kernel.reverse(charge, reason: "test", state: model.state, grants: OpenGrants(model.grants),
                                                 budgets: model.budgets, system: model.system, ids: model.ids(), nowMillis: now)
                 } catch TributeError.notReversible {
-                    // Only a charge that took no credits, and whose allowance has lapsed.
+                    // Only a charge that took no credits, whose allowance lapsed with its period
+                    // or no longer fits the plan.
                     #expect(!charge.transaction.postings.contains { $0.account == .wallet("w") })
-                    let current = BillingPeriod.containing(now / 1000, anchor: model.state.anchorDate)
-                    let chargedAtSeconds = charge.decision.createdAtMillis / 1000
-                    #expect(!(current.start <= chargedAtSeconds && chargedAtSeconds < current.end))
                     continue
                 }
                 model.system = result.system
@@ -166,6 +167,43 @@ import Testing
         #expect(state.rollPeriod(nowMillis: 1_773_144_000_000, transactionId: "t") == nil)
     }
 
+    static func proState() -> WorkspaceState {
+        WorkspaceState(
+            id: "w", name: "w", status: .active, anchorDate: CivilDate(year: 2026, month: 3, day: 1), period: BillingPeriod(start: 0, end: 0),
+            periodUsed: .zero, nextExpiryAtMillis: nil, createdAtMillis: 0, plan: plans[1], wallet: .zero, allowance: .zero,
+            lowBalanceThreshold: nil, decisionHead: DecisionRecord.genesisHash)
+    }
+
+    @Test func aTimeBeforeTheStoredPeriodNeverRollsItBack() {
+        var state = Self.proState()
+        let now: Int64 = 1_773_144_000_000
+        _ = state.rollPeriod(nowMillis: now, transactionId: "t1")
+        let period = state.period
+        // A clock read before a lock was waited for: still the stored period.
+        #expect(state.rollPeriod(nowMillis: period.start * 1000 - 5_000, transactionId: "t2") == nil)
+        #expect(state.period == period)
+    }
+
+    @Test func aReversalAfterADowngradeGivesBackNoMoreAllowanceThanThePlanHolds() throws {
+        var state = Self.proState()
+        let now: Int64 = 1_773_144_000_000
+        _ = state.rollPeriod(nowMillis: now, transactionId: "t0")
+        let ids = Kernel.Ids(decision: "d1", transaction: "x1", next: { "n" })
+        let charged = try Kernel.authorize(AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 5)), state: state,
+                                           cost: (Amount(units: 1), 1), budgets: [], grants: { OpenGrants([]) }, system: SystemBalances(), ids: ids, nowMillis: now)
+        state = charged.effects.workspace
+        #expect(state.allowance == Amount(units: 15))
+        _ = try state.changePlan(to: Self.plans[2], nowMillis: now, transactionId: "t1")
+        #expect(state.allowance == Amount(units: 5))
+        let debit = try #require(charged.effects.transactions.first { $0.kind == .debit })
+        let reversed = try Kernel.reverse(Kernel.Charge(transaction: debit, decision: charged.effects.decision.record), reason: "r", state: state,
+                                          grants: OpenGrants([]), budgets: [], system: charged.system,
+                                          ids: Kernel.Ids(decision: "d2", transaction: "x2", next: { "m" }), nowMillis: now + 1)
+        // The capped plan holds 10 a period; with the charge undone nothing was used.
+        #expect(reversed.effects.workspace.allowance == Amount(units: 10))
+        #expect(reversed.effects.workspace.periodUsed == .zero)
+    }
+
     @Test func aCheckpointReadsBackAndRefusesEditedText() {
         let checkpoint = LedgerCheckpoint(createdAtMillis: 5, heads: [.init(workspaceId: "b", hash: String(repeating: "1", count: 64)),
                                                                        .init(workspaceId: "a", hash: String(repeating: "2", count: 64))])
@@ -186,6 +224,21 @@ import Testing
         let bare = ChargeExplanation(baseCost: .zero, costMultiplier: .one)
         #expect(bare.encoded == bare.jsonValue.serialized)
         #expect(ChargeExplanation(decoding: "{}") == nil)
+    }
+}
+
+/// Ids for the kernel's rare transactions, unique within a test.
+final class Counter: @unchecked Sendable {
+    private let lock = Lock()
+    private var value: Int
+
+    init(start: Int) { value = start }
+
+    func next() -> String {
+        lock.withLock {
+            value += 1
+            return "txn_extra_\(value)"
+        }
     }
 }
 

@@ -19,7 +19,7 @@ import TributeCore
         let (queue, migrator) = try Self.databaseBeforeIntegerAmounts()
         let indexesBefore = try queue.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name") }
         let plansBefore = try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM plans") }
-        try migrator.migrate(queue)
+        try migrator.migrate(queue, upTo: "v5_integer_amounts")
         let indexesAfter = try queue.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND name <> 'idempotency_keys_by_age' ORDER BY name")
         }
@@ -41,5 +41,52 @@ import TributeCore
         let applied = try queue.read { db in try migrator.appliedMigrations(db) }
         #expect(type == "real")
         #expect(!applied.contains("v5_integer_amounts"))
+    }
+
+    /// `v6_workspace_chains` on a database whose decisions were one chain over every
+    /// workspace: they stay as written and verify as that chain, each workspace's chain goes
+    /// on from its newest one, and a decision removed from the old part is still caught.
+    @Test func decisionsOfTheOneOldChainVerifyAfterChainsBecomePerWorkspace() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-chains-\(Identifier.randomBase62(count: 10)).sqlite").path
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteMigrations.migrator(nowMillis: 1_700_000_000_000).migrate(queue, upTo: "v5_integer_amounts")
+        try await queue.write { db in
+            for id in ["a", "b"] {
+                try db.execute(sql: """
+                    INSERT INTO workspaces (id, name, plan_id, status, anchor_date, anchor_day, period_start, period_end, period_used_micros, created_at)
+                    VALUES (?, ?, 'prepaid', 'active', '2023-11-14', 14, 1699920000, 1702512000, 0, 1700000000000)
+                    """, arguments: [id, id])
+                for kind in [AccountKind.wallet, .allowance] {
+                    try db.execute(sql: "INSERT INTO accounts (id, workspace_id, kind, unit, allows_negative, balance_micros) VALUES (?, ?, ?, ?, 0, 0)",
+                                   arguments: [AccountRef(kind: kind, workspaceId: id).description, id, kind.rawValue, kind.unit.rawValue])
+                }
+            }
+            // Denied calls, as the earlier version chained them: one chain over both workspaces.
+            var previous = DecisionRecord.genesisHash
+            for index in 0..<6 {
+                let record = DecisionRecord(
+                    id: "dec_old\(index)", workspaceId: index % 2 == 0 ? "a" : "b", createdAtMillis: 1_700_000_000_000 + Int64(index), actionType: "SIMPLE_LLM",
+                    reason: .insufficientBalance, actionsCharged: .zero, fromAllowance: .zero, creditsDebited: .zero, userId: nil, agentId: nil, runId: nil,
+                    costVersion: 1, context: nil, transactionId: nil)
+                let hash = record.chainHash(previous: previous)
+                try db.execute(sql: """
+                    INSERT INTO decisions (id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
+                        debit_micros, cost_version, prev_hash, hash) VALUES (?, ?, ?, 'SIMPLE_LLM', 0, 'INSUFFICIENT_BALANCE', 0, 0, 0, 1, ?, ?)
+                    """, arguments: [record.id, record.workspaceId, record.createdAtMillis, previous, hash])
+                previous = hash
+            }
+        }
+        try queue.close()
+
+        let store = try SQLiteStore(path: path)
+        #expect(try await store.verifyLedger().violation == nil)
+        _ = try await store.grantCredits(workspaceId: "a", grant: CreditGrantDraft(amount: Amount(units: 1), expiresAt: nil, note: nil))
+        for id in ["a", "b", "a"] { _ = try await store.authorize(AuthorizeRequest(workspaceId: id, actionType: "SIMPLE_LLM"), idempotency: nil) }
+        #expect(try await store.verifyLedger().violation == nil)
+        let checkpoint = try await store.recordCheckpoint()
+        #expect(try await store.verifyLedger(checkpoints: [checkpoint.digest]).violation == nil)
+
+        try await store.executeUnchecked(sql: "DELETE FROM decisions WHERE id = 'dec_old2'")
+        #expect(try await store.verifyLedger().violation?.rule == .chainBroken)
     }
 }

@@ -28,8 +28,8 @@ import TributeTestSupport
                sqlite: ["DELETE FROM decisions WHERE seq = (SELECT MAX(seq) FROM decisions WHERE workspace_id = 'w' AND transaction_id IS NULL)"],
                postgres: "DELETE FROM decisions WHERE seq = (SELECT MAX(seq) FROM decisions WHERE workspace_id = 'w' AND transaction_id IS NULL)"),
         Tamper(description: "a middle decision deleted", rule: .chainBroken,
-               sqlite: ["DELETE FROM decisions WHERE seq = (SELECT seq FROM decisions WHERE workspace_id = 'w' ORDER BY seq LIMIT 1 OFFSET 1)"],
-               postgres: "DELETE FROM decisions WHERE seq = (SELECT seq FROM decisions WHERE workspace_id = 'w' ORDER BY seq LIMIT 1 OFFSET 1)"),
+               sqlite: ["DELETE FROM decisions WHERE seq = (SELECT MIN(seq) FROM decisions WHERE workspace_id = 'w' AND transaction_id IS NULL)"],
+               postgres: "DELETE FROM decisions WHERE seq = (SELECT MIN(seq) FROM decisions WHERE workspace_id = 'w' AND transaction_id IS NULL)"),
         Tamper(description: "a charge's transaction deleted with its postings", rule: .missingTransaction,
                sqlite: ["DELETE FROM postings WHERE transaction_seq = (SELECT seq FROM transactions WHERE id = \(newestDebit))",
                         "DELETE FROM transactions WHERE id = \(newestDebit)"],
@@ -40,6 +40,12 @@ import TributeTestSupport
         Tamper(description: "an edited decision field", rule: .chainBroken,
                sqlite: ["UPDATE decisions SET user_id = 'mallory' WHERE seq = (SELECT MIN(seq) FROM decisions WHERE workspace_id = 'w')"],
                postgres: "UPDATE decisions SET user_id = 'mallory' WHERE seq = (SELECT MIN(seq) FROM decisions WHERE workspace_id = 'w')"),
+        Tamper(description: "a charge's link to its decision edited", rule: .missingTransaction,
+               sqlite: ["UPDATE transactions SET decision_id = 'dec_ghost' WHERE id = \(newestDebit)"],
+               postgres: "UPDATE transactions SET decision_id = 'dec_ghost' WHERE id = \(newestDebit)"),
+        Tamper(description: "a reversal's link to its charge cleared", rule: .reversalMismatch,
+               sqlite: ["UPDATE transactions SET reverses = NULL WHERE kind = 'reversal'"],
+               postgres: "UPDATE transactions SET reverses = NULL WHERE kind = 'reversal'"),
         Tamper(description: "two decisions reordered", rule: .chainBroken,
                sqlite: ["CREATE TEMP TABLE pair AS SELECT MIN(seq) AS a, MAX(seq) AS b FROM (SELECT seq FROM decisions WHERE workspace_id = 'w' ORDER BY seq LIMIT 2)",
                         "UPDATE decisions SET seq = -1 WHERE seq = (SELECT a FROM pair)",
@@ -63,7 +69,12 @@ import TributeTestSupport
             // Decisions of two workspaces interleave, so that every chain is its own.
             _ = try await store.authorize(AuthorizeRequest(workspaceId: "v", actionType: "SIMPLE_LLM", userId: "u"), idempotency: nil)
             _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM", userId: "u\(index)"), idempotency: nil)
+            // A decision in the middle of w's chain that moves nothing.
+            if index == 1 { _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "FREE_LOOKUP"), idempotency: nil) }
         }
+        // A reversal in v's chain, so that its link can be tampered with.
+        let charged = try await store.transactions(workspaceId: "v", limit: 1, cursor: nil).items[0].id
+        _ = try await store.reverseTransaction(id: charged, reason: "test")
         // The newest decision of w moves nothing: deleting it leaves every balance whole.
         _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "FREE_LOOKUP"), idempotency: nil)
         _ = try await store.expectLedgerHolds()

@@ -26,10 +26,10 @@ extension Kernel {
         var transactions: [PendingTransaction] = []
         var grants: OpenGrants?
 
-        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.roll), let roll { transactions.append(roll) }
+        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next()), let roll { transactions.append(roll) }
         if state.hasExpiredGrants(nowMillis: nowMillis) {
             var open = try loadGrants()
-            if let expiry = state.expireGrants(&open, nowMillis: nowMillis, transactionId: ids.expiry) { transactions.append(expiry) }
+            if let expiry = state.expireGrants(&open, nowMillis: nowMillis, transactionId: ids.next()) { transactions.append(expiry) }
             grants = open
         }
         let budgets = stored.map { $0.current(periodStart: state.period.start) }
@@ -78,7 +78,7 @@ extension Kernel {
         }
 
         let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
-        if let netting { transactions.append(PendingTransaction(netting, id: ids.netting, workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
+        if let netting { transactions.append(PendingTransaction(netting, id: ids.next(), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
 
         let explanation = ChargeExplanation(
             baseCost: cost.baseCost, costMultiplier: request.costMultiplier, grants: draws, budgets: budgets.map(ChargeExplanation.BudgetCheck.init))

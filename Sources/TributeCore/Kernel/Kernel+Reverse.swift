@@ -38,10 +38,17 @@ extension Kernel {
         var state = initial
         var grants = loaded
         var transactions: [PendingTransaction] = []
-        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.roll), let roll { transactions.append(roll) }
+        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next()), let roll { transactions.append(roll) }
         let chargedAtSeconds = charge.decision.createdAtMillis / 1000
         let samePeriod = state.period.start <= chargedAtSeconds && chargedAtSeconds < state.period.end
-        let allowanceBack = samePeriod ? allowanceTaken : .zero
+        // The plan-change rule still holds after the reversal: the allowance left is at most
+        // the plan's allowance less what the period used (a downgrade since the charge gives
+        // back less).
+        var allowanceBack = Amount.zero
+        if samePeriod, let usedAfter = state.periodUsed.subtracting(allowanceTaken), let room = state.plan.monthlyAllowance.subtracting(max(.zero, usedAfter)),
+           let headroom = room.subtracting(state.allowance) {
+            allowanceBack = min(allowanceTaken, max(.zero, headroom))
+        }
 
         guard let reversal = try? LedgerTransaction(kind: .reversal, postings: [
             Posting(account: .allowance(state.id), amount: allowanceBack),
@@ -58,12 +65,12 @@ extension Kernel {
                                                reverses: charge.transaction.id))
         state.wallet += credits
         state.allowance += allowanceBack
-        state.periodUsed = max(.zero, state.periodUsed - allowanceBack)
+        if samePeriod { state.periodUsed = max(.zero, state.periodUsed - allowanceTaken) }
         for draw in explanation.grants {
             guard grants.restore(draw) else { throw TributeError.notReversible("Grant \(draw.grantId) of this charge is gone") }
         }
         state.nextExpiryAtMillis = grants.nextExpiryAtMillis
-        if let expiry = state.expireGrants(&grants, nowMillis: nowMillis, transactionId: ids.expiry) { transactions.append(expiry) }
+        if let expiry = state.expireGrants(&grants, nowMillis: nowMillis, transactionId: ids.next()) { transactions.append(expiry) }
 
         // Budget use comes back to the budgets still counting the period it was charged in.
         var budgets: [StoredBudget] = []
@@ -79,7 +86,7 @@ extension Kernel {
         }
 
         let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
-        if let netting { transactions.append(PendingTransaction(netting, id: ids.netting, workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
+        if let netting { transactions.append(PendingTransaction(netting, id: ids.next(), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
 
         let note = ChargeExplanation(
             baseCost: explanation.baseCost, costMultiplier: explanation.costMultiplier, grants: explanation.grants,

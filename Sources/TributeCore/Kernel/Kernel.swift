@@ -2,22 +2,20 @@
 /// decision and its effects. It reads no clock, makes no ids and touches no database; the
 /// backends load state, call it, and persist `LedgerEffects` in their batches.
 public enum Kernel {
-    /// The ids one call may give its rows, made by the caller (off any hot thread).
+    /// The ids one call may give its rows, made by the caller (off any hot thread); the
+    /// rare ones — a period roll, a grant expiry, netting settled on the way — only when
+    /// needed, by `next`.
     public struct Ids: Sendable {
         public var decision: String
         /// The debit (or reversal) transaction.
         public var transaction: String
-        /// A period roll or grant expiry settled before the call, and netting after it.
-        public var roll: String
-        public var expiry: String
-        public var netting: String
+        /// Makes the id of another transaction of the call.
+        public var next: @Sendable () -> String
 
-        public init(decision: String, transaction: String, roll: String, expiry: String, netting: String) {
+        public init(decision: String, transaction: String, next: @escaping @Sendable () -> String) {
             self.decision = decision
             self.transaction = transaction
-            self.roll = roll
-            self.expiry = expiry
-            self.netting = netting
+            self.next = next
         }
     }
 }

@@ -7,8 +7,11 @@ public enum LedgerRule: String, Sendable, CaseIterable {
     /// A transaction's postings do not sum to zero in one unit.
     case unbalancedTransaction = "unbalanced_transaction"
     case tooFewPostings = "too_few_postings"
-    /// A decision names a transaction that does not exist.
+    /// A decision names a transaction that does not exist, or a transaction a decision.
     case missingTransaction = "missing_transaction"
+    /// A reversal is not the one its `REVERSED` decision records (the charge it names was
+    /// edited), or a charge is reversed twice.
+    case reversalMismatch = "reversal_mismatch"
     /// A stored balance differs from the sum of its postings.
     case balanceMismatch = "balance_mismatch"
     case negativeBalance = "negative_balance"
@@ -135,6 +138,12 @@ extension LedgerViolation {
     }
     public static func missingTransaction(decision: String, transaction: String) -> LedgerViolation {
         LedgerViolation(.missingTransaction, "decision \(decision) names transaction \(transaction), which does not exist: it was removed")
+    }
+    public static func missingDecision(transaction: String, decision: String) -> LedgerViolation {
+        LedgerViolation(.missingTransaction, "transaction \(transaction) names decision \(decision), which does not exist: it was removed")
+    }
+    public static func reversalMismatch(_ transaction: String) -> LedgerViolation {
+        LedgerViolation(.reversalMismatch, "reversal \(transaction) does not reverse the charge its decision records, or that charge is reversed twice")
     }
     public static func balanceMismatch(_ account: String, balanceMicros: Int64, postingsMicros: Int64) -> LedgerViolation {
         LedgerViolation(.balanceMismatch, "account \(account) has balance \(Amount(micros: balanceMicros)) but its postings sum to \(Amount(micros: postingsMicros))")

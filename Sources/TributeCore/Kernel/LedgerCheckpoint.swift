@@ -54,6 +54,13 @@ public struct LedgerCheckpoint: Sendable, Equatable {
         guard self.text == text else { return nil }
     }
 
+    /// Whether every chain's head is as `previous` recorded it: then no new checkpoint is
+    /// written (the previous one still names this state).
+    public func isUnchanged(since previous: LedgerCheckpoint?) -> Bool {
+        guard let previous else { return false }
+        return previous.heads == heads
+    }
+
     /// The heads that moved since `previous` (all, without one): the workspaces that get a
     /// `ledger.checkpoint` event.
     public func moved(since previous: LedgerCheckpoint?) -> [Head] {
@@ -64,7 +71,7 @@ public struct LedgerCheckpoint: Sendable, Equatable {
     /// The `ledger.checkpoint` event of one workspace.
     public func event(for head: Head) -> EventDraft {
         EventDraft(type: .ledgerCheckpoint, data: [
-            "digest": .string(digest), "head": .string(head.hash), "createdAt": .int(createdAtMillis), "chains": .int(Int64(heads.count)),
+            "digest": .string(digest), "head": .string(head.hash), "createdAt": .int(createdAtMillis),
         ])
     }
 }

@@ -2,17 +2,18 @@
 /// allowance is issued afresh, through the ledger; a plan change mid-period keeps what was
 /// used. Every backend, and every view, goes through these.
 extension WorkspaceState {
-    /// Whether the stored period no longer contains `nowMillis`.
+    /// Whether the stored period has ended by `nowMillis`. Periods only move forward: a
+    /// time before the stored period (a clock read before a lock was waited for, or an
+    /// instance whose clock lags) is counted in the stored period, never rolls it back.
     public func periodHasEnded(nowMillis: Int64) -> Bool {
-        let nowSeconds = nowMillis / 1000
-        return nowSeconds >= period.end || nowSeconds < period.start
+        nowMillis / 1000 >= period.end
     }
 
     /// Moves the workspace into the period containing `nowMillis` if the stored one has
     /// ended.
     /// - Returns: `nil` when the period is current; otherwise the allowance transaction to
     ///   record (with id `transactionId`), itself `nil` when no allowance moves.
-    public mutating func rollPeriod(nowMillis: Int64, transactionId: String) -> PendingTransaction?? {
+    public mutating func rollPeriod(nowMillis: Int64, transactionId: @autoclosure () -> String) -> PendingTransaction?? {
         guard periodHasEnded(nowMillis: nowMillis) else { return nil }
         let allowanceAccount = AccountRef.allowance(id)
         var postings: [Posting] = []
@@ -30,15 +31,14 @@ extension WorkspaceState {
         guard let transaction = try? LedgerTransaction(kind: .allowanceReset, postings: postings) else {
             preconditionFailure("a period roll's postings are built in balanced pairs")
         }
-        return .some(PendingTransaction(transaction, id: transactionId, workspaceId: id, decisionId: nil, atMillis: nowMillis))
+        return .some(PendingTransaction(transaction, id: transactionId(), workspaceId: id, decisionId: nil, atMillis: nowMillis))
     }
 
     /// Moves the workspace to `newPlan`: the allowance left becomes the new plan's allowance
     /// less what this period already used, never below zero.
     /// - Returns: the allowance transaction (id `transactionId`), `nil` when nothing moves.
-    /// - Throws: `StoreFault`-like corruption as `TributeError.amountTooLarge` when stored
-    ///   amounts are past what an amount holds.
-    public mutating func changePlan(to newPlan: Plan, nowMillis: Int64, transactionId: String) throws(TributeError) -> PendingTransaction? {
+    /// - Throws: `amountTooLarge` when stored amounts are past what an amount holds.
+    public mutating func changePlan(to newPlan: Plan, nowMillis: Int64, transactionId: @autoclosure () -> String) throws(TributeError) -> PendingTransaction? {
         guard let left = newPlan.monthlyAllowance.subtracting(periodUsed), let delta = max(.zero, left).subtracting(allowance) else {
             throw .amountTooLarge("The workspace's allowance is past the largest amount an account holds")
         }
@@ -48,12 +48,12 @@ extension WorkspaceState {
         guard let transaction = try? LedgerTransaction(kind: .allowanceReset, postings: [
             Posting(account: .allowance(id), amount: delta), Posting(account: .system(.allowanceIssued), amount: -delta),
         ]) else { preconditionFailure("a plan change's postings are one balanced pair") }
-        return PendingTransaction(transaction, id: transactionId, workspaceId: id, decisionId: nil, atMillis: nowMillis)
+        return PendingTransaction(transaction, id: transactionId(), workspaceId: id, decisionId: nil, atMillis: nowMillis)
     }
 
     /// Empties the grants whose expiry has passed, if the stored next expiry says one has.
     /// - Returns: the expiry transaction (id `transactionId`), `nil` when nothing expired.
-    public mutating func expireGrants(_ grants: inout OpenGrants, nowMillis: Int64, transactionId: String) -> PendingTransaction? {
+    public mutating func expireGrants(_ grants: inout OpenGrants, nowMillis: Int64, transactionId: @autoclosure () -> String) -> PendingTransaction? {
         defer { nextExpiryAtMillis = grants.nextExpiryAtMillis }
         let expired = grants.expire(nowMillis: nowMillis)
         guard !expired.isZero else { return nil }
@@ -61,7 +61,7 @@ extension WorkspaceState {
         guard let transaction = try? LedgerTransaction.transfer(.grantExpiry, expired, from: .wallet(id), to: .system(.expired)) else {
             preconditionFailure("an expiry is one balanced pair")
         }
-        return PendingTransaction(transaction, id: transactionId, workspaceId: id, decisionId: nil, atMillis: nowMillis)
+        return PendingTransaction(transaction, id: transactionId(), workspaceId: id, decisionId: nil, atMillis: nowMillis)
     }
 
     /// Whether a grant may have expired by `nowMillis`: only then are the grants loaded.

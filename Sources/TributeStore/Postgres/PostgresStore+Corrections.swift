@@ -38,8 +38,8 @@ extension PostgresStore {
     }
 
     public func reverseTransaction(id: String, reason: String) async throws -> Reversal {
-        let nowMillis = clock.nowMillis()
         let ids = Kernel.Ids.make()
+        let clock = self.clock
         return try await transaction { connection in
             let logger = PostgresLedger.logger
             guard let found = try await PostgresStore.transactionView(connection, id: id) else { throw TributeError.transactionNotFound(id) }
@@ -49,6 +49,9 @@ extension PostgresStore {
             // The workspace's row lock orders this after every batch that touched it, and
             // before any second reversal of the same charge.
             let state = try await PostgresLedger.lockWorkspace(connection, id: workspaceId)
+            // Read once the lock is held: the lock's wait must not make the reversal older
+            // than the calls it waited for.
+            let nowMillis = clock.nowMillis()
             if try await connection.query("SELECT 1 FROM transactions WHERE reverses = \(id)", logger: logger).firstRow() != nil {
                 throw TributeError.alreadyReversed(id)
             }
@@ -102,6 +105,8 @@ extension PostgresStore {
             let previousText = try await connection.query("SELECT heads FROM ledger_checkpoints ORDER BY seq DESC LIMIT 1", logger: logger)
                 .firstRow()?.decode(String.self)
             let previous = previousText.flatMap(LedgerCheckpoint.init(text:))
+            // Nothing moved: the previous checkpoint still names every head.
+            if let previous, checkpoint.isUnchanged(since: previous) { return previous }
             try await connection.query("""
                 INSERT INTO ledger_checkpoints (digest, created_at, heads) VALUES (\(checkpoint.digest), \(nowMillis), \(checkpoint.text)) ON CONFLICT (digest) DO NOTHING
                 """, logger: logger)

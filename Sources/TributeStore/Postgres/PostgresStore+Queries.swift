@@ -6,11 +6,11 @@ extension PostgresStore {
         let before = try listCursor(cursor) ?? Int64.max
         return try await read { connection in
             try await PostgresStore.requireWorkspace(connection, workspaceId)
-            var rows: [(seq: Int64, id: String, kind: String, createdAt: Int64, decisionId: String?)] = []
+            var rows: [(seq: Int64, id: String, kind: String, createdAt: Int64, decisionId: String?, reverses: String?)] = []
             for try await row in try await connection.query("""
-                SELECT seq, id, kind, created_at, decision_id FROM transactions
+                SELECT seq, id, kind, created_at, decision_id, reverses FROM transactions
                 WHERE workspace_id = \(workspaceId) AND seq < \(before) ORDER BY seq DESC LIMIT \(Int64(limit + 1))
-                """, logger: PostgresLedger.logger).decode((Int64, String, String, Int64, String?).self) { rows.append(row) }
+                """, logger: PostgresLedger.logger).decode((Int64, String, String, Int64, String?, String?).self) { rows.append(row) }
             let page = Array(rows.prefix(limit))
             var postings: [String: [(account: String, unit: String, amount: Amount)]] = [:]
             for try await (transactionId, account, unit, amount) in try await connection.query("""
@@ -19,7 +19,7 @@ extension PostgresStore {
                 postings[transactionId, default: []].append((account, unit, Amount(micros: amount)))
             }
             let items = page.map {
-                TransactionView(id: $0.id, workspaceId: workspaceId, kind: $0.kind, createdAtMillis: $0.createdAt, decisionId: $0.decisionId, postings: postings[$0.id] ?? [])
+                TransactionView(id: $0.id, workspaceId: workspaceId, kind: $0.kind, createdAtMillis: $0.createdAt, decisionId: $0.decisionId, postings: postings[$0.id] ?? [], reverses: $0.reverses)
             }
             return Page(items: items, nextCursor: rows.count > limit ? String(page.last!.seq) : nil)
         }

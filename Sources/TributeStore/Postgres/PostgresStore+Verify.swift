@@ -67,6 +67,28 @@ extension PostgresStore {
             return report(.missingTransaction(decision: decision, transaction: transaction))
         }
         if let row = try await connection.query("""
+            SELECT t.id, t.decision_id FROM transactions t LEFT JOIN decisions d ON d.id = t.decision_id
+            WHERE t.decision_id IS NOT NULL AND d.id IS NULL LIMIT 1
+            """, logger: logger).firstRow() {
+            let (transaction, decision) = try row.decode((String, String).self)
+            return report(.missingDecision(transaction: transaction, decision: decision))
+        }
+        // A reversal names the charge its (hashed) decision records, and no charge twice.
+        if let row = try await connection.query("""
+            SELECT t.id FROM transactions t LEFT JOIN decisions d ON d.id = t.decision_id
+            WHERE (t.kind = 'reversal' OR t.reverses IS NOT NULL OR d.reason = 'REVERSED')
+              AND (t.kind <> 'reversal' OR d.reason IS DISTINCT FROM 'REVERSED' OR t.reverses IS NULL
+                   OR t.reverses IS DISTINCT FROM (d.explanation::jsonb ->> 'reverses'))
+            LIMIT 1
+            """, logger: logger).firstRow() {
+            return report(.reversalMismatch(try row.decode(String.self)))
+        }
+        if let row = try await connection.query("""
+            SELECT MIN(id) FROM decisions WHERE reason = 'REVERSED' GROUP BY explanation::jsonb ->> 'reverses' HAVING COUNT(*) > 1 LIMIT 1
+            """, logger: logger).firstRow() {
+            return report(.reversalMismatch(try row.decode(String.self)))
+        }
+        if let row = try await connection.query("""
             SELECT a.id, (a.balance_micros + COALESCE(s.total, 0))::bigint, COALESCE(p.total, 0)::bigint FROM accounts a
             LEFT JOIN (SELECT account_id, SUM(balance_micros) AS total FROM system_balance_shards GROUP BY account_id) s ON s.account_id = a.id
             LEFT JOIN (SELECT account_id, SUM(amount_micros) AS total FROM postings GROUP BY account_id) p ON p.account_id = a.id

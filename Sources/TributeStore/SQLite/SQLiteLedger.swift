@@ -79,10 +79,8 @@ enum SQLiteLedger {
             guard let transaction = try? LedgerTransaction(kind: pending.kind, postings: pending.postings) else {
                 preconditionFailure("the kernel builds only balanced transactions")
             }
-            let seq = try insert(db, transaction, id: pending.id, workspaceId: pending.workspaceId, decisionId: pending.decisionId, atMillis: pending.atMillis, movingBalances: true)
-            if let reverses = pending.reverses {
-                try db.execute(sql: "UPDATE transactions SET reverses = ? WHERE seq = ?", arguments: [reverses, seq])
-            }
+            try insert(db, transaction, id: pending.id, workspaceId: pending.workspaceId, decisionId: pending.decisionId, atMillis: pending.atMillis,
+                       reverses: pending.reverses, movingBalances: true)
         }
         var insert = try RawStatement(db, sql: "INSERT INTO decisions (\(decisionColumns.joined(separator: ", "))) VALUES (\(decisionColumns.map { _ in "?" }.joined(separator: ", ")))")
         bindDecision(&insert, effects.decision)
@@ -100,9 +98,11 @@ enum SQLiteLedger {
 
     /// Writes one transaction's rows and, with `movingBalances`, its balances: workspace
     /// accounts checked against the bound here, system accounts by `settling` before.
-    private static func insert(_ db: Database, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64, movingBalances: Bool) throws -> Int64 {
-        try db.cachedStatement(sql: "INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [id, workspaceId, transaction.kind.rawValue, decisionId, atMillis])
+    @discardableResult
+    private static func insert(_ db: Database, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64,
+                               reverses: String? = nil, movingBalances: Bool) throws -> Int64 {
+        try db.cachedStatement(sql: "INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at, reverses) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [id, workspaceId, transaction.kind.rawValue, decisionId, atMillis, reverses])
         let seq = db.lastInsertedRowID
         let insert = try db.cachedStatement(sql: "INSERT INTO postings (transaction_seq, account_id, unit, amount_micros) VALUES (?, ?, ?, ?)")
         let read = try db.cachedStatement(sql: "SELECT balance_micros FROM accounts WHERE id = ?")

@@ -28,11 +28,13 @@ extension SQLiteStore {
     }
 
     public func reverseTransaction(id: String, reason: String) async throws -> Reversal {
-        let nowMillis = clock.nowMillis()
         let ids = Kernel.Ids.make()
+        let clock = self.clock
         // Outside the hot path: the writer flushes its batch state first, so the database
-        // is the whole truth here, and "reversed already" is read exactly.
+        // is the whole truth here, and "reversed already" is read exactly. The time is read
+        // in the job, as authorize reads it: a reversal is never older than what came first.
         return try await write { db in
+            let nowMillis = clock.nowMillis()
             guard let original = try SQLiteStore.transactionView(db, id: id) else { throw TributeError.transactionNotFound(id) }
             guard let workspaceId = original.workspaceId, let kind = LedgerTransaction.Kind(rawValue: original.kind) else {
                 throw TributeError.notReversible("Transaction \(id) belongs to no workspace")
@@ -75,6 +77,8 @@ extension SQLiteStore {
                 .map { LedgerCheckpoint.Head(workspaceId: try $0.decode(atIndex: 0), hash: try $0.decode(atIndex: 1)) }
             let checkpoint = LedgerCheckpoint(createdAtMillis: nowMillis, heads: heads)
             let previous = try String.fetchOne(db, sql: "SELECT heads FROM ledger_checkpoints ORDER BY seq DESC LIMIT 1").flatMap(LedgerCheckpoint.init(text:))
+            // Nothing moved: the previous checkpoint still names every head.
+            if let previous, checkpoint.isUnchanged(since: previous) { return previous }
             try db.execute(sql: "INSERT INTO ledger_checkpoints (digest, created_at, heads) VALUES (?, ?, ?) ON CONFLICT(digest) DO NOTHING",
                            arguments: [checkpoint.digest, nowMillis, checkpoint.text])
             for head in checkpoint.moved(since: previous) {

@@ -7,14 +7,14 @@ extension SQLiteStore {
         return try await pool.read { db in
             try SQLiteStore.requireWorkspace(db, workspaceId)
             let rows = try Row.fetchAll(db, sql: """
-                SELECT seq, id, kind, created_at, decision_id FROM transactions
+                SELECT seq, id, kind, created_at, decision_id, reverses FROM transactions
                 WHERE workspace_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?
                 """, arguments: [workspaceId, before, limit + 1])
             let page = Array(rows.prefix(limit))
             let postingStatement = try db.cachedStatement(sql: "SELECT account_id, unit, amount_micros FROM postings WHERE transaction_seq = ? ORDER BY rowid")
             let items = try page.map { row in
                 let postings = try Row.fetchAll(postingStatement, arguments: [try row.decode(atIndex: 0) as Int64]).map { (account: try $0.decode(atIndex: 0) as String, unit: try $0.decode(atIndex: 1) as String, amount: Amount(micros: try $0.decode(atIndex: 2))) }
-                return TransactionView(id: try row.decode(atIndex: 1), workspaceId: workspaceId, kind: try row.decode(atIndex: 2), createdAtMillis: try row.decode(atIndex: 3), decisionId: try row.decode(atIndex: 4), postings: postings)
+                return TransactionView(id: try row.decode(atIndex: 1), workspaceId: workspaceId, kind: try row.decode(atIndex: 2), createdAtMillis: try row.decode(atIndex: 3), decisionId: try row.decode(atIndex: 4), postings: postings, reverses: try row.decode(atIndex: 5))
             }
             return Page(items: items, nextCursor: rows.count > limit ? String(try rows[limit - 1].decode(Int64.self, atIndex: 0)) : nil)
         }

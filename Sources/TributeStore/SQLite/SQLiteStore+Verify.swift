@@ -47,6 +47,27 @@ extension SQLiteStore {
             return .missingTransaction(decision: try row.decode(atIndex: 0), transaction: try row.decode(atIndex: 1))
         }
         if let row = try Row.fetchOne(db, sql: """
+            SELECT t.id, t.decision_id FROM transactions t LEFT JOIN decisions d ON d.id = t.decision_id
+            WHERE t.decision_id IS NOT NULL AND d.id IS NULL LIMIT 1
+            """) {
+            return .missingDecision(transaction: try row.decode(atIndex: 0), decision: try row.decode(atIndex: 1))
+        }
+        // A reversal names the charge its (hashed) decision records, and no charge twice.
+        if let id = try String.fetchOne(db, sql: """
+            SELECT t.id FROM transactions t LEFT JOIN decisions d ON d.id = t.decision_id
+            WHERE (t.kind = 'reversal' OR t.reverses IS NOT NULL OR d.reason = 'REVERSED')
+              AND (t.kind <> 'reversal' OR d.reason IS NOT 'REVERSED' OR t.reverses IS NULL
+                   OR t.reverses IS NOT json_extract(d.explanation, '$.reverses'))
+            LIMIT 1
+            """) {
+            return .reversalMismatch(id)
+        }
+        if let id = try String.fetchOne(db, sql: """
+            SELECT MIN(id) FROM decisions WHERE reason = 'REVERSED' GROUP BY json_extract(explanation, '$.reverses') HAVING COUNT(*) > 1 LIMIT 1
+            """) {
+            return .reversalMismatch(id)
+        }
+        if let row = try Row.fetchOne(db, sql: """
             SELECT a.id, a.balance_micros, COALESCE(SUM(p.amount_micros), 0) AS total FROM accounts a
             LEFT JOIN postings p ON p.account_id = a.id GROUP BY a.id HAVING a.balance_micros <> total LIMIT 1
             """) {

@@ -28,13 +28,13 @@ enum DecisionRows {
     }
 
     /// A page of the workspace's decisions, newest first, before `beforeSeq`, approved or
-    /// denied ones only when `approved` says which, as `numbered` reads them: `limit + 1`
-    /// rows, so that the page knows whether another follows.
+    /// denied ones only when `approved` says which (a reversal is neither), as `numbered`
+    /// reads them: `limit + 1` rows, so that the page knows whether another follows.
     static func page(workspaceId: String, beforeSeq: Int64, limit: Int, approved: Bool?) -> StoreStatement {
         var statement = StoreStatement("SELECT seq, \(columns) FROM decisions WHERE workspace_id = ? AND seq < ?", [.text(workspaceId), .int(beforeSeq)])
         if let approved {
-            statement.sql += " AND success = ?"
-            statement.values.append(.bool(approved))
+            statement.sql += " AND success = ? AND reason <> ?"
+            statement.values += [.bool(approved), .text(DecisionReason.reversed.rawValue)]
         }
         statement.sql += " ORDER BY seq DESC LIMIT ?"
         statement.values.append(.int(Int64(limit) + 1))

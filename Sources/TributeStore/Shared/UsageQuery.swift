@@ -12,17 +12,20 @@ struct UsageQuery: Sendable {
     static let topUserCount = 10
     private static let millisPerDay: Int64 = 86_400_000
 
-    /// The approved decisions of the range, after a SELECT list; PostgreSQL sums BIGINTs
-    /// into NUMERIC, hence each sum's CAST.
+    /// The approved decisions of the range and the reversals of charges (negative
+    /// amounts, so that a reversed charge nets out), after a SELECT list; PostgreSQL sums
+    /// BIGINTs into NUMERIC, hence each sum's CAST.
     private func window(_ selectList: String, then rest: String) -> StoreStatement {
         StoreStatement(
-            "SELECT \(selectList) FROM decisions WHERE workspace_id = ? AND created_at >= ? AND created_at < ? AND success = ? \(rest)",
-            [.text(workspaceId), .int(fromMillis), .int(toMillis), .bool(true)])
+            "SELECT \(selectList) FROM decisions WHERE workspace_id = ? AND created_at >= ? AND created_at < ? AND (success = ? OR reason = ?) \(rest)",
+            [.text(workspaceId), .int(fromMillis), .int(toMillis), .bool(true), .text(DecisionReason.reversed.rawValue)])
     }
 
     /// Decisions, actions and credits per action type, as `bucket` reads them.
     var byActionType: StoreStatement {
-        window("action_type, COUNT(*), CAST(SUM(actions_charged_micros) AS BIGINT), CAST(SUM(debit_micros) AS BIGINT)", then: "GROUP BY action_type")
+        window(
+            "action_type, CAST(SUM(CASE WHEN success THEN 1 ELSE -1 END) AS BIGINT), CAST(SUM(actions_charged_micros) AS BIGINT), CAST(SUM(debit_micros) AS BIGINT)",
+            then: "GROUP BY action_type")
     }
 
     /// Actions and credits per UTC day (days since 1970), as `day` reads them.

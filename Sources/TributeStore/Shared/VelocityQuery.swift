@@ -16,10 +16,10 @@ struct VelocityQuery: Sendable {
         return StoreStatement("""
             SELECT workspace_id, CAST(COALESCE(SUM(CASE WHEN created_at >= ? THEN actions_charged_micros ELSE 0 END), 0) AS BIGINT),
                    CAST(COALESCE(SUM(actions_charged_micros), 0) AS BIGINT)
-            FROM decisions WHERE workspace_id IN (\(placeholders)) AND created_at >= ? AND created_at < ? AND success = ?
+            FROM decisions WHERE workspace_id IN (\(placeholders)) AND created_at >= ? AND created_at < ? AND (success = ? OR reason = ?)
             GROUP BY workspace_id
             """, [.int(nowMillis - VelocityQuery.dayMillis)] + workspaceIds.map { .text($0) }
-                + [.int(nowMillis - 7 * VelocityQuery.dayMillis), .int(nowMillis), .bool(true)])
+                + [.int(nowMillis - 7 * VelocityQuery.dayMillis), .int(nowMillis), .bool(true), .text(DecisionReason.reversed.rawValue)])
     }
 
     static func row(_ columns: inout some ColumnReader) throws -> (workspaceId: String, velocity: Velocity) {
