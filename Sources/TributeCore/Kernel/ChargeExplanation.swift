@@ -45,48 +45,53 @@ public struct ChargeExplanation: Sendable, Equatable {
         }
     }
 
-    /// The canonical text: JSON with sorted keys and amounts in integer micro-units, the
-    /// same bytes for the same explanation on every backend. Written field by field, in the
-    /// order `JSON.serialized` sorts them (`jsonValue`), without building a dictionary: this
-    /// runs for every decision on the writer's thread.
+    /// The canonical text: compact JSON with sorted one-letter keys, amounts in integer
+    /// micro-units and empty parts left out — `b` base cost, `g` grants as `[id, micros]`,
+    /// `m` multiplier, `n` note, `r` the charge reversed, `u` budgets as `[scope, unit,
+    /// period, limit, usedBefore]` — the same bytes for the same explanation on every
+    /// backend. Short, and written without building a dictionary, because it is built,
+    /// hashed and stored for every decision on the writer's thread.
     public var encoded: String {
-        var output = "{\"baseCostMicros\":"
-        output.reserveCapacity(128 + 96 * (grants.count + budgets.count))
+        var output = "{\"b\":"
+        output.reserveCapacity(48 + 48 * grants.count + 64 * budgets.count)
         output += String(baseCost.micros)
-        output += ",\"budgets\":["
-        for (index, budget) in budgets.enumerated() {
-            if index > 0 { output += "," }
-            output += "{\"limitMicros\":"
-            output += String(budget.limit.micros)
-            output += ",\"period\":"
-            JSON.writeString(budget.period.rawValue, to: &output)
-            output += ",\"scope\":"
-            JSON.writeString(budget.scope.description, to: &output)
-            output += ",\"unit\":"
-            JSON.writeString(budget.unit.rawValue, to: &output)
-            output += ",\"usedBeforeMicros\":"
-            output += String(budget.usedBefore.micros)
-            output += "}"
+        if !grants.isEmpty {
+            output += ",\"g\":["
+            for (index, draw) in grants.enumerated() {
+                output += index == 0 ? "[" : ",["
+                JSON.writeString(draw.grantId, to: &output)
+                output += ","
+                output += String(draw.amount.micros)
+                output += "]"
+            }
+            output += "]"
         }
-        output += "],\"costMultiplierMicros\":"
+        output += ",\"m\":"
         output += String(costMultiplier.micros)
-        output += ",\"grants\":["
-        for (index, draw) in grants.enumerated() {
-            if index > 0 { output += "," }
-            output += "{\"grantId\":"
-            JSON.writeString(draw.grantId, to: &output)
-            output += ",\"micros\":"
-            output += String(draw.amount.micros)
-            output += "}"
-        }
-        output += "]"
         if let note {
-            output += ",\"note\":"
+            output += ",\"n\":"
             JSON.writeString(note, to: &output)
         }
         if let reverses {
-            output += ",\"reverses\":"
+            output += ",\"r\":"
             JSON.writeString(reverses, to: &output)
+        }
+        if !budgets.isEmpty {
+            output += ",\"u\":["
+            for (index, budget) in budgets.enumerated() {
+                output += index == 0 ? "[" : ",["
+                JSON.writeString(budget.scope.description, to: &output)
+                output += ","
+                JSON.writeString(budget.unit.rawValue, to: &output)
+                output += ","
+                JSON.writeString(budget.period.rawValue, to: &output)
+                output += ","
+                output += String(budget.limit.micros)
+                output += ","
+                output += String(budget.usedBefore.micros)
+                output += "]"
+            }
+            output += "]"
         }
         output += "}"
         return output
@@ -94,18 +99,15 @@ public struct ChargeExplanation: Sendable, Equatable {
 
     /// The same text as a `JSON` value: what `encoded` must equal, serialized.
     var jsonValue: JSON {
-        var object: [String: JSON] = [
-            "baseCostMicros": .int(baseCost.micros), "costMultiplierMicros": .int(costMultiplier.micros),
-            "grants": .array(grants.map { .object(["grantId": .string($0.grantId), "micros": .int($0.amount.micros)]) }),
-            "budgets": .array(budgets.map {
-                .object([
-                    "scope": .string($0.scope.description), "unit": .string($0.unit.rawValue), "period": .string($0.period.rawValue),
-                    "limitMicros": .int($0.limit.micros), "usedBeforeMicros": .int($0.usedBefore.micros),
-                ])
-            }),
-        ]
-        if let reverses { object["reverses"] = .string(reverses) }
-        if let note { object["note"] = .string(note) }
+        var object: [String: JSON] = ["b": .int(baseCost.micros), "m": .int(costMultiplier.micros)]
+        if !grants.isEmpty { object["g"] = .array(grants.map { .array([.string($0.grantId), .int($0.amount.micros)]) }) }
+        if !budgets.isEmpty {
+            object["u"] = .array(budgets.map {
+                .array([.string($0.scope.description), .string($0.unit.rawValue), .string($0.period.rawValue), .int($0.limit.micros), .int($0.usedBefore.micros)])
+            })
+        }
+        if let reverses { object["r"] = .string(reverses) }
+        if let note { object["n"] = .string(note) }
         return .object(object)
     }
 
@@ -113,23 +115,27 @@ public struct ChargeExplanation: Sendable, Equatable {
     /// - Returns: `nil` for text `encoded` never writes.
     public init?(decoding text: String) {
         guard let object = (try? JSON.parse(Array(text.utf8)))?.objectValue,
-              let baseCost = object["baseCostMicros"]?.int64Value, let multiplier = object["costMultiplierMicros"]?.int64Value,
-              case .array(let grantList)? = object["grants"], case .array(let budgetList)? = object["budgets"] else { return nil }
+              let baseCost = object["b"]?.int64Value, let multiplier = object["m"]?.int64Value else { return nil }
         var grants: [GrantDraw] = []
-        for item in grantList {
-            guard let fields = item.objectValue, let id = fields["grantId"]?.stringValue, let micros = fields["micros"]?.int64Value else { return nil }
-            grants.append(GrantDraw(grantId: id, amount: Amount(micros: micros)))
+        if let list = object["g"] {
+            guard case .array(let items) = list else { return nil }
+            for item in items {
+                guard case .array(let pair) = item, pair.count == 2, let id = pair[0].stringValue, let micros = pair[1].int64Value else { return nil }
+                grants.append(GrantDraw(grantId: id, amount: Amount(micros: micros)))
+            }
         }
         var budgets: [BudgetCheck] = []
-        for item in budgetList {
-            guard let fields = item.objectValue, let scope = fields["scope"]?.stringValue.flatMap(BudgetScope.init(parsing:)),
-                  let unit = fields["unit"]?.stringValue.flatMap(BudgetUnit.init(rawValue:)),
-                  let period = fields["period"]?.stringValue.flatMap(BudgetPeriod.init(rawValue:)),
-                  let limit = fields["limitMicros"]?.int64Value, let used = fields["usedBeforeMicros"]?.int64Value else { return nil }
-            budgets.append(BudgetCheck(scope: scope, unit: unit, period: period, limit: Amount(micros: limit), usedBefore: Amount(micros: used)))
+        if let list = object["u"] {
+            guard case .array(let items) = list else { return nil }
+            for item in items {
+                guard case .array(let fields) = item, fields.count == 5, let scope = fields[0].stringValue.flatMap(BudgetScope.init(parsing:)),
+                      let unit = fields[1].stringValue.flatMap(BudgetUnit.init(rawValue:)), let period = fields[2].stringValue.flatMap(BudgetPeriod.init(rawValue:)),
+                      let limit = fields[3].int64Value, let used = fields[4].int64Value else { return nil }
+                budgets.append(BudgetCheck(scope: scope, unit: unit, period: period, limit: Amount(micros: limit), usedBefore: Amount(micros: used)))
+            }
         }
         self.init(baseCost: Amount(micros: baseCost), costMultiplier: Amount(micros: multiplier), grants: grants, budgets: budgets,
-                  reverses: object["reverses"]?.stringValue, note: object["note"]?.stringValue)
+                  reverses: object["r"]?.stringValue, note: object["n"]?.stringValue)
     }
 }
 

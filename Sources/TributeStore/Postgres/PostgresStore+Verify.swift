@@ -78,13 +78,13 @@ extension PostgresStore {
             SELECT t.id FROM transactions t LEFT JOIN decisions d ON d.id = t.decision_id
             WHERE (t.kind = 'reversal' OR t.reverses IS NOT NULL OR d.reason = 'REVERSED')
               AND (t.kind <> 'reversal' OR d.reason IS DISTINCT FROM 'REVERSED' OR t.reverses IS NULL
-                   OR t.reverses IS DISTINCT FROM (d.explanation::jsonb ->> 'reverses'))
+                   OR t.reverses IS DISTINCT FROM (d.explanation::jsonb ->> 'r'))
             LIMIT 1
             """, logger: logger).firstRow() {
             return report(.reversalMismatch(try row.decode(String.self)))
         }
         if let row = try await connection.query("""
-            SELECT MIN(id) FROM decisions WHERE reason = 'REVERSED' GROUP BY explanation::jsonb ->> 'reverses' HAVING COUNT(*) > 1 LIMIT 1
+            SELECT MIN(id) FROM decisions WHERE reason = 'REVERSED' GROUP BY explanation::jsonb ->> 'r' HAVING COUNT(*) > 1 LIMIT 1
             """, logger: logger).firstRow() {
             return report(.reversalMismatch(try row.decode(String.self)))
         }

@@ -57,13 +57,13 @@ extension SQLiteStore {
             SELECT t.id FROM transactions t LEFT JOIN decisions d ON d.id = t.decision_id
             WHERE (t.kind = 'reversal' OR t.reverses IS NOT NULL OR d.reason = 'REVERSED')
               AND (t.kind <> 'reversal' OR d.reason IS NOT 'REVERSED' OR t.reverses IS NULL
-                   OR t.reverses IS NOT json_extract(d.explanation, '$.reverses'))
+                   OR t.reverses IS NOT json_extract(d.explanation, '$.r'))
             LIMIT 1
             """) {
             return .reversalMismatch(id)
         }
         if let id = try String.fetchOne(db, sql: """
-            SELECT MIN(id) FROM decisions WHERE reason = 'REVERSED' GROUP BY json_extract(explanation, '$.reverses') HAVING COUNT(*) > 1 LIMIT 1
+            SELECT MIN(id) FROM decisions WHERE reason = 'REVERSED' GROUP BY json_extract(explanation, '$.r') HAVING COUNT(*) > 1 LIMIT 1
             """) {
             return .reversalMismatch(id)
         }
