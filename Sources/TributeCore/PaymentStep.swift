@@ -16,6 +16,10 @@ public enum PaymentStep {
         public var grantAmount: Amount
         /// Credits to take out of the purchase's grant (zero: none).
         public var takeBack: Amount
+        /// Whether the purchase's grant closes now: a refund found its credits spent (some
+        /// went unrecovered), so whatever comes back into it later (a reversed charge) is
+        /// the refund's, not the customer's — it expires at once.
+        public var closesGrant = false
         /// The ledger transactions to append, in order.
         public var transactions: [LedgerTransaction]
         /// Events for the outbox, each with its data object.
@@ -93,6 +97,7 @@ public enum PaymentStep {
             effect.purchase.creditsRefunded += share.take
             effect.purchase.creditsUnrecovered += share.unrecovered
             effect.takeBack = share.take
+            effect.closesGrant = !share.unrecovered.isZero
             if !share.take.isZero {
                 effect.transactions.append(try! .transfer(.creditRefund, share.take, from: .wallet(purchase.workspaceId), to: .system(.payments)))
             }

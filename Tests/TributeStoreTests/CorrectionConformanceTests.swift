@@ -149,4 +149,36 @@ import TributeTestSupport
         let altered = String(repeating: "0", count: 64)
         #expect(try await store.verifyLedger(checkpoints: [altered]).violation?.rule == .checkpointMissing)
     }
+
+    @Test(arguments: Backend.allCases)
+    func aBudgetMadeAgainSinceTheChargeGetsNothingBack(backend: Backend) async throws {
+        let (store, clock, _, outcome) = try await Self.charged(backend)
+        guard case .string(let transactionId)? = field(outcome.body, "transactionId") else { Issue.record("no transaction id"); return }
+        let scope = BudgetScope(kind: .user, id: "u")
+        try await store.deleteBudget(workspaceId: "w", scope: scope)
+        clock.advance(seconds: 1)
+        _ = try await store.putBudget(workspaceId: "w", scope: scope, limit: Amount(units: 10), unit: .credits, period: .lifetime)
+        _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM", userId: "u", costMultiplier: Amount(units: 5)), idempotency: nil)
+        #expect(try await store.budgets(workspaceId: "w").first?.budget.used == Amount(micros: 500_000))
+        _ = try await store.reverseTransaction(id: transactionId, reason: "before the budget")
+        #expect(try await store.budgets(workspaceId: "w").first?.budget.used == Amount(micros: 500_000))
+        _ = try await store.expectLedgerHolds()
+    }
+
+    /// A refund that found its credits spent closes the purchase's grant: a charge reversed
+    /// later gives those credits back to the refund, not to the customer.
+    @Test(arguments: Backend.allCases)
+    func creditsOfARefundedPurchaseDoNotComeBackWithAReversal(backend: Backend) async throws {
+        let (store, _) = try await backend.makeStore()
+        try await store.makeWorkspace("w")
+        let purchase = try await PaymentConformanceTests.pending(store, intent: "pi_refund_reverse")
+        _ = try await store.applyPayment(PaymentConformanceTests.paid(purchase))
+        let spent = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM", costMultiplier: Amount(units: 1_000)), idempotency: nil)
+        guard case .string(let transactionId)? = field(spent.body, "transactionId") else { Issue.record("no transaction id"); return }
+        #expect(try await store.workspace(id: "w").remainingBalance == .zero)
+        _ = try await store.applyPayment(.refunded(paymentIntentId: "pi_refund_reverse", refundedTotalCents: purchase.amountCents))
+        _ = try await store.reverseTransaction(id: transactionId, reason: "refunded already")
+        #expect(try await store.workspace(id: "w").remainingBalance == .zero)
+        _ = try await store.expectLedgerHolds()
+    }
 }

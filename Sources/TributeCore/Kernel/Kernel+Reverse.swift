@@ -18,7 +18,8 @@ extension Kernel {
     /// - Parameters:
     ///   - grants: the workspace's open grants with the charge's drawn grants among them
     ///     (even used up), in creation order.
-    ///   - budgets: the stored budgets of the scopes the charge was checked against.
+    ///   - budgets: the stored budgets of the scopes the charge was checked against, with
+    ///     their creation times.
     /// - Throws: `notReversible` for a transaction that is not a charge, or one recorded
     ///   before charges kept their grants; `amountTooLarge`.
     public static func reverse(
@@ -77,6 +78,8 @@ extension Kernel {
         var checks: [ChargeExplanation.BudgetCheck] = []
         for check in explanation.budgets {
             guard var budget = stored.first(where: { $0.budget.scope == check.scope }) else { continue }
+            // A budget deleted and made again since the charge is another budget.
+            if let createdAtMillis = budget.createdAtMillis, createdAtMillis > charge.decision.createdAtMillis { continue }
             let counted = budget.budget.period == .lifetime || (samePeriod && budget.periodStart == state.period.start)
             guard counted else { continue }
             let charged = budget.budget.unit == .actions ? charge.decision.actionsCharged : charge.decision.creditsDebited

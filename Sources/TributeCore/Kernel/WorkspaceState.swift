@@ -45,10 +45,15 @@ public struct StoredBudget: Sendable, Equatable {
     public var budget: Budget
     /// Unix seconds: the start of the workspace period its `used` belongs to.
     public var periodStart: Int64
+    /// When the budget was created (a replacement keeps it; a delete and a new one does
+    /// not), when the caller read it: a reversal gives use back only to a budget that
+    /// existed at the charge.
+    public var createdAtMillis: Int64?
 
-    public init(budget: Budget, periodStart: Int64) {
+    public init(budget: Budget, periodStart: Int64, createdAtMillis: Int64? = nil) {
         self.budget = budget
         self.periodStart = periodStart
+        self.createdAtMillis = createdAtMillis
     }
 
     /// The budget as it stands in the period starting at `start`: a monthly budget's use

@@ -68,6 +68,7 @@ extension PostgresStore {
                 "SELECT \(unescaped: PostgresRows.budgetColumns) FROM budgets WHERE workspace_id = \(workspaceId) AND scope = ANY(\(explanation?.budgets.map(\.scope.description) ?? []))",
                 logger: logger
             ) { budgets.append(try PostgresRows.budget(row).1) }
+            budgets = BudgetRows.dated(budgets, try await connection.all(BudgetRows.createdAt(workspaceId: workspaceId), BudgetRows.createdAt))
             let postings = try found.postings.map { posting in
                 guard let account = AccountRef(parsing: posting.account) else { throw StoreFault.unknownValue("postings.account_id", posting.account) }
                 return Posting(account: account, amount: posting.amount)

@@ -102,6 +102,10 @@ extension PostgresStore {
                     break
                 }
             }
+            if effect.closesGrant, let grantId {
+                try await connection.run(GrantRows.close(grantId: grantId, nowMillis: nowMillis))
+                _ = try await PostgresLedger.refreshNextExpiry(connection, workspaceId: purchase.workspaceId)
+            }
             try await connection.run(PurchaseRow.update(effect.purchase, grantId: grantId))
             try await PostgresStore.appendEvents(connection, workspaceId: purchase.workspaceId, effect.events, atMillis: nowMillis)
             return effect.outcome

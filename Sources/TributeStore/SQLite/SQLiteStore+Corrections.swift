@@ -53,7 +53,8 @@ extension SQLiteStore {
                 """, arguments: [workspaceId, JSON.array(drawn.map(JSON.string)).serialized])
                 .map { GrantBalance(id: try $0.decode(atIndex: 0), remaining: Amount(micros: try $0.decode(atIndex: 1)), expiresAt: try $0.decode(atIndex: 2)) }
             let scopes = decision.explanation.flatMap(ChargeExplanation.init(decoding:))?.budgets.map(\.scope) ?? []
-            let budgets = try scopes.compactMap { try SQLiteStore.loadStoredBudget(db, workspaceId: workspaceId, scope: $0) }
+            let budgets = BudgetRows.dated(try scopes.compactMap { try SQLiteStore.loadStoredBudget(db, workspaceId: workspaceId, scope: $0) },
+                                           try db.all(BudgetRows.createdAt(workspaceId: workspaceId), BudgetRows.createdAt))
             let charge = Kernel.Charge(
                 transaction: PendingTransaction(
                     try LedgerTransaction(kind: kind, postings: original.postings.map { posting in

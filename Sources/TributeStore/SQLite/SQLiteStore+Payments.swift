@@ -89,6 +89,10 @@ extension SQLiteStore {
                     break
                 }
             }
+            if effect.closesGrant, let grantId {
+                try db.run(GrantRows.close(grantId: grantId, nowMillis: nowMillis))
+                _ = try SQLiteLedger.refreshNextExpiry(db, workspaceId: purchase.workspaceId)
+            }
             try db.run(PurchaseRow.update(effect.purchase, grantId: grantId))
             try SQLiteStore.appendEvents(db, workspaceId: purchase.workspaceId, effect.events, atMillis: nowMillis)
             return effect.outcome
