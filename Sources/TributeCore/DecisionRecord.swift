@@ -21,6 +21,8 @@ public struct DecisionRecord: Sendable, Equatable {
     /// `ChargeExplanation.encoded`: what the decision was priced at and drew from. `nil`
     /// on decisions recorded before explanations were kept.
     public var explanation: String?
+    /// What the decision records: a call (the default), or a step of a hold.
+    public var kind: DecisionKind = .call
 
     public init(id: String, workspaceId: String, createdAtMillis: Int64, actionType: String, reason: DecisionReason, actionsCharged: Amount, fromAllowance: Amount, creditsDebited: Amount, userId: String?, agentId: String?, runId: String?, costVersion: Int64, context: String?, transactionId: String?, explanation: String? = nil) {
         self.id = id
@@ -71,10 +73,27 @@ public struct DecisionRecord: Sendable, Equatable {
         field(String(costVersion))
         field(context)
         field(transactionId)
-        if let explanation { field(explanation) }
+        // Appended only when present, so that older decisions keep their hashes; a kind
+        // always follows an explanation field, so the two never read as each other.
+        if explanation != nil || kind != .call { field(explanation) }
+        if kind != .call { field(kind.rawValue) }
         return Hex.encode(SHA256.hash(data: bytes))
     }
 
     /// The hash before the first record.
     public static let genesisHash = String(repeating: "0", count: 64)
+}
+
+/// What a decision records.
+public enum DecisionKind: String, Sendable, CaseIterable {
+    /// An authorize-and-debit call.
+    case call
+    /// A hold created (its estimate moved into the hold accounts), or refused.
+    case hold
+    /// What a hold charged.
+    case commit
+    /// A hold released by its caller.
+    case release
+    /// A hold whose time ran out.
+    case expiry
 }

@@ -25,16 +25,20 @@ public enum AccountKind: String, Sendable, CaseIterable {
     case expired
     /// System: payments clearing, where purchased credits come from and refunds go back to.
     case payments
+    /// A workspace's allowance held by open holds (SPEC §3.1).
+    case heldAllowance = "held_allowance"
+    /// A workspace's credits held by open holds.
+    case heldCredits = "held_credits"
 
     public var unit: LedgerUnit {
         switch self {
-        case .wallet, .revenue, .grants, .expired, .payments: .credits
-        case .allowance, .allowanceIssued, .usage, .allowanceLapsed: .actions
+        case .wallet, .revenue, .grants, .expired, .payments, .heldCredits: .credits
+        case .allowance, .allowanceIssued, .usage, .allowanceLapsed, .heldAllowance: .actions
         }
     }
 
     /// Whether the account belongs to a workspace (and so must never go negative).
-    public var isWorkspaceAccount: Bool { self == .wallet || self == .allowance }
+    public var isWorkspaceAccount: Bool { self == .wallet || self == .allowance || self == .heldAllowance || self == .heldCredits }
 
     /// Whether the balance may go below zero.
     public var allowsNegative: Bool { !isWorkspaceAccount }
@@ -113,6 +117,12 @@ public struct LedgerTransaction: Sendable {
         case systemNetting = "system_netting"
         /// An admin's correction: the postings of an earlier transaction, reversed.
         case reversal
+        /// An estimate moved into the workspace's hold accounts (SPEC §3.1).
+        case hold
+        /// What a hold charges of what it held.
+        case holdCommit = "hold_commit"
+        /// What a hold gives back: released, expired, or the rest after a final commit.
+        case holdRelease = "hold_release"
     }
 
     public let kind: Kind

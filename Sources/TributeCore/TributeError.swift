@@ -20,6 +20,13 @@ public enum TributeError: Error, Equatable, Sendable {
     case webhookEndpointNotFound(String)
     case transactionNotFound(String)
     case decisionNotFound(String)
+    case holdNotFound(String)
+    /// A commit or extend after the hold's `expiresAt` (`409`).
+    case holdExpired(String)
+    /// Anything on a hold already committed, released or expired (`409`).
+    case holdClosed(String)
+    /// A commit of more than the hold still holds (`422`).
+    case exceedsHold(String)
     /// The transaction was reversed before (`409`): a reversal happens once.
     case alreadyReversed(String)
     /// Only charges are reversed; other kinds are corrected by their own operation.
@@ -47,6 +54,10 @@ public enum TributeError: Error, Equatable, Sendable {
         case .webhookEndpointNotFound: "webhook_endpoint_not_found"
         case .transactionNotFound: "transaction_not_found"
         case .decisionNotFound: "decision_not_found"
+        case .holdNotFound: "hold_not_found"
+        case .holdExpired: "hold_expired"
+        case .holdClosed: "hold_closed"
+        case .exceedsHold: "exceeds_hold"
         case .alreadyReversed: "already_reversed"
         case .notReversible: "not_reversible"
         case .alreadyExists: "already_exists"
@@ -70,6 +81,10 @@ public enum TributeError: Error, Equatable, Sendable {
         case .webhookEndpointNotFound(let id): "No webhook endpoint \"\(id)\""
         case .transactionNotFound(let id): "No transaction \"\(id)\""
         case .decisionNotFound(let id): "No decision \"\(id)\""
+        case .holdNotFound(let id): "No hold \"\(id)\""
+        case .holdExpired(let id): "Hold \"\(id)\" has expired: its amounts are free again"
+        case .holdClosed(let id): "Hold \"\(id)\" is closed (committed, released or expired)"
+        case .exceedsHold(let detail): detail
         case .alreadyReversed(let id): "Transaction \"\(id)\" was reversed already"
         case .notReversible(let detail): detail
         case .idempotencyKeyReused: "This Idempotency-Key was used before with a different request"

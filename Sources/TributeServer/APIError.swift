@@ -18,12 +18,12 @@ struct APIError: HTTPResponseError {
     /// The one mapping from domain errors to HTTP statuses.
     init(_ error: TributeError) {
         let status: HTTPResponse.Status = switch error {
-        case .invalidValue, .amountTooLarge, .unknownActionType, .invalidMultiplier, .notReversible: .unprocessableContent
+        case .invalidValue, .amountTooLarge, .unknownActionType, .invalidMultiplier, .notReversible, .exceedsHold: .unprocessableContent
         case .workspaceNotFound, .planNotFound, .budgetNotFound, .apiKeyNotFound, .purchaseNotFound, .webhookEndpointNotFound,
-             .transactionNotFound, .decisionNotFound: .notFound
+             .transactionNotFound, .decisionNotFound, .holdNotFound: .notFound
         // A body field naming no package on sale: the request, not the path, is wrong.
         case .packageNotFound: .unprocessableContent
-        case .alreadyExists, .idempotencyKeyReused, .alreadyReversed: .conflict
+        case .alreadyExists, .idempotencyKeyReused, .alreadyReversed, .holdExpired, .holdClosed: .conflict
         case .overloaded: .tooManyRequests
         }
         self.init(status: status, code: error.code, message: error.message)

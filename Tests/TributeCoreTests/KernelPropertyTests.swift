@@ -24,6 +24,9 @@ import Testing
         var system = SystemBalances()
         var chain: [ChainedDecision] = []
         var charges: [Kernel.Charge] = []
+        var holds: [HoldRecord] = []
+        /// Holds made, and hold steps (commits, releases) applied: the sequence must reach them.
+        var holdsMade = 0, holdSteps = 0
         var counter = 0
 
         mutating func id(_ prefix: String) -> String {
@@ -64,7 +67,24 @@ import Testing
             }
         }
 
+        mutating func step(_ result: Kernel.HoldStep) {
+            system = result.system
+            take(result.effects)
+            holdSteps += 1
+            holds.removeAll { $0.id == result.hold.id }
+            if result.hold.status == .open { holds.append(result.hold) }
+        }
+
         func check() {
+            let heldAllowance = AccountRef(kind: .heldAllowance, workspaceId: state.id), heldCredits = AccountRef(kind: .heldCredits, workspaceId: state.id)
+            #expect(state.heldAllowance == balances[heldAllowance, default: .zero])
+            #expect(state.heldCredits == balances[heldCredits, default: .zero])
+            #expect(state.heldAllowance == holds.reduce(.zero) { $0 + $1.heldAllowance })
+            #expect(state.heldCredits == holds.reduce(.zero) { $0 + $1.heldCredits })
+            for hold in holds {
+                #expect(hold.heldCredits == hold.draws.reduce(.zero) { $0 + $1.amount })
+                #expect(hold.heldAllowance <= hold.heldActions)
+            }
             #expect(state.wallet == balances[.wallet(state.id), default: .zero])
             #expect(state.allowance == balances[.allowance(state.id), default: .zero])
             #expect(state.wallet == grants.reduce(.zero) { $0 + $1.remaining })
@@ -95,7 +115,45 @@ import Testing
         if let roll = model.state.rollPeriod(nowMillis: now, transactionId: firstId), let roll { model.apply([roll]) }
 
         for _ in 0..<150 {
-            switch rng.below(10) {
+            switch rng.below(14) {
+            case 10:
+                let request = AuthorizeRequest(workspaceId: "w", actionType: "A", userId: rng.below(2) == 0 ? "u" : nil,
+                                               costMultiplier: Amount(micros: Int64(rng.below(5_000_000))))
+                let grants = model.grants.filter { !$0.remaining.isZero }
+                let stored = model.budgets.filter { budget in request.budgetScopes.contains(budget.budget.scope) }
+                let result = try Kernel.hold(request, ttlSeconds: Int64(1 + rng.below(86_400)), holdId: model.id("hold"), state: model.state,
+                                             cost: (Amount(units: 1), 1), budgets: stored, grants: { OpenGrants(grants) }, system: model.system,
+                                             ids: model.ids(), nowMillis: now)
+                model.system = result.system
+                model.take(result.effects)
+                if let hold = result.hold, hold.status == .open {
+                    model.holds.append(hold)
+                    model.holdsMade += 1
+                }
+            case 11:
+                guard !model.holds.isEmpty else { continue }
+                let hold = model.holds[Int(rng.below(UInt64(model.holds.count)))]
+                let actual = Amount(micros: Int64(rng.below(UInt64(max(1, hold.heldActions.micros + 1)))))
+                do {
+                    model.step(try Kernel.commitHold(hold, actualActions: actual, final: rng.below(2) == 0, state: model.state, grants: OpenGrants(model.grants),
+                                                     budgets: model.budgets, system: model.system, ids: model.ids(), nowMillis: now))
+                } catch TributeError.holdExpired {
+                    #expect(hold.hasExpired(nowMillis: now))
+                    model.step(try Kernel.releaseHold(hold, state: model.state, grants: OpenGrants(model.grants), budgets: model.budgets,
+                                                      system: model.system, ids: model.ids(), nowMillis: now))
+                }
+            case 12:
+                guard !model.holds.isEmpty else { continue }
+                let hold = model.holds[Int(rng.below(UInt64(model.holds.count)))]
+                model.step(try Kernel.releaseHold(hold, state: model.state, grants: OpenGrants(model.grants), budgets: model.budgets,
+                                                  system: model.system, ids: model.ids(), nowMillis: now))
+            case 13:
+                // A commit of more than is held is refused and changes nothing.
+                guard let hold = model.holds.first, !hold.hasExpired(nowMillis: now) else { continue }
+                #expect(throws: TributeError.self) {
+                    try Kernel.commitHold(hold, actualActions: hold.heldActions + Amount(micros: 1), final: true, state: model.state,
+                                          grants: OpenGrants(model.grants), budgets: model.budgets, system: model.system, ids: model.ids(), nowMillis: now)
+                }
             case 0...4:
                 let request = AuthorizeRequest(workspaceId: "w", actionType: "A", userId: rng.below(2) == 0 ? "u" : nil,
                                                costMultiplier: Amount(micros: Int64(rng.below(5_000_000))))
@@ -150,6 +208,7 @@ import Testing
             }
             model.check()
         }
+        #expect(model.holdsMade > 0 && model.holdSteps > 0, "made \(model.holdsMade) holds, \(model.holdSteps) steps")
     }
 
     @Test func aPeriodRollIssuesThePlansAllowanceAndLapsesTheRest() {
@@ -198,6 +257,59 @@ import Testing
         // The capped plan holds 10 a period; with the charge undone nothing was used.
         #expect(reversed.effects.workspace.allowance == Amount(units: 10))
         #expect(reversed.effects.workspace.periodUsed == .zero)
+    }
+
+    /// A prepaid workspace with a 10-credit grant, holding 2 credits (20 actions at 0.1).
+    static func held() throws -> (WorkspaceState, OpenGrants, HoldRecord, SystemBalances) {
+        var state = proState()
+        state.plan = plans[0]
+        let now: Int64 = 1_773_144_000_000
+        _ = state.rollPeriod(nowMillis: now, transactionId: "t0")
+        state.wallet = Amount(units: 10)
+        let grants = OpenGrants([GrantBalance(id: "g", remaining: Amount(units: 10), expiresAt: nil)])
+        let held = try Kernel.hold(AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 20)), ttlSeconds: 60, holdId: "h",
+                                   state: state, cost: (Amount(units: 1), 1), budgets: [], grants: { grants }, system: SystemBalances(),
+                                   ids: Kernel.Ids(decision: "d1", transaction: "x1", next: { "n1" }), nowMillis: now)
+        let hold = try #require(held.hold)
+        return (held.effects.workspace, held.effects.grants ?? grants, hold, held.system)
+    }
+
+    @Test func aHoldMovesItsEstimateAsideAndACommitChargesOnlyTheActual() throws {
+        let (state, grants, hold, system) = try Self.held()
+        #expect(state.wallet == Amount(units: 8) && state.heldCredits == Amount(units: 2))
+        #expect(hold.heldActions == Amount(units: 20) && hold.draws == [GrantDraw(grantId: "g", amount: Amount(units: 2))])
+        let now: Int64 = 1_773_144_000_000 + 1_000
+        let ids = Kernel.Ids(decision: "d2", transaction: "x2", next: { "n2" })
+        let partial = try Kernel.commitHold(hold, actualActions: Amount(units: 5), final: false, state: state, grants: grants, budgets: [],
+                                            system: system, ids: ids, nowMillis: now)
+        #expect(partial.hold.status == .open && partial.hold.heldCredits == Amount(micros: 1_500_000))
+        #expect(partial.effects.workspace.wallet == Amount(units: 8))
+        let final = try Kernel.commitHold(partial.hold, actualActions: Amount(units: 5), final: true, state: partial.effects.workspace,
+                                          grants: partial.effects.grants ?? grants, budgets: [], system: partial.system,
+                                          ids: Kernel.Ids(decision: "d3", transaction: "x3", next: { "n3" }), nowMillis: now)
+        #expect(final.hold.status == .committed && final.hold.committedCredits == Amount(units: 1))
+        // 1 credit charged in all; the other back in the wallet and its grant.
+        #expect(final.effects.workspace.wallet == Amount(units: 9) && final.effects.workspace.heldCredits == .zero)
+        #expect(final.effects.grants?.list.first?.remaining == Amount(units: 9))
+        #expect(final.effects.decision.record.kind == .commit)
+        #expect(throws: TributeError.holdClosed("h")) {
+            try Kernel.releaseHold(final.hold, state: final.effects.workspace, grants: grants, budgets: [], system: final.system, ids: ids, nowMillis: now)
+        }
+        #expect(throws: TributeError.self) {
+            try Kernel.commitHold(hold, actualActions: Amount(units: 21), final: true, state: state, grants: grants, budgets: [], system: system, ids: ids, nowMillis: now)
+        }
+    }
+
+    @Test func anExpiredHoldRefusesACommitAndItsReleaseIsAnExpiry() throws {
+        let (state, grants, hold, system) = try Self.held()
+        let late = hold.expiresAtMillis
+        let ids = Kernel.Ids(decision: "d2", transaction: "x2", next: { "n2" })
+        #expect(throws: TributeError.holdExpired("h")) {
+            try Kernel.commitHold(hold, actualActions: Amount(units: 1), final: true, state: state, grants: grants, budgets: [], system: system, ids: ids, nowMillis: late)
+        }
+        let expired = try Kernel.releaseHold(hold, state: state, grants: grants, budgets: [], system: system, ids: ids, nowMillis: late)
+        #expect(expired.hold.status == .expired && expired.effects.decision.record.kind == .expiry)
+        #expect(expired.effects.workspace.wallet == Amount(units: 10) && expired.effects.workspace.heldCredits == .zero)
     }
 
     @Test func aCheckpointReadsBackAndRefusesEditedText() {

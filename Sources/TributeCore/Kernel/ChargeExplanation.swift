@@ -14,8 +14,12 @@ public struct ChargeExplanation: Sendable, Equatable {
     public var reverses: String?
     /// For a reversal: the reason the admin gave.
     public var note: String?
+    /// For a step of a hold: the hold.
+    public var hold: String?
 
-    public init(baseCost: Amount, costMultiplier: Amount, grants: [GrantDraw] = [], budgets: [BudgetCheck] = [], reverses: String? = nil, note: String? = nil) {
+    public init(baseCost: Amount, costMultiplier: Amount, grants: [GrantDraw] = [], budgets: [BudgetCheck] = [], reverses: String? = nil, note: String? = nil,
+                hold: String? = nil) {
+        self.hold = hold
         self.baseCost = baseCost
         self.costMultiplier = costMultiplier
         self.grants = grants
@@ -47,7 +51,7 @@ public struct ChargeExplanation: Sendable, Equatable {
 
     /// The canonical text: compact JSON with sorted one-letter keys, amounts in integer
     /// micro-units and empty parts left out — `b` base cost, `g` grants as `[id, micros]`,
-    /// `m` multiplier, `n` note, `r` the charge reversed, `u` budgets as `[scope, unit,
+    /// `h` the hold, `m` multiplier, `n` note, `r` the charge reversed, `u` budgets as `[scope, unit,
     /// period, limit, usedBefore]` — the same bytes for the same explanation on every
     /// backend. Short, and written without building a dictionary, because it is built,
     /// hashed and stored for every decision on the writer's thread.
@@ -65,6 +69,10 @@ public struct ChargeExplanation: Sendable, Equatable {
                 output += "]"
             }
             output += "]"
+        }
+        if let hold {
+            output += ",\"h\":"
+            JSON.writeString(hold, to: &output)
         }
         output += ",\"m\":"
         output += String(costMultiplier.micros)
@@ -108,6 +116,7 @@ public struct ChargeExplanation: Sendable, Equatable {
         }
         if let reverses { object["r"] = .string(reverses) }
         if let note { object["n"] = .string(note) }
+        if let hold { object["h"] = .string(hold) }
         return .object(object)
     }
 
@@ -135,7 +144,7 @@ public struct ChargeExplanation: Sendable, Equatable {
             }
         }
         self.init(baseCost: Amount(micros: baseCost), costMultiplier: Amount(micros: multiplier), grants: grants, budgets: budgets,
-                  reverses: object["r"]?.stringValue, note: object["n"]?.stringValue)
+                  reverses: object["r"]?.stringValue, note: object["n"]?.stringValue, hold: object["h"]?.stringValue)
     }
 }
 

@@ -22,6 +22,17 @@ extension Kernel {
         _ request: AuthorizeRequest, state initial: WorkspaceState, cost: (baseCost: Amount, version: Int64), budgets stored: [StoredBudget],
         grants loadGrants: () throws -> OpenGrants, system: SystemBalances, ids: Ids, nowMillis: Int64
     ) throws -> Authorized {
+        try decide(request, state: initial, cost: cost, budgets: stored, grants: loadGrants, system: system, ids: ids, nowMillis: nowMillis, holding: nil).authorized
+    }
+
+    /// Where an approved call's amounts go: spent (`nil`), or into the hold accounts for the
+    /// hold named.
+    /// - Returns: also the credits drawn from each grant and the budgets checked, which a
+    ///   hold keeps.
+    static func decide(
+        _ request: AuthorizeRequest, state initial: WorkspaceState, cost: (baseCost: Amount, version: Int64), budgets stored: [StoredBudget],
+        grants loadGrants: () throws -> OpenGrants, system: SystemBalances, ids: Ids, nowMillis: Int64, holding holdId: String?
+    ) throws -> (authorized: Authorized, draws: [GrantDraw], budgets: [Budget]) {
         var state = initial
         var transactions: [PendingTransaction] = []
         var grants: OpenGrants?
@@ -52,16 +63,24 @@ extension Kernel {
         // writes no ledger transaction and its answer carries no transactionId.
         if outcome.approved && (!outcome.fromAllowance.isZero || !outcome.creditsDebited.isZero) {
             transactionId = ids.transaction
-            guard let debit = try? LedgerTransaction(kind: .debit, postings: [
+            // Spent: to usage and revenue. Held: into the workspace's hold accounts.
+            let actionsTo: AccountRef = holdId == nil ? .system(.usage) : AccountRef(kind: .heldAllowance, workspaceId: state.id)
+            let creditsTo: AccountRef = holdId == nil ? .system(.revenue) : AccountRef(kind: .heldCredits, workspaceId: state.id)
+            guard let debit = try? LedgerTransaction(kind: holdId == nil ? .debit : .hold, postings: [
                 Posting(account: .allowance(state.id), amount: -outcome.fromAllowance),
-                Posting(account: .system(.usage), amount: outcome.fromAllowance),
+                Posting(account: actionsTo, amount: outcome.fromAllowance),
                 Posting(account: .wallet(state.id), amount: -outcome.creditsDebited),
-                Posting(account: .system(.revenue), amount: outcome.creditsDebited),
+                Posting(account: creditsTo, amount: outcome.creditsDebited),
             ]) else { preconditionFailure("a debit's postings are built in balanced pairs") }
             transactions.append(PendingTransaction(debit, id: ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis))
             state.allowance -= outcome.fromAllowance
-            state.periodUsed += outcome.fromAllowance
             state.wallet -= outcome.creditsDebited
+            if holdId == nil {
+                state.periodUsed += outcome.fromAllowance
+            } else {
+                state.heldAllowance = try Posting(account: actionsTo, amount: outcome.fromAllowance).applied(to: state.heldAllowance)
+                state.heldCredits = try Posting(account: creditsTo, amount: outcome.creditsDebited).applied(to: state.heldCredits)
+            }
             if !outcome.creditsDebited.isZero {
                 var open = try grants ?? loadGrants()
                 draws = open.spend(outcome.creditsDebited)
@@ -81,12 +100,14 @@ extension Kernel {
         if let netting { transactions.append(PendingTransaction(netting, id: ids.next(), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
 
         let explanation = ChargeExplanation(
-            baseCost: cost.baseCost, costMultiplier: request.costMultiplier, grants: draws, budgets: budgets.map(ChargeExplanation.BudgetCheck.init))
-        let record = DecisionRecord(
+            baseCost: cost.baseCost, costMultiplier: request.costMultiplier, grants: draws, budgets: budgets.map(ChargeExplanation.BudgetCheck.init),
+            hold: outcome.approved ? holdId : nil)
+        var record = DecisionRecord(
             id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: request.actionType, reason: outcome.reason,
             actionsCharged: outcome.actionsCharged, fromAllowance: outcome.fromAllowance, creditsDebited: outcome.creditsDebited,
             userId: request.userId, agentId: request.agentId, runId: request.runId, costVersion: cost.version,
             context: request.context, transactionId: transactionId, explanation: explanation.encoded)
+        if holdId != nil { record.kind = .hold }
         let decision = ChainedDecision.link(record, onto: &state)
         let answer = AuthorizeAnswer(
             outcome: outcome, remainingBalance: state.wallet, remainingAllowance: state.allowance,
@@ -95,6 +116,6 @@ extension Kernel {
             allowance: state.plan.monthlyAllowance, usedBefore: usedBefore, usedAfter: state.periodUsed, walletBefore: initial.wallet,
             walletAfter: state.wallet, lowBalanceThreshold: state.lowBalanceThreshold, periodEndMillis: state.period.end * 1000)
         let effects = LedgerEffects(workspace: state, grants: grants, budgets: usedBudgets, transactions: transactions, decision: decision, events: events)
-        return Authorized(effects: effects, answer: answer, system: systemAfter)
+        return (Authorized(effects: effects, answer: answer, system: systemAfter), draws, budgets)
     }
 }

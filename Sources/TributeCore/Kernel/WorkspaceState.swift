@@ -20,6 +20,13 @@ public struct WorkspaceState: Sendable, Equatable {
     /// The hash of the workspace's newest decision (`DecisionRecord.genesisHash` before the
     /// first): stored with the workspace, so that removing the newest decision is caught.
     public var decisionHead: String
+    /// Allowance and credits held by open holds (their accounts' balances): not part of
+    /// `allowance` and `wallet`, which are what calls may use.
+    public var heldAllowance: Amount = .zero
+    public var heldCredits: Amount = .zero
+    /// Unix milliseconds of the soonest expiry among open holds: a call made after it
+    /// releases them first, without waiting for the sweeper.
+    public var nextHoldExpiryAtMillis: Int64?
 
     public init(id: String, name: String, status: WorkspaceStatus, anchorDate: CivilDate, period: BillingPeriod, periodUsed: Amount,
                 nextExpiryAtMillis: Int64?, createdAtMillis: Int64, plan: Plan, wallet: Amount, allowance: Amount,

@@ -1,0 +1,81 @@
+/// A hold (SPEC §3.1): an estimate priced like a call and moved into the workspace's hold
+/// accounts, charged later at the actual cost, released, or expired. What it still holds is
+/// kept per source — allowance, and credits per grant in the order drawn — so that what
+/// comes back goes back where it came from.
+public struct HoldRecord: Sendable, Equatable {
+    public enum Status: String, Sendable, CaseIterable {
+        case open, committed, released, expired
+    }
+
+    /// A budget's use the hold reserved: counted in `used` from the hold on, and given back
+    /// for whatever is not charged.
+    public struct BudgetReservation: Sendable, Equatable {
+        public var scope: BudgetScope
+        public var unit: BudgetUnit
+        public var reserved: Amount
+
+        public init(scope: BudgetScope, unit: BudgetUnit, reserved: Amount) {
+            self.scope = scope
+            self.unit = unit
+            self.reserved = reserved
+        }
+    }
+
+    public var id: String
+    public var workspaceId: String
+    public var actionType: String
+    public var userId: String?
+    public var agentId: String?
+    public var runId: String?
+    public var costVersion: Int64
+    /// The action's base cost at `costVersion`: what `actualCostMultiplier` multiplies.
+    public var baseCost: Amount
+    /// The plan's overage rate when the hold was made: what its credits were priced at.
+    public var overageRate: Amount
+    /// Actions still held (the estimate less what was committed).
+    public var heldActions: Amount
+    /// Of those, the ones held from allowance.
+    public var heldAllowance: Amount
+    /// Credits still held.
+    public var heldCredits: Amount
+    /// Credits still held, per grant, in the order drawn.
+    public var draws: [GrantDraw]
+    public var budgets: [BudgetReservation]
+    /// Unix seconds: the start of the period the held allowance belongs to.
+    public var periodStart: Int64
+    public var committedActions: Amount = .zero
+    public var committedCredits: Amount = .zero
+    /// Unix milliseconds.
+    public var createdAtMillis: Int64
+    public var expiresAtMillis: Int64
+    public var status: Status = .open
+
+    public init(id: String, workspaceId: String, actionType: String, userId: String?, agentId: String?, runId: String?, costVersion: Int64,
+                baseCost: Amount, overageRate: Amount, heldActions: Amount, heldAllowance: Amount, heldCredits: Amount, draws: [GrantDraw],
+                budgets: [BudgetReservation], periodStart: Int64, createdAtMillis: Int64, expiresAtMillis: Int64) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.actionType = actionType
+        self.userId = userId
+        self.agentId = agentId
+        self.runId = runId
+        self.costVersion = costVersion
+        self.baseCost = baseCost
+        self.overageRate = overageRate
+        self.heldActions = heldActions
+        self.heldAllowance = heldAllowance
+        self.heldCredits = heldCredits
+        self.draws = draws
+        self.budgets = budgets
+        self.periodStart = periodStart
+        self.createdAtMillis = createdAtMillis
+        self.expiresAtMillis = expiresAtMillis
+    }
+
+    /// Whether the hold's time has run out at `nowMillis`: its amounts are free again.
+    public func hasExpired(nowMillis: Int64) -> Bool { status == .open && nowMillis >= expiresAtMillis }
+
+    /// The longest and default time a hold lasts (SPEC §3.1).
+    public static let maxTTLSeconds: Int64 = 86_400
+    public static let defaultTTLSeconds: Int64 = 300
+}

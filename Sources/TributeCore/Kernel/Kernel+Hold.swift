@@ -1,0 +1,204 @@
+extension Kernel {
+    /// What a hold call decided: the effects, the answer of SPEC §2, and the hold (`nil`
+    /// when refused: a denied hold holds nothing).
+    public struct Held: Sendable {
+        public var effects: LedgerEffects
+        public var answer: AuthorizeAnswer
+        public var hold: HoldRecord?
+        public var system: SystemBalances
+    }
+
+    /// A step of a hold after it was made: a commit, a release or an expiry.
+    public struct HoldStep: Sendable {
+        public var effects: LedgerEffects
+        public var hold: HoldRecord
+        public var system: SystemBalances
+    }
+
+    /// `POST /v1/holds` (SPEC §3.1): priced and checked exactly like a call — allowance,
+    /// credits soonest expiry first, every budget — and moved into the workspace's hold
+    /// accounts instead of being spent; the budgets' use is reserved.
+    /// - Throws: `invalidValue` for a time to live outside 1 s…24 h, and what `authorize`
+    ///   throws.
+    public static func hold(
+        _ request: AuthorizeRequest, ttlSeconds: Int64, holdId: String, state: WorkspaceState, cost: (baseCost: Amount, version: Int64),
+        budgets stored: [StoredBudget], grants: () throws -> OpenGrants, system: SystemBalances, ids: Ids, nowMillis: Int64
+    ) throws -> Held {
+        guard (1...HoldRecord.maxTTLSeconds).contains(ttlSeconds) else {
+            throw TributeError.invalidValue("ttlSeconds must be from 1 to \(HoldRecord.maxTTLSeconds)")
+        }
+        let decided = try decide(
+            request, state: state, cost: cost, budgets: stored, grants: grants, system: system, ids: ids, nowMillis: nowMillis, holding: holdId)
+        var authorized = decided.authorized
+        let (draws, budgets) = (decided.draws, decided.budgets)
+        let outcome = authorized.answer.outcome
+        guard outcome.approved else { return Held(effects: authorized.effects, answer: authorized.answer, hold: nil, system: authorized.system) }
+        var hold = HoldRecord(
+            id: holdId, workspaceId: state.id, actionType: request.actionType, userId: request.userId, agentId: request.agentId, runId: request.runId,
+            costVersion: cost.version, baseCost: cost.baseCost, overageRate: state.plan.overageRate, heldActions: outcome.actionsCharged,
+            heldAllowance: outcome.fromAllowance, heldCredits: outcome.creditsDebited, draws: draws,
+            budgets: budgets.map { HoldRecord.BudgetReservation(scope: $0.scope, unit: $0.unit, reserved: $0.unit == .actions ? outcome.actionsCharged : outcome.creditsDebited) },
+            periodStart: authorized.effects.workspace.period.start, createdAtMillis: nowMillis, expiresAtMillis: nowMillis + ttlSeconds * 1000)
+        if hold.heldAllowance.isZero && hold.heldCredits.isZero { hold.status = .committed }
+        var workspace = authorized.effects.workspace
+        workspace.nextHoldExpiryAtMillis = min(workspace.nextHoldExpiryAtMillis ?? .max, hold.expiresAtMillis)
+        authorized.effects.workspace = workspace
+        return Held(effects: authorized.effects, answer: authorized.answer, hold: hold, system: authorized.system)
+    }
+
+    /// `POST /v1/holds/{id}/commit` (SPEC §3.1): charges `actualActions` of what is still
+    /// held, allowance before credits as held; with `final`, gives back the rest.
+    /// - Parameters:
+    ///   - grants: the workspace's open grants with the hold's drawn grants among them (even
+    ///     used up), in creation order.
+    ///   - budgets: the stored budgets of the hold's scopes, with their creation times.
+    /// - Throws: `holdClosed`, `holdExpired`, `exceedsHold`, `amountTooLarge`.
+    public static func commitHold(
+        _ hold: HoldRecord, actualActions: Amount, final: Bool, state initial: WorkspaceState, grants loaded: OpenGrants, budgets stored: [StoredBudget],
+        system: SystemBalances, ids: Ids, nowMillis: Int64
+    ) throws -> HoldStep {
+        guard hold.status == .open else { throw TributeError.holdClosed(hold.id) }
+        guard !hold.hasExpired(nowMillis: nowMillis) else { throw TributeError.holdExpired(hold.id) }
+        guard actualActions >= .zero, actualActions <= hold.heldActions else {
+            throw TributeError.exceedsHold("\(actualActions) actions is more than the \(hold.heldActions) still held")
+        }
+        var hold = hold, state = initial, grants = loaded
+        var transactions: [PendingTransaction] = []
+        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next()), let roll { transactions.append(roll) }
+        let fromAllowance = min(actualActions, hold.heldAllowance)
+        guard let overageCredits = (actualActions - fromAllowance).multiplied(by: hold.overageRate) else {
+            throw TributeError.amountTooLarge("The actual cost is past the largest amount an account holds")
+        }
+        // Rounded like the estimate was: never more than what is held.
+        let credits = min(overageCredits, hold.heldCredits)
+        var commitId: String?
+        var consumed: [GrantDraw] = []
+        if let commit = try? LedgerTransaction(kind: .holdCommit, postings: [
+            Posting(account: AccountRef(kind: .heldAllowance, workspaceId: state.id), amount: -fromAllowance),
+            Posting(account: .system(.usage), amount: fromAllowance),
+            Posting(account: AccountRef(kind: .heldCredits, workspaceId: state.id), amount: -credits),
+            Posting(account: .system(.revenue), amount: credits),
+        ]) {
+            commitId = ids.transaction
+            transactions.append(PendingTransaction(commit, id: ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis))
+        }
+        state.heldAllowance -= fromAllowance
+        state.heldCredits -= credits
+        if hold.periodStart == state.period.start { state.periodUsed += fromAllowance }
+        consumed = take(credits, from: &hold.draws)
+        hold.heldActions -= actualActions
+        hold.heldAllowance -= fromAllowance
+        hold.heldCredits -= credits
+        hold.committedActions += actualActions
+        hold.committedCredits += credits
+        for index in hold.budgets.indices {
+            let charged = hold.budgets[index].unit == .actions ? actualActions : credits
+            hold.budgets[index].reserved = max(.zero, hold.budgets[index].reserved - charged)
+        }
+        var budgets: [StoredBudget] = []
+        if final || hold.heldActions.isZero {
+            transactions += try giveBack(&hold, state: &state, grants: &grants, budgets: stored, into: &budgets, ids: ids, nowMillis: nowMillis)
+            hold.status = .committed
+        }
+        let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
+        if let netting { transactions.append(PendingTransaction(netting, id: ids.next(), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
+        let explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: consumed, hold: hold.id)
+        var record = DecisionRecord(
+            id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: hold.actionType, reason: .approved,
+            actionsCharged: actualActions, fromAllowance: fromAllowance, creditsDebited: credits, userId: hold.userId, agentId: hold.agentId,
+            runId: hold.runId, costVersion: hold.costVersion, context: nil, transactionId: commitId, explanation: explanation.encoded)
+        record.kind = .commit
+        let decision = ChainedDecision.link(record, onto: &state)
+        let effects = LedgerEffects(workspace: state, grants: grants, budgets: budgets, transactions: transactions, decision: decision, events: [])
+        return HoldStep(effects: effects, hold: hold, system: systemAfter)
+    }
+
+    /// `POST /v1/holds/{id}/release`, or the expiry of a hold whose time ran out: gives
+    /// back everything still held — allowance to the period it came from (lapsed if that
+    /// period has ended), credits to their grants, reserved budget use — as one transaction
+    /// and a decision of kind `release` or `expiry`.
+    /// - Throws: `holdClosed` for a hold no longer open.
+    public static func releaseHold(
+        _ hold: HoldRecord, state initial: WorkspaceState, grants loaded: OpenGrants, budgets stored: [StoredBudget],
+        system: SystemBalances, ids: Ids, nowMillis: Int64
+    ) throws -> HoldStep {
+        guard hold.status == .open else { throw TributeError.holdClosed(hold.id) }
+        var hold = hold, state = initial, grants = loaded
+        let expired = hold.hasExpired(nowMillis: nowMillis)
+        var transactions: [PendingTransaction] = []
+        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next()), let roll { transactions.append(roll) }
+        var budgets: [StoredBudget] = []
+        let returned = hold.draws
+        transactions += try giveBack(&hold, state: &state, grants: &grants, budgets: stored, into: &budgets, ids: ids, nowMillis: nowMillis)
+        hold.status = expired ? .expired : .released
+        let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
+        if let netting { transactions.append(PendingTransaction(netting, id: ids.next(), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
+        let explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: returned, hold: hold.id)
+        var record = DecisionRecord(
+            id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: hold.actionType, reason: .approved,
+            actionsCharged: .zero, fromAllowance: .zero, creditsDebited: .zero, userId: hold.userId, agentId: hold.agentId, runId: hold.runId,
+            costVersion: hold.costVersion, context: nil, transactionId: transactions.first { $0.kind == .holdRelease }?.id, explanation: explanation.encoded)
+        record.kind = expired ? .expiry : .release
+        let decision = ChainedDecision.link(record, onto: &state)
+        let effects = LedgerEffects(workspace: state, grants: grants, budgets: budgets, transactions: transactions, decision: decision, events: [])
+        return HoldStep(effects: effects, hold: hold, system: systemAfter)
+    }
+
+    /// Gives back all the hold still holds: the `hold_release` transaction (none when it
+    /// holds nothing), credits restored to their grants (expiring at once where the grant
+    /// has expired since), reserved budget use returned to the budgets still counting it.
+    private static func giveBack(
+        _ hold: inout HoldRecord, state: inout WorkspaceState, grants: inout OpenGrants, budgets stored: [StoredBudget],
+        into budgets: inout [StoredBudget], ids: Ids, nowMillis: Int64
+    ) throws -> [PendingTransaction] {
+        var transactions: [PendingTransaction] = []
+        let samePeriod = hold.periodStart == state.period.start
+        // Allowance of an ended period lapses, as the roll would have lapsed it.
+        let allowanceTo: AccountRef = samePeriod ? .allowance(state.id) : .system(.allowanceLapsed)
+        if let release = try? LedgerTransaction(kind: .holdRelease, postings: [
+            Posting(account: AccountRef(kind: .heldAllowance, workspaceId: state.id), amount: -hold.heldAllowance),
+            Posting(account: allowanceTo, amount: hold.heldAllowance),
+            Posting(account: AccountRef(kind: .heldCredits, workspaceId: state.id), amount: -hold.heldCredits),
+            Posting(account: .wallet(state.id), amount: hold.heldCredits),
+        ]) {
+            for posting in release.postings where posting.account == .wallet(state.id) { state.wallet = try posting.applied(to: state.wallet) }
+            for posting in release.postings where posting.account == .allowance(state.id) { state.allowance = try posting.applied(to: state.allowance) }
+            transactions.append(PendingTransaction(release, id: ids.next(), workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis))
+        }
+        state.heldAllowance -= hold.heldAllowance
+        state.heldCredits -= hold.heldCredits
+        for draw in hold.draws where !draw.amount.isZero {
+            guard grants.restore(draw) else { throw TributeError.notReversible("Grant \(draw.grantId) of hold \(hold.id) is gone") }
+        }
+        state.nextExpiryAtMillis = grants.nextExpiryAtMillis
+        if let expiry = state.expireGrants(&grants, nowMillis: nowMillis, transactionId: ids.next()) { transactions.append(expiry) }
+        for reservation in hold.budgets where !reservation.reserved.isZero {
+            guard var budget = stored.first(where: { $0.budget.scope == reservation.scope }), budget.budget.unit == reservation.unit else { continue }
+            if let createdAtMillis = budget.createdAtMillis, createdAtMillis > hold.createdAtMillis { continue }
+            guard budget.budget.period == .lifetime || (samePeriod && budget.periodStart == state.period.start) else { continue }
+            budget.budget.used = max(.zero, budget.budget.used - reservation.reserved)
+            budgets.append(budget)
+        }
+        hold.heldActions = .zero
+        hold.heldAllowance = .zero
+        hold.heldCredits = .zero
+        hold.draws = []
+        for index in hold.budgets.indices { hold.budgets[index].reserved = .zero }
+        return transactions
+    }
+
+    /// Takes `amount` from the front of `draws` (the order the credits were drawn in).
+    /// - Returns: what was taken from each grant.
+    private static func take(_ amount: Amount, from draws: inout [GrantDraw]) -> [GrantDraw] {
+        var left = amount
+        var taken: [GrantDraw] = []
+        for index in draws.indices where !left.isZero && !draws[index].amount.isZero {
+            let part = min(left, draws[index].amount)
+            draws[index].amount -= part
+            left -= part
+            taken.append(GrantDraw(grantId: draws[index].grantId, amount: part))
+        }
+        draws.removeAll { $0.amount.isZero }
+        return taken
+    }
+}
