@@ -26,7 +26,10 @@ import Testing
         var charges: [Kernel.Charge] = []
         var holds: [HoldRecord] = []
         /// Holds made, and hold steps (commits, releases) applied: the sequence must reach them.
-        var holdsMade = 0, holdSteps = 0
+        var holdsMade = 0, holdSteps = 0, settledHolds = 0
+
+        /// The open holds as a store loads them for a call.
+        var expiring: [ExpiringHold] { holds.map { ExpiringHold(hold: $0, budgets: budgets) } }
         var counter = 0
 
         mutating func id(_ prefix: String) -> String {
@@ -36,7 +39,7 @@ import Testing
 
         mutating func ids() -> Kernel.Ids {
             let extra = Counter(start: counter * 1_000)
-            return Kernel.Ids(decision: id("dec"), transaction: id("txn"), next: { extra.next() })
+            return Kernel.Ids(decision: id("dec"), transaction: id("txn"), next: { extra.next($0) })
         }
 
         mutating func apply(_ transactions: [PendingTransaction]) {
@@ -53,9 +56,15 @@ import Testing
 
         mutating func take(_ effects: LedgerEffects) {
             apply(effects.transactions)
-            #expect(effects.decision.previousHash == (chain.last?.hash ?? DecisionRecord.genesisHash))
-            #expect(effects.decision.hash == effects.decision.record.chainHash(previous: effects.decision.previousHash))
-            chain.append(effects.decision)
+            for decision in effects.decisions {
+                #expect(decision.previousHash == (chain.last?.hash ?? DecisionRecord.genesisHash))
+                #expect(decision.hash == decision.record.chainHash(previous: decision.previousHash))
+                chain.append(decision)
+            }
+            for hold in effects.holds {
+                holds.removeAll { $0.id == hold.id }
+                if hold.status == .open { holds.append(hold) } else { settledHolds += 1 }
+            }
             state = effects.workspace
             if let changed = effects.grants {
                 for (grantId, remaining) in changed.changed {
@@ -121,15 +130,14 @@ import Testing
                                                costMultiplier: Amount(micros: Int64(rng.below(5_000_000))))
                 let grants = model.grants.filter { !$0.remaining.isZero }
                 let stored = model.budgets.filter { budget in request.budgetScopes.contains(budget.budget.scope) }
-                let result = try Kernel.hold(request, ttlSeconds: Int64(1 + rng.below(86_400)), holdId: model.id("hold"), state: model.state,
-                                             cost: (Amount(units: 1), 1), budgets: stored, grants: { OpenGrants(grants) }, system: model.system,
-                                             ids: model.ids(), nowMillis: now)
+                let expiring = model.expiring, allGrants = model.grants, holdId = model.id("hold")
+                let result = try Kernel.hold(request, ttlSeconds: Int64(1 + rng.below(86_400)), holdId: holdId, state: model.state,
+                                             cost: (Amount(units: 1), 1), budgets: stored, grants: { OpenGrants(allGrants) }, holds: { expiring },
+                                             system: model.system, ids: model.ids(), nowMillis: now)
+                _ = grants
                 model.system = result.system
                 model.take(result.effects)
-                if let hold = result.hold, hold.status == .open {
-                    model.holds.append(hold)
-                    model.holdsMade += 1
-                }
+                if let hold = result.hold, hold.status == .open { model.holdsMade += 1 }
             case 11:
                 guard !model.holds.isEmpty else { continue }
                 let hold = model.holds[Int(rng.below(UInt64(model.holds.count)))]
@@ -160,8 +168,10 @@ import Testing
                 let ids = model.ids()
                 let grants = model.grants.filter { !$0.remaining.isZero }
                 let stored = model.budgets.filter { budget in request.budgetScopes.contains(budget.budget.scope) }
+                let expiring = model.expiring, allGrants = model.grants
                 let result = try Kernel.authorize(request, state: model.state, cost: (Amount(units: 1), 1), budgets: stored,
-                                                  grants: { OpenGrants(grants) }, system: model.system, ids: ids, nowMillis: now)
+                                                  grants: { OpenGrants(allGrants) }, holds: { expiring }, system: model.system, ids: ids, nowMillis: now)
+                _ = grants
                 model.system = result.system
                 model.take(result.effects)
                 if let debit = result.effects.transactions.first(where: { $0.kind == .debit }) {
@@ -209,6 +219,7 @@ import Testing
             model.check()
         }
         #expect(model.holdsMade > 0 && model.holdSteps > 0, "made \(model.holdsMade) holds, \(model.holdSteps) steps")
+
     }
 
     @Test func aPeriodRollIssuesThePlansAllowanceAndLapsesTheRest() {
@@ -243,7 +254,7 @@ import Testing
         var state = Self.proState()
         let now: Int64 = 1_773_144_000_000
         _ = state.rollPeriod(nowMillis: now, transactionId: "t0")
-        let ids = Kernel.Ids(decision: "d1", transaction: "x1", next: { "n" })
+        let ids = Kernel.Ids(decision: "d1", transaction: "x1", next: { _ in "n" })
         let charged = try Kernel.authorize(AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 5)), state: state,
                                            cost: (Amount(units: 1), 1), budgets: [], grants: { OpenGrants([]) }, system: SystemBalances(), ids: ids, nowMillis: now)
         state = charged.effects.workspace
@@ -253,7 +264,7 @@ import Testing
         let debit = try #require(charged.effects.transactions.first { $0.kind == .debit })
         let reversed = try Kernel.reverse(Kernel.Charge(transaction: debit, decision: charged.effects.decision.record), reason: "r", state: state,
                                           grants: OpenGrants([]), budgets: [], system: charged.system,
-                                          ids: Kernel.Ids(decision: "d2", transaction: "x2", next: { "m" }), nowMillis: now + 1)
+                                          ids: Kernel.Ids(decision: "d2", transaction: "x2", next: { _ in "m" }), nowMillis: now + 1)
         // The capped plan holds 10 a period; with the charge undone nothing was used.
         #expect(reversed.effects.workspace.allowance == Amount(units: 10))
         #expect(reversed.effects.workspace.periodUsed == .zero)
@@ -269,7 +280,7 @@ import Testing
         let grants = OpenGrants([GrantBalance(id: "g", remaining: Amount(units: 10), expiresAt: nil)])
         let held = try Kernel.hold(AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 20)), ttlSeconds: 60, holdId: "h",
                                    state: state, cost: (Amount(units: 1), 1), budgets: [], grants: { grants }, system: SystemBalances(),
-                                   ids: Kernel.Ids(decision: "d1", transaction: "x1", next: { "n1" }), nowMillis: now)
+                                   ids: Kernel.Ids(decision: "d1", transaction: "x1", next: { _ in "n1" }), nowMillis: now)
         let hold = try #require(held.hold)
         return (held.effects.workspace, held.effects.grants ?? grants, hold, held.system)
     }
@@ -279,14 +290,14 @@ import Testing
         #expect(state.wallet == Amount(units: 8) && state.heldCredits == Amount(units: 2))
         #expect(hold.heldActions == Amount(units: 20) && hold.draws == [GrantDraw(grantId: "g", amount: Amount(units: 2))])
         let now: Int64 = 1_773_144_000_000 + 1_000
-        let ids = Kernel.Ids(decision: "d2", transaction: "x2", next: { "n2" })
+        let ids = Kernel.Ids(decision: "d2", transaction: "x2", next: { _ in "n2" })
         let partial = try Kernel.commitHold(hold, actualActions: Amount(units: 5), final: false, state: state, grants: grants, budgets: [],
                                             system: system, ids: ids, nowMillis: now)
         #expect(partial.hold.status == .open && partial.hold.heldCredits == Amount(micros: 1_500_000))
         #expect(partial.effects.workspace.wallet == Amount(units: 8))
         let final = try Kernel.commitHold(partial.hold, actualActions: Amount(units: 5), final: true, state: partial.effects.workspace,
                                           grants: partial.effects.grants ?? grants, budgets: [], system: partial.system,
-                                          ids: Kernel.Ids(decision: "d3", transaction: "x3", next: { "n3" }), nowMillis: now)
+                                          ids: Kernel.Ids(decision: "d3", transaction: "x3", next: { _ in "n3" }), nowMillis: now)
         #expect(final.hold.status == .committed && final.hold.committedCredits == Amount(units: 1))
         // 1 credit charged in all; the other back in the wallet and its grant.
         #expect(final.effects.workspace.wallet == Amount(units: 9) && final.effects.workspace.heldCredits == .zero)
@@ -303,13 +314,30 @@ import Testing
     @Test func anExpiredHoldRefusesACommitAndItsReleaseIsAnExpiry() throws {
         let (state, grants, hold, system) = try Self.held()
         let late = hold.expiresAtMillis
-        let ids = Kernel.Ids(decision: "d2", transaction: "x2", next: { "n2" })
+        let ids = Kernel.Ids(decision: "d2", transaction: "x2", next: { _ in "n2" })
         #expect(throws: TributeError.holdExpired("h")) {
             try Kernel.commitHold(hold, actualActions: Amount(units: 1), final: true, state: state, grants: grants, budgets: [], system: system, ids: ids, nowMillis: late)
         }
         let expired = try Kernel.releaseHold(hold, state: state, grants: grants, budgets: [], system: system, ids: ids, nowMillis: late)
         #expect(expired.hold.status == .expired && expired.effects.decision.record.kind == .expiry)
         #expect(expired.effects.workspace.wallet == Amount(units: 10) && expired.effects.workspace.heldCredits == .zero)
+    }
+
+    /// SPEC §3.1: a hold's amounts are free for any call after `expiresAt`, without waiting
+    /// for the sweeper: the call releases it first, as an expiry in the chain.
+    @Test func aCallAfterAHoldExpiredMayUseEverythingItHeld() throws {
+        let (state, grants, hold, system) = try Self.held()
+        #expect(state.nextHoldExpiryAtMillis == hold.expiresAtMillis)
+        let call = try Kernel.authorize(
+            AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 100)), state: state, cost: (Amount(units: 1), 1),
+            budgets: [], grants: { grants }, holds: { [ExpiringHold(hold: hold, budgets: [])] }, system: system,
+            ids: Kernel.Ids(decision: "d9", transaction: "x9", next: { "\($0)_9" }), nowMillis: hold.expiresAtMillis)
+        #expect(call.answer.outcome.approved && call.answer.outcome.creditsDebited == Amount(units: 10))
+        #expect(call.effects.settled.map(\.record.kind) == [.expiry])
+        #expect(call.effects.holds.map(\.status) == [.expired])
+        #expect(call.effects.decision.previousHash == call.effects.settled[0].hash)
+        #expect(call.effects.workspace.heldCredits == .zero && call.effects.workspace.wallet == .zero)
+        #expect(call.effects.workspace.nextHoldExpiryAtMillis == nil)
     }
 
     @Test func aCheckpointReadsBackAndRefusesEditedText() {
@@ -342,10 +370,10 @@ final class Counter: @unchecked Sendable {
 
     init(start: Int) { value = start }
 
-    func next() -> String {
+    func next(_ prefix: String) -> String {
         lock.withLock {
             value += 1
-            return "txn_extra_\(value)"
+            return "\(prefix)_extra_\(value)"
         }
     }
 }

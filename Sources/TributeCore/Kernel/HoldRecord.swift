@@ -79,3 +79,16 @@ public struct HoldRecord: Sendable, Equatable {
     public static let maxTTLSeconds: Int64 = 86_400
     public static let defaultTTLSeconds: Int64 = 300
 }
+
+/// A hold whose time may have run out, with the stored budgets of its scopes: what a call
+/// settles before it is priced (SPEC §3.1: a hold's amounts are free for any call after
+/// `expiresAt`, without waiting for the sweeper).
+public struct ExpiringHold: Sendable {
+    public var hold: HoldRecord
+    public var budgets: [StoredBudget]
+
+    public init(hold: HoldRecord, budgets: [StoredBudget]) {
+        self.hold = hold
+        self.budgets = budgets
+    }
+}

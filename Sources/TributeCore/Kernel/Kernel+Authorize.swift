@@ -18,11 +18,14 @@ extension Kernel {
     ///   - system: the system accounts' balances before the call.
     /// - Throws: `invalidMultiplier` when the cost is out of range, `amountTooLarge` when a
     ///   balance would pass the bound.
+    ///   - holds: the workspace's open holds with their budgets; called only when one may
+    ///     have expired (`WorkspaceState.nextHoldExpiryAtMillis`).
     public static func authorize(
         _ request: AuthorizeRequest, state initial: WorkspaceState, cost: (baseCost: Amount, version: Int64), budgets stored: [StoredBudget],
-        grants loadGrants: () throws -> OpenGrants, system: SystemBalances, ids: Ids, nowMillis: Int64
+        grants loadGrants: () throws -> OpenGrants, holds loadHolds: () throws -> [ExpiringHold] = { [] }, system: SystemBalances, ids: Ids, nowMillis: Int64
     ) throws -> Authorized {
-        try decide(request, state: initial, cost: cost, budgets: stored, grants: loadGrants, system: system, ids: ids, nowMillis: nowMillis, holding: nil).authorized
+        try decide(request, state: initial, cost: cost, budgets: stored, grants: loadGrants, holds: loadHolds, system: system, ids: ids,
+                   nowMillis: nowMillis, holding: nil).authorized
     }
 
     /// Where an approved call's amounts go: spent (`nil`), or into the hold accounts for the
@@ -30,17 +33,47 @@ extension Kernel {
     /// - Returns: also the credits drawn from each grant and the budgets checked, which a
     ///   hold keeps.
     static func decide(
-        _ request: AuthorizeRequest, state initial: WorkspaceState, cost: (baseCost: Amount, version: Int64), budgets stored: [StoredBudget],
-        grants loadGrants: () throws -> OpenGrants, system: SystemBalances, ids: Ids, nowMillis: Int64, holding holdId: String?
+        _ request: AuthorizeRequest, state initial: WorkspaceState, cost: (baseCost: Amount, version: Int64), budgets givenBudgets: [StoredBudget],
+        grants loadGrants: () throws -> OpenGrants, holds loadHolds: () throws -> [ExpiringHold], system givenSystem: SystemBalances, ids: Ids,
+        nowMillis: Int64, holding holdId: String?
     ) throws -> (authorized: Authorized, draws: [GrantDraw], budgets: [Budget]) {
         var state = initial
         var transactions: [PendingTransaction] = []
         var grants: OpenGrants?
+        var stored = givenBudgets, system = givenSystem
+        var settled: [ChainedDecision] = [], settledHolds: [HoldRecord] = [], settledBudgets: [StoredBudget] = []
 
-        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next()), let roll { transactions.append(roll) }
+        // Holds whose time ran out are released first: their amounts are this call's to use.
+        if let next = state.nextHoldExpiryAtMillis, next <= nowMillis {
+            var remaining: Int64?
+            for expiring in try loadHolds() {
+                guard expiring.hold.hasExpired(nowMillis: nowMillis) else {
+                    if expiring.hold.status == .open { remaining = min(remaining ?? .max, expiring.hold.expiresAtMillis) }
+                    continue
+                }
+                let open = try grants ?? loadGrants()
+                let step = try releaseHold(expiring.hold, state: state, grants: open, budgets: expiring.budgets, system: system,
+                                           ids: Ids(decision: ids.next("dec"), transaction: ids.next("txn"), next: ids.next), nowMillis: nowMillis)
+                state = step.effects.workspace
+                grants = step.effects.grants
+                system = step.system
+                transactions += step.effects.transactions
+                settled.append(step.effects.decision)
+                settledHolds.append(step.hold)
+                for budget in step.effects.budgets {
+                    settledBudgets.removeAll { $0.budget.scope == budget.budget.scope }
+                    settledBudgets.append(budget)
+                    if let index = stored.firstIndex(where: { $0.budget.scope == budget.budget.scope }) { stored[index] = budget }
+                }
+            }
+            state.nextHoldExpiryAtMillis = remaining
+        }
+        let settledCount = transactions.count
+
+        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")), let roll { transactions.append(roll) }
         if state.hasExpiredGrants(nowMillis: nowMillis) {
             var open = try loadGrants()
-            if let expiry = state.expireGrants(&open, nowMillis: nowMillis, transactionId: ids.next()) { transactions.append(expiry) }
+            if let expiry = state.expireGrants(&open, nowMillis: nowMillis, transactionId: ids.next("txn")) { transactions.append(expiry) }
             grants = open
         }
         let budgets = stored.map { $0.current(periodStart: state.period.start) }
@@ -96,8 +129,9 @@ extension Kernel {
             }
         }
 
-        let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
-        if let netting { transactions.append(PendingTransaction(netting, id: ids.next(), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
+        // The settled holds' transactions were settled by their releases; the rest here.
+        let (systemAfter, netting) = try system.settling(transactions[settledCount...].lazy.flatMap(\.postings))
+        if let netting { transactions.append(PendingTransaction(netting, id: ids.next("txn"), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
 
         let explanation = ChargeExplanation(
             baseCost: cost.baseCost, costMultiplier: request.costMultiplier, grants: draws, budgets: budgets.map(ChargeExplanation.BudgetCheck.init),
@@ -115,7 +149,10 @@ extension Kernel {
         let events = ThresholdAlerts.crossed(
             allowance: state.plan.monthlyAllowance, usedBefore: usedBefore, usedAfter: state.periodUsed, walletBefore: initial.wallet,
             walletAfter: state.wallet, lowBalanceThreshold: state.lowBalanceThreshold, periodEndMillis: state.period.end * 1000)
-        let effects = LedgerEffects(workspace: state, grants: grants, budgets: usedBudgets, transactions: transactions, decision: decision, events: events)
+        var effects = LedgerEffects(workspace: state, grants: grants, budgets: usedBudgets, transactions: transactions, decision: decision, events: events)
+        effects.settled = settled
+        effects.holds = settledHolds
+        for budget in settledBudgets where !usedBudgets.contains(where: { $0.budget.scope == budget.budget.scope }) { effects.budgets.append(budget) }
         return (Authorized(effects: effects, answer: answer, system: systemAfter), draws, budgets)
     }
 }

@@ -22,13 +22,14 @@ extension Kernel {
     ///   throws.
     public static func hold(
         _ request: AuthorizeRequest, ttlSeconds: Int64, holdId: String, state: WorkspaceState, cost: (baseCost: Amount, version: Int64),
-        budgets stored: [StoredBudget], grants: () throws -> OpenGrants, system: SystemBalances, ids: Ids, nowMillis: Int64
+        budgets stored: [StoredBudget], grants: () throws -> OpenGrants, holds: () throws -> [ExpiringHold] = { [] }, system: SystemBalances, ids: Ids,
+        nowMillis: Int64
     ) throws -> Held {
         guard (1...HoldRecord.maxTTLSeconds).contains(ttlSeconds) else {
             throw TributeError.invalidValue("ttlSeconds must be from 1 to \(HoldRecord.maxTTLSeconds)")
         }
         let decided = try decide(
-            request, state: state, cost: cost, budgets: stored, grants: grants, system: system, ids: ids, nowMillis: nowMillis, holding: holdId)
+            request, state: state, cost: cost, budgets: stored, grants: grants, holds: holds, system: system, ids: ids, nowMillis: nowMillis, holding: holdId)
         var authorized = decided.authorized
         let (draws, budgets) = (decided.draws, decided.budgets)
         let outcome = authorized.answer.outcome
@@ -40,9 +41,12 @@ extension Kernel {
             budgets: budgets.map { HoldRecord.BudgetReservation(scope: $0.scope, unit: $0.unit, reserved: $0.unit == .actions ? outcome.actionsCharged : outcome.creditsDebited) },
             periodStart: authorized.effects.workspace.period.start, createdAtMillis: nowMillis, expiresAtMillis: nowMillis + ttlSeconds * 1000)
         if hold.heldAllowance.isZero && hold.heldCredits.isZero { hold.status = .committed }
-        var workspace = authorized.effects.workspace
-        workspace.nextHoldExpiryAtMillis = min(workspace.nextHoldExpiryAtMillis ?? .max, hold.expiresAtMillis)
-        authorized.effects.workspace = workspace
+        if hold.status == .open {
+            var workspace = authorized.effects.workspace
+            workspace.nextHoldExpiryAtMillis = min(workspace.nextHoldExpiryAtMillis ?? .max, hold.expiresAtMillis)
+            authorized.effects.workspace = workspace
+            authorized.effects.holds.append(hold)
+        }
         return Held(effects: authorized.effects, answer: authorized.answer, hold: hold, system: authorized.system)
     }
 
@@ -64,7 +68,7 @@ extension Kernel {
         }
         var hold = hold, state = initial, grants = loaded
         var transactions: [PendingTransaction] = []
-        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next()), let roll { transactions.append(roll) }
+        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")), let roll { transactions.append(roll) }
         let fromAllowance = min(actualActions, hold.heldAllowance)
         guard let overageCredits = (actualActions - fromAllowance).multiplied(by: hold.overageRate) else {
             throw TributeError.amountTooLarge("The actual cost is past the largest amount an account holds")
@@ -101,7 +105,7 @@ extension Kernel {
             hold.status = .committed
         }
         let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
-        if let netting { transactions.append(PendingTransaction(netting, id: ids.next(), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
+        if let netting { transactions.append(PendingTransaction(netting, id: ids.next("txn"), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
         let explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: consumed, hold: hold.id)
         var record = DecisionRecord(
             id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: hold.actionType, reason: .approved,
@@ -126,13 +130,13 @@ extension Kernel {
         var hold = hold, state = initial, grants = loaded
         let expired = hold.hasExpired(nowMillis: nowMillis)
         var transactions: [PendingTransaction] = []
-        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next()), let roll { transactions.append(roll) }
+        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")), let roll { transactions.append(roll) }
         var budgets: [StoredBudget] = []
         let returned = hold.draws
         transactions += try giveBack(&hold, state: &state, grants: &grants, budgets: stored, into: &budgets, ids: ids, nowMillis: nowMillis)
         hold.status = expired ? .expired : .released
         let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
-        if let netting { transactions.append(PendingTransaction(netting, id: ids.next(), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
+        if let netting { transactions.append(PendingTransaction(netting, id: ids.next("txn"), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
         let explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: returned, hold: hold.id)
         var record = DecisionRecord(
             id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: hold.actionType, reason: .approved,
@@ -163,7 +167,7 @@ extension Kernel {
         ]) {
             for posting in release.postings where posting.account == .wallet(state.id) { state.wallet = try posting.applied(to: state.wallet) }
             for posting in release.postings where posting.account == .allowance(state.id) { state.allowance = try posting.applied(to: state.allowance) }
-            transactions.append(PendingTransaction(release, id: ids.next(), workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis))
+            transactions.append(PendingTransaction(release, id: ids.next("txn"), workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis))
         }
         state.heldAllowance -= hold.heldAllowance
         state.heldCredits -= hold.heldCredits
@@ -171,7 +175,7 @@ extension Kernel {
             guard grants.restore(draw) else { throw TributeError.notReversible("Grant \(draw.grantId) of hold \(hold.id) is gone") }
         }
         state.nextExpiryAtMillis = grants.nextExpiryAtMillis
-        if let expiry = state.expireGrants(&grants, nowMillis: nowMillis, transactionId: ids.next()) { transactions.append(expiry) }
+        if let expiry = state.expireGrants(&grants, nowMillis: nowMillis, transactionId: ids.next("txn")) { transactions.append(expiry) }
         for reservation in hold.budgets where !reservation.reserved.isZero {
             guard var budget = stored.first(where: { $0.budget.scope == reservation.scope }), budget.budget.unit == reservation.unit else { continue }
             if let createdAtMillis = budget.createdAtMillis, createdAtMillis > hold.createdAtMillis { continue }

@@ -39,7 +39,7 @@ extension Kernel {
         var state = initial
         var grants = loaded
         var transactions: [PendingTransaction] = []
-        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next()), let roll { transactions.append(roll) }
+        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")), let roll { transactions.append(roll) }
         let chargedAtSeconds = charge.decision.createdAtMillis / 1000
         let samePeriod = state.period.start <= chargedAtSeconds && chargedAtSeconds < state.period.end
         // The plan-change rule still holds after the reversal: the allowance left is at most
@@ -71,7 +71,7 @@ extension Kernel {
             guard grants.restore(draw) else { throw TributeError.notReversible("Grant \(draw.grantId) of this charge is gone") }
         }
         state.nextExpiryAtMillis = grants.nextExpiryAtMillis
-        if let expiry = state.expireGrants(&grants, nowMillis: nowMillis, transactionId: ids.next()) { transactions.append(expiry) }
+        if let expiry = state.expireGrants(&grants, nowMillis: nowMillis, transactionId: ids.next("txn")) { transactions.append(expiry) }
 
         // Budget use comes back to the budgets still counting the period it was charged in.
         var budgets: [StoredBudget] = []
@@ -89,7 +89,7 @@ extension Kernel {
         }
 
         let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
-        if let netting { transactions.append(PendingTransaction(netting, id: ids.next(), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
+        if let netting { transactions.append(PendingTransaction(netting, id: ids.next("txn"), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
 
         let note = ChargeExplanation(
             baseCost: explanation.baseCost, costMultiplier: explanation.costMultiplier, grants: explanation.grants,

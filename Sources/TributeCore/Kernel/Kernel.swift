@@ -9,10 +9,10 @@ public enum Kernel {
         public var decision: String
         /// The debit (or reversal) transaction.
         public var transaction: String
-        /// Makes the id of another transaction of the call.
-        public var next: @Sendable () -> String
+        /// Makes another id of the call, with the prefix given (`txn`, `dec`).
+        public var next: @Sendable (_ prefix: String) -> String
 
-        public init(decision: String, transaction: String, next: @escaping @Sendable () -> String) {
+        public init(decision: String, transaction: String, next: @escaping @Sendable (_ prefix: String) -> String) {
             self.decision = decision
             self.transaction = transaction
             self.next = next
@@ -31,8 +31,16 @@ public struct LedgerEffects: Sendable {
     /// In order: a period roll, a grant expiry, the call's own transaction, netting.
     public var transactions: [PendingTransaction]
     public var decision: ChainedDecision
+    /// Decisions the call settled on the way, chained before `decision` (the expiry of a
+    /// hold whose time ran out).
+    public var settled: [ChainedDecision] = []
+    /// Holds the call changed (settled ones), for the backend to store.
+    public var holds: [HoldRecord] = []
     /// Alerts for the outbox.
     public var events: [EventDraft]
+
+    /// Every decision to append, in chain order.
+    public var decisions: [ChainedDecision] { settled + [decision] }
 
     public init(workspace: WorkspaceState, grants: OpenGrants?, budgets: [StoredBudget], transactions: [PendingTransaction], decision: ChainedDecision, events: [EventDraft]) {
         self.workspace = workspace

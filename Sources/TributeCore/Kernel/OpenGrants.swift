@@ -2,7 +2,8 @@
 /// call changed: the one place grants are spent, expired and given back, whichever backend
 /// holds them.
 public struct OpenGrants: Sendable, Equatable {
-    /// Every grant with credits left, in creation order.
+    /// The grants loaded, in creation order; one used up stays (at zero), so that credits
+    /// can come back to it (a released hold, a reversed charge).
     public private(set) var list: [GrantBalance]
     /// The remaining credits of each grant changed since loading, by grant id: what a
     /// backend writes back.
@@ -17,18 +18,17 @@ public struct OpenGrants: Sendable, Equatable {
     /// The soonest expiry among grants with credits left: stored with the workspace so
     /// that a call knows without loading its grants whether any has expired.
     public var nextExpiryAtMillis: Int64? {
-        list.lazy.compactMap(\.expiresAt).min()
+        list.lazy.filter { !$0.remaining.isZero }.compactMap(\.expiresAt).min()
     }
 
     /// Empties every grant whose expiry is at or before `nowMillis`.
     /// - Returns: the credits that expired.
     public mutating func expire(nowMillis: Int64) -> Amount {
         var expired = Amount.zero
-        for index in list.indices where (list[index].expiresAt ?? .max) <= nowMillis {
+        for index in list.indices where !list[index].remaining.isZero && (list[index].expiresAt ?? .max) <= nowMillis {
             expired += list[index].remaining
             set(index, to: .zero)
         }
-        list.removeAll { $0.remaining.isZero }
         return expired
     }
 
@@ -41,7 +41,6 @@ public struct OpenGrants: Sendable, Equatable {
             guard let index = list.firstIndex(where: { $0.id == take.id }) else { preconditionFailure("allocate named a grant not in the list") }
             set(index, to: list[index].remaining - take.amount)
         }
-        list.removeAll { $0.remaining.isZero }
         return takes.map { GrantDraw(grantId: $0.id, amount: $0.amount) }
     }
 

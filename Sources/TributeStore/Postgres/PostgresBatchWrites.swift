@@ -48,16 +48,19 @@ struct PostgresBatchWrites {
                 }
             }
         }
+        for decision in effects.decisions {
+            let record = decision.record
+            decisions.append(.object([
+                "id": .string(record.id), "workspace_id": .string(record.workspaceId), "created_at": .int(record.createdAtMillis),
+                "action_type": .string(record.actionType), "success": .bool(record.success), "reason": .string(record.reason.rawValue),
+                "actions_charged_micros": .int(record.actionsCharged.micros), "from_allowance_micros": .int(record.fromAllowance.micros),
+                "debit_micros": .int(record.creditsDebited.micros), "user_id": .optional(record.userId), "agent_id": .optional(record.agentId),
+                "run_id": .optional(record.runId), "cost_version": .int(record.costVersion), "context": .optional(record.context),
+                "transaction_id": .optional(record.transactionId), "explanation": .optional(record.explanation), "kind": .string(record.kind.rawValue),
+                "prev_hash": .string(decision.previousHash), "hash": .string(decision.hash),
+            ]))
+        }
         let record = effects.decision.record
-        decisions.append(.object([
-            "id": .string(record.id), "workspace_id": .string(record.workspaceId), "created_at": .int(record.createdAtMillis),
-            "action_type": .string(record.actionType), "success": .bool(record.success), "reason": .string(record.reason.rawValue),
-            "actions_charged_micros": .int(record.actionsCharged.micros), "from_allowance_micros": .int(record.fromAllowance.micros),
-            "debit_micros": .int(record.creditsDebited.micros), "user_id": .optional(record.userId), "agent_id": .optional(record.agentId),
-            "run_id": .optional(record.runId), "cost_version": .int(record.costVersion), "context": .optional(record.context),
-            "transaction_id": .optional(record.transactionId), "explanation": .optional(record.explanation),
-            "prev_hash": .string(effects.decision.previousHash), "hash": .string(effects.decision.hash),
-        ]))
         if !effects.events.isEmpty { events.append((effects.workspace.id, record.createdAtMillis, effects.events)) }
         for budget in effects.budgets { changedBudgets.insert(KeyRef(workspaceId: effects.workspace.id, key: budget.budget.scope.description)) }
     }
@@ -116,7 +119,7 @@ struct BatchWriteStatement: PostgresPreparedStatement {
     let shard: Int32
     let workspaces: String, grants: String, budgets: String, answeredKeys: String, releasedKeys: String
 
-    static let name = "tribute_batch_write_v2"
+    static let name = "tribute_batch_write_v3"
     static let sql = """
         WITH
         t AS (INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at, reverses)
@@ -126,13 +129,13 @@ struct BatchWriteStatement: PostgresPreparedStatement {
               SELECT transaction_id, ordinal, account_id, unit, amount_micros
               FROM jsonb_to_recordset($2::jsonb) AS x(transaction_id text, ordinal smallint, account_id text, unit text, amount_micros bigint)),
         d AS (INSERT INTO decisions (id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
-                  debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, prev_hash, hash)
+                  debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, kind, prev_hash, hash)
               SELECT id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
-                  debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, prev_hash, hash
+                  debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, kind, prev_hash, hash
               FROM jsonb_to_recordset($3::jsonb) AS x(id text, workspace_id text, created_at bigint, action_type text,
                   success boolean, reason text, actions_charged_micros bigint, from_allowance_micros bigint, debit_micros bigint,
                   user_id text, agent_id text, run_id text, cost_version bigint, context text, transaction_id text, explanation text,
-                  prev_hash text, hash text)),
+                  kind text, prev_hash text, hash text)),
         a AS (UPDATE accounts SET balance_micros = accounts.balance_micros + x.delta
               FROM jsonb_to_recordset($4::jsonb) AS x(id text, delta bigint) WHERE accounts.id = x.id),
         s AS (INSERT INTO system_balance_shards (account_id, shard, balance_micros)

@@ -299,6 +299,10 @@ enum PostgresMigrations {
             )
             """,
         ]),
+        // What a decision records (`DecisionKind`): a call, or a step of a hold (SPEC §3.1).
+        ("v9_decision_kinds", [
+            "ALTER TABLE decisions ADD COLUMN kind TEXT NOT NULL DEFAULT 'call' CHECK (kind IN ('call', 'hold', 'commit', 'release', 'expiry'))",
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

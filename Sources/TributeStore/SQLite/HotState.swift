@@ -92,7 +92,7 @@ final class HotState: @unchecked Sendable {
         dirty.insert(id)
         if let changed = effects.grants {
             for (grantId, remaining) in changed.changed { dirtyGrants[grantId] = remaining }
-            grants[id] = changed.list
+            grants[id] = changed.list.filter { !$0.remaining.isZero }
         }
         for budget in effects.budgets { budgets.update(budget, workspaceId: id) }
         for transaction in effects.transactions {
@@ -101,7 +101,7 @@ final class HotState: @unchecked Sendable {
             }
         }
         pendingTransactions += effects.transactions
-        pendingDecisions.append(effects.decision)
+        pendingDecisions += effects.decisions
         if !effects.events.isEmpty { pendingEvents.append((id, effects.decision.record.createdAtMillis, effects.events)) }
     }
 

@@ -82,9 +82,11 @@ enum SQLiteLedger {
             try insert(db, transaction, id: pending.id, workspaceId: pending.workspaceId, decisionId: pending.decisionId, atMillis: pending.atMillis,
                        reverses: pending.reverses, movingBalances: true)
         }
-        var insert = try RawStatement(db, sql: "INSERT INTO decisions (\(decisionColumns.joined(separator: ", "))) VALUES (\(decisionColumns.map { _ in "?" }.joined(separator: ", ")))")
-        bindDecision(&insert, effects.decision)
-        try insert.step()
+        for decision in effects.decisions {
+            var insert = try RawStatement(db, sql: "INSERT INTO decisions (\(decisionColumns.joined(separator: ", "))) VALUES (\(decisionColumns.map { _ in "?" }.joined(separator: ", ")))")
+            bindDecision(&insert, decision)
+            try insert.step()
+        }
         let state = effects.workspace
         try db.execute(sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = ?, next_expiry_at = ?, decision_head = ? WHERE id = ?",
                        arguments: [state.period.start, state.period.end, state.periodUsed.micros, state.nextExpiryAtMillis, state.decisionHead, state.id])
@@ -173,7 +175,7 @@ enum SQLiteLedger {
     /// The columns `bindDecision` binds, in its order.
     static let decisionColumns = [
         "id", "workspace_id", "created_at", "action_type", "success", "reason", "actions_charged_micros",
-        "from_allowance_micros", "debit_micros", "user_id", "agent_id", "run_id", "cost_version", "context", "transaction_id", "explanation", "prev_hash", "hash",
+        "from_allowance_micros", "debit_micros", "user_id", "agent_id", "run_id", "cost_version", "context", "transaction_id", "explanation", "kind", "prev_hash", "hash",
     ]
 
     /// Binds one decision row, chained after `previous`, in the order of `decisionColumns`.
@@ -195,6 +197,7 @@ enum SQLiteLedger {
         insert.bind(record.context)
         insert.bind(record.transactionId)
         insert.bind(record.explanation)
+        insert.bind(record.kind.rawValue)
         insert.bind(decision.previousHash)
         insert.bind(decision.hash)
     }

@@ -284,6 +284,13 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        // What a decision records (`DecisionKind`): a call, or a step of a hold (SPEC §3.1).
+        migrator.registerMigration("v7_decision_kinds") { db in
+            try db.execute(sql: """
+                ALTER TABLE decisions ADD COLUMN kind TEXT NOT NULL DEFAULT 'call'
+                    CHECK (kind IN ('call', 'hold', 'commit', 'release', 'expiry'));
+                """)
+        }
         return migrator
     }
 }

@@ -5,21 +5,23 @@ enum DecisionRows {
     /// The columns `decision` reads, in its order.
     static let columns = """
         id, workspace_id, created_at, action_type, reason, actions_charged_micros, from_allowance_micros, debit_micros,
-        user_id, agent_id, run_id, cost_version, context, transaction_id, explanation
+        user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, kind
         """
 
     /// The number of columns `columns` names.
-    static let columnCount = 15
+    static let columnCount = 16
 
     /// A decision from a row of `columns`.
-    /// - Throws: `StoreFault.unknownValue` for a reason Tribute never writes.
+    /// - Throws: `StoreFault.unknownValue` for a reason or kind Tribute never writes.
     static func decision(_ columns: inout some ColumnReader) throws -> DecisionRecord {
-        DecisionRecord(
+        var record = DecisionRecord(
             id: try columns.text(), workspaceId: try columns.text(), createdAtMillis: try columns.int(), actionType: try columns.text(),
             reason: try columns.value(DecisionReason.self, column: "decisions.reason"), actionsCharged: try columns.amount(),
             fromAllowance: try columns.amount(), creditsDebited: try columns.amount(), userId: try columns.optionalText(),
             agentId: try columns.optionalText(), runId: try columns.optionalText(), costVersion: try columns.int(),
             context: try columns.optionalText(), transactionId: try columns.optionalText(), explanation: try columns.optionalText())
+        record.kind = try columns.value(DecisionKind.self, column: "decisions.kind")
+        return record
     }
 
     /// A decision with its order number, from a row of `seq` and `columns`.
