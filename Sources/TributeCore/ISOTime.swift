@@ -30,7 +30,7 @@ public enum ISOTime {
             let fraction = chars[20..<(chars.count - 1)]
             guard !fraction.isEmpty, fraction.count <= 9, fraction.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
             let padded = Array(fraction.prefix(3)) + Array(repeating: UInt8(48), count: max(0, 3 - fraction.count))
-            millis = Int64(String(decoding: padded, as: UTF8.self))!
+            millis = padded.reduce(0) { $0 * 10 + Int64($1 - 48) }
         } else if chars.count != 20 {
             return nil
         }

@@ -17,8 +17,4 @@ public struct WebhookEndpoint: Sendable, Equatable {
 
     /// Event types as stored: comma-separated, empty for all.
     public var storedEventTypes: String { eventTypes.map(\.rawValue).joined(separator: ",") }
-
-    public static func eventTypes(stored: String) -> [EventType] {
-        stored.split(separator: ",").compactMap { EventType(rawValue: String($0)) }
-    }
 }

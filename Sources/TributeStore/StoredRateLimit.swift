@@ -3,8 +3,6 @@ import TributeCore
 /// A stored API key that is none of what the code writes: a bug or a hand edit, not a
 /// caller's error (answered 500, with a log line).
 enum APIKeyRowFault: Error {
-    /// `api_keys.role` holds something other than a `Role`.
-    case unknownRole(String)
     /// `api_keys.rate_limit_per_second`/`rate_limit_burst` hold a pair no request could set.
     case invalidRateLimit(String)
 }

@@ -27,7 +27,7 @@ struct KeyRoutes<Store: TributeStore>: Sendable {
         try fields.rejectUnknown()
         if let problem = KeyInput.scopeProblem(role: role, workspaceIds: workspaceIds) { throw APIError.invalid(problem) }
         let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: workspaceIds, name: name, rateLimit: rateLimit?.ownLimit)
-        guard case .object(var body) = view.json else { fatalError("an API key view is an object") }
+        var body = view.fields
         body["key"] = .string(secret)
         return API.json(.object(body), status: .created)
     }

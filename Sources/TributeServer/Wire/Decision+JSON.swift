@@ -4,16 +4,19 @@ import TributeCore
 
 extension DecisionRecord: JSONRepresentable {
     /// A decision, as `/v1/workspaces/{id}/decisions` lists it and the live stream sends it.
-    var json: JSON {
+    var json: JSON { .object(fields) }
+
+    /// The decision's fields, for an answer that adds to them (its explanation).
+    var fields: [String: JSON] {
         var context: JSON = .null
         if let text = self.context, let parsed = try? JSON.parse(Array(text.utf8)) { context = parsed }
-        return .object([
+        return [
             "id": .string(id), "workspaceId": .string(workspaceId), "createdAt": .timestamp(millis: createdAtMillis),
             "actionType": .string(actionType), "success": .bool(success), "reason": .string(reason.rawValue),
             "actionsCharged": .amount(actionsCharged), "fromAllowance": .amount(fromAllowance), "debitAmount": .amount(creditsDebited),
             "userId": .optional(userId), "agentId": .optional(agentId), "runId": .optional(runId),
             "costVersion": .int(costVersion), "context": context, "transactionId": .optional(transactionId),
-        ])
+        ]
     }
 }
 
@@ -21,7 +24,7 @@ extension DecisionExplanation {
     /// `GET /v1/workspaces/{id}/decisions/{decisionId}`: the decision's fields, then what
     /// explains them, its transaction, and its place in the chain.
     var json: JSON {
-        guard case .object(var body) = record.json else { preconditionFailure("a decision is a JSON object") }
+        var body = record.fields
         if let explanation {
             body["baseCost"] = .amount(explanation.baseCost)
             body["costMultiplier"] = .amount(explanation.costMultiplier)

@@ -101,7 +101,8 @@ final class HotState: @unchecked Sendable {
             }
         }
         pendingTransactions += effects.transactions
-        pendingDecisions += effects.decisions
+        pendingDecisions += effects.settled
+        pendingDecisions.append(effects.decision)
         if !effects.events.isEmpty { pendingEvents.append((id, effects.decision.record.createdAtMillis, effects.events)) }
     }
 
