@@ -59,3 +59,24 @@ enum BudgetRows {
         StoreStatement("DELETE FROM budgets WHERE workspace_id = ? AND scope = ?", [.text(workspaceId), .text(scope.description)])
     }
 }
+
+extension BudgetRows {
+    /// When each budget of the workspace was created: what a reversal checks its budgets by.
+    static func createdAt(workspaceId: String) -> StoreStatement {
+        StoreStatement("SELECT scope, created_at FROM budgets WHERE workspace_id = ?", [.text(workspaceId)])
+    }
+
+    static func createdAt(_ columns: inout some ColumnReader) throws -> (scope: String, createdAtMillis: Int64) {
+        (try columns.text(), try columns.int())
+    }
+
+    /// `budgets` with the creation times `rows` read.
+    static func dated(_ budgets: [StoredBudget], _ rows: [(scope: String, createdAtMillis: Int64)]) -> [StoredBudget] {
+        let created = Dictionary(rows.map { ($0.scope, $0.createdAtMillis) }, uniquingKeysWith: { first, _ in first })
+        return budgets.map { budget in
+            var dated = budget
+            dated.createdAtMillis = created[budget.budget.scope.description]
+            return dated
+        }
+    }
+}
