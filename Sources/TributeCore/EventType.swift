@@ -10,4 +10,6 @@ public enum EventType: String, Sendable, CaseIterable {
     case decision = "decision"
     /// A ledger checkpoint recorded this workspace's chain head (see `LedgerCheckpoint`).
     case ledgerCheckpoint = "ledger.checkpoint"
+    /// A hold's time ran out and what it still held was released (SPEC §3.1).
+    case holdExpired = "hold.expired"
 }

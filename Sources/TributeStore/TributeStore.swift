@@ -149,6 +149,34 @@ public protocol TributeStore: Sendable {
     /// - Throws: `transactionNotFound`, `alreadyReversed`, `notReversible`, `amountTooLarge`.
     func reverseTransaction(id: String, reason: String) async throws -> Reversal
 
+    /// Prices and checks a hold exactly like `authorize` and moves the estimate into the
+    /// workspace's hold accounts (`Kernel.hold`). The body is `HoldAnswer.created`; with a
+    /// claim, a repeat replays it.
+    /// - Throws: as `authorize`, and `invalidValue` for a time to live outside 1 s…24 h.
+    func hold(_ request: HoldRequest, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome
+    /// Charges the actual cost of a hold (`Kernel.commitHold`); body `HoldAnswer.committed`.
+    /// The claim's key belongs to the hold's workspace.
+    /// - Parameter canAccess: whether the caller may touch a workspace; a hold of one it
+    ///   may not is `holdNotFound`.
+    /// - Throws: `holdNotFound`, `holdClosed`, `holdExpired`, `exceedsHold`, `invalidMultiplier`, `idempotencyKeyReused`.
+    func commitHold(_ commit: HoldCommit, canAccess: @escaping @Sendable (String) -> Bool, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome
+    /// Gives back everything a hold still holds (`Kernel.releaseHold`); body `HoldAnswer.released`.
+    /// - Throws: `holdNotFound`, `holdClosed`, `idempotencyKeyReused`.
+    func releaseHold(id: String, canAccess: @escaping @Sendable (String) -> Bool, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome
+    /// Moves a hold's expiry `ttlSeconds` from now (`Kernel.extendHold`).
+    /// - Throws: `holdNotFound`, `holdClosed`, `holdExpired`, `invalidValue`.
+    func extendHold(id: String, ttlSeconds: Int64, canAccess: @escaping @Sendable (String) -> Bool) async throws -> HoldRecord
+    /// One hold as stored (an open hold past its expiry shows as `expired`).
+    /// - Throws: `holdNotFound` (also for a workspace the caller may not touch).
+    func hold(id: String, canAccess: @escaping @Sendable (String) -> Bool) async throws -> HoldRecord
+    /// The workspace's holds, newest first, of one status when given.
+    /// - Throws: `workspaceNotFound`, `invalidValue` (bad cursor).
+    func holds(workspaceId: String, status: HoldRecord.Status?, limit: Int, cursor: String?) async throws -> Page<HoldRecord>
+    /// The sweeper's step: releases, as expiries, the open holds whose time ran out, in up
+    /// to `limit` workspaces (on PostgreSQL, workspaces another instance is sweeping are
+    /// skipped). - Returns: how many holds expired.
+    func expireHolds(limit: Int) async throws -> Int
+
     /// The store's clock, in Unix milliseconds.
     func nowMillis() -> Int64
 

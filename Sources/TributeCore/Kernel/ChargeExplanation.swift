@@ -150,5 +150,5 @@ public struct ChargeExplanation: Sendable, Equatable {
 
 extension JSON {
     /// A whole number that fits `Int64`, as `int(_:)` writes it.
-    var int64Value: Int64? { if case .number(let text) = self { Int64(text) } else { nil } }
+    public var int64Value: Int64? { if case .number(let text) = self { Int64(text) } else { nil } }
 }

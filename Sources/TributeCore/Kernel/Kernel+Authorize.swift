@@ -44,29 +44,17 @@ extension Kernel {
         var settled: [ChainedDecision] = [], settledHolds: [HoldRecord] = [], settledBudgets: [StoredBudget] = []
 
         // Holds whose time ran out are released first: their amounts are this call's to use.
-        if let next = state.nextHoldExpiryAtMillis, next <= nowMillis {
-            var remaining: Int64?
-            for expiring in try loadHolds() {
-                guard expiring.hold.hasExpired(nowMillis: nowMillis) else {
-                    if expiring.hold.status == .open { remaining = min(remaining ?? .max, expiring.hold.expiresAtMillis) }
-                    continue
-                }
-                let open = try grants ?? loadGrants()
-                let step = try releaseHold(expiring.hold, state: state, grants: open, budgets: expiring.budgets, system: system,
-                                           ids: Ids(decision: ids.next("dec"), transaction: ids.next("txn"), next: ids.next), nowMillis: nowMillis)
-                state = step.effects.workspace
-                grants = step.effects.grants
-                system = step.system
-                transactions += step.effects.transactions
-                settled.append(step.effects.decision)
-                settledHolds.append(step.hold)
-                for budget in step.effects.budgets {
-                    settledBudgets.removeAll { $0.budget.scope == budget.budget.scope }
-                    settledBudgets.append(budget)
-                    if let index = stored.firstIndex(where: { $0.budget.scope == budget.budget.scope }) { stored[index] = budget }
-                }
+        if let settlement = try settleExpiredHolds(state: state, grants: loadGrants, holds: loadHolds, system: system, ids: ids, nowMillis: nowMillis) {
+            state = settlement.state
+            grants = settlement.grants
+            system = settlement.system
+            transactions = settlement.transactions
+            settled = settlement.decisions
+            settledHolds = settlement.holds
+            settledBudgets = settlement.budgets
+            for budget in settledBudgets {
+                if let index = stored.firstIndex(where: { $0.budget.scope == budget.budget.scope }) { stored[index] = budget }
             }
-            state.nextHoldExpiryAtMillis = remaining
         }
         let settledCount = transactions.count
 
@@ -149,7 +137,8 @@ extension Kernel {
         let events = ThresholdAlerts.crossed(
             allowance: state.plan.monthlyAllowance, usedBefore: usedBefore, usedAfter: state.periodUsed, walletBefore: initial.wallet,
             walletAfter: state.wallet, lowBalanceThreshold: state.lowBalanceThreshold, periodEndMillis: state.period.end * 1000)
-        var effects = LedgerEffects(workspace: state, grants: grants, budgets: usedBudgets, transactions: transactions, decision: decision, events: events)
+        let expiredEvents = settledHolds.map(HoldRecord.expiredEvent)
+        var effects = LedgerEffects(workspace: state, grants: grants, budgets: usedBudgets, transactions: transactions, decision: decision, events: expiredEvents + events)
         effects.settled = settled
         effects.holds = settledHolds
         for budget in settledBudgets where !usedBudgets.contains(where: { $0.budget.scope == budget.budget.scope }) { effects.budgets.append(budget) }

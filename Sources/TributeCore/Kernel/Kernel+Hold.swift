@@ -6,6 +6,9 @@ extension Kernel {
         public var answer: AuthorizeAnswer
         public var hold: HoldRecord?
         public var system: SystemBalances
+
+        /// The body to answer (and to store with an idempotency key).
+        public var outcome: AuthorizeOutcome { HoldAnswer.created(answer, hold: hold) }
     }
 
     /// A step of a hold after it was made: a commit, a release or an expiry.
@@ -13,6 +16,13 @@ extension Kernel {
         public var effects: LedgerEffects
         public var hold: HoldRecord
         public var system: SystemBalances
+        /// For a commit: the decision fields of SPEC §2 for what was charged.
+        public var answer: AuthorizeAnswer
+
+        /// The body to answer (and to store with an idempotency key).
+        public var outcome: AuthorizeOutcome {
+            effects.decision.record.kind == .commit ? HoldAnswer.committed(answer, hold: hold) : HoldAnswer.released(hold, decisionId: effects.decision.record.id)
+        }
     }
 
     /// `POST /v1/holds` (SPEC §3.1): priced and checked exactly like a call — allowance,
@@ -40,14 +50,48 @@ extension Kernel {
             heldAllowance: outcome.fromAllowance, heldCredits: outcome.creditsDebited, draws: draws,
             budgets: budgets.map { HoldRecord.BudgetReservation(scope: $0.scope, unit: $0.unit, reserved: $0.unit == .actions ? outcome.actionsCharged : outcome.creditsDebited) },
             periodStart: authorized.effects.workspace.period.start, createdAtMillis: nowMillis, expiresAtMillis: nowMillis + ttlSeconds * 1000)
+        // A hold of nothing (a free action) is stored, but closed: there is nothing to commit.
         if hold.heldAllowance.isZero && hold.heldCredits.isZero { hold.status = .committed }
         if hold.status == .open {
             var workspace = authorized.effects.workspace
             workspace.nextHoldExpiryAtMillis = min(workspace.nextHoldExpiryAtMillis ?? .max, hold.expiresAtMillis)
             authorized.effects.workspace = workspace
-            authorized.effects.holds.append(hold)
         }
+        authorized.effects.holds.append(hold)
         return Held(effects: authorized.effects, answer: authorized.answer, hold: hold, system: authorized.system)
+    }
+
+    /// `POST /v1/holds/{id}/commit` with what the caller sent: actions, a multiplier of the
+    /// action's base cost at the hold's cost version, or (`nil`) everything still held.
+    /// - Throws: `invalidMultiplier` for a cost past the largest amount, and what
+    ///   `commitHold(_:actualActions:...)` throws.
+    public static func commitHold(
+        _ hold: HoldRecord, actual: HoldActual?, final: Bool, state: WorkspaceState, grants: OpenGrants, budgets: [StoredBudget],
+        system: SystemBalances, ids: Ids, nowMillis: Int64
+    ) throws -> HoldStep {
+        let actions: Amount
+        switch actual {
+        case nil: actions = hold.heldActions
+        case .actions(let value): actions = value
+        case .costMultiplier(let multiplier):
+            guard let cost = hold.baseCost.multiplied(by: multiplier) else { throw TributeError.invalidMultiplier("The actual cost is out of range") }
+            actions = cost
+        }
+        return try commitHold(hold, actualActions: actions, final: final, state: state, grants: grants, budgets: budgets, system: system, ids: ids, nowMillis: nowMillis)
+    }
+
+    /// `POST /v1/holds/{id}/extend` (SPEC §3.1): the hold's new `expiresAt`, `ttlSeconds`
+    /// from now. No money moves and no decision is recorded.
+    /// - Throws: `holdClosed`, `holdExpired`, `invalidValue` for a time to live outside 1 s…24 h.
+    public static func extendHold(_ hold: HoldRecord, ttlSeconds: Int64, nowMillis: Int64) throws -> HoldRecord {
+        guard hold.status == .open else { throw TributeError.holdClosed(hold.id) }
+        guard !hold.hasExpired(nowMillis: nowMillis) else { throw TributeError.holdExpired(hold.id) }
+        guard (1...HoldRecord.maxTTLSeconds).contains(ttlSeconds) else {
+            throw TributeError.invalidValue("ttlSeconds must be from 1 to \(HoldRecord.maxTTLSeconds)")
+        }
+        var extended = hold
+        extended.expiresAtMillis = nowMillis + ttlSeconds * 1000
+        return extended
     }
 
     /// `POST /v1/holds/{id}/commit` (SPEC §3.1): charges `actualActions` of what is still
@@ -114,7 +158,12 @@ extension Kernel {
         record.kind = .commit
         let decision = ChainedDecision.link(record, onto: &state)
         let effects = LedgerEffects(workspace: state, grants: grants, budgets: budgets, transactions: transactions, decision: decision, events: [])
-        return HoldStep(effects: effects, hold: hold, system: systemAfter)
+        let answer = AuthorizeAnswer(
+            outcome: PricingOutcome(reason: .approved, actionsCharged: actualActions, fromAllowance: fromAllowance, creditsDebited: credits),
+            remainingBalance: state.wallet, remainingAllowance: state.allowance, decisionId: ids.decision, costVersion: hold.costVersion, transactionId: commitId)
+        var step = HoldStep(effects: effects, hold: hold, system: systemAfter, answer: answer)
+        step.effects.holds = [hold]
+        return step
     }
 
     /// `POST /v1/holds/{id}/release`, or the expiry of a hold whose time ran out: gives
@@ -144,8 +193,13 @@ extension Kernel {
             costVersion: hold.costVersion, context: nil, transactionId: transactions.first { $0.kind == .holdRelease }?.id, explanation: explanation.encoded)
         record.kind = expired ? .expiry : .release
         let decision = ChainedDecision.link(record, onto: &state)
-        let effects = LedgerEffects(workspace: state, grants: grants, budgets: budgets, transactions: transactions, decision: decision, events: [])
-        return HoldStep(effects: effects, hold: hold, system: systemAfter)
+        var effects = LedgerEffects(workspace: state, grants: grants, budgets: budgets, transactions: transactions, decision: decision,
+                                    events: expired ? [HoldRecord.expiredEvent(hold)] : [])
+        effects.holds = [hold]
+        let answer = AuthorizeAnswer(
+            outcome: PricingOutcome(reason: .approved, actionsCharged: .zero, fromAllowance: .zero, creditsDebited: .zero),
+            remainingBalance: state.wallet, remainingAllowance: state.allowance, decisionId: ids.decision, costVersion: hold.costVersion, transactionId: record.transactionId)
+        return HoldStep(effects: effects, hold: hold, system: systemAfter, answer: answer)
     }
 
     /// Gives back all the hold still holds: the `hold_release` transaction (none when it

@@ -17,6 +17,8 @@ public enum LedgerRule: String, Sendable, CaseIterable {
     case negativeBalance = "negative_balance"
     /// A wallet differs from its grants' unspent credits.
     case walletMismatch = "wallet_mismatch"
+    /// A workspace's hold accounts differ from what its open holds still hold (SPEC §3.1).
+    case holdMismatch = "hold_mismatch"
     /// A decision's hash, or its link to the one before it, does not hold: a row was
     /// edited, removed from the middle of a chain, or reordered.
     case chainBroken = "chain_broken"
@@ -153,6 +155,9 @@ extension LedgerViolation {
     }
     public static func walletMismatch(_ workspace: String, walletMicros: Int64, grantsMicros: Int64) -> LedgerViolation {
         LedgerViolation(.walletMismatch, "wallet of \(workspace) holds \(Amount(micros: walletMicros)) but its grants hold \(Amount(micros: grantsMicros))")
+    }
+    public static func holdMismatch(_ account: String, balanceMicros: Int64, openHoldsMicros: Int64) -> LedgerViolation {
+        LedgerViolation(.holdMismatch, "account \(account) holds \(Amount(micros: balanceMicros)) but its open holds hold \(Amount(micros: openHoldsMicros))")
     }
     public static func successAltered(_ decision: String) -> LedgerViolation {
         LedgerViolation(.chainBroken, "decision \(decision) says success where its reason says otherwise: the row was altered")
