@@ -147,13 +147,13 @@ import Testing
                                                      budgets: model.budgets, system: model.system, ids: model.ids(), nowMillis: now))
                 } catch TributeError.holdExpired {
                     #expect(hold.hasExpired(nowMillis: now))
-                    model.step(try Kernel.releaseHold(hold, state: model.state, grants: OpenGrants(model.grants), budgets: model.budgets,
+                    model.step(try Kernel.settleHold(hold, state: model.state, grants: OpenGrants(model.grants), budgets: model.budgets,
                                                       system: model.system, ids: model.ids(), nowMillis: now))
                 }
             case 12:
                 guard !model.holds.isEmpty else { continue }
                 let hold = model.holds[Int(rng.below(UInt64(model.holds.count)))]
-                model.step(try Kernel.releaseHold(hold, state: model.state, grants: OpenGrants(model.grants), budgets: model.budgets,
+                model.step(try Kernel.settleHold(hold, state: model.state, grants: OpenGrants(model.grants), budgets: model.budgets,
                                                   system: model.system, ids: model.ids(), nowMillis: now))
             case 13:
                 // A commit of more than is held is refused and changes nothing.
@@ -311,14 +311,17 @@ import Testing
         } throws: { ($0 as? TributeError)?.code == "exceeds_hold" }
     }
 
-    @Test func anExpiredHoldRefusesACommitAndItsReleaseIsAnExpiry() throws {
+    @Test func anExpiredHoldRefusesACommitAndAReleaseAndItsSettlementIsAnExpiry() throws {
         let (state, grants, hold, system) = try Self.held()
         let late = hold.expiresAtMillis
         let ids = Kernel.Ids(decision: "d2", transaction: "x2", next: { _ in "n2" })
         #expect(throws: TributeError.holdExpired("h")) {
             try Kernel.commitHold(hold, actualActions: Amount(units: 1), final: true, state: state, grants: grants, budgets: [], system: system, ids: ids, nowMillis: late)
         }
-        let expired = try Kernel.releaseHold(hold, state: state, grants: grants, budgets: [], system: system, ids: ids, nowMillis: late)
+        #expect(throws: TributeError.holdExpired("h")) {
+            try Kernel.releaseHold(hold, state: state, grants: grants, budgets: [], system: system, ids: ids, nowMillis: late)
+        }
+        let expired = try Kernel.settleHold(hold, state: state, grants: grants, budgets: [], system: system, ids: ids, nowMillis: late)
         #expect(expired.hold.status == .expired && expired.effects.decision.record.kind == .expiry)
         #expect(expired.effects.workspace.wallet == Amount(units: 10) && expired.effects.workspace.heldCredits == .zero)
     }

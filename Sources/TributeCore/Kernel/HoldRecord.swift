@@ -75,6 +75,15 @@ public struct HoldRecord: Sendable, Equatable {
     /// Whether the hold's time has run out at `nowMillis`: its amounts are free again.
     public func hasExpired(nowMillis: Int64) -> Bool { status == .open && nowMillis >= expiresAtMillis }
 
+    /// The hold as a read shows it at `nowMillis`: an open hold whose time ran out is
+    /// expired, whether or not its expiry has been recorded yet.
+    public func seen(atMillis nowMillis: Int64) -> HoldRecord {
+        guard hasExpired(nowMillis: nowMillis) else { return self }
+        var seen = self
+        seen.status = .expired
+        return seen
+    }
+
     /// The longest and default time a hold lasts (SPEC §3.1).
     public static let maxTTLSeconds: Int64 = 86_400
     public static let defaultTTLSeconds: Int64 = 300

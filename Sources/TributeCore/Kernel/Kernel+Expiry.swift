@@ -35,7 +35,7 @@ extension Kernel {
                 continue
             }
             let open = try settlement.grants ?? loadGrants()
-            let step = try releaseHold(expiring.hold, state: settlement.state, grants: open, budgets: expiring.budgets, system: settlement.system,
+            let step = try settleHold(expiring.hold, state: settlement.state, grants: open, budgets: expiring.budgets, system: settlement.system,
                                        ids: Ids(decision: ids.next("dec"), transaction: ids.next("txn"), next: ids.next), nowMillis: nowMillis)
             settlement.state = step.effects.workspace
             settlement.grants = step.effects.grants

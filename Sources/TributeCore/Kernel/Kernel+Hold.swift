@@ -82,10 +82,10 @@ extension Kernel {
 
     /// `POST /v1/holds/{id}/extend` (SPEC §3.1): the hold's new `expiresAt`, `ttlSeconds`
     /// from now. No money moves and no decision is recorded.
-    /// - Throws: `holdClosed`, `holdExpired`, `invalidValue` for a time to live outside 1 s…24 h.
+    /// - Throws: `holdExpired` (also once the expiry is recorded), `holdClosed` (committed or released), `invalidValue` for a time to live outside 1 s…24 h.
     public static func extendHold(_ hold: HoldRecord, ttlSeconds: Int64, nowMillis: Int64) throws -> HoldRecord {
+        guard hold.status != .expired, !hold.hasExpired(nowMillis: nowMillis) else { throw TributeError.holdExpired(hold.id) }
         guard hold.status == .open else { throw TributeError.holdClosed(hold.id) }
-        guard !hold.hasExpired(nowMillis: nowMillis) else { throw TributeError.holdExpired(hold.id) }
         guard (1...HoldRecord.maxTTLSeconds).contains(ttlSeconds) else {
             throw TributeError.invalidValue("ttlSeconds must be from 1 to \(HoldRecord.maxTTLSeconds)")
         }
@@ -105,8 +105,8 @@ extension Kernel {
         _ hold: HoldRecord, actualActions: Amount, final: Bool, state initial: WorkspaceState, grants loaded: OpenGrants, budgets stored: [StoredBudget],
         system: SystemBalances, ids: Ids, nowMillis: Int64
     ) throws -> HoldStep {
+        guard hold.status != .expired, !hold.hasExpired(nowMillis: nowMillis) else { throw TributeError.holdExpired(hold.id) }
         guard hold.status == .open else { throw TributeError.holdClosed(hold.id) }
-        guard !hold.hasExpired(nowMillis: nowMillis) else { throw TributeError.holdExpired(hold.id) }
         guard actualActions >= .zero, actualActions <= hold.heldActions else {
             throw TributeError.exceedsHold("\(actualActions) actions is more than the \(hold.heldActions) still held")
         }
@@ -150,7 +150,12 @@ extension Kernel {
         }
         let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
         if let netting { transactions.append(PendingTransaction(netting, id: ids.next("txn"), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
-        let explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: consumed, hold: hold.id)
+        // The budgets the charge counts in, so that a reversal of the commit gives their use back.
+        let checks = hold.budgets.compactMap { reservation in
+            stored.first { $0.budget.scope == reservation.scope && $0.budget.unit == reservation.unit }
+                .map { ChargeExplanation.BudgetCheck($0.current(periodStart: state.period.start)) }
+        }
+        let explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: consumed, budgets: checks, hold: hold.id)
         var record = DecisionRecord(
             id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: hold.actionType, reason: .approved,
             actionsCharged: actualActions, fromAllowance: fromAllowance, creditsDebited: credits, userId: hold.userId, agentId: hold.agentId,
@@ -166,12 +171,22 @@ extension Kernel {
         return step
     }
 
-    /// `POST /v1/holds/{id}/release`, or the expiry of a hold whose time ran out: gives
-    /// back everything still held — allowance to the period it came from (lapsed if that
-    /// period has ended), credits to their grants, reserved budget use — as one transaction
-    /// and a decision of kind `release` or `expiry`.
-    /// - Throws: `holdClosed` for a hold no longer open.
+    /// `POST /v1/holds/{id}/release` (SPEC §3.1): gives back everything still held.
+    /// - Throws: `holdExpired` for a hold whose time ran out (the clock released it, or
+    ///   will), `holdClosed` for one committed or released.
     public static func releaseHold(
+        _ hold: HoldRecord, state: WorkspaceState, grants: OpenGrants, budgets: [StoredBudget], system: SystemBalances, ids: Ids, nowMillis: Int64
+    ) throws -> HoldStep {
+        if hold.status == .expired || hold.hasExpired(nowMillis: nowMillis) { throw TributeError.holdExpired(hold.id) }
+        return try settleHold(hold, state: state, grants: grants, budgets: budgets, system: system, ids: ids, nowMillis: nowMillis)
+    }
+
+    /// A release asked for, or the expiry of a hold whose time ran out: gives back
+    /// everything still held — allowance to the period it came from (lapsed if that period
+    /// has ended), credits to their grants, reserved budget use — as one transaction and a
+    /// decision of kind `release` or `expiry`.
+    /// - Throws: `holdClosed` for a hold no longer open.
+    static func settleHold(
         _ hold: HoldRecord, state initial: WorkspaceState, grants loaded: OpenGrants, budgets stored: [StoredBudget],
         system: SystemBalances, ids: Ids, nowMillis: Int64
     ) throws -> HoldStep {
