@@ -2,15 +2,16 @@ import Logging
 import PostgresNIO
 import TributeCore
 
-/// One batch of authorize calls, applied in one PostgreSQL transaction:
+/// One batch of authorize calls and holds, applied in one PostgreSQL transaction:
 ///
 /// 1. claim the idempotency keys (unique primary key; a key another transaction holds is
 ///    waited for, then replayed or refused),
 /// 2. read the plans and costs, then lock the batch's workspaces in id order (`FOR NO KEY
 ///    UPDATE`: no deadlock between batches, and no other instance can change these ledgers
-///    until the commit),
+///    until the commit); for the workspaces whose soonest hold expiry has passed, read the
+///    holds to settle (one more round trip, for those batches only),
 /// 3. read their balances, grants and budgets in one query,
-/// 4. run every call through `Kernel.authorize` in memory, in order,
+/// 4. run every call through `Kernel.authorize` (or `Kernel.hold`) in memory, in order,
 /// 5. write every row and balance change in one statement, and commit.
 ///
 /// A call that fails (an unknown workspace, say) fails alone; a batch the database refuses
@@ -32,9 +33,14 @@ struct PostgresBatch {
         }
     }
 
-    private struct Loaded {
+    struct Loaded {
         var state: WorkspaceState
         var grants = OpenGrants([])
+        /// The open holds read for settling, in expiry order, as the batch's calls leave
+        /// them; `nil` when none was due.
+        var holds: [HoldRecord]?
+        /// Whether `holds` stopped at `HoldRows.settleBound`: more may have run out.
+        var holdsBounded = false
     }
 
     static func apply(_ jobs: [PostgresBatcher.Job], _ connection: PostgresConnection, nowMillis: Int64, logger: Logger) async throws -> [Result<AuthorizeOutcome, any Error>] {
@@ -107,28 +113,38 @@ struct PostgresBatch {
                 let state = try PostgresRows.workspace(row, plans: plans)
                 loaded[state.id] = Loaded(state: state)
             }
+            let holding = try await PostgresBatch.loadDueHolds(&loaded, connection, nowMillis: nowMillis)
+            for scope in holding.scopes { scopes.insert(scope) }
             // 3. Their balances, open grants and budgets, in one round trip after the locks
             //    (so that they are current): everything under the locks is time every other
             //    batch of these workspaces waits.
-            for try await (tag, workspaceId, name, first, second, third, unit, period) in try await connection.query("""
-                SELECT 'a', workspace_id, kind, balance_micros, NULL::bigint, NULL::bigint, NULL::text, NULL::text
+            //    Grants a due hold drew from come even used up (credits go back to them), and
+            //    budgets with their creation time (a hold gives use back only to a budget
+            //    that existed when it was made).
+            for try await (tag, workspaceId, name, first, second, third, unit, period, created) in try await connection.query("""
+                SELECT 'a', workspace_id, kind, balance_micros, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::bigint
                 FROM accounts WHERE workspace_id = ANY(\(ids))
                 UNION ALL
-                SELECT 'g', workspace_id, id, remaining_micros, expires_at, created_at, NULL, NULL
+                SELECT 'g', workspace_id, id, remaining_micros, expires_at, created_at, NULL, NULL, NULL
                 FROM credit_grants WHERE workspace_id = ANY(\(ids)) AND remaining_micros > 0
                 UNION ALL
-                SELECT 'b', workspace_id, scope, limit_micros, used_micros, period_start, unit, period
+                SELECT 'g', workspace_id, id, remaining_micros, expires_at, created_at, NULL, NULL, NULL
+                FROM credit_grants WHERE id = ANY(\(holding.drawnGrantIds)) AND workspace_id = ANY(\(ids)) AND remaining_micros = 0
+                UNION ALL
+                SELECT 'b', workspace_id, scope, limit_micros, used_micros, period_start, unit, period, created_at
                 FROM budgets WHERE workspace_id = ANY(\(ids)) AND scope = ANY(\(scopes.sorted()))
                 UNION ALL
-                SELECT 's', '', account_id, LEAST(GREATEST(SUM(balance_micros), \(-Int64.max)), \(Int64.max))::bigint, NULL, NULL, NULL, NULL
+                SELECT 's', '', account_id, LEAST(GREATEST(SUM(balance_micros), \(-Int64.max)), \(Int64.max))::bigint, NULL, NULL, NULL, NULL, NULL
                 FROM system_balance_shards GROUP BY account_id
                 ORDER BY 1, 6, 3
                 """, logger: logger
-            ).decode((String, String, String, Int64, Int64?, Int64?, String?, String?).self) {
+            ).decode((String, String, String, Int64, Int64?, Int64?, String?, String?, Int64?).self) {
                 switch tag {
                 case "a":
-                    if name == AccountKind.wallet.rawValue { loaded[workspaceId]?.state.wallet = Amount(micros: first) }
-                    if name == AccountKind.allowance.rawValue { loaded[workspaceId]?.state.allowance = Amount(micros: first) }
+                    if var workspace = loaded[workspaceId] {
+                        PostgresRows.setBalance(&workspace.state, kind: name, micros: first)
+                        loaded[workspaceId] = workspace
+                    }
                 case "s":
                     // Clamped to Int64 by the query; only a database written around Tribute
                     // gets near that.
@@ -139,8 +155,10 @@ struct PostgresBatch {
                 case "g":
                     grantLists[workspaceId, default: []].append(GrantBalance(id: name, remaining: Amount(micros: first), expiresAt: second))
                 default:
-                    budgets[KeyRef(workspaceId: workspaceId, key: name)] = try BudgetRows.stored(
+                    var budget = try BudgetRows.stored(
                         scope: name, limitMicros: first, unit: unit ?? "", period: period ?? "", usedMicros: second ?? 0, periodStart: third ?? 0)
+                    budget.createdAtMillis = created
+                    budgets[KeyRef(workspaceId: workspaceId, key: name)] = budget
                 }
             }
         }
@@ -177,16 +195,32 @@ struct PostgresBatch {
                 guard let cost = costs[request.actionType] else { throw TributeError.unknownActionType(request.actionType) }
                 let stored = request.budgetScopes.compactMap { budgets[KeyRef(workspaceId: request.workspaceId, key: $0.description)] }
                 let grants = workspace.grants
-                let authorized = try Kernel.authorize(
-                    request, state: workspace.state, cost: cost, budgets: stored, grants: { grants }, system: system, ids: job.ids, nowMillis: nowMillis)
-                let effects = authorized.effects
-                system = authorized.system
+                let expiring = PostgresBatch.expiring(workspace, budgets: budgets)
+                let effects: LedgerEffects
+                let outcome: AuthorizeOutcome
+                if let order = job.hold {
+                    let held = try Kernel.hold(
+                        request, ttlSeconds: order.ttlSeconds, holdId: order.holdId, state: workspace.state, cost: cost, budgets: stored,
+                        grants: { grants }, holds: { expiring }, system: system, ids: job.ids, nowMillis: nowMillis)
+                    (effects, system, outcome) = (held.effects, held.system, held.outcome)
+                } else {
+                    let authorized = try Kernel.authorize(
+                        request, state: workspace.state, cost: cost, budgets: stored, grants: { grants }, holds: { expiring }, system: system,
+                        ids: job.ids, nowMillis: nowMillis)
+                    (effects, system, outcome) = (authorized.effects, authorized.system, AuthorizeOutcome(authorized.answer))
+                }
                 writes.add(effects)
                 workspace.state = effects.workspace
                 if let changed = effects.grants { workspace.grants = changed }
+                PostgresBatch.keep(effects.holds, in: &workspace, nowMillis: nowMillis)
                 loaded[request.workspaceId] = workspace
-                for budget in effects.budgets { budgets[KeyRef(workspaceId: request.workspaceId, key: budget.budget.scope.description)] = budget }
-                let outcome = AuthorizeOutcome(authorized.answer)
+                for budget in effects.budgets {
+                    let key = KeyRef(workspaceId: request.workspaceId, key: budget.budget.scope.description)
+                    var changed = budget
+                    // The kernel's new use of a budget does not carry when it was made.
+                    if changed.createdAtMillis == nil { changed.createdAtMillis = budgets[key]?.createdAtMillis }
+                    budgets[key] = changed
+                }
                 if let keyRef {
                     answers[keyRef] = outcome
                     writes.answerKey(keyRef, outcome)

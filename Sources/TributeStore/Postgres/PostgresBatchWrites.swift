@@ -17,6 +17,10 @@ struct PostgresBatchWrites {
     private var budgets: [JSON] = []
     private var answeredKeys: [JSON] = []
     private var releasedKeys: [JSON] = []
+    /// Holds as the last call that moved each left it, in the order first moved: one
+    /// statement may write a row only once.
+    private var holds: [String: HoldRecord] = [:]
+    private var holdOrder: [String] = []
     /// Threshold alerts, rare: written after the batch statement, in its transaction.
     private var events: [(workspaceId: String, atMillis: Int64, events: [EventDraft])] = []
     private(set) var changedWorkspaces = Set<String>()
@@ -24,7 +28,7 @@ struct PostgresBatchWrites {
 
     init(nowMillis: Int64) { self.nowMillis = nowMillis }
 
-    var isEmpty: Bool { decisions.isEmpty && releasedKeys.isEmpty }
+    var isEmpty: Bool { decisions.isEmpty && releasedKeys.isEmpty && holds.isEmpty }
 
     /// The rows of one call's effects; its workspace and grants are written by `finish`,
     /// once per workspace, as the batch leaves them.
@@ -60,6 +64,9 @@ struct PostgresBatchWrites {
                 "prev_hash": .string(decision.previousHash), "hash": .string(decision.hash),
             ]))
         }
+        for hold in effects.holds {
+            if holds.updateValue(hold, forKey: hold.id) == nil { holdOrder.append(hold.id) }
+        }
         let record = effects.decision.record
         if !effects.events.isEmpty { events.append((effects.workspace.id, record.createdAtMillis, effects.events)) }
         for budget in effects.budgets { changedBudgets.insert(KeyRef(workspaceId: effects.workspace.id, key: budget.budget.scope.description)) }
@@ -70,7 +77,7 @@ struct PostgresBatchWrites {
         workspaces.append(.object([
             "id": .string(state.id), "period_start": .int(state.period.start), "period_end": .int(state.period.end),
             "period_used_micros": .int(state.periodUsed.micros), "next_expiry_at": state.nextExpiryAtMillis.map { .int($0) } ?? .null,
-            "decision_head": .string(state.decisionHead),
+            "decision_head": .string(state.decisionHead), "next_hold_expiry_at": state.nextHoldExpiryAtMillis.map { .int($0) } ?? .null,
         ]))
         for (id, remaining) in open.changed { grants.append(.object(["id": .string(id), "remaining_micros": .int(remaining.micros)])) }
     }
@@ -102,11 +109,26 @@ struct PostgresBatchWrites {
         let statement = BatchWriteStatement(
             transactions: rows(transactions), postings: rows(postings), decisions: rows(decisions), accountDeltas: deltas(accountDeltas),
             systemDeltas: deltas(systemDeltas), shard: Int32.random(in: 0..<PostgresStore.systemShards), workspaces: rows(workspaces),
-            grants: rows(grants), budgets: rows(budgets), answeredKeys: rows(answeredKeys), releasedKeys: rows(releasedKeys))
+            grants: rows(grants), budgets: rows(budgets), answeredKeys: rows(answeredKeys), releasedKeys: rows(releasedKeys),
+            holds: rows(holdOrder.compactMap { holds[$0] }.map(PostgresBatchWrites.row)), atMillis: nowMillis)
         _ = try await connection.execute(statement, logger: logger)
         for pending in events {
             try await PostgresStore.appendEvents(connection, workspaceId: pending.workspaceId, pending.events, atMillis: pending.atMillis)
         }
+    }
+
+    /// A hold as the statement's `h` part reads it: the columns of `HoldRows.values`.
+    private static func row(_ hold: HoldRecord) -> JSON {
+        .object([
+            "id": .string(hold.id), "workspace_id": .string(hold.workspaceId), "status": .string(hold.status.rawValue),
+            "action_type": .string(hold.actionType), "user_id": .optional(hold.userId), "agent_id": .optional(hold.agentId),
+            "run_id": .optional(hold.runId), "cost_version": .int(hold.costVersion), "base_cost_micros": .int(hold.baseCost.micros),
+            "overage_rate_micros": .int(hold.overageRate.micros), "held_actions_micros": .int(hold.heldActions.micros),
+            "held_allowance_micros": .int(hold.heldAllowance.micros), "held_credits_micros": .int(hold.heldCredits.micros),
+            "committed_actions_micros": .int(hold.committedActions.micros), "committed_credits_micros": .int(hold.committedCredits.micros),
+            "draws": .string(HoldRows.encode(hold.draws)), "budgets": .string(HoldRows.encode(hold.budgets)), "period_start": .int(hold.periodStart),
+            "created_at": .int(hold.createdAtMillis), "expires_at": .int(hold.expiresAtMillis),
+        ])
     }
 }
 
@@ -118,8 +140,11 @@ struct BatchWriteStatement: PostgresPreparedStatement {
     /// A shard per batch spreads the system accounts' balance rows across batches.
     let shard: Int32
     let workspaces: String, grants: String, budgets: String, answeredKeys: String, releasedKeys: String
+    let holds: String
+    /// When the holds were written (`updated_at`).
+    let atMillis: Int64
 
-    static let name = "tribute_batch_write_v3"
+    static let name = "tribute_batch_write_v4"
     static let sql = """
         WITH
         t AS (INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at, reverses)
@@ -142,9 +167,9 @@ struct BatchWriteStatement: PostgresPreparedStatement {
               SELECT id, $6::int, delta FROM jsonb_to_recordset($5::jsonb) AS x(id text, delta bigint)
               ON CONFLICT (account_id, shard) DO UPDATE SET balance_micros = system_balance_shards.balance_micros + excluded.balance_micros),
         w AS (UPDATE workspaces SET period_start = x.period_start, period_end = x.period_end, period_used_micros = x.period_used_micros,
-                  next_expiry_at = x.next_expiry_at, decision_head = x.decision_head
+                  next_expiry_at = x.next_expiry_at, decision_head = x.decision_head, next_hold_expiry_at = x.next_hold_expiry_at
               FROM jsonb_to_recordset($7::jsonb) AS x(id text, period_start bigint, period_end bigint,
-                  period_used_micros bigint, next_expiry_at bigint, decision_head text) WHERE workspaces.id = x.id),
+                  period_used_micros bigint, next_expiry_at bigint, decision_head text, next_hold_expiry_at bigint) WHERE workspaces.id = x.id),
         g AS (UPDATE credit_grants SET remaining_micros = x.remaining_micros
               FROM jsonb_to_recordset($8::jsonb) AS x(id text, remaining_micros bigint) WHERE credit_grants.id = x.id),
         b AS (UPDATE budgets SET used_micros = x.used_micros, period_start = x.period_start
@@ -154,15 +179,30 @@ struct BatchWriteStatement: PostgresPreparedStatement {
               FROM jsonb_to_recordset($10::jsonb) AS x(workspace_id text, key text, response_body text, approved boolean)
               WHERE idempotency_keys.workspace_id = x.workspace_id AND idempotency_keys.key = x.key),
         r AS (DELETE FROM idempotency_keys USING jsonb_to_recordset($11::jsonb) AS x(workspace_id text, key text)
-              WHERE idempotency_keys.workspace_id = x.workspace_id AND idempotency_keys.key = x.key AND idempotency_keys.response_body IS NULL)
+              WHERE idempotency_keys.workspace_id = x.workspace_id AND idempotency_keys.key = x.key AND idempotency_keys.response_body IS NULL),
+        h AS (INSERT INTO holds (id, workspace_id, status, action_type, user_id, agent_id, run_id, cost_version, base_cost_micros,
+                  overage_rate_micros, held_actions_micros, held_allowance_micros, held_credits_micros, committed_actions_micros,
+                  committed_credits_micros, draws, budgets, period_start, created_at, expires_at, updated_at)
+              SELECT id, workspace_id, status, action_type, user_id, agent_id, run_id, cost_version, base_cost_micros,
+                  overage_rate_micros, held_actions_micros, held_allowance_micros, held_credits_micros, committed_actions_micros,
+                  committed_credits_micros, draws, budgets, period_start, created_at, expires_at, $13::bigint
+              FROM jsonb_to_recordset($12::jsonb) AS x(id text, workspace_id text, status text, action_type text, user_id text,
+                  agent_id text, run_id text, cost_version bigint, base_cost_micros bigint, overage_rate_micros bigint,
+                  held_actions_micros bigint, held_allowance_micros bigint, held_credits_micros bigint, committed_actions_micros bigint,
+                  committed_credits_micros bigint, draws text, budgets text, period_start bigint, created_at bigint, expires_at bigint)
+              ON CONFLICT (id) DO UPDATE SET status = excluded.status, held_actions_micros = excluded.held_actions_micros,
+                  held_allowance_micros = excluded.held_allowance_micros, held_credits_micros = excluded.held_credits_micros,
+                  committed_actions_micros = excluded.committed_actions_micros, committed_credits_micros = excluded.committed_credits_micros,
+                  draws = excluded.draws, budgets = excluded.budgets, expires_at = excluded.expires_at, updated_at = excluded.updated_at)
         SELECT 1
         """
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 11)
+        var bindings = PostgresBindings(capacity: 13)
         for text in [transactions, postings, decisions, accountDeltas, systemDeltas] { bindings.append(text) }
         bindings.append(shard)
-        for text in [workspaces, grants, budgets, answeredKeys, releasedKeys] { bindings.append(text) }
+        for text in [workspaces, grants, budgets, answeredKeys, releasedKeys, holds] { bindings.append(text) }
+        bindings.append(atMillis)
         return bindings
     }
 

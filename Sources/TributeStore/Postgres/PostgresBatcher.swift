@@ -12,7 +12,15 @@ final class PostgresBatcher: @unchecked Sendable {
         let request: AuthorizeRequest
         let claim: IdempotencyClaim?
         let ids: Kernel.Ids
+        /// A hold to make instead of a debit (SPEC §3.1); `nil` for an authorize call.
+        let hold: HoldOrder?
         let continuation: CheckedContinuation<AuthorizeOutcome, any Error>
+    }
+
+    /// What makes a call a hold: how long it lasts, and its id, made by the caller.
+    struct HoldOrder {
+        let ttlSeconds: Int64
+        let holdId: String
     }
 
     private let database: PostgresDatabase
@@ -38,10 +46,12 @@ final class PostgresBatcher: @unchecked Sendable {
         self.clock = clock
     }
 
-    func submit(_ request: AuthorizeRequest, claim: IdempotencyClaim?) async throws -> AuthorizeOutcome {
+    /// Queues a call for the next batch: an authorize call, or a hold when `hold` is given
+    /// (holds share the batches of debits: one lock wait and one commit for many).
+    func submit(_ request: AuthorizeRequest, claim: IdempotencyClaim?, hold: HoldOrder? = nil) async throws -> AuthorizeOutcome {
         let ids = Kernel.Ids.make()
         return try await withCheckedThrowingContinuation { continuation in
-            let job = Job(request: request, claim: claim, ids: ids, continuation: continuation)
+            let job = Job(request: request, claim: claim, ids: ids, hold: hold, continuation: continuation)
             let result: (accepted: Bool, waiter: CheckedContinuation<Void, Never>?) = lock.withLock {
                 guard !stopped else { return (false, nil) }
                 guard pending.count < maxPending else { return (false, nil) }

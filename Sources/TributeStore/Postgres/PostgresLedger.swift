@@ -18,6 +18,17 @@ enum PostgresLedger {
         return state
     }
 
+    /// Locks the workspace's row unless another transaction holds it, then reads its
+    /// balances: `nil` when busy (the sweepers of several instances share the work so).
+    static func lockWorkspaceUnlessBusy(_ connection: PostgresConnection, id: String) async throws -> WorkspaceState? {
+        guard let row = try await connection.query(
+            "SELECT \(unescaped: PostgresRows.workspaceColumns) FROM workspaces WHERE id = \(id) FOR NO KEY UPDATE SKIP LOCKED", logger: logger
+        ).firstRow() else { return nil }
+        var state = try PostgresRows.workspace(row, plans: try await PostgresRows.plans(connection, logger: logger))
+        try await readBalances(connection, &state)
+        return state
+    }
+
     /// Reads a workspace without locking it (for views).
     static func readWorkspace(_ connection: PostgresConnection, id: String) async throws -> WorkspaceState {
         guard let row = try await connection.query(
@@ -32,8 +43,7 @@ enum PostgresLedger {
         for try await (kind, balance) in try await connection.query(
             "SELECT kind, balance_micros FROM accounts WHERE workspace_id = \(state.id)", logger: logger
         ).decode((String, Int64).self) {
-            if kind == AccountKind.wallet.rawValue { state.wallet = Amount(micros: balance) }
-            if kind == AccountKind.allowance.rawValue { state.allowance = Amount(micros: balance) }
+            PostgresRows.setBalance(&state, kind: kind, micros: balance)
         }
     }
 

@@ -303,6 +303,48 @@ enum PostgresMigrations {
         ("v9_decision_kinds", [
             "ALTER TABLE decisions ADD COLUMN kind TEXT NOT NULL DEFAULT 'call' CHECK (kind IN ('call', 'hold', 'commit', 'release', 'expiry'))",
         ]),
+        // Holds (SPEC §3.1): what each still holds, and two accounts per workspace for the
+        // held amounts, non-negative like the wallet. A workspace keeps its soonest hold
+        // expiry so that a call knows without a read whether one ran out; the sweeper finds
+        // expired holds by the partial index.
+        ("v10_holds", [
+            """
+            CREATE TABLE holds (
+                seq BIGSERIAL PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                status TEXT NOT NULL CHECK (status IN ('open', 'committed', 'released', 'expired')),
+                action_type TEXT NOT NULL,
+                user_id TEXT,
+                agent_id TEXT,
+                run_id TEXT,
+                cost_version BIGINT NOT NULL,
+                base_cost_micros BIGINT NOT NULL,
+                overage_rate_micros BIGINT NOT NULL,
+                held_actions_micros BIGINT NOT NULL CHECK (held_actions_micros >= 0),
+                held_allowance_micros BIGINT NOT NULL CHECK (held_allowance_micros >= 0),
+                held_credits_micros BIGINT NOT NULL CHECK (held_credits_micros >= 0),
+                committed_actions_micros BIGINT NOT NULL CHECK (committed_actions_micros >= 0),
+                committed_credits_micros BIGINT NOT NULL CHECK (committed_credits_micros >= 0),
+                draws TEXT NOT NULL,
+                budgets TEXT NOT NULL,
+                period_start BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX holds_by_workspace ON holds (workspace_id, seq)",
+            "CREATE INDEX holds_by_workspace_status ON holds (workspace_id, status, expires_at)",
+            "CREATE INDEX holds_open_by_expiry ON holds (expires_at) WHERE status = 'open'",
+            "ALTER TABLE workspaces ADD COLUMN next_hold_expiry_at BIGINT",
+            """
+            INSERT INTO accounts (id, workspace_id, kind, unit, allows_negative, balance_micros)
+            SELECT 'workspace:' || id || ':held_allowance', id, 'held_allowance', 'actions', FALSE, 0 FROM workspaces
+            UNION ALL
+            SELECT 'workspace:' || id || ':held_credits', id, 'held_credits', 'credits', FALSE, 0 FROM workspaces
+            ON CONFLICT (id) DO NOTHING
+            """,
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

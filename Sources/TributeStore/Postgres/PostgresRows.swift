@@ -9,23 +9,36 @@ enum PostgresRows {
     /// version after the wait and may drop it (a plan change, say).
     static let workspaceColumns = """
         id, name, status, anchor_date, period_start, period_end, period_used_micros, next_expiry_at, created_at, decision_head, plan_id,
-        low_balance_threshold_micros
+        low_balance_threshold_micros, next_hold_expiry_at
         """
 
     /// A workspace row with its plan and the head of its decision chain (balances zero:
     /// they are read separately, after the lock).
     /// - Throws: `StoreFault.unknownValue` for a status or date Tribute never writes.
     static func workspace(_ row: PostgresRow, plans: [String: Plan]) throws -> WorkspaceState {
-        let (id, name, status, anchor, periodStart, periodEnd, periodUsed, nextExpiry, createdAt, head, planId, lowBalance) =
-            try row.decode((String, String, String, String, Int64, Int64, Int64, Int64?, Int64, String, String, Int64?).self)
+        let (id, name, status, anchor, periodStart, periodEnd, periodUsed, nextExpiry, createdAt, head, planId, lowBalance, nextHoldExpiry) =
+            try row.decode((String, String, String, String, Int64, Int64, Int64, Int64?, Int64, String, String, Int64?, Int64?).self)
         guard let plan = plans[planId] else { throw TributeError.planNotFound(planId) }
         guard let workspaceStatus = WorkspaceStatus(rawValue: status) else { throw StoreFault.unknownValue("workspaces.status", status) }
         guard let anchorDate = CivilDate(parsing: anchor) else { throw StoreFault.unknownValue("workspaces.anchor_date", anchor) }
-        return WorkspaceState(
+        var state = WorkspaceState(
             id: id, name: name, status: workspaceStatus, anchorDate: anchorDate,
             period: BillingPeriod(start: periodStart, end: periodEnd), periodUsed: Amount(micros: periodUsed),
             nextExpiryAtMillis: nextExpiry, createdAtMillis: createdAt, plan: plan, wallet: .zero, allowance: .zero,
             lowBalanceThreshold: lowBalance.map(Amount.init(micros:)), decisionHead: head)
+        state.nextHoldExpiryAtMillis = nextHoldExpiry
+        return state
+    }
+
+    /// Sets the balance of one of the workspace's accounts, read by its `kind` column.
+    static func setBalance(_ state: inout WorkspaceState, kind: String, micros: Int64) {
+        switch AccountKind(rawValue: kind) {
+        case .wallet: state.wallet = Amount(micros: micros)
+        case .allowance: state.allowance = Amount(micros: micros)
+        case .heldAllowance: state.heldAllowance = Amount(micros: micros)
+        case .heldCredits: state.heldCredits = Amount(micros: micros)
+        default: break
+        }
     }
 
     /// Every plan, by id (a handful of rows).

@@ -25,7 +25,7 @@ extension PostgresStore {
                 """, logger: logger).firstRow() != nil else {
                 throw TributeError.alreadyExists("A workspace \"\(id)\" exists already")
             }
-            for kind in [AccountKind.wallet, .allowance] {
+            for kind in [AccountKind.wallet, .allowance, .heldAllowance, .heldCredits] {
                 try await connection.query("""
                     INSERT INTO accounts (id, workspace_id, kind, unit, allows_negative, balance_micros)
                     VALUES (\(AccountRef(kind: kind, workspaceId: id).description), \(id), \(kind.rawValue), \(kind.unit.rawValue), FALSE, 0)

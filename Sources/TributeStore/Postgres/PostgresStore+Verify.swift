@@ -111,6 +111,7 @@ extension PostgresStore {
             let (id, balance, total) = try row.decode((String, Int64, Int64).self)
             return report(.walletMismatch(id, walletMicros: balance, grantsMicros: total))
         }
+        if let violation = try await holdViolation(connection) { return report(violation) }
         if let row = try await connection.query(
             "SELECT id FROM decisions WHERE success <> (reason = 'APPROVED') LIMIT 1", logger: logger
         ).firstRow() {
@@ -140,5 +141,42 @@ extension PostgresStore {
             heads[id] = head
         }
         return report(audit.finish(storedHeads: heads))
+    }
+
+    /// Each workspace's hold accounts against what its open holds still hold (SPEC §3.1).
+    /// Their balances against their postings, and never below zero, are checked with every
+    /// workspace account's.
+    private static func holdViolation(_ connection: PostgresConnection) async throws -> LedgerViolation? {
+        var held: [String: (allowance: Int64, credits: Int64)] = [:]
+        // PostgreSQL sums BIGINTs into NUMERIC.
+        let sums = StoreStatement("""
+            SELECT s.w, CAST(s.a AS BIGINT), CAST(s.c AS BIGINT) FROM (\(HoldRows.openSums.sql)) AS s(w, a, c) ORDER BY s.w
+            """, HoldRows.openSums.values)
+        for (workspaceId, allowance, credits) in try await connection.all(sums, { columns in
+            (try columns.text(), try columns.int(), try columns.int())
+        }) {
+            held[workspaceId] = (allowance, credits)
+        }
+        var accounts: [String: Int64] = [:]
+        for try await (id, balance) in try await connection.query(
+            "SELECT id, balance_micros FROM accounts WHERE kind IN ('held_allowance', 'held_credits') ORDER BY id", logger: PostgresLedger.logger
+        ).decode((String, Int64).self) {
+            accounts[id] = balance
+        }
+        var workspaceIds: [String] = []
+        for try await id in try await connection.query("SELECT id FROM workspaces ORDER BY id", logger: PostgresLedger.logger).decode(String.self) {
+            workspaceIds.append(id)
+        }
+        for workspaceId in Set(workspaceIds).union(held.keys).sorted() {
+            let sums = held[workspaceId] ?? (0, 0)
+            for (kind, expected) in [(AccountKind.heldAllowance, sums.allowance), (.heldCredits, sums.credits)] {
+                let account = AccountRef(kind: kind, workspaceId: workspaceId).description
+                let balance = accounts[account] ?? 0
+                if balance != expected || (accounts[account] == nil && expected != 0) {
+                    return .holdMismatch(account, balanceMicros: balance, openHoldsMicros: expected)
+                }
+            }
+        }
+        return nil
     }
 }
