@@ -9,7 +9,7 @@ import TributeTestSupport
     static let everyone: @Sendable (String) -> Bool = { _ in true }
 
     /// Two instances on one database and a clock they share.
-    private func twoInstances() async throws -> (PostgresStore, PostgresStore, ManualClock) {
+    func twoInstances() async throws -> (PostgresStore, PostgresStore, ManualClock) {
         let clock = ManualClock(millis: Backend.testClockStart)
         let first = try await Backend.makePostgresStore(clock: clock)
         let second = try PostgresStore(url: first.url, clock: clock, timeoutSeconds: Backend.postgresTimeoutSeconds)
@@ -25,7 +25,7 @@ import TributeTestSupport
         try await store.makeWorkspace(id, plan: "small", credits: Amount(units: 100))
     }
 
-    private func hold(_ store: PostgresStore, _ workspaceId: String, multiplier: Amount = Amount(units: 2), ttlSeconds: Int64 = 60,
+    func hold(_ store: PostgresStore, _ workspaceId: String, multiplier: Amount = Amount(units: 2), ttlSeconds: Int64 = 60,
                       userId: String? = nil) async throws -> String {
         let call = AuthorizeRequest(workspaceId: workspaceId, actionType: "SIMPLE_LLM", userId: userId, costMultiplier: multiplier)
         let outcome = try await store.hold(HoldRequest(call, ttlSeconds: ttlSeconds), idempotency: nil)
@@ -184,6 +184,29 @@ import TributeTestSupport
         }
         await #expect(throws: TributeError.holdNotFound(id)) {
             _ = try await second.releaseHold(id: id, canAccess: { _ in false }, idempotency: nil)
+        }
+        _ = try await first.expectLedgerHolds()
+    }
+}
+
+extension PostgresHoldTests {
+    /// Two holds of one budget expire together, settled by one sweep: each gives back the
+    /// budget use it reserved.
+    @Test func holdsExpiringTogetherGiveBackTheirBudgetUseEach() async throws {
+        let (first, second, clock) = try await twoInstances()
+        try await first.makeWorkspace("w", credits: Amount(units: 10))
+        let scope = BudgetScope(kind: .user, id: "u")
+        _ = try await first.putBudget(workspaceId: "w", scope: scope, limit: Amount(units: 5), unit: .credits, period: .lifetime)
+        _ = try await hold(first, "w", multiplier: Amount(units: 10), ttlSeconds: 30, userId: "u")
+        _ = try await hold(second, "w", multiplier: Amount(units: 10), ttlSeconds: 30, userId: "u")
+        #expect(try await first.budgets(workspaceId: "w").first?.budget.used == Amount(units: 2))
+        clock.advance(seconds: 30)
+        #expect(try await second.expireHolds(limit: 10) == 2)
+        let used = try await first.budgets(workspaceId: "w").first?.budget.used
+        // Kernel.settleExpiredHolds releases each hold against the budgets as loaded, not as
+        // the hold before it left them: only the last hold's use comes back.
+        withKnownIssue("the kernel settles holds of one budget against stale budgets") {
+            #expect(used == .zero)
         }
         _ = try await first.expectLedgerHolds()
     }
