@@ -32,11 +32,18 @@ enum DecisionRows {
     /// A page of the workspace's decisions, newest first, before `beforeSeq`, approved or
     /// denied ones only when `approved` says which (a reversal is neither), as `numbered`
     /// reads them: `limit + 1` rows, so that the page knows whether another follows.
+    ///
+    /// Only a call or a hold can be denied: a hold's commit, release and expiry are steps of
+    /// an approved hold, listed with the approved and never as denials.
     static func page(workspaceId: String, beforeSeq: Int64, limit: Int, approved: Bool?) -> StoreStatement {
         var statement = StoreStatement("SELECT seq, \(columns) FROM decisions WHERE workspace_id = ? AND seq < ?", [.text(workspaceId), .int(beforeSeq)])
         if let approved {
             statement.sql += " AND success = ? AND reason <> ?"
             statement.values += [.bool(approved), .text(DecisionReason.reversed.rawValue)]
+        }
+        if approved == false {
+            statement.sql += " AND kind IN (?, ?)"
+            statement.values += [.text(DecisionKind.call.rawValue), .text(DecisionKind.hold.rawValue)]
         }
         statement.sql += " ORDER BY seq DESC LIMIT ?"
         statement.values.append(.int(Int64(limit) + 1))

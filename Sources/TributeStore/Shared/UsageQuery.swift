@@ -12,14 +12,23 @@ struct UsageQuery: Sendable {
     static let topUserCount = 10
     private static let millisPerDay: Int64 = 86_400_000
 
-    /// The approved decisions of the range and the reversals of charges (negative
-    /// amounts, so that a reversed charge nets out), after a SELECT list; PostgreSQL sums
-    /// BIGINTs into NUMERIC, hence each sum's CAST.
+    /// The approved decisions of the range that are usage and the reversals of charges
+    /// (negative amounts, so that a reversed charge nets out), after a SELECT list;
+    /// PostgreSQL sums BIGINTs into NUMERIC, hence each sum's CAST.
+    ///
+    /// Usage is what was charged: calls, and what holds committed (each commit counts as one
+    /// call). A hold itself only reserves, and its release or expiry charges nothing, so
+    /// those kinds are left out (`usageKinds`).
     private func window(_ selectList: String, then rest: String) -> StoreStatement {
         StoreStatement(
-            "SELECT \(selectList) FROM decisions WHERE workspace_id = ? AND created_at >= ? AND created_at < ? AND (success = ? OR reason = ?) \(rest)",
-            [.text(workspaceId), .int(fromMillis), .int(toMillis), .bool(true), .text(DecisionReason.reversed.rawValue)])
+            "SELECT \(selectList) FROM decisions WHERE workspace_id = ? AND created_at >= ? AND created_at < ? AND (success = ? OR reason = ?) AND kind IN (\(UsageQuery.usageKindPlaceholders)) \(rest)",
+            [.text(workspaceId), .int(fromMillis), .int(toMillis), .bool(true), .text(DecisionReason.reversed.rawValue)]
+                + UsageQuery.usageKinds.map { .text($0.rawValue) })
     }
+
+    /// The kinds of decision that charge: what usage and velocity count.
+    static let usageKinds: [DecisionKind] = [.call, .commit]
+    static let usageKindPlaceholders = Array(repeating: "?", count: usageKinds.count).joined(separator: ", ")
 
     /// Decisions, actions and credits per action type, as `bucket` reads them.
     var byActionType: StoreStatement {

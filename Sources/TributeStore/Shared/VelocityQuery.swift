@@ -1,7 +1,8 @@
 import TributeCore
 
 /// The consumption of a page of workspaces in the day and the week before `nowMillis`,
-/// from their approved decisions: one query both stores run.
+/// from their approved decisions that charge (`UsageQuery.usageKinds`: a hold's estimate
+/// is not consumption, its commits are): one query both stores run.
 struct VelocityQuery: Sendable {
     var workspaceIds: [String]
     var nowMillis: Int64
@@ -17,9 +18,11 @@ struct VelocityQuery: Sendable {
             SELECT workspace_id, CAST(COALESCE(SUM(CASE WHEN created_at >= ? THEN actions_charged_micros ELSE 0 END), 0) AS BIGINT),
                    CAST(COALESCE(SUM(actions_charged_micros), 0) AS BIGINT)
             FROM decisions WHERE workspace_id IN (\(placeholders)) AND created_at >= ? AND created_at < ? AND (success = ? OR reason = ?)
+              AND kind IN (\(UsageQuery.usageKindPlaceholders))
             GROUP BY workspace_id
             """, [.int(nowMillis - VelocityQuery.dayMillis)] + workspaceIds.map { .text($0) }
-                + [.int(nowMillis - 7 * VelocityQuery.dayMillis), .int(nowMillis), .bool(true), .text(DecisionReason.reversed.rawValue)])
+                + [.int(nowMillis - 7 * VelocityQuery.dayMillis), .int(nowMillis), .bool(true), .text(DecisionReason.reversed.rawValue)]
+                + UsageQuery.usageKinds.map { .text($0.rawValue) })
     }
 
     static func row(_ columns: inout some ColumnReader) throws -> (workspaceId: String, velocity: Velocity) {
