@@ -8,12 +8,15 @@ public struct WorkspaceView: Sendable, Equatable {
     public var period: BillingPeriod
     public var remainingAllowance: Amount
     public var remainingBalance: Amount
+    /// Credits open holds hold (not in `remainingBalance`).
     public var heldAmount: Amount
+    /// Actions of the period's allowance open holds hold (not in `remainingAllowance`).
+    public var heldAllowance: Amount
     public var createdAtMillis: Int64
     /// Below this the wallet raises a `balance.low` event; `nil`: never.
     public var lowBalanceThreshold: Amount?
 
-    public init(id: String, name: String, planId: String, status: WorkspaceStatus, anchorDate: CivilDate, period: BillingPeriod, remainingAllowance: Amount, remainingBalance: Amount, heldAmount: Amount, createdAtMillis: Int64, lowBalanceThreshold: Amount? = nil) {
+    public init(id: String, name: String, planId: String, status: WorkspaceStatus, anchorDate: CivilDate, period: BillingPeriod, remainingAllowance: Amount, remainingBalance: Amount, heldAmount: Amount, heldAllowance: Amount = .zero, createdAtMillis: Int64, lowBalanceThreshold: Amount? = nil) {
         self.id = id
         self.name = name
         self.planId = planId
@@ -23,6 +26,7 @@ public struct WorkspaceView: Sendable, Equatable {
         self.remainingAllowance = remainingAllowance
         self.remainingBalance = remainingBalance
         self.heldAmount = heldAmount
+        self.heldAllowance = heldAllowance
         self.createdAtMillis = createdAtMillis
         self.lowBalanceThreshold = lowBalanceThreshold
     }

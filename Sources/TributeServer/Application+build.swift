@@ -42,6 +42,7 @@ public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? =
     let collections = [
         SystemRoutes(store: store).endpoints,
         AuthorizeRoutes(store: store, auth: auth).endpoints,
+        HoldRoutes(store: store, auth: auth).endpoints,
         WorkspaceRoutes(store: store, auth: auth).endpoints,
         CatalogRoutes(store: store, auth: auth).endpoints,
         LedgerRoutes(store: store, auth: auth).endpoints,

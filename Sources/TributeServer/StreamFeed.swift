@@ -126,6 +126,7 @@ enum StreamFeed {
         return JSON.object([
             "workspaceId": .string(workspaceId), "remainingBalance": .amount(view.remainingBalance),
             "remainingAllowance": .amount(view.remainingAllowance), "heldAmount": .amount(view.heldAmount),
+            "heldAllowance": .amount(view.heldAllowance),
         ]).serialized
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import TributeCore
 import TributePayments
 import TributeServer
@@ -42,9 +43,13 @@ struct Serve: AsyncParsableCommand {
             idempotencyTTLDays: try Serve.environmentInteger("TRIBUTE_IDEMPOTENCY_TTL_DAYS", default: Housekeeping.defaultTTLDays, in: 1...3650),
             intervalMillis: try Serve.environmentInteger("TRIBUTE_HOUSEKEEPING_MILLIS", default: 60_000, in: 10...86_400_000),
             checkpointMinutes: Serve.checkpointMinutes(try Serve.environmentInteger("TRIBUTE_CHECKPOINT_MINUTES", default: 60, in: 0...525_600)), logger: logger)
+        var background: [any Service] = [delivery, housekeeping]
+        // `TRIBUTE_HOLD_SWEEP_MILLIS=0`: no sweeper; expired holds are still released by the next call.
+        let sweepMillis = try Serve.environmentInteger("TRIBUTE_HOLD_SWEEP_MILLIS", default: HoldSweeper.defaultIntervalMillis, in: 0...86_400_000)
+        if sweepMillis > 0 { background.append(HoldSweeper(store: opened.store, intervalMillis: sweepMillis, logger: logger)) }
         let streams = try Serve.streamSettings()
         // Services stop in reverse order: deliveries before the database pool.
-        let app = buildApplication(store: opened.store, stripe: stripe, rateLimit: rateLimit, host: host, port: port, services: opened.services + [delivery, housekeeping], logger: logger,
+        let app = buildApplication(store: opened.store, stripe: stripe, rateLimit: rateLimit, host: host, port: port, services: opened.services + background, logger: logger,
                                    webhookURLs: webhookURLs, httpTimeouts: httpTimeouts, streams: streams) { boundPort in
             // Written straight to the descriptor so that a pipe sees it at once.
             let line = "tribute listening on http://\(host):\(boundPort) (database \(shown))\n"

@@ -25,7 +25,7 @@ struct WebhookRoutes<Store: TributeStore>: Sendable {
         var fields = try await API.fields(request)
         guard let url = try fields.string("url", maxLength: 2048) else { throw APIError.malformed("url is required") }
         try checkURL(url)
-        let eventTypes = try Self.eventTypes(try fields.strings("eventTypes", maxCount: EventType.allCases.count) ?? [])
+        let eventTypes = try Self.eventTypes(try fields.strings("eventTypes", maxCount: Self.deliverableEventTypes.count) ?? [])
         let description = try fields.string("description", maxLength: 500)
         try fields.rejectUnknown()
         let (endpoint, secret) = try await store.createWebhookEndpoint(url: url, eventTypes: eventTypes, description: description)

@@ -3,7 +3,8 @@ import TributeCore
 // Decisions: the log's rows, and one decision with what explains it.
 
 extension DecisionRecord: JSONRepresentable {
-    /// A decision, as `/v1/workspaces/{id}/decisions` lists it and the live stream sends it.
+    /// A decision, as `/v1/workspaces/{id}/decisions` lists it and the live stream sends it;
+    /// `kind` tells a call from a hold's steps (hold, commit, release, expiry).
     var json: JSON { .object(fields) }
 
     /// The decision's fields, for an answer that adds to them (its explanation).
@@ -16,6 +17,7 @@ extension DecisionRecord: JSONRepresentable {
             "actionsCharged": .amount(actionsCharged), "fromAllowance": .amount(fromAllowance), "debitAmount": .amount(creditsDebited),
             "userId": .optional(userId), "agentId": .optional(agentId), "runId": .optional(runId),
             "costVersion": .int(costVersion), "context": context, "transactionId": .optional(transactionId),
+            "kind": .string(kind.rawValue),
         ]
     }
 }

@@ -9,7 +9,7 @@ extension WorkspaceView: JSONRepresentable {
             "anchorDate": .string(anchorDate.description),
             "period": .object(["start": .timestamp(millis: period.start * 1000), "end": .timestamp(millis: period.end * 1000)]),
             "remainingAllowance": .amount(remainingAllowance), "remainingBalance": .amount(remainingBalance),
-            "heldAmount": .amount(heldAmount), "createdAt": .timestamp(millis: createdAtMillis),
+            "heldAmount": .amount(heldAmount), "heldAllowance": .amount(heldAllowance), "createdAt": .timestamp(millis: createdAtMillis),
         ])
     }
 }

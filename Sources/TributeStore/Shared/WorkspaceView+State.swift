@@ -5,7 +5,7 @@ extension WorkspaceView {
     init(_ state: WorkspaceState) {
         self.init(
             id: state.id, name: state.name, planId: state.plan.id, status: state.status, anchorDate: state.anchorDate, period: state.period,
-            remainingAllowance: state.allowance, remainingBalance: state.wallet, heldAmount: state.heldCredits, createdAtMillis: state.createdAtMillis,
+            remainingAllowance: state.allowance, remainingBalance: state.wallet, heldAmount: state.heldCredits, heldAllowance: state.heldAllowance, createdAtMillis: state.createdAtMillis,
             lowBalanceThreshold: state.lowBalanceThreshold)
     }
 }

@@ -1,0 +1,63 @@
+import Logging
+import ServiceLifecycle
+import TributeCore
+import TributeStore
+
+/// Records the expiry of holds no call touched (SPEC §3.1), every `intervalMillis` in every
+/// `tribute serve` (`TRIBUTE_HOLD_SWEEP_MILLIS`, default 1,000; 0 runs none).
+///
+/// A hold's amounts are free after its `expiresAt` whether or not this has run: the next
+/// call on its workspace releases it first. The sweep writes the release for workspaces
+/// that see no call, and sends their `hold.expired` events. The store's step is safe to
+/// run on every instance at once (on PostgreSQL, a workspace another instance is sweeping
+/// is skipped), and a failure waits for the next round: it is logged, never fatal.
+public struct HoldSweeper: Service {
+    let store: any TributeStore
+    let intervalMillis: Int64
+    let logger: Logger
+
+    /// Workspaces one store step sweeps at most, so that a backlog never holds the writer long.
+    static let workspacesPerStep = 100
+    /// Steps one round takes at most while they find expired holds, before it sleeps.
+    static let stepsPerRound = 10
+    public static let defaultIntervalMillis: Int64 = 1_000
+
+    public init(store: any TributeStore, intervalMillis: Int64 = defaultIntervalMillis, logger: Logger) {
+        self.store = store
+        self.intervalMillis = max(10, intervalMillis)
+        self.logger = logger
+    }
+
+    /// Runs until the service group shuts down; a shutdown is a normal end, not an error.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var failures = 0
+            while !Task.isCancelled {
+                failures = await sweep(failuresBefore: failures)
+                try? await Task.sleep(for: .milliseconds(intervalMillis))
+            }
+        }
+    }
+
+    /// One round: store steps while they expire holds, up to `stepsPerRound`.
+    /// - Returns: the failures in a row so far, 0 after a round that worked.
+    func sweep(failuresBefore: Int) async -> Int {
+        var expired = 0
+        do {
+            for _ in 0..<HoldSweeper.stepsPerRound where !Task.isCancelled {
+                let count = try await store.expireHolds(limit: HoldSweeper.workspacesPerStep)
+                expired += count
+                if count == 0 { break }
+            }
+        } catch {
+            // Once a minute at most while the database stays down, not once a round.
+            let failures = failuresBefore + 1
+            if failures == 1 || failures % max(1, Int(60_000 / intervalMillis)) == 0 {
+                logger.warning("hold sweep failed", metadata: ["error": "\(type(of: error))", "failures": "\(failures)"])
+            }
+            return failures
+        }
+        if expired > 0 { logger.info("holds expired", metadata: ["count": "\(expired)"]) }
+        return 0
+    }
+}
