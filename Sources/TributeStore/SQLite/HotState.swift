@@ -3,8 +3,8 @@ import TributeCore
 
 /// What the writer keeps in memory between authorize jobs, so that a debit reads nothing
 /// and writes nothing until the end of its batch: workspaces with their plan and balances,
-/// (with their decision chain heads), open credit grants, budgets, current action costs,
-/// and the rows and balance changes the kernel's effects left not yet written.
+/// (with their decision chain heads), open credit grants, budgets, holds, current action
+/// costs, and the rows and balance changes the kernel's effects left not yet written.
 ///
 /// Only the writer touches it, on its thread. Everything pending is written once per
 /// batch, inside the batch's transaction and before its commit (`flush`), so a committed
@@ -18,6 +18,11 @@ final class HotState: @unchecked Sendable {
     private var grants: [String: [GrantBalance]] = [:]
     /// Budgets that exist, of the workspaces calls have named.
     private var budgets = BudgetCache()
+    /// Holds read or changed by jobs (SPEC §3.1).
+    private var holds = HoldCache()
+    /// The hold accounts' balances as last read or written per cached workspace: most
+    /// batches move no hold, and then write no hold account.
+    private var storedHeld: [String: (allowance: Amount, credits: Amount)] = [:]
 
     /// Workspaces whose cached balances or period fields are ahead of the database.
     private var dirty: Set<String> = []
@@ -42,9 +47,11 @@ final class HotState: @unchecked Sendable {
         if workspaces.count >= maxWorkspaces {
             workspaces = workspaces.filter { dirty.contains($0.key) }
             grants = grants.filter { dirty.contains($0.key) }
+            storedHeld = storedHeld.filter { dirty.contains($0.key) }
         }
         let state = try SQLiteLedger.loadWorkspace(db, id: id)
         workspaces[id] = state
+        storedHeld[id] = (state.heldAllowance, state.heldCredits)
         return state
     }
 
@@ -66,7 +73,42 @@ final class HotState: @unchecked Sendable {
         return loaded
     }
 
+    /// The workspace's grants with credits left and the grants named (even used up), in
+    /// creation order: what giving a hold's credits back needs, since the cached list
+    /// drops used-up grants.
+    func grants(_ db: Database, workspaceId: String, including ids: [String]) throws -> [GrantBalance] {
+        if ids.isEmpty { return try grants(db, workspaceId: workspaceId) }
+        if let cached = grants[workspaceId], ids.allSatisfy({ id in cached.contains { $0.id == id } }) { return cached }
+        // Grants given credits back earlier in the batch are stored as used up: named too,
+        // with their cached balance laid over the stored one.
+        var named = ids
+        for id in dirtyGrants.keys where !named.contains(id) { named.append(id) }
+        var loaded = try SQLiteLedger.grants(db, workspaceId: workspaceId, including: named)
+        for index in loaded.indices {
+            if let remaining = dirtyGrants[loaded[index].id] { loaded[index].remaining = remaining }
+        }
+        grants[workspaceId] = loaded
+        return loaded
+    }
+
+    /// A hold as the batch left it, or as stored; `nil` when there is none.
+    func hold(_ db: Database, id: String) throws -> HoldRecord? {
+        try holds.hold(db, id: id)
+    }
+
+    /// The workspace's open holds a call or the sweeper settles, as the batch left them
+    /// (`HoldCache.expiring`).
+    func expiringHolds(_ db: Database, workspaceId: String, nowMillis: Int64) throws -> [HoldRecord] {
+        try holds.expiring(db, workspaceId: workspaceId, nowMillis: nowMillis)
+    }
+
+    /// Records a hold a job changed without a ledger step (an extension).
+    func updateHold(_ hold: HoldRecord, atMillis: Int64) {
+        holds.update(hold, atMillis: atMillis)
+    }
+
     var cachedBudgetCount: Int { budgets.count }
+    var cachedHoldCount: Int { holds.count }
 
     /// The stored budgets of the given scopes (use not yet started afresh for a new period).
     func budgets(_ db: Database, workspaceId: String, scopes: [BudgetScope]) throws -> [StoredBudget] {
@@ -95,6 +137,7 @@ final class HotState: @unchecked Sendable {
             grants[id] = changed.list.filter { !$0.remaining.isZero }
         }
         for budget in effects.budgets { budgets.update(budget, workspaceId: id) }
+        for hold in effects.holds { holds.update(hold, atMillis: effects.decision.record.createdAtMillis) }
         for transaction in effects.transactions {
             for posting in transaction.postings where posting.account.workspaceId == nil {
                 systemDeltas[posting.account.kind, default: 0] += posting.amount.micros
@@ -147,9 +190,13 @@ final class HotState: @unchecked Sendable {
             try SQLiteStore.appendEvents(db, workspaceId: pending.workspaceId, pending.events, atMillis: pending.atMillis)
         }
         pendingEvents.removeAll(keepingCapacity: true)
+        try holds.write(db)
         if !dirty.isEmpty {
             var setBalance = try RawStatement(db, sql: "UPDATE accounts SET balance_micros = ? WHERE id = ?")
-            var setPeriod = try RawStatement(db, sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = ?, next_expiry_at = ?, decision_head = ? WHERE id = ?")
+            var setPeriod = try RawStatement(db, sql: """
+                UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = ?, next_expiry_at = ?, decision_head = ?, next_hold_expiry_at = ?
+                WHERE id = ?
+                """)
             for id in dirty {
                 guard let state = workspaces[id] else { continue }
                 setBalance.bind(state.wallet.micros)
@@ -158,11 +205,22 @@ final class HotState: @unchecked Sendable {
                 setBalance.bind(state.allowance.micros)
                 setBalance.bind(AccountRef.allowance(id).description)
                 try setBalance.step()
+                let held = (allowance: state.heldAllowance, credits: state.heldCredits)
+                if !(storedHeld[id].map { $0 == held } ?? false) {
+                    setBalance.bind(state.heldAllowance.micros)
+                    setBalance.bind(AccountRef(kind: .heldAllowance, workspaceId: id).description)
+                    try setBalance.step()
+                    setBalance.bind(state.heldCredits.micros)
+                    setBalance.bind(AccountRef(kind: .heldCredits, workspaceId: id).description)
+                    try setBalance.step()
+                    storedHeld[id] = held
+                }
                 setPeriod.bind(state.period.start)
                 setPeriod.bind(state.period.end)
                 setPeriod.bind(state.periodUsed.micros)
                 setPeriod.bind(state.nextExpiryAtMillis)
                 setPeriod.bind(state.decisionHead)
+                setPeriod.bind(state.nextHoldExpiryAtMillis)
                 setPeriod.bind(id)
                 try setPeriod.step()
             }
@@ -207,6 +265,8 @@ final class HotState: @unchecked Sendable {
         costs.removeAll(keepingCapacity: true)
         grants.removeAll(keepingCapacity: true)
         budgets.removeAll()
+        holds.removeAll()
+        storedHeld.removeAll(keepingCapacity: true)
         dirty.removeAll(keepingCapacity: true)
         dirtyGrants.removeAll(keepingCapacity: true)
         systemDeltas.removeAll(keepingCapacity: true)

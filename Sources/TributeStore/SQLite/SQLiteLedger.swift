@@ -10,7 +10,10 @@ enum SQLiteLedger {
                p.overage_rate_micros, p.price_cents,
                (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':wallet'),
                (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':allowance'),
-               w.low_balance_threshold_micros, w.decision_head
+               w.low_balance_threshold_micros, w.decision_head,
+               (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':held_allowance'),
+               (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':held_credits'),
+               w.next_hold_expiry_at
         FROM workspaces w JOIN plans p ON p.id = w.plan_id WHERE w.id = ?
         """
 
@@ -27,12 +30,16 @@ enum SQLiteLedger {
         let plan = Plan(
             id: try row.decode(atIndex: 9), name: try row.decode(atIndex: 10), monthlyAllowance: Amount(micros: try row.decode(atIndex: 11)),
             overagePolicy: policy, overageRate: Amount(micros: try row.decode(atIndex: 13)), priceCents: try row.decode(atIndex: 14))
-        return WorkspaceState(
+        var state = WorkspaceState(
             id: try row.decode(atIndex: 0), name: try row.decode(atIndex: 1), status: status, anchorDate: anchor,
             period: BillingPeriod(start: try row.decode(atIndex: 4), end: try row.decode(atIndex: 5)), periodUsed: Amount(micros: try row.decode(atIndex: 6)),
             nextExpiryAtMillis: try row.decode(atIndex: 7), createdAtMillis: try row.decode(atIndex: 8), plan: plan,
             wallet: Amount(micros: try row.decode(atIndex: 15)), allowance: Amount(micros: try row.decode(atIndex: 16)),
             lowBalanceThreshold: (try row.decode(atIndex: 17) as Int64?).map(Amount.init(micros:)), decisionHead: try row.decode(atIndex: 18))
+        state.heldAllowance = Amount(micros: try row.decode(atIndex: 19))
+        state.heldCredits = Amount(micros: try row.decode(atIndex: 20))
+        state.nextHoldExpiryAtMillis = try row.decode(atIndex: 21)
+        return state
     }
 
     /// One plan. - Throws: `StoreFault.unknownValue` for a policy Tribute never writes.
@@ -72,8 +79,8 @@ enum SQLiteLedger {
     }
 
     /// Writes what the kernel decided outside the hot path (a reversal): its transactions
-    /// as settled (netting included), the decision, and the workspace, grants and budgets
-    /// as the kernel left them.
+    /// as settled (netting included), its decisions, and the workspace, grants, budgets and
+    /// holds as the kernel left them (the hold accounts move with the postings).
     static func persist(_ db: Database, _ effects: LedgerEffects) throws {
         for pending in effects.transactions {
             guard let transaction = try? LedgerTransaction(kind: pending.kind, postings: pending.postings) else {
@@ -88,14 +95,17 @@ enum SQLiteLedger {
             try insert.step()
         }
         let state = effects.workspace
-        try db.execute(sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = ?, next_expiry_at = ?, decision_head = ? WHERE id = ?",
-                       arguments: [state.period.start, state.period.end, state.periodUsed.micros, state.nextExpiryAtMillis, state.decisionHead, state.id])
+        try db.execute(sql: """
+            UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = ?, next_expiry_at = ?, decision_head = ?, next_hold_expiry_at = ? WHERE id = ?
+            """, arguments: [state.period.start, state.period.end, state.periodUsed.micros, state.nextExpiryAtMillis, state.decisionHead,
+                             state.nextHoldExpiryAtMillis, state.id])
         if let grants = effects.grants { try writeGrants(db, grants) }
         for stored in effects.budgets {
             try db.execute(sql: "UPDATE budgets SET used_micros = ?, period_start = ? WHERE workspace_id = ? AND scope = ?",
                            arguments: [stored.budget.used.micros, stored.periodStart, state.id, stored.budget.scope.description])
         }
         for event in effects.events { try SQLiteStore.appendEvents(db, workspaceId: state.id, [event], atMillis: effects.decision.record.createdAtMillis) }
+        for hold in effects.holds { try db.run(HoldRows.upsert(hold, atMillis: effects.decision.record.createdAtMillis)) }
     }
 
     /// Writes one transaction's rows and, with `movingBalances`, its balances: workspace
@@ -170,6 +180,16 @@ enum SQLiteLedger {
             db.cachedStatement(sql: "SELECT id, remaining_micros, expires_at FROM credit_grants WHERE workspace_id = ? AND remaining_micros > 0 ORDER BY created_at, id"),
             arguments: [workspaceId]
         ).map { GrantBalance(id: try $0.decode(atIndex: 0), remaining: Amount(micros: try $0.decode(atIndex: 1)), expiresAt: try $0.decode(atIndex: 2)) }
+    }
+
+    /// The workspace's grants with credits left and the grants named (even used up), in
+    /// creation order: what giving credits back to the grants they came from needs.
+    static func grants(_ db: Database, workspaceId: String, including ids: [String]) throws -> [GrantBalance] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT id, remaining_micros, expires_at FROM credit_grants WHERE workspace_id = ?
+            AND (remaining_micros > 0 OR id IN (SELECT value FROM json_each(?))) ORDER BY created_at, id
+            """), arguments: [workspaceId, JSON.array(ids.map(JSON.string)).serialized])
+            .map { GrantBalance(id: try $0.decode(atIndex: 0), remaining: Amount(micros: try $0.decode(atIndex: 1)), expiresAt: try $0.decode(atIndex: 2)) }
     }
 
     /// The columns `bindDecision` binds, in its order.

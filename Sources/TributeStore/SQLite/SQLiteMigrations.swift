@@ -291,6 +291,12 @@ enum SQLiteMigrations {
                     CHECK (kind IN ('call', 'hold', 'commit', 'release', 'expiry'));
                 """)
         }
+        // Holds (SPEC §3.1): what a hold still holds sits in two more accounts per
+        // workspace, under the same non-negative check as the wallet; the open holds are
+        // found by expiry (the sweeper's partial index, a call's per-workspace index).
+        migrator.registerMigration("v8_holds") { db in
+            try SQLiteHoldSchema.create(db)
+        }
         return migrator
     }
 }

@@ -30,19 +30,25 @@ extension SQLiteStore {
     static func authorize(_ db: Database, hot: HotState, _ request: AuthorizeRequest, idempotency: IdempotencyClaim?, ids: Kernel.Ids, nowMillis: Int64) throws -> AuthorizeResult {
         if let idempotency, let replay = try replay(db, workspaceId: request.workspaceId, claim: idempotency) { return .stored(replay) }
         let state = try hot.workspace(db, id: request.workspaceId)
+        let settling = HoldSettlementLoaders(db, hot: hot, workspaceId: state.id, nowMillis: nowMillis)
         let authorized = try Kernel.authorize(
             request, state: state, cost: try hot.cost(db, actionType: request.actionType),
             budgets: try hot.budgets(db, workspaceId: state.id, scopes: request.budgetScopes),
-            grants: { OpenGrants(try hot.grants(db, workspaceId: state.id)) }, system: try hot.systemBalances(db), ids: ids, nowMillis: nowMillis)
+            grants: settling.grants, holds: settling.holds, system: try hot.systemBalances(db), ids: ids, nowMillis: nowMillis)
         var result = AuthorizeResult.answered(authorized.answer)
         if let idempotency {
             let outcome = AuthorizeOutcome(authorized.answer)
-            try db.cachedStatement(sql: "INSERT INTO idempotency_keys (workspace_id, key, request_hash, response_body, approved, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [state.id, idempotency.key, idempotency.requestHash, outcome.body, outcome.approved, nowMillis])
+            try store(db, outcome, workspaceId: state.id, claim: idempotency, nowMillis: nowMillis)
             result = .stored(outcome)
         }
         hot.commitJob(authorized.effects, system: authorized.system)
         return result
+    }
+
+    /// Keeps an answer with its idempotency key, for `replay`.
+    static func store(_ db: Database, _ outcome: AuthorizeOutcome, workspaceId: String, claim: IdempotencyClaim, nowMillis: Int64) throws {
+        try db.cachedStatement(sql: "INSERT INTO idempotency_keys (workspace_id, key, request_hash, response_body, approved, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [workspaceId, claim.key, claim.requestHash, outcome.body, outcome.approved, nowMillis])
     }
 
     /// The stored answer for a key already used with the same request.

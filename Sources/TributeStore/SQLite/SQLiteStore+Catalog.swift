@@ -23,6 +23,7 @@ extension SQLiteStore {
                 try db.execute(sql: "INSERT INTO accounts (id, workspace_id, kind, unit, allows_negative, balance_micros) VALUES (?, ?, ?, ?, 0, 0)",
                                arguments: [AccountRef(kind: kind, workspaceId: id).description, id, kind.rawValue, kind.unit.rawValue])
             }
+            try SQLiteHoldSchema.createAccounts(db, workspaceId: id)
             var state = try SQLiteLedger.loadWorkspace(db, id: id)
             try SQLiteLedger.rollPeriodIfNeeded(db, &state, nowMillis: nowMillis)
             return try SQLiteStore.view(db, id: id, nowMillis: nowMillis)

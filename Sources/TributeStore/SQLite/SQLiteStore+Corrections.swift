@@ -47,11 +47,7 @@ extension SQLiteStore {
             let decision = try SQLiteStore.decision(from: decisionRow, offset: 0)
             let state = try SQLiteLedger.loadWorkspace(db, id: workspaceId)
             let drawn = decision.explanation.flatMap(ChargeExplanation.init(decoding:))?.grants.map(\.grantId) ?? []
-            let grants = try Row.fetchAll(db, sql: """
-                SELECT id, remaining_micros, expires_at FROM credit_grants WHERE workspace_id = ?
-                AND (remaining_micros > 0 OR id IN (SELECT value FROM json_each(?))) ORDER BY created_at, id
-                """, arguments: [workspaceId, JSON.array(drawn.map(JSON.string)).serialized])
-                .map { GrantBalance(id: try $0.decode(atIndex: 0), remaining: Amount(micros: try $0.decode(atIndex: 1)), expiresAt: try $0.decode(atIndex: 2)) }
+            let grants = try SQLiteLedger.grants(db, workspaceId: workspaceId, including: drawn)
             let scopes = decision.explanation.flatMap(ChargeExplanation.init(decoding:))?.budgets.map(\.scope) ?? []
             let budgets = BudgetRows.dated(try scopes.compactMap { try SQLiteStore.loadStoredBudget(db, workspaceId: workspaceId, scope: $0) },
                                            try db.all(BudgetRows.createdAt(workspaceId: workspaceId), BudgetRows.createdAt))

@@ -4,7 +4,8 @@ import TributeCore
 extension SQLiteStore {
     /// Checks, in one read snapshot, each `LedgerRule` in turn: references, balanced
     /// transactions, decisions' transactions, balances equal to their postings, no negative
-    /// workspace account, wallets equal to their grants, every workspace's decision chain
+    /// workspace account (hold accounts included), wallets equal to their grants, hold
+    /// accounts equal to their open holds, every workspace's decision chain
     /// up to its stored head, and the named checkpoints.
     public func verifyLedger(checkpoints digests: [String]) async throws -> LedgerReport {
         try await pool.read { db in
@@ -15,6 +16,24 @@ extension SQLiteStore {
             if report.violation == nil { report.checkpoints = digests }
             return report
         }
+    }
+
+    /// A workspace's hold account that differs from what its open holds still hold.
+    private static func holdViolation(_ db: Database) throws -> LedgerViolation? {
+        var open: [String: (allowance: Int64, credits: Int64)] = [:]
+        for sums in try db.all(HoldRows.openSums, { (columns: inout SQLiteColumns) in (try columns.text(), try columns.int(), try columns.int()) }) {
+            open[sums.0] = (sums.1, sums.2)
+        }
+        let accounts = try Row.fetchCursor(db, sql: """
+            SELECT id, workspace_id, kind, balance_micros FROM accounts WHERE kind IN (?, ?) ORDER BY id
+            """, arguments: [AccountKind.heldAllowance.rawValue, AccountKind.heldCredits.rawValue])
+        while let row = try accounts.next() {
+            let workspaceId: String = try row.decode(atIndex: 1), balance: Int64 = try row.decode(atIndex: 3)
+            let held = open[workspaceId] ?? (0, 0)
+            let expected = (try row.decode(atIndex: 2) as String) == AccountKind.heldAllowance.rawValue ? held.allowance : held.credits
+            if balance != expected { return .holdMismatch(try row.decode(atIndex: 0), balanceMicros: balance, openHoldsMicros: expected) }
+        }
+        return nil
     }
 
     private static func firstViolation(_ db: Database, checkpoints digests: [String]) throws -> LedgerViolation? {
@@ -83,6 +102,7 @@ extension SQLiteStore {
             """) {
             return .walletMismatch(try row.decode(atIndex: 0), walletMicros: try row.decode(atIndex: 1), grantsMicros: try row.decode(atIndex: 2))
         }
+        if let violation = try holdViolation(db) { return violation }
         if let id = try String.fetchOne(db, sql: "SELECT id FROM decisions WHERE success <> (reason = 'APPROVED') LIMIT 1") {
             return .successAltered(id)
         }
