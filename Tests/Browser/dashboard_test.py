@@ -64,9 +64,13 @@ def set_up(api):
             body["runId"] = run
         status, _ = api.call("POST", "/v1/agent-actions/authorize-and-debit", body)
         assert status == 200, status
+    # A day of monitoring held up front: 48 actions of the allowance, shown as held.
+    status, hold = api.call("POST", "/v1/holds", {"workspaceId": "acme", "actionType": "SENTINEL_MONITORING_HOUR", "costMultiplier": 24,
+                                                  "ttlSeconds": 3600, "runId": "watch-1"})
+    assert status == 200 and hold["success"] is True, hold
     status, created = api.call("POST", "/v1/api-keys", {"role": "viewer", "workspaceIds": ["acme"], "name": "acme viewer"})
     assert status == 201, status
-    return created["key"]
+    return created["key"], hold["holdId"]
 
 
 def sign_in(browser, url, key, viewport):
@@ -85,13 +89,18 @@ def check(name, condition, detail=""):
     print("ok -", name)
 
 
-def viewer_tests(browser, api, url, viewer_key, shots):
+def viewer_tests(browser, api, url, viewer_key, hold_id, shots):
     context, page = sign_in(browser, url, viewer_key, DESKTOP)
     expect(page).to_have_url(re.compile(r"/workspaces/acme$"))
     _, workspace = api.call("GET", "/v1/workspaces/acme")
     expect(page.locator('[data-live="remainingBalance"]')).to_have_text(grouped(workspace["remainingBalance"]))
     expect(page.locator('[data-live="remainingAllowance"]')).to_have_text(grouped(workspace["remainingAllowance"]))
     check("the viewer sees the balance and allowance the API reports", True)
+    expect(page.locator('[data-live="heldAllowance"]')).to_have_text(grouped(workspace["heldAllowance"]))
+    expect(page.locator('[data-live="heldAmount"]')).to_have_text(grouped(workspace["heldAmount"]))
+    expect(page.locator("#holds tr", has_text=hold_id)).to_contain_text("SENTINEL_MONITORING_HOUR")
+    check("the viewer sees what open holds hold, and the hold, with no release button",
+          page.locator("#holds").get_by_role("button").count() == 0 and workspace["heldAllowance"] == Decimal(48))
     expect(page.locator("#decisions")).to_contain_text("denied: BUDGET_EXCEEDED")
     check("denials are visible with their reason", True)
 
@@ -118,6 +127,21 @@ def viewer_tests(browser, api, url, viewer_key, shots):
     expect(first).to_contain_text("denied: BUDGET_EXCEEDED")
     check("a denial whose context says \"success\":true shows as denied in the live row",
           first.locator(".denied").count() == 1 and first.locator(".ok").count() == 0 and "999" not in first.inner_text())
+
+    # A new hold shows live: the held allowance grows and its decision reads "held".
+    status, held = api.call("POST", "/v1/holds", {"workspaceId": "acme", "actionType": "SIMPLE_LLM", "costMultiplier": 2, "userId": "fay"})
+    assert status == 200 and held["success"] is True, held
+    _, workspace = api.call("GET", "/v1/workspaces/acme")
+    expect(page.locator('[data-live="heldAllowance"]')).to_have_text(grouped(workspace["heldAllowance"]))
+    expect(page.locator('[data-live="remainingAllowance"]')).to_have_text(grouped(workspace["remainingAllowance"]))
+    first = page.locator("#decisions tbody tr").first
+    expect(first).to_contain_text("fay")
+    expect(first).to_contain_text("held")
+    status, _ = api.call("POST", "/v1/holds/" + held["holdId"] + "/commit", {"actualActions": 1.5})
+    assert status == 200, status
+    expect(page.locator("#decisions tbody tr").first).to_contain_text("committed")
+    expect(page.locator('[data-live="heldAllowance"]')).to_have_text("48")
+    check("a hold and its commit through the API update the page live", page.evaluate("window.__notReloaded === true"))
 
     # The browser holds a session, not the key.
     cookies = {cookie["name"]: cookie for cookie in context.cookies()}
@@ -155,7 +179,7 @@ def viewer_tests(browser, api, url, viewer_key, shots):
     phone.close()
 
 
-def admin_tests(browser, api, url, admin_key, shots):
+def admin_tests(browser, api, url, admin_key, hold_id, shots):
     context, page = sign_in(browser, url, admin_key, DESKTOP)
     expect(page).to_have_url(re.compile(r"/admin$"))
     expect(page.locator("#workspaces")).to_contain_text("Acme Robotics")
@@ -178,6 +202,16 @@ def admin_tests(browser, api, url, admin_key, shots):
     check("the cost history lists both versions", page.locator("tbody tr").count() == 2)
     page.goto(url + "/admin")
     page.screenshot(path=os.path.join(shots, "admin-desktop.png"), full_page=True)
+
+    # The admin releases the monitoring hold from the workspace page.
+    page.goto(url + "/workspaces/acme")
+    expect(page.locator('[data-live="heldAllowance"]')).to_have_text("48")
+    page.get_by_role("button", name="Release " + hold_id).click()
+    expect(page.locator(".notice").first).to_contain_text("Hold " + hold_id + " released")
+    expect(page.locator("#holds")).to_contain_text("No open holds.")
+    expect(page.locator('[data-live="heldAllowance"]')).to_have_text("0")
+    _, hold = api.call("GET", "/v1/holds/" + hold_id)
+    check("an admin releases a hold from the workspace page", hold["status"] == "released" and hold["heldActions"] == 0, str(hold))
     context.close()
 
     phone, page = sign_in(browser, url, admin_key, PHONE)
@@ -194,13 +228,13 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.screenshots, exist_ok=True)
     api = API(args.url, args.admin_key)
-    viewer_key = set_up(api)
+    viewer_key, hold_id = set_up(api)
     with sync_playwright() as playwright:
         # The distribution's browser, not a downloaded one; no sandbox when run as root (CI).
         browser = playwright.chromium.launch(executable_path=args.chromium, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
         try:
-            viewer_tests(browser, api, args.url, viewer_key, args.screenshots)
-            admin_tests(browser, api, args.url, args.admin_key, args.screenshots)
+            viewer_tests(browser, api, args.url, viewer_key, hold_id, args.screenshots)
+            admin_tests(browser, api, args.url, args.admin_key, hold_id, args.screenshots)
         finally:
             browser.close()
     print("dashboard browser tests: all passed")

@@ -331,6 +331,43 @@ import TributeTestSupport
         #expect(try await fixture.store.webhookEndpoints().map(\.eventTypes) == [[.holdExpired]])
     }
 
+    @Test(arguments: Backend.allCases)
+    func theWorkspacePageShowsOpenHoldsAndAnAdminReleasesOne(backend: Backend) async throws {
+        let fixture = try await Fixture(backend)
+        try await fixture.workspace("w", credits: Amount(units: 10))
+        let viewerKey = try await fixture.key(.viewer, ["w"])
+        let admin = fixture.adminKey
+        try await fixture.test { client in
+            let id = try #require(try await client.send(.post, "/v1/holds", key: admin, body: Self.tenActions).json?.objectValue?["holdId"]?.stringValue)
+            let viewer = try await DashboardTests.session(client, viewerKey)
+            let seen = DashboardTests.text(try await client.execute(uri: "/workspaces/w", method: .get, headers: DashboardTests.cookie(viewer)))
+            #expect(seen.contains(#"<span data-live="heldAmount">1</span>"#) && seen.contains(id) && seen.contains("COMPLEX_LLM"))
+            #expect(!seen.contains("/holds/\(id)/release"))
+            let release = "/workspaces/w/holds/\(id)/release"
+            let refused = try await client.execute(uri: release, method: .post, headers: DashboardTests.form("", cookie: viewer))
+            #expect(refused.status == .forbidden)
+
+            let session = try await DashboardTests.session(client, admin)
+            let page = DashboardTests.text(try await client.execute(uri: "/workspaces/w", method: .get, headers: DashboardTests.cookie(session)))
+            #expect(page.contains(#"action="/workspaces/w/holds/\#(id)/release""#))
+            let crossSite = try await client.execute(uri: release, method: .post, headers: DashboardTests.form("", cookie: session, crossSite: true))
+            #expect(crossSite.status == .forbidden)
+            #expect(try await fixture.store.workspace(id: "w").heldAmount == Amount(units: 1))
+            // A hold of another workspace is not released through this one's page.
+            let wrongPage = try await client.execute(uri: "/workspaces/x/holds/\(id)/release", method: .post, headers: DashboardTests.form("", cookie: session))
+            #expect(wrongPage.status == .notFound)
+
+            let released = try await client.execute(uri: release, method: .post, headers: DashboardTests.form("", cookie: session))
+            #expect(released.status == .ok)
+            let after = DashboardTests.text(released)
+            #expect(after.contains("Hold \(id) released") && after.contains("No open holds.") && after.contains(#"<span data-live="heldAmount">0</span>"#))
+            let again = try await client.execute(uri: release, method: .post, headers: DashboardTests.form("", cookie: session))
+            #expect(again.status == .conflict && DashboardTests.text(again).contains("was not released"))
+        }
+        let workspace = try await fixture.store.workspace(id: "w")
+        #expect(workspace.heldAmount == .zero && workspace.remainingBalance == Amount(units: 10))
+    }
+
     /// The `items` of a list answer.
     static func items(_ response: TestResponse) -> [[String: JSON]] {
         guard case .array(let items)? = response.json?.objectValue?["items"] else { return [] }

@@ -28,6 +28,7 @@ import TributeTestSupport
         Operation(method: "GET", path: "/sign-in"), Operation(method: "POST", path: "/sign-in"), Operation(method: "POST", path: "/sign-out"),
         Operation(method: "GET", path: "/workspaces/{id}"), Operation(method: "GET", path: "/workspaces/{id}/live"),
         Operation(method: "GET", path: "/workspaces/{id}/usage.csv"), Operation(method: "POST", path: "/workspaces/{id}/purchases"),
+        Operation(method: "POST", path: "/workspaces/{id}/holds/{holdId}/release"),
         Operation(method: "GET", path: "/admin"), Operation(method: "POST", path: "/admin/action-costs"),
         Operation(method: "GET", path: "/admin/action-costs/{actionType}"), Operation(method: "POST", path: "/admin/action-costs/{actionType}"),
         Operation(method: "POST", path: "/admin/plans/{planId}"), Operation(method: "POST", path: "/admin/keys"),
@@ -120,6 +121,7 @@ import TributeTestSupport
             .replacingOccurrences(of: "{actionType}", with: "SIMPLE_LLM").replacingOccurrences(of: "{planId}", with: "free")
             .replacingOccurrences(of: "{keyId}", with: "key_x").replacingOccurrences(of: "{packageId}", with: "starter")
             .replacingOccurrences(of: "{purchaseId}", with: "pur_x").replacingOccurrences(of: "{endpointId}", with: "whe_x")
+            .replacingOccurrences(of: "{holdId}", with: "hold_x")
     }
 
     @Test(arguments: Backend.allCases)

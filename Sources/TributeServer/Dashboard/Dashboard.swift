@@ -35,6 +35,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
             .get("/workspaces/{id}", use: workspace)
         pages.group().add(middleware: auth.requireSession(.adminOrService, workspaceFrom: "id"))
             .post("/workspaces/{id}/purchases", use: buy)
+            .post("/workspaces/{id}/holds/{holdId}/release", use: releaseHold)
         pages.group().add(middleware: auth.requireSession(.admin))
             .get("/admin", use: admin)
             .post("/admin/action-costs", use: setActionCost)
@@ -105,6 +106,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
         return WorkspacePage(
             workspace: view, plan: try await store.plans().first { $0.id == view.planId },
             budgets: try await store.budgets(workspaceId: id),
+            holds: try await store.holds(workspaceId: id, status: .open, limit: 20, cursor: nil).items, canRelease: principal.role != .viewer,
             usage: try await usage30Days(id),
             decisions: try await store.decisions(workspaceId: id, limit: 20, cursor: nil, approved: nil).items,
             transactions: try await store.transactions(workspaceId: id, limit: 10, cursor: nil).items,

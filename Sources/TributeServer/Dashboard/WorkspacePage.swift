@@ -1,12 +1,16 @@
 import TributeCore
 
-/// The workspace view: balances, allowance, budgets, usage charts, recent decisions and
-/// transactions, purchases. Numbers marked `data-live` are updated by dashboard.js from
+/// The workspace view: balances, allowance, what open holds hold, budgets, usage charts,
+/// recent decisions and transactions, purchases. Numbers marked `data-live` are updated by dashboard.js from
 /// the live stream.
 struct WorkspacePage {
     var workspace: WorkspaceView
     var plan: Plan?
     var budgets: [BudgetView]
+    /// The newest open holds (`WorkspacePage+Holds`).
+    var holds: [HoldRecord]
+    /// Whether the key may release a hold from the page (not a viewer).
+    var canRelease: Bool
     var usage: UsageReport
     var decisions: [DecisionRecord]
     var transactions: [TransactionView]
@@ -34,8 +38,10 @@ struct WorkspacePage {
             <p>of \(HTML.amount(allowance)) actions left, until \(HTML.time(workspace.period.end * 1000))</p>
             <label class="meter">Used <meter id="allowance-meter" min="0" max="\(allowance.description)" value="\(used.description)" data-allowance="\(allowance.description)">\(HTML.amount(used))</meter></label>
             </div>
+            \(heldCard())
             </section>
             """
+        body += holdsTable()
         body += "<section><h2>Budgets</h2>"
         if budgets.isEmpty {
             body += #"<p class="empty">No budgets.</p>"#
@@ -82,10 +88,22 @@ struct WorkspacePage {
     /// One row of the decisions table; dashboard.js builds the same from the stream.
     static func decisionRow(_ decision: DecisionRecord) -> String {
         let e = HTML.escape
-        let outcome = decision.success ? #"<span class="ok">approved</span>"# : #"<span class="denied">denied: \#(e(decision.reason.rawValue))</span>"#
+        let outcome = decision.success ? #"<span class="ok">\#(outcomeLabel(decision.kind))</span>"# : #"<span class="denied">denied: \#(e(decision.reason.rawValue))</span>"#
         let who = [decision.userId, decision.agentId, decision.runId].map { $0 ?? "–" }.map(e).joined(separator: " / ")
         return "<tr><td>\(HTML.time(decision.createdAtMillis))</td><td>\(e(decision.actionType))</td><td>\(outcome)</td>"
             + "<td>\(HTML.amount(decision.actionsCharged))</td><td>\(HTML.amount(decision.creditsDebited))</td><td>\(who)</td></tr>"
+    }
+
+    /// What an approved decision of `kind` did, in the decisions table; dashboard.js shows
+    /// the same words.
+    static func outcomeLabel(_ kind: DecisionKind) -> String {
+        switch kind {
+        case .call: "approved"
+        case .hold: "held"
+        case .commit: "committed"
+        case .release: "released"
+        case .expiry: "expired"
+        }
     }
 
     func transactionsTable() -> String {

@@ -102,7 +102,7 @@
 
   source.addEventListener("balance", function (event) {
     var data = parsed(event.data);
-    ["remainingBalance", "remainingAllowance"].forEach(function (name) {
+    ["remainingBalance", "remainingAllowance", "heldAmount", "heldAllowance"].forEach(function (name) {
       var value = amount(data, name);
       document.querySelectorAll('[data-live="' + name + '"]').forEach(function (element) {
         if (value !== null) element.textContent = grouped(value);
@@ -127,7 +127,11 @@
     var success = data.value.success === true;
     var outcome = document.createElement("span");
     outcome.className = success ? "ok" : "denied";
-    outcome.textContent = success ? "approved" : "denied: " + (string(data, "reason") || "");
+    // As WorkspacePage.outcomeLabel words it: what an approved decision of each kind did.
+    var labels = { hold: "held", commit: "committed", release: "released", expiry: "expired" };
+    var kind = string(data, "kind");
+    var done = kind && Object.prototype.hasOwnProperty.call(labels, kind) ? labels[kind] : "approved";
+    outcome.textContent = success ? done : "denied: " + (string(data, "reason") || "");
     cell(row, "").appendChild(outcome);
     cell(row, grouped(amount(data, "actionsCharged") || "0"));
     cell(row, grouped(amount(data, "debitAmount") || "0"));
@@ -136,7 +140,7 @@
     while (body.rows.length > 20) body.deleteRow(body.rows.length - 1);
   });
 
-  ["credits.purchased", "credits.refunded", "allowance.threshold", "balance.low"].forEach(function (type) {
+  ["credits.purchased", "credits.refunded", "allowance.threshold", "balance.low", "hold.expired"].forEach(function (type) {
     source.addEventListener(type, function (event) {
       var notices = document.getElementById("notices");
       var data = nested(parsed(event.data), "data"); // an outbox event carries its fields in `data`
@@ -146,7 +150,8 @@
         "credits.purchased": "Credits purchased.",
         "credits.refunded": "A refund took credits back.",
         "allowance.threshold": "Allowance " + (amount(data, "percent") || "") + " % used.",
-        "balance.low": "Balance below " + grouped(amount(data, "threshold") || "") + " credits."
+        "balance.low": "Balance below " + grouped(amount(data, "threshold") || "") + " credits.",
+        "hold.expired": "Hold " + (string(data, "holdId") || "") + " expired; what it held is available again."
       }[type];
       note.textContent = text;
       notices.insertBefore(note, notices.firstChild);
