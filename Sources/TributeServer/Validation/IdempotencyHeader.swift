@@ -12,14 +12,16 @@ enum IdempotencyHeader {
     /// `scope` names the route and, where the route acts on something in its path, that
     /// thing (`"hold-commit\n" + holdId`): a key reused on another route, or on another hold,
     /// hashes differently and is `409 idempotency_key_reused`.
+    /// `canonical` is built only when the header is there: most debits carry none, and the
+    /// hot path should not pay for a dictionary it throws away.
     /// - Returns: `nil` without the header.
     /// - Throws: 400 for a key that is not 1 to 255 visible ASCII characters.
-    static func claim(_ request: Request, scope: String, canonical: JSON) throws -> IdempotencyClaim? {
+    static func claim(_ request: Request, scope: @autoclosure () -> String, canonical: @autoclosure () -> JSON) throws -> IdempotencyClaim? {
         guard let key = request.headers[name] else { return nil }
         guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
             throw APIError.malformed("Idempotency-Key must be 1 to 255 visible ASCII characters")
         }
-        return IdempotencyClaim(key: key, requestHash: Hex.sha256(scope + "\n" + canonical.serialized))
+        return IdempotencyClaim(key: key, requestHash: Hex.sha256(scope() + "\n" + canonical().serialized))
     }
 
     /// `Idempotent-Replayed: true` on an answer replayed from an earlier request.
