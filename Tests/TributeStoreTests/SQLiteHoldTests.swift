@@ -157,6 +157,21 @@ import TributeTestSupport
         _ = try await store.expectLedgerHolds()
     }
 
+    /// Two holds of one budget expire in one sweep: each gives back the use it reserved.
+    @Test func holdsExpiringTogetherGiveBackTheirBudgetUseEach() async throws {
+        let (store, clock) = try await Backend.sqlite.makeStore()
+        try await store.makeWorkspace("w", credits: Amount(units: 10))
+        let scope = BudgetScope(kind: .user, id: "u")
+        _ = try await store.putBudget(workspaceId: "w", scope: scope, limit: Amount(units: 5), unit: .credits, period: .lifetime)
+        let request = HoldRequest(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM", userId: "u", costMultiplier: Amount(units: 10)), ttlSeconds: 30)
+        for _ in 0..<2 { #expect(try await store.hold(request, idempotency: nil).approved) }
+        #expect(try await store.budgets(workspaceId: "w").first?.budget.used == Amount(units: 2))
+        clock.advance(seconds: 30)
+        #expect(try await store.expireHolds(limit: 10) == 2)
+        #expect(try await store.budgets(workspaceId: "w").first?.budget.used == .zero)
+        _ = try await store.expectLedgerHolds()
+    }
+
     /// `v8_holds` gives workspaces made before holds their two hold accounts, empty.
     @Test func theMigrationGivesEarlierWorkspacesTheirHoldAccounts() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-holds-\(Identifier.randomBase62(count: 10)).sqlite").path

@@ -17,8 +17,6 @@ struct HoldCache {
 
     init(maxEntries: Int = 50_000) { self.maxEntries = maxEntries }
 
-    var count: Int { entries.count }
-
     /// The hold, cached or stored; `nil` when there is none.
     mutating func hold(_ db: Database, id: String) throws -> HoldRecord? {
         if let cached = entries[id] { return cached }

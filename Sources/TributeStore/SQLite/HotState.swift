@@ -82,7 +82,8 @@ final class HotState: @unchecked Sendable {
         // Grants given credits back earlier in the batch are stored as used up: named too,
         // with their cached balance laid over the stored one.
         var named = ids
-        for id in dirtyGrants.keys where !named.contains(id) { named.append(id) }
+        var seen = Set(ids)
+        for id in dirtyGrants.keys where seen.insert(id).inserted { named.append(id) }
         var loaded = try SQLiteLedger.grants(db, workspaceId: workspaceId, including: named)
         for index in loaded.indices {
             if let remaining = dirtyGrants[loaded[index].id] { loaded[index].remaining = remaining }
@@ -108,7 +109,6 @@ final class HotState: @unchecked Sendable {
     }
 
     var cachedBudgetCount: Int { budgets.count }
-    var cachedHoldCount: Int { holds.count }
 
     /// The stored budgets of the given scopes (use not yet started afresh for a new period).
     func budgets(_ db: Database, workspaceId: String, scopes: [BudgetScope]) throws -> [StoredBudget] {
