@@ -16,7 +16,7 @@ extension Kernel {
     /// call after `expiresAt`, without waiting for the sweeper).
     /// - Parameters:
     ///   - holds: the workspace's open holds in expiry order: every one whose time has run
-    ///     out (a store may stop at a bound), then the first that has not. Called only when
+    ///     out (at most `HoldRecord.settleBound`), then the first that has not. Called only when
     ///     `state.nextHoldExpiryAtMillis` has passed.
     ///   - grants: the open grants with the drawn grants of those holds among them (even
     ///     used up), in creation order; called only when a hold gives credits back.
@@ -35,7 +35,9 @@ extension Kernel {
                 continue
             }
             let open = try settlement.grants ?? loadGrants()
-            let step = try settleHold(expiring.hold, state: settlement.state, grants: open, budgets: expiring.budgets, system: settlement.system,
+            // A budget an earlier hold of this settlement gave use back to, as it left it.
+            let budgets = expiring.budgets.map { loaded in settlement.budgets.first { $0.budget.scope == loaded.budget.scope } ?? loaded }
+            let step = try settleHold(expiring.hold, state: settlement.state, grants: open, budgets: budgets, system: settlement.system,
                                        ids: Ids(decision: ids.next("dec"), transaction: ids.next("txn"), next: ids.next), nowMillis: nowMillis)
             settlement.state = step.effects.workspace
             settlement.grants = step.effects.grants
@@ -48,9 +50,9 @@ extension Kernel {
                 settlement.budgets.append(budget)
             }
         }
-        // A list that ends with an expired hold may have stopped at the store's bound: the
-        // next call looks again.
-        if let last = loaded.last, last.hold.hasExpired(nowMillis: nowMillis) { remaining = min(remaining ?? .max, nowMillis) }
+        // A list that stopped at the bound may have left expired holds out: the next call
+        // looks again.
+        if loaded.lazy.filter({ $0.hold.hasExpired(nowMillis: nowMillis) }).count >= HoldRecord.settleBound { remaining = min(remaining ?? .max, nowMillis) }
         settlement.state.nextHoldExpiryAtMillis = remaining
         return settlement
     }

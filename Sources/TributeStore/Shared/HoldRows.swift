@@ -75,8 +75,7 @@ enum HoldRows {
         return statement
     }
 
-    /// The most expired holds a call or a sweep settles at once; the rest wait for the next.
-    static let settleBound = 256
+    static var settleBound: Int { HoldRecord.settleBound }
 
     /// The workspace's open holds as `Kernel.settleExpiredHolds` wants them: those whose
     /// time ran out at `nowMillis` (at most `settleBound`), then the first that has not,
