@@ -30,8 +30,8 @@ enum CallInput {
         do {
             return try fields.amount(name, in: range)
         } catch let error as APIError where error.status == .unprocessableContent {
-            let floor = range.lowerBound.isZero ? "a finite number from 0" : "a finite number greater than 0"
-            throw APIError(.invalidMultiplier("\(name) must be \(floor) and at most \(range.upperBound), with at most six decimals"))
+            let bounds = range.lowerBound.isZero ? "from 0 to \(range.upperBound)" : "greater than 0 and at most \(range.upperBound)"
+            throw APIError(.invalidMultiplier("\(name) must be a finite number \(bounds), with at most six decimals"))
         }
     }
 
