@@ -28,30 +28,49 @@ public struct AuthorizeAnswer: Sendable, Equatable {
     /// The response body; the same answer always gives the same bytes. Written field by
     /// field in sorted key order, exactly as `JSON.serialized` writes `jsonValue`, without
     /// building and sorting a dictionary on every call.
-    public var json: String {
-        var output = "{\"actionsCharged\":"
-        output.reserveCapacity(400)
-        output += outcome.actionsCharged.description
-        output += ",\"costVersion\":"
-        output += String(costVersion)
-        output += ",\"debitAmount\":"
-        output += outcome.creditsDebited.description
-        output += ",\"decisionId\":"
-        JSON.writeString(decisionId, to: &output)
-        output += ",\"fromAllowance\":"
-        output += outcome.fromAllowance.description
-        output += ",\"message\":"
-        JSON.writeString(outcome.reason.message, to: &output)
-        output += ",\"reason\":"
-        JSON.writeString(outcome.reason.rawValue, to: &output)
-        output += ",\"remainingAllowance\":"
-        output += remainingAllowance.description
-        output += ",\"remainingBalance\":"
-        output += remainingBalance.description
-        output += outcome.approved ? ",\"success\":true" : ",\"success\":false"
-        if let transactionId {
-            output += ",\"transactionId\":"
-            JSON.writeString(transactionId, to: &output)
+    public var json: String { json(adding: []) }
+
+    /// The body with more fields (a hold's `holdId`, `expiresAt`, …), merged in key order.
+    /// - Parameter extra: keys and their values as JSON text, sorted by key; no key of the
+    ///   answer's own.
+    public func json(adding extra: [(key: String, value: String)]) -> String {
+        var output = "{"
+        output.reserveCapacity(400 + 64 * extra.count)
+        var next = extra.startIndex
+        var first = true
+        func field(_ key: String, _ write: (inout String) -> Void) {
+            while next < extra.endIndex && extra[next].key < key {
+                if !first { output += "," }
+                first = false
+                JSON.writeString(extra[next].key, to: &output)
+                output += ":"
+                output += extra[next].value
+                next += 1
+            }
+            if !first { output += "," }
+            first = false
+            output += "\""
+            output += key
+            output += "\":"
+            write(&output)
+        }
+        field("actionsCharged") { $0 += outcome.actionsCharged.description }
+        field("costVersion") { $0 += String(costVersion) }
+        field("debitAmount") { $0 += outcome.creditsDebited.description }
+        field("decisionId") { JSON.writeString(decisionId, to: &$0) }
+        field("fromAllowance") { $0 += outcome.fromAllowance.description }
+        field("message") { JSON.writeString(outcome.reason.message, to: &$0) }
+        field("reason") { JSON.writeString(outcome.reason.rawValue, to: &$0) }
+        field("remainingAllowance") { $0 += remainingAllowance.description }
+        field("remainingBalance") { $0 += remainingBalance.description }
+        field("success") { $0 += outcome.approved ? "true" : "false" }
+        if let transactionId { field("transactionId") { JSON.writeString(transactionId, to: &$0) } }
+        while next < extra.endIndex {
+            output += ","
+            JSON.writeString(extra[next].key, to: &output)
+            output += ":"
+            output += extra[next].value
+            next += 1
         }
         output += "}"
         return output

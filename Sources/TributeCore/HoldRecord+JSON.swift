@@ -23,24 +23,24 @@ public enum HoldAnswer {
     /// `POST /v1/holds`: the decision fields of SPEC §2 (`actionsCharged` the estimate
     /// held) with `holdId` and `expiresAt` when approved.
     public static func created(_ answer: AuthorizeAnswer, hold: HoldRecord?) -> AuthorizeOutcome {
-        guard var body = answer.jsonValue.objectValue else { preconditionFailure("an answer is an object") }
+        var extra: [(key: String, value: String)] = []
         if let hold, answer.outcome.approved {
-            body["holdId"] = .string(hold.id)
-            body["expiresAt"] = .timestamp(millis: hold.expiresAtMillis)
+            extra = [("expiresAt", text(.timestamp(millis: hold.expiresAtMillis))), ("holdId", text(.string(hold.id)))]
         }
-        return AuthorizeOutcome(body: JSON.object(body).serialized, replayed: false, approved: answer.outcome.approved)
+        return AuthorizeOutcome(body: answer.json(adding: extra), replayed: false, approved: answer.outcome.approved)
     }
 
     /// `POST /v1/holds/{id}/commit`: the decision fields for what was charged, with the
     /// hold's id, status and `remainingHeld` (actions still held).
     public static func committed(_ answer: AuthorizeAnswer, hold: HoldRecord) -> AuthorizeOutcome {
-        guard var body = answer.jsonValue.objectValue else { preconditionFailure("an answer is an object") }
-        body["holdId"] = .string(hold.id)
-        body["status"] = .string(hold.status.rawValue)
-        body["remainingHeld"] = .amount(hold.heldActions)
-        body["remainingHeldAmount"] = .amount(hold.heldCredits)
-        return AuthorizeOutcome(body: JSON.object(body).serialized, replayed: false, approved: true)
+        let extra: [(key: String, value: String)] = [
+            ("holdId", text(.string(hold.id))), ("remainingHeld", hold.heldActions.description),
+            ("remainingHeldAmount", hold.heldCredits.description), ("status", text(.string(hold.status.rawValue))),
+        ]
+        return AuthorizeOutcome(body: answer.json(adding: extra), replayed: false, approved: true)
     }
+
+    private static func text(_ value: JSON) -> String { value.serialized }
 
     /// `POST /v1/holds/{id}/release`: the hold as it now stands, with the release's decision.
     public static func released(_ hold: HoldRecord, decisionId: String) -> AuthorizeOutcome {

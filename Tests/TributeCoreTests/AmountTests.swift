@@ -69,6 +69,11 @@ import Testing
                 remainingBalance: Amount(micros: 42), remainingAllowance: .zero, decisionId: "dec_\"quoted\"\\", costVersion: 3, transactionId: transactionId)
             #expect(answer.json == answer.jsonValue.serialized)
             #expect((try? JSON.parse(Array(answer.json.utf8))) == answer.jsonValue)
+            // With a hold's fields merged in, before, between and after the answer's own.
+            let extra: [(key: String, value: String)] = [("a", "1"), ("expiresAt", "\"2026\""), ("holdId", "\"h\""), ("remainingHeld", "2"), ("zz", "null")]
+            guard var object = answer.jsonValue.objectValue else { Issue.record("not an object"); return }
+            for (key, value) in extra { object[key] = try? JSON.parse(Array(value.utf8)) }
+            #expect(answer.json(adding: extra) == JSON.object(object).serialized)
         }
     }
 }

@@ -193,6 +193,11 @@ import TributeTestSupport
         let committed = try await Self.commit(store, holdId, .actions(Amount(units: 100)))
         #expect(amountField(committed.body, "fromAllowance") == Amount(units: 100))
         #expect(try await store.workspace(id: "w").remainingAllowance == Amount(units: 1_000))
+        // The commit's allowance belongs to the period it was held in, which has ended: a
+        // reversal has nothing to give back to the new one.
+        guard let transactionId = field(committed.body, "transactionId")?.stringValue else { Issue.record("no transaction"); return }
+        await #expect { try await store.reverseTransaction(id: transactionId, reason: "test") } throws: { ($0 as? TributeError)?.code == "not_reversible" }
+        #expect(try await store.workspace(id: "w").remainingAllowance == Amount(units: 1_000))
         #expect(try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM", costMultiplier: Amount(units: 1_000)), idempotency: nil).approved)
         _ = try await store.expectLedgerHolds()
     }

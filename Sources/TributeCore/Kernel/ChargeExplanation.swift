@@ -16,10 +16,14 @@ public struct ChargeExplanation: Sendable, Equatable {
     public var note: String?
     /// For a step of a hold: the hold.
     public var hold: String?
+    /// For a hold's commit: the start of the period its allowance was held in (Unix
+    /// seconds), which a reversal gives allowance back to, not the period of the commit.
+    public var periodStart: Int64?
 
     public init(baseCost: Amount, costMultiplier: Amount, grants: [GrantDraw] = [], budgets: [BudgetCheck] = [], reverses: String? = nil, note: String? = nil,
-                hold: String? = nil) {
+                hold: String? = nil, periodStart: Int64? = nil) {
         self.hold = hold
+        self.periodStart = periodStart
         self.baseCost = baseCost
         self.costMultiplier = costMultiplier
         self.grants = grants
@@ -51,7 +55,7 @@ public struct ChargeExplanation: Sendable, Equatable {
 
     /// The canonical text: compact JSON with sorted one-letter keys, amounts in integer
     /// micro-units and empty parts left out — `b` base cost, `g` grants as `[id, micros]`,
-    /// `h` the hold, `m` multiplier, `n` note, `r` the charge reversed, `u` budgets as `[scope, unit,
+    /// `h` the hold, `m` multiplier, `n` note, `p` a commit's hold period, `r` the charge reversed, `u` budgets as `[scope, unit,
     /// period, limit, usedBefore]` — the same bytes for the same explanation on every
     /// backend. Short, and written without building a dictionary, because it is built,
     /// hashed and stored for every decision on the writer's thread.
@@ -79,6 +83,10 @@ public struct ChargeExplanation: Sendable, Equatable {
         if let note {
             output += ",\"n\":"
             JSON.writeString(note, to: &output)
+        }
+        if let periodStart {
+            output += ",\"p\":"
+            output += String(periodStart)
         }
         if let reverses {
             output += ",\"r\":"
@@ -117,6 +125,7 @@ public struct ChargeExplanation: Sendable, Equatable {
         if let reverses { object["r"] = .string(reverses) }
         if let note { object["n"] = .string(note) }
         if let hold { object["h"] = .string(hold) }
+        if let periodStart { object["p"] = .int(periodStart) }
         return .object(object)
     }
 
@@ -144,7 +153,8 @@ public struct ChargeExplanation: Sendable, Equatable {
             }
         }
         self.init(baseCost: Amount(micros: baseCost), costMultiplier: Amount(micros: multiplier), grants: grants, budgets: budgets,
-                  reverses: object["r"]?.stringValue, note: object["n"]?.stringValue, hold: object["h"]?.stringValue)
+                  reverses: object["r"]?.stringValue, note: object["n"]?.stringValue, hold: object["h"]?.stringValue,
+                  periodStart: object["p"]?.int64Value)
     }
 }
 

@@ -155,7 +155,8 @@ extension Kernel {
             stored.first { $0.budget.scope == reservation.scope && $0.budget.unit == reservation.unit }
                 .map { ChargeExplanation.BudgetCheck($0.current(periodStart: state.period.start)) }
         }
-        let explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: consumed, budgets: checks, hold: hold.id)
+        let explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: consumed, budgets: checks, hold: hold.id,
+                                            periodStart: hold.periodStart)
         var record = DecisionRecord(
             id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: hold.actionType, reason: .approved,
             actionsCharged: actualActions, fromAllowance: fromAllowance, creditsDebited: credits, userId: hold.userId, agentId: hold.agentId,

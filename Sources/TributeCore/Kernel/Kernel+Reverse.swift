@@ -47,7 +47,8 @@ extension Kernel {
         var transactions: [PendingTransaction] = []
         if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")), let roll { transactions.append(roll) }
         let chargedAtSeconds = charge.decision.createdAtMillis / 1000
-        let samePeriod = state.period.start <= chargedAtSeconds && chargedAtSeconds < state.period.end
+        // A commit's allowance belongs to the period it was held in, whenever it was committed.
+        let samePeriod = explanation.periodStart.map { $0 == state.period.start } ?? (state.period.start <= chargedAtSeconds && chargedAtSeconds < state.period.end)
         // The plan-change rule still holds after the reversal: the allowance left is at most
         // the plan's allowance less what the period used (a downgrade since the charge gives
         // back less).
