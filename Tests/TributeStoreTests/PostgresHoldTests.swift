@@ -202,12 +202,7 @@ extension PostgresHoldTests {
         #expect(try await first.budgets(workspaceId: "w").first?.budget.used == Amount(units: 2))
         clock.advance(seconds: 30)
         #expect(try await second.expireHolds(limit: 10) == 2)
-        let used = try await first.budgets(workspaceId: "w").first?.budget.used
-        // Kernel.settleExpiredHolds releases each hold against the budgets as loaded, not as
-        // the hold before it left them: only the last hold's use comes back.
-        withKnownIssue("the kernel settles holds of one budget against stale budgets") {
-            #expect(used == .zero)
-        }
+        #expect(try await first.budgets(workspaceId: "w").first?.budget.used == .zero)
         _ = try await first.expectLedgerHolds()
     }
 }

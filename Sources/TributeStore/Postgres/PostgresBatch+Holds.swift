@@ -1,61 +1,127 @@
 import PostgresNIO
 import TributeCore
 
-/// Holds in an authorize batch: a call after a hold's expiry releases it first (SPEC §3.1),
-/// so the batch reads the holds of the workspaces whose soonest hold expiry has passed, and
-/// keeps them, as its calls settle them, for the calls after.
+/// Holds in a batch. A call after a hold's expiry releases it first (SPEC §3.1), so the
+/// batch reads the holds of the workspaces whose soonest hold expiry has passed and keeps
+/// them, as its jobs settle them, for the jobs after; and it reads the holds its commits
+/// and releases move.
 extension PostgresBatch {
-    /// What the due holds need from the batch's main read.
-    struct DueHolds {
+    /// What the holds read need from the batch's main read.
+    struct HoldNeeds {
         /// The budget scopes the holds reserved use of.
         var scopes: Set<String> = []
         /// The grants the holds drew from, read even used up.
         var drawnGrantIds: [String] = []
     }
 
-    /// Reads, in one round trip, the holds to settle of every locked workspace whose
-    /// soonest hold expiry has passed (`HoldRows.expiring`, per workspace), into `loaded`.
-    static func loadDueHolds(_ loaded: inout [String: Loaded], _ connection: PostgresConnection, nowMillis: Int64) async throws -> DueHolds {
-        let due = loaded.values.filter { ($0.state.nextHoldExpiryAtMillis ?? .max) <= nowMillis }.map(\.state.id).sorted()
-        guard !due.isEmpty else { return DueHolds() }
+    /// The holds the batch commits or releases, read before the locks (their decoding is
+    /// no time other batches wait), with each row's version (`xmin`) to tell whether it
+    /// changed before the locks were taken.
+    struct Steps {
+        var holds: [String: HoldRecord] = [:]
+        var versions: [String: String] = [:]
+    }
+
+    /// 1. The holds the batch's steps move, and the workspace of each job: its call's, or
+    ///    the hold's it moves. A hold that does not exist, or whose workspace the caller
+    ///    may not touch, is not found.
+    static func resolveSteps(_ jobs: [PostgresBatcher.Job], _ results: inout Results, _ connection: PostgresConnection) async throws -> ([String?], Steps) {
+        var steps = Steps()
+        let holdIds = Set(jobs.compactMap { $0.work.step?.holdId }).sorted()
+        if !holdIds.isEmpty {
+            let placeholders = Array(repeating: "?", count: holdIds.count).joined(separator: ", ")
+            let statement = StoreStatement("SELECT xmin::text, \(HoldRows.columns) FROM holds WHERE id IN (\(placeholders))", holdIds.map { .text($0) })
+            for (version, hold) in try await connection.all(statement, { columns in (try columns.text(), try HoldRows.record(&columns)) }) {
+                steps.holds[hold.id] = hold
+                steps.versions[hold.id] = version
+            }
+        }
+        let workspaceOf: [String?] = jobs.enumerated().map { index, job in
+            if let request = job.work.request { return request.workspaceId }
+            guard let step = job.work.step else { return nil }
+            guard let workspaceId = steps.holds[step.holdId]?.workspaceId, step.canAccess(workspaceId) else {
+                results[index] = .failure(TributeError.holdNotFound(step.holdId))
+                return nil
+            }
+            return workspaceId
+        }
+        return (workspaceOf, steps)
+    }
+
+    /// Reads again the holds that changed between their first read and the locks (another
+    /// batch moved them meanwhile). What a hold drew from and the budgets it reserved only
+    /// shrink, so the grants and budgets read for the first version serve the new one.
+    static func refresh(_ changed: [String], into state: inout State, _ connection: PostgresConnection) async throws {
+        guard !changed.isEmpty else { return }
+        let placeholders = Array(repeating: "?", count: changed.count).joined(separator: ", ")
+        let statement = StoreStatement("SELECT \(HoldRows.columns) FROM holds WHERE id IN (\(placeholders))", changed.map { .text($0) })
+        for hold in try await connection.all(statement, HoldRows.record) { state.steps[hold.id] = hold }
+    }
+
+    /// What the grants and budgets read must include for `holds`.
+    static func needs(of holds: some Sequence<HoldRecord>) -> HoldNeeds {
+        let list = Array(holds)
+        var needs = HoldNeeds(drawnGrantIds: HoldRows.drawnGrantIds(list))
+        for hold in list { for reservation in hold.budgets { needs.scopes.insert(reservation.scope.description) } }
+        return needs
+    }
+
+    /// Reads, under the locks, the holds to settle of every locked workspace whose soonest
+    /// hold expiry has passed (`HoldRows.expiring`, per workspace), in one round trip that
+    /// batches without such a workspace skip.
+    static func loadDueHolds(_ state: inout State, _ connection: PostgresConnection, nowMillis: Int64) async throws -> HoldNeeds {
+        let due = state.loaded.values.filter { ($0.state.nextHoldExpiryAtMillis ?? .max) <= nowMillis }.map(\.state.id).sorted()
+        guard !due.isEmpty else { return HoldNeeds() }
         let parts = due.map { HoldRows.expiring(workspaceId: $0, nowMillis: nowMillis) }
         let statement = StoreStatement(parts.map { "(\($0.sql))" }.joined(separator: "\nUNION ALL\n"), parts.flatMap(\.values))
-        var found: [String: [HoldRecord]] = [:]
-        for hold in try await connection.all(statement, HoldRows.record) { found[hold.workspaceId, default: []].append(hold) }
-        var result = DueHolds()
-        for id in due {
-            let holds = (found[id] ?? []).sorted(by: PostgresBatch.expiryOrder)
-            loaded[id]?.holds = holds
-            loaded[id]?.holdsBounded = holds.filter { $0.hasExpired(nowMillis: nowMillis) }.count >= HoldRows.settleBound
-            for hold in holds { for reservation in hold.budgets { result.scopes.insert(reservation.scope.description) } }
-            result.drawnGrantIds += HoldRows.drawnGrantIds(holds)
+        var expiring: [String: [HoldRecord]] = [:]
+        var read: [HoldRecord] = []
+        for hold in try await connection.all(statement, HoldRows.record) {
+            expiring[hold.workspaceId, default: []].append(hold)
+            read.append(hold)
         }
-        return result
+        for id in due {
+            let holds = (expiring[id] ?? []).sorted(by: expiryOrder)
+            state.loaded[id]?.holds = holds
+            state.loaded[id]?.holdsBounded = holds.filter { $0.hasExpired(nowMillis: nowMillis) }.count >= HoldRows.settleBound
+        }
+        return needs(of: read)
+    }
+
+    /// The stored budgets of the hold's scopes, as the batch's jobs so far left them.
+    static func budgets(of hold: HoldRecord, in budgets: [KeyRef: StoredBudget]) -> [StoredBudget] {
+        hold.budgets.compactMap { budgets[KeyRef(workspaceId: hold.workspaceId, key: $0.scope.description)] }
     }
 
     /// The workspace's holds as the kernel takes them, each with its scopes' budgets as the
-    /// batch's earlier calls left them.
+    /// batch's earlier jobs left them.
     static func expiring(_ workspace: Loaded, budgets: [KeyRef: StoredBudget]) -> [ExpiringHold] {
         guard let holds = workspace.holds else { return [] }
-        return holds.map { hold in
-            ExpiringHold(hold: hold, budgets: hold.budgets.compactMap { budgets[KeyRef(workspaceId: hold.workspaceId, key: $0.scope.description)] })
-        }
+        return holds.map { ExpiringHold(hold: $0, budgets: PostgresBatch.budgets(of: $0, in: budgets)) }
     }
 
-    /// Keeps the holds a call moved: a closed one is gone (settled once), an open one
-    /// replaced by its new state. A workspace whose read stopped at the bound is looked at
-    /// again by the next batch once these are settled.
+    /// Keeps the holds a job moved: a closed one is gone (settled once), an open one
+    /// replaced by its new state.
+    ///
+    /// The list read holds only the first hold that has not run out: once a commit or a
+    /// release closes that one, the list no longer knows the next expiry, which is no
+    /// sooner than the closed hold's, so the workspace's soonest expiry stays at most that
+    /// and the next batch reads again. Likewise, a workspace whose read stopped at the
+    /// bound is looked at again once the holds read are settled.
     static func keep(_ moved: [HoldRecord], in workspace: inout Loaded, nowMillis: Int64) {
         guard var holds = workspace.holds else { return }
         for hold in moved {
+            if hold.status != .open && hold.status != .expired, let listed = holds.first(where: { $0.id == hold.id }), !listed.hasExpired(nowMillis: nowMillis) {
+                workspace.expiryFloor = min(workspace.expiryFloor ?? .max, listed.expiresAtMillis)
+            }
             holds.removeAll { $0.id == hold.id }
             if hold.status == .open { holds.append(hold) }
         }
         holds.sort(by: expiryOrder)
         workspace.holds = holds
-        if workspace.holdsBounded && !holds.contains(where: { $0.hasExpired(nowMillis: nowMillis) }) {
-            workspace.state.nextHoldExpiryAtMillis = min(workspace.state.nextHoldExpiryAtMillis ?? .max, nowMillis)
-        }
+        var floor = workspace.expiryFloor
+        if workspace.holdsBounded && !holds.contains(where: { $0.hasExpired(nowMillis: nowMillis) }) { floor = min(floor ?? .max, nowMillis) }
+        if let floor { workspace.state.nextHoldExpiryAtMillis = min(workspace.state.nextHoldExpiryAtMillis ?? .max, floor) }
     }
 
     static func expiryOrder(_ first: HoldRecord, _ second: HoldRecord) -> Bool {

@@ -2,25 +2,44 @@ import Logging
 import PostgresNIO
 import TributeCore
 
-/// Group commit on PostgreSQL: concurrent authorize calls of this instance are taken up to
-/// `maxBatchSize` at a time and applied in one transaction (`PostgresBatch`), so that many
-/// debits of one hot workspace pay one row-lock wait and one commit between them rather
-/// than one each. Two batches may be in flight at once: the next one claims its keys and
+/// Group commit on PostgreSQL: concurrent authorize calls of this instance, and the holds,
+/// commits and releases of holds, are taken up to `maxBatchSize` at a time and applied in
+/// one transaction (`PostgresBatch`), so that many debits of one hot workspace pay one
+/// row-lock wait and one commit between them rather than one each. Two batches may be in flight at once: the next one claims its keys and
 /// waits for the workspace locks while the previous one commits.
 final class PostgresBatcher: @unchecked Sendable {
     struct Job {
-        let request: AuthorizeRequest
+        let work: Work
         let claim: IdempotencyClaim?
         let ids: Kernel.Ids
-        /// A hold to make instead of a debit (SPEC §3.1); `nil` for an authorize call.
-        let hold: HoldOrder?
         let continuation: CheckedContinuation<AuthorizeOutcome, any Error>
     }
 
-    /// What makes a call a hold: how long it lasts, and its id, made by the caller.
-    struct HoldOrder {
-        let ttlSeconds: Int64
-        let holdId: String
+    /// What a job asks for (SPEC §2, §3.1).
+    enum Work: Sendable {
+        case authorize(AuthorizeRequest)
+        /// A call held instead of spent, for `ttlSeconds`, as the hold the caller named.
+        case hold(AuthorizeRequest, ttlSeconds: Int64, holdId: String)
+        /// `canAccess` tells whether the caller may touch the hold's workspace.
+        case commit(HoldCommit, canAccess: @Sendable (String) -> Bool)
+        case release(holdId: String, canAccess: @Sendable (String) -> Bool)
+
+        /// The call priced, for an authorize call or a hold.
+        var request: AuthorizeRequest? {
+            switch self {
+            case .authorize(let request), .hold(let request, _, _): request
+            case .commit, .release: nil
+            }
+        }
+
+        /// The hold moved, for a commit or a release, and who may move it.
+        var step: (holdId: String, canAccess: @Sendable (String) -> Bool)? {
+            switch self {
+            case .authorize, .hold: nil
+            case .commit(let commit, let canAccess): (commit.holdId, canAccess)
+            case .release(let holdId, let canAccess): (holdId, canAccess)
+            }
+        }
     }
 
     private let database: PostgresDatabase
@@ -46,12 +65,12 @@ final class PostgresBatcher: @unchecked Sendable {
         self.clock = clock
     }
 
-    /// Queues a call for the next batch: an authorize call, or a hold when `hold` is given
-    /// (holds share the batches of debits: one lock wait and one commit for many).
-    func submit(_ request: AuthorizeRequest, claim: IdempotencyClaim?, hold: HoldOrder? = nil) async throws -> AuthorizeOutcome {
+    /// Queues work for the next batch: holds and their steps share the batches of debits
+    /// (one lock wait and one commit for many).
+    func submit(_ work: Work, claim: IdempotencyClaim?) async throws -> AuthorizeOutcome {
         let ids = Kernel.Ids.make()
         return try await withCheckedThrowingContinuation { continuation in
-            let job = Job(request: request, claim: claim, ids: ids, hold: hold, continuation: continuation)
+            let job = Job(work: work, claim: claim, ids: ids, continuation: continuation)
             let result: (accepted: Bool, waiter: CheckedContinuation<Void, Never>?) = lock.withLock {
                 guard !stopped else { return (false, nil) }
                 guard pending.count < maxPending else { return (false, nil) }

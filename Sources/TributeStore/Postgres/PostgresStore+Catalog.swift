@@ -4,7 +4,7 @@ import TributeCore
 
 extension PostgresStore {
     public func authorize(_ request: AuthorizeRequest, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome {
-        try await batcher.submit(request, claim: idempotency)
+        try await batcher.submit(.authorize(request), claim: idempotency)
     }
 
     public func createWorkspace(_ draft: WorkspaceDraft) async throws -> WorkspaceView {

@@ -2,25 +2,21 @@ import Logging
 import PostgresNIO
 import TributeCore
 
-/// Holds (SPEC §3.1) on PostgreSQL. A hold is made in the authorize batches; each later
-/// step of it is a transaction of its own under its workspace's row lock, which orders it
-/// with the batches and the sweepers of every instance.
+/// Holds (SPEC §3.1) on PostgreSQL. A hold, its commits and its release go through the
+/// authorize batches (SPEC §8: hold + commit at least half the debit rate); an extension
+/// is a transaction of its own under the workspace's row lock, which orders it with the
+/// batches and the sweepers of every instance.
 extension PostgresStore {
     public func hold(_ request: HoldRequest, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome {
-        try await batcher.submit(request.call, claim: idempotency, hold: PostgresBatcher.HoldOrder(ttlSeconds: request.ttlSeconds, holdId: Identifier.make("hold")))
+        try await batcher.submit(.hold(request.call, ttlSeconds: request.ttlSeconds, holdId: Identifier.make("hold")), claim: idempotency)
     }
 
     public func commitHold(_ commit: HoldCommit, canAccess: @escaping @Sendable (String) -> Bool, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome {
-        try await moveHold(id: commit.holdId, canAccess: canAccess, idempotency: idempotency) { hold, ledger, ids, nowMillis in
-            try Kernel.commitHold(hold, actual: commit.actual, final: commit.final, state: ledger.state, grants: ledger.grants, budgets: ledger.budgets,
-                                  system: ledger.system, ids: ids, nowMillis: nowMillis)
-        }
+        try await batcher.submit(.commit(commit, canAccess: canAccess), claim: idempotency)
     }
 
     public func releaseHold(id: String, canAccess: @escaping @Sendable (String) -> Bool, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome {
-        try await moveHold(id: id, canAccess: canAccess, idempotency: idempotency) { hold, ledger, ids, nowMillis in
-            try Kernel.releaseHold(hold, state: ledger.state, grants: ledger.grants, budgets: ledger.budgets, system: ledger.system, ids: ids, nowMillis: nowMillis)
-        }
+        try await batcher.submit(.release(holdId: id, canAccess: canAccess), claim: idempotency)
     }
 
     public func extendHold(id: String, ttlSeconds: Int64, canAccess: @escaping @Sendable (String) -> Bool) async throws -> HoldRecord {
@@ -55,8 +51,8 @@ extension PostgresStore {
         return Page(items: found.items.map { $0.seen(atMillis: nowMillis) }, nextCursor: found.nextCursor)
     }
 
-    /// What a step of a hold needs besides the hold: its workspace, locked, with the grants
-    /// its holds drew from (even used up), the budgets of their scopes and the system totals.
+    /// What settling holds outside a batch needs besides them: their workspace, locked, the grants
+    /// they drew from (even used up), the budgets of their scopes and the system totals.
     struct HoldLedger: Sendable {
         var state: WorkspaceState
         var grants: OpenGrants
@@ -66,26 +62,6 @@ extension PostgresStore {
         /// The budgets of `hold`'s scopes among `budgets`.
         func budgets(of hold: HoldRecord) -> [StoredBudget] {
             budgets.filter { budget in hold.budgets.contains { $0.scope == budget.budget.scope } }
-        }
-    }
-
-    /// Commits or releases a hold in one transaction: the hold read under its workspace's
-    /// lock, the idempotency key looked up there (a repeat replays the stored body), the
-    /// kernel's step, its effects and the answer stored with the key.
-    private func moveHold(
-        id: String, canAccess: @escaping @Sendable (String) -> Bool, idempotency claim: IdempotencyClaim?,
-        _ step: @escaping @Sendable (HoldRecord, HoldLedger, Kernel.Ids, Int64) throws -> Kernel.HoldStep
-    ) async throws -> AuthorizeOutcome {
-        let ids = Kernel.Ids.make()
-        let clock = self.clock
-        return try await transaction { connection in
-            let (hold, state, nowMillis) = try await PostgresStore.lockHold(connection, id: id, canAccess: canAccess, clock: clock)
-            if let claim, let stored = try await PostgresStore.storedAnswer(connection, workspaceId: hold.workspaceId, claim: claim) { return stored }
-            let ledger = try await PostgresStore.holdLedger(connection, state: state, holds: [hold])
-            let moved = try step(hold, ledger, ids, nowMillis)
-            if let claim { try await PostgresStore.storeAnswer(connection, workspaceId: hold.workspaceId, claim: claim, moved.outcome, nowMillis: nowMillis) }
-            try await PostgresBatchWrites.write(moved.effects, connection, nowMillis: nowMillis)
-            return moved.outcome
         }
     }
 
@@ -116,28 +92,6 @@ extension PostgresStore {
             budgets = BudgetRows.dated(budgets, try await connection.all(BudgetRows.createdAt(workspaceId: state.id), BudgetRows.createdAt))
         }
         return HoldLedger(state: state, grants: OpenGrants(grants), budgets: budgets, system: try await PostgresLedger.systemTotals(connection))
-    }
-
-    /// The body stored with the key in the workspace, or `nil` when the key is new.
-    /// - Throws: `idempotencyKeyReused` when the key was used for another request.
-    static func storedAnswer(_ connection: PostgresConnection, workspaceId: String, claim: IdempotencyClaim) async throws -> AuthorizeOutcome? {
-        guard let row = try await connection.query(
-            "SELECT request_hash, response_body, approved FROM idempotency_keys WHERE workspace_id = \(workspaceId) AND key = \(claim.key)",
-            logger: PostgresLedger.logger
-        ).firstRow() else { return nil }
-        let (hash, body, approved) = try row.decode((String, String?, Bool?).self)
-        guard hash == claim.requestHash, let body, let approved else { throw TributeError.idempotencyKeyReused }
-        return AuthorizeOutcome(body: body, replayed: true, approved: approved)
-    }
-
-    /// Stores the answer with its key, in the step's transaction.
-    /// - Throws: `idempotencyKeyReused` when another request claimed the key meanwhile.
-    static func storeAnswer(_ connection: PostgresConnection, workspaceId: String, claim: IdempotencyClaim, _ outcome: AuthorizeOutcome, nowMillis: Int64) async throws {
-        guard try await connection.query("""
-            INSERT INTO idempotency_keys (workspace_id, key, request_hash, response_body, approved, created_at)
-            VALUES (\(workspaceId), \(claim.key), \(claim.requestHash), \(outcome.body), \(outcome.approved), \(nowMillis))
-            ON CONFLICT DO NOTHING RETURNING 1
-            """, logger: PostgresLedger.logger).firstRow() != nil else { throw TributeError.idempotencyKeyReused }
     }
 }
 
