@@ -46,19 +46,36 @@ public struct Amount: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var isNegative: Bool { micros < 0 }
 
     /// Decimal text with at most six decimals and no trailing zeros: `12`, `0.5`, `-3.000001`.
+    /// Written backwards into a small buffer: every answer writes several amounts.
     public var description: String {
-        let negative = micros < 0
-        let magnitude = micros.magnitude
-        let whole = magnitude / UInt64(Amount.scale)
-        let fraction = magnitude % UInt64(Amount.scale)
-        var text = negative ? "-" : ""
-        text += String(whole)
-        if fraction != 0 {
-            var digits = String(fraction)
-            digits = String(repeating: "0", count: 6 - digits.count) + digits
-            while digits.hasSuffix("0") { digits.removeLast() }
-            text += "." + digits
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            let end = buffer.count
+            var start = end
+            func put(_ byte: UInt8) {
+                start -= 1
+                buffer[start] = byte
+            }
+            let magnitude = micros.magnitude
+            var whole = magnitude / UInt64(Amount.scale)
+            var fraction = magnitude % UInt64(Amount.scale)
+            if fraction != 0 {
+                var digits = 6
+                while fraction % 10 == 0 {
+                    fraction /= 10
+                    digits -= 1
+                }
+                for _ in 0..<digits {
+                    put(UInt8(truncatingIfNeeded: fraction % 10) + 48)
+                    fraction /= 10
+                }
+                put(UInt8(ascii: "."))
+            }
+            repeat {
+                put(UInt8(truncatingIfNeeded: whole % 10) + 48)
+                whole /= 10
+            } while whole != 0
+            if micros < 0 { put(UInt8(ascii: "-")) }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self)
         }
-        return text
     }
 }

@@ -25,7 +25,7 @@ public enum HoldAnswer {
     public static func created(_ answer: AuthorizeAnswer, hold: HoldRecord?) -> AuthorizeOutcome {
         var extra: [(key: String, value: String)] = []
         if let hold, answer.outcome.approved {
-            extra = [("expiresAt", text(.timestamp(millis: hold.expiresAtMillis))), ("holdId", text(.string(hold.id)))]
+            extra = [("expiresAt", "\"" + ISOTime.format(millis: hold.expiresAtMillis) + "\""), ("holdId", quoted(hold.id))]
         }
         return AuthorizeOutcome(body: answer.json(adding: extra), replayed: false, approved: answer.outcome.approved)
     }
@@ -34,13 +34,17 @@ public enum HoldAnswer {
     /// hold's id, status and `remainingHeld` (actions still held).
     public static func committed(_ answer: AuthorizeAnswer, hold: HoldRecord) -> AuthorizeOutcome {
         let extra: [(key: String, value: String)] = [
-            ("holdId", text(.string(hold.id))), ("remainingHeld", hold.heldActions.description),
-            ("remainingHeldAmount", hold.heldCredits.description), ("status", text(.string(hold.status.rawValue))),
+            ("holdId", quoted(hold.id)), ("remainingHeld", hold.heldActions.description),
+            ("remainingHeldAmount", hold.heldCredits.description), ("status", "\"" + hold.status.rawValue + "\""),
         ]
         return AuthorizeOutcome(body: answer.json(adding: extra), replayed: false, approved: true)
     }
 
-    private static func text(_ value: JSON) -> String { value.serialized }
+    private static func quoted(_ text: String) -> String {
+        var output = ""
+        JSON.writeString(text, to: &output)
+        return output
+    }
 
     /// `POST /v1/holds/{id}/release`: the hold as it now stands, with the release's decision.
     public static func released(_ hold: HoldRecord, decisionId: String) -> AuthorizeOutcome {

@@ -34,7 +34,7 @@ extension JSON {
         }
     }
 
-    static func writeString(_ value: String, to output: inout String) {
+    public static func writeString(_ value: String, to output: inout String) {
         // Most strings (ids, codes, names) need no escaping: copy them whole.
         if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 < 0x80 }) {
             output += "\""

@@ -19,7 +19,10 @@ import Testing
         #expect(throws: failure) { try Amount.parse(text) }
     }
 
-    @Test(arguments: [(1_500_000, "1.5"), (1, "0.000001"), (-2_250_000, "-2.25"), (0, "0"), (7_000_000, "7")])
+    @Test(arguments: [
+        (1_500_000, "1.5"), (1, "0.000001"), (-2_250_000, "-2.25"), (0, "0"), (7_000_000, "7"), (100_000, "0.1"), (10, "0.00001"),
+        (-1, "-0.000001"), (Int64.max, "9223372036854.775807"), (Int64.min, "-9223372036854.775808"), (1_000_000_000_000_000_000, "1000000000000"),
+    ] as [(Int64, String)])
     func amountsPrintWithAtMostSixDecimals(micros: Int64, text: String) {
         #expect(Amount(micros: micros).description == text)
     }

@@ -119,21 +119,16 @@ extension Kernel {
         }
         // Rounded like the estimate was: never more than what is held.
         let credits = min(overageCredits, hold.heldCredits)
-        var commitId: String?
-        var consumed: [GrantDraw] = []
-        if let commit = try? LedgerTransaction(kind: .holdCommit, postings: [
+        var postings = [
             Posting(account: AccountRef(kind: .heldAllowance, workspaceId: state.id), amount: -fromAllowance),
             Posting(account: .system(.usage), amount: fromAllowance),
             Posting(account: AccountRef(kind: .heldCredits, workspaceId: state.id), amount: -credits),
             Posting(account: .system(.revenue), amount: credits),
-        ]) {
-            commitId = ids.transaction
-            transactions.append(PendingTransaction(commit, id: ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis))
-        }
+        ]
         state.heldAllowance -= fromAllowance
         state.heldCredits -= credits
         if hold.periodStart == state.period.start { state.periodUsed += fromAllowance }
-        consumed = take(credits, from: &hold.draws)
+        let consumed = take(credits, from: &hold.draws)
         hold.heldActions -= actualActions
         hold.heldAllowance -= fromAllowance
         hold.heldCredits -= credits
@@ -144,10 +139,20 @@ extension Kernel {
             hold.budgets[index].reserved = max(.zero, hold.budgets[index].reserved - charged)
         }
         var budgets: [StoredBudget] = []
+        var expiry: PendingTransaction?
         if final || hold.heldActions.isZero {
-            transactions += try giveBack(&hold, state: &state, grants: &grants, budgets: stored, into: &budgets, ids: ids, nowMillis: nowMillis)
+            // The rest goes back in the commit's own transaction: one transaction a commit.
+            let back = try giveBack(&hold, state: &state, grants: &grants, budgets: stored, into: &budgets, ids: ids, nowMillis: nowMillis)
+            postings += back.postings
+            expiry = back.expiry
             hold.status = .committed
         }
+        var commitId: String?
+        if let commit = try? LedgerTransaction(kind: .holdCommit, postings: postings) {
+            commitId = ids.transaction
+            transactions.append(PendingTransaction(commit, id: ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis))
+        }
+        if let expiry { transactions.append(expiry) }
         let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
         if let netting { transactions.append(PendingTransaction(netting, id: ids.next("txn"), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
         // The budgets the charge counts in, so that a reversal of the commit gives their use back.
@@ -198,7 +203,11 @@ extension Kernel {
         if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")), let roll { transactions.append(roll) }
         var budgets: [StoredBudget] = []
         let returned = hold.draws
-        transactions += try giveBack(&hold, state: &state, grants: &grants, budgets: stored, into: &budgets, ids: ids, nowMillis: nowMillis)
+        let back = try giveBack(&hold, state: &state, grants: &grants, budgets: stored, into: &budgets, ids: ids, nowMillis: nowMillis)
+        if let release = try? LedgerTransaction(kind: .holdRelease, postings: back.postings) {
+            transactions.append(PendingTransaction(release, id: ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis))
+        }
+        if let expiry = back.expiry { transactions.append(expiry) }
         hold.status = expired ? .expired : .released
         let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
         if let netting { transactions.append(PendingTransaction(netting, id: ids.next("txn"), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
@@ -218,34 +227,32 @@ extension Kernel {
         return HoldStep(effects: effects, hold: hold, system: systemAfter, answer: answer)
     }
 
-    /// Gives back all the hold still holds: the `hold_release` transaction (none when it
-    /// holds nothing), credits restored to their grants (expiring at once where the grant
-    /// has expired since), reserved budget use returned to the budgets still counting it.
+    /// Gives back all the hold still holds: the postings that move it out of the hold
+    /// accounts (none when it holds nothing), credits restored to their grants (expiring at
+    /// once, in `expiry`, where the grant has expired since), reserved budget use returned
+    /// to the budgets still counting it. The workspace's balances move with the postings.
     private static func giveBack(
         _ hold: inout HoldRecord, state: inout WorkspaceState, grants: inout OpenGrants, budgets stored: [StoredBudget],
         into budgets: inout [StoredBudget], ids: Ids, nowMillis: Int64
-    ) throws -> [PendingTransaction] {
-        var transactions: [PendingTransaction] = []
+    ) throws -> (postings: [Posting], expiry: PendingTransaction?) {
         let samePeriod = hold.periodStart == state.period.start
         // Allowance of an ended period lapses, as the roll would have lapsed it.
         let allowanceTo: AccountRef = samePeriod ? .allowance(state.id) : .system(.allowanceLapsed)
-        if let release = try? LedgerTransaction(kind: .holdRelease, postings: [
+        let postings = [
             Posting(account: AccountRef(kind: .heldAllowance, workspaceId: state.id), amount: -hold.heldAllowance),
             Posting(account: allowanceTo, amount: hold.heldAllowance),
             Posting(account: AccountRef(kind: .heldCredits, workspaceId: state.id), amount: -hold.heldCredits),
             Posting(account: .wallet(state.id), amount: hold.heldCredits),
-        ]) {
-            for posting in release.postings where posting.account == .wallet(state.id) { state.wallet = try posting.applied(to: state.wallet) }
-            for posting in release.postings where posting.account == .allowance(state.id) { state.allowance = try posting.applied(to: state.allowance) }
-            transactions.append(PendingTransaction(release, id: ids.next("txn"), workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis))
-        }
+        ]
+        for posting in postings where posting.account == .wallet(state.id) { state.wallet = try posting.applied(to: state.wallet) }
+        for posting in postings where posting.account == .allowance(state.id) { state.allowance = try posting.applied(to: state.allowance) }
         state.heldAllowance -= hold.heldAllowance
         state.heldCredits -= hold.heldCredits
         for draw in hold.draws where !draw.amount.isZero {
             guard grants.restore(draw) else { throw TributeError.notReversible("Grant \(draw.grantId) of hold \(hold.id) is gone") }
         }
         state.nextExpiryAtMillis = grants.nextExpiryAtMillis
-        if let expiry = state.expireGrants(&grants, nowMillis: nowMillis, transactionId: ids.next("txn")) { transactions.append(expiry) }
+        let expiry = state.expireGrants(&grants, nowMillis: nowMillis, transactionId: ids.next("txn"))
         for reservation in hold.budgets where !reservation.reserved.isZero {
             guard var budget = stored.first(where: { $0.budget.scope == reservation.scope }), budget.budget.unit == reservation.unit else { continue }
             if let createdAtMillis = budget.createdAtMillis, createdAtMillis > hold.createdAtMillis { continue }
@@ -258,7 +265,7 @@ extension Kernel {
         hold.heldCredits = .zero
         hold.draws = []
         for index in hold.budgets.indices { hold.budgets[index].reserved = .zero }
-        return transactions
+        return (postings.filter { !$0.amount.isZero }, expiry)
     }
 
     /// Takes `amount` from the front of `draws` (the order the credits were drawn in).

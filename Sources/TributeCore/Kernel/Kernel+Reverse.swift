@@ -26,17 +26,14 @@ extension Kernel {
         _ charge: Charge, reason: String, state initial: WorkspaceState, grants loaded: OpenGrants, budgets stored: [StoredBudget],
         system: SystemBalances, ids: Ids, nowMillis: Int64
     ) throws -> (effects: LedgerEffects, system: SystemBalances) {
-        // A charge is a debit, or what a hold's commit charged (taken from the hold accounts
-        // rather than the wallet and allowance, but given back to them all the same).
-        let creditsFrom: AccountRef, allowanceFrom: AccountRef
-        switch charge.transaction.kind {
-        case .debit: (creditsFrom, allowanceFrom) = (.wallet(initial.id), .allowance(initial.id))
-        case .holdCommit: (creditsFrom, allowanceFrom) = (AccountRef(kind: .heldCredits, workspaceId: initial.id), AccountRef(kind: .heldAllowance, workspaceId: initial.id))
-        default:
+        // A charge is a debit, or what a hold's commit charged: what went to revenue and usage
+        // (a final commit's transaction also gives the rest of the hold back), given back to
+        // the wallet and allowance all the same.
+        guard charge.transaction.kind == .debit || charge.transaction.kind == .holdCommit else {
             throw TributeError.notReversible("Only charges are reversed; a \(charge.transaction.kind.rawValue) transaction is corrected by its own operation")
         }
-        let credits = -charge.transaction.postings.filter { $0.account == creditsFrom }.reduce(Amount.zero) { $0 + $1.amount }
-        let allowanceTaken = -charge.transaction.postings.filter { $0.account == allowanceFrom }.reduce(Amount.zero) { $0 + $1.amount }
+        let credits = charge.transaction.postings.filter { $0.account == .system(.revenue) }.reduce(Amount.zero) { $0 + $1.amount }
+        let allowanceTaken = charge.transaction.postings.filter { $0.account == .system(.usage) }.reduce(Amount.zero) { $0 + $1.amount }
         guard let explanation = charge.decision.explanation.flatMap(ChargeExplanation.init(decoding:)),
               explanation.grants.reduce(Amount.zero, { $0 + $1.amount }) == credits else {
             throw TributeError.notReversible("This charge was recorded before charges kept the grants they drew from")

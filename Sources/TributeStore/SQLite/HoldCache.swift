@@ -14,16 +14,19 @@ struct HoldCache {
     /// The changed holds in the order first changed: new ones get their `seq` (the order
     /// lists show) in the order they were made.
     private var order: [String] = []
+    /// Cached holds that have a row: a change to one is an update, not an insert.
+    private var stored: Set<String> = []
 
     init(maxEntries: Int = 50_000) { self.maxEntries = maxEntries }
 
     /// The hold, cached or stored; `nil` when there is none.
     mutating func hold(_ db: Database, id: String) throws -> HoldRecord? {
         if let cached = entries[id] { return cached }
-        guard let stored = try db.one(HoldRows.one(id: id), HoldRows.record) else { return nil }
+        guard let row = try db.one(HoldRows.one(id: id), HoldRows.record) else { return nil }
         trimIfFull()
-        entries[id] = stored
-        return stored
+        entries[id] = row
+        stored.insert(id)
+        return row
     }
 
     /// Records a hold as a job left it, to be written by `write`.
@@ -57,17 +60,27 @@ struct HoldCache {
             .sorted { ($0.expiresAtMillis, $0.id) < ($1.expiresAtMillis, $1.id) }
     }
 
-    /// Writes every changed hold into the current transaction: `HoldRows.upsert`, prepared
-    /// once and bound through SQLite's C API, since a hold and its commit each write one.
+    /// Writes every changed hold into the current transaction: an update of the columns a
+    /// step changes for one read from its row, an upsert for the others; each statement prepared
+    /// once a batch and bound through SQLite's C API, since a hold and its commit each write.
     mutating func write(_ db: Database) throws {
-        var upsert: RawStatement?
+        var insert: RawStatement?, update: RawStatement?
         for id in order {
             guard let hold = entries[id], let atMillis = dirty[id] else { continue }
-            var statement = try upsert ?? RawStatement(db, sql: HoldRows.upsert(hold, atMillis: atMillis).sql)
-            for value in HoldRows.values(hold) { statement.bind(value) }
-            statement.bind(atMillis)
-            try statement.step()
-            upsert = statement
+            if stored.contains(id) {
+                var statement = try update ?? RawStatement(db, sql: HoldRows.updateSQL)
+                for value in HoldRows.changedValues(hold, atMillis: atMillis) { statement.bind(value) }
+                try statement.step()
+                update = statement
+            } else {
+                // An upsert: a hold read through `expiring` has a row this cache did not see.
+                var statement = try insert ?? RawStatement(db, sql: HoldRows.upsert(hold, atMillis: atMillis).sql)
+                for value in HoldRows.values(hold) { statement.bind(value) }
+                statement.bind(atMillis)
+                try statement.step()
+                insert = statement
+                stored.insert(id)
+            }
         }
         dirty.removeAll(keepingCapacity: true)
         order.removeAll(keepingCapacity: true)
@@ -75,6 +88,7 @@ struct HoldCache {
 
     mutating func removeAll() {
         entries.removeAll(keepingCapacity: true)
+        stored.removeAll(keepingCapacity: true)
         dirty.removeAll(keepingCapacity: true)
         order.removeAll(keepingCapacity: true)
     }
@@ -83,6 +97,7 @@ struct HoldCache {
     private mutating func trimIfFull() {
         guard entries.count >= maxEntries else { return }
         entries = entries.filter { dirty[$0.key] != nil }
+        stored = stored.filter { entries[$0] != nil }
     }
 
     /// The workspace's open holds that expire after `nowMillis`, soonest first.

@@ -47,6 +47,21 @@ enum HoldRows {
             """, values(hold) + [.int(atMillis)])
     }
 
+    /// A stored hold moved by a step: every column a step changes, as `changedValues` binds them.
+    static let updateSQL = """
+        UPDATE holds SET status = ?, held_actions_micros = ?, held_allowance_micros = ?, held_credits_micros = ?, committed_actions_micros = ?,
+            committed_credits_micros = ?, draws = ?, budgets = ?, expires_at = ?, updated_at = ? WHERE id = ?
+        """
+
+    /// The values `updateSQL` binds, in order.
+    static func changedValues(_ hold: HoldRecord, atMillis: Int64) -> [StoreValue] {
+        [
+            .text(hold.status.rawValue), .int(hold.heldActions.micros), .int(hold.heldAllowance.micros), .int(hold.heldCredits.micros),
+            .int(hold.committedActions.micros), .int(hold.committedCredits.micros), .text(encode(hold.draws)), .text(encode(hold.budgets)),
+            .int(hold.expiresAtMillis), .int(atMillis), .text(hold.id),
+        ]
+    }
+
     /// The values of `columns` for `hold`, in order.
     static func values(_ hold: HoldRecord) -> [StoreValue] {
         [
@@ -107,32 +122,60 @@ enum HoldRows {
         return ids
     }
 
+    /// `[[grant id, micros], …]`: written without building a dictionary, since every hold
+    /// and every commit writes it on the writer's thread.
     static func encode(_ draws: [GrantDraw]) -> String {
-        JSON.array(draws.map { .object(["g": .string($0.grantId), "a": .int($0.amount.micros)]) }).serialized
+        var output = "["
+        for (index, draw) in draws.enumerated() {
+            output += index == 0 ? "[" : ",["
+            JSON.writeString(draw.grantId, to: &output)
+            output += ","
+            output += String(draw.amount.micros)
+            output += "]"
+        }
+        output += "]"
+        return output
     }
 
+    /// `[[scope, unit, reserved micros], …]`.
     static func encode(_ budgets: [HoldRecord.BudgetReservation]) -> String {
-        JSON.array(budgets.map { .object(["s": .string($0.scope.description), "u": .string($0.unit.rawValue), "r": .int($0.reserved.micros)]) }).serialized
+        var output = "["
+        for (index, budget) in budgets.enumerated() {
+            output += index == 0 ? "[" : ",["
+            JSON.writeString(budget.scope.description, to: &output)
+            output += ","
+            JSON.writeString(budget.unit.rawValue, to: &output)
+            output += ","
+            output += String(budget.reserved.micros)
+            output += "]"
+        }
+        output += "]"
+        return output
     }
 
     static func decodeDraws(_ text: String) throws -> [GrantDraw] {
-        guard let list = try? JSON.parse(Array(text.utf8)), case .array(let items) = list else { throw StoreFault.unknownValue("holds.draws", text) }
-        return try items.map { item in
-            guard let object = item.objectValue, let grantId = object["g"]?.stringValue, let micros = object["a"]?.int64Value else {
-                throw StoreFault.unknownValue("holds.draws", text)
-            }
+        try items(text, column: "holds.draws").map { fields in
+            guard fields.count == 2, let grantId = fields[0].stringValue, let micros = fields[1].int64Value else { throw StoreFault.unknownValue("holds.draws", text) }
             return GrantDraw(grantId: grantId, amount: Amount(micros: micros))
         }
     }
 
     static func decodeBudgets(_ text: String) throws -> [HoldRecord.BudgetReservation] {
-        guard let list = try? JSON.parse(Array(text.utf8)), case .array(let items) = list else { throw StoreFault.unknownValue("holds.budgets", text) }
-        return try items.map { item in
-            guard let object = item.objectValue, let scopeText = object["s"]?.stringValue, let scope = BudgetScope(parsing: scopeText),
-                  let unitText = object["u"]?.stringValue, let unit = BudgetUnit(rawValue: unitText), let micros = object["r"]?.int64Value else {
+        try items(text, column: "holds.budgets").map { fields in
+            guard fields.count == 3, let scope = fields[0].stringValue.flatMap(BudgetScope.init(parsing:)),
+                  let unit = fields[1].stringValue.flatMap(BudgetUnit.init(rawValue:)), let micros = fields[2].int64Value else {
                 throw StoreFault.unknownValue("holds.budgets", text)
             }
             return HoldRecord.BudgetReservation(scope: scope, unit: unit, reserved: Amount(micros: micros))
+        }
+    }
+
+    /// The arrays of an array of arrays.
+    private static func items(_ text: String, column: String) throws -> [[JSON]] {
+        guard let list = try? JSON.parse(Array(text.utf8)), case .array(let items) = list else { throw StoreFault.unknownValue(column, text) }
+        return try items.map { item in
+            guard case .array(let fields) = item else { throw StoreFault.unknownValue(column, text) }
+            return fields
         }
     }
 }
