@@ -114,13 +114,24 @@ struct Bench: AsyncParsableCommand {
     /// does around each call.
     private static func holdThenCommit(_ store: some TributeStore, _ request: AuthorizeRequest) async throws {
         let held = try await store.hold(HoldRequest(request, ttlSeconds: 300), idempotency: nil)
-        // The id is read as a client would, but without parsing the whole body: the bench
-        // measures the store.
-        guard held.approved, let start = held.body.range(of: #""holdId":""#)?.upperBound,
-              let end = held.body[start...].firstIndex(of: "\"") else {
+        // The id is read without parsing the whole body (or bridging to Foundation): the
+        // bench measures the store.
+        guard held.approved, let holdId = Self.holdId(in: held.body) else {
             throw ValidationError("the bench workspace ran out of credits for holds: \(held.body)")
         }
-        _ = try await store.commitHold(HoldCommit(holdId: String(held.body[start..<end]), actual: .costMultiplier(Amount(micros: 500_000))), canAccess: { _ in true }, idempotency: nil)
+        _ = try await store.commitHold(HoldCommit(holdId: holdId, actual: .costMultiplier(Amount(micros: 500_000))), canAccess: { _ in true }, idempotency: nil)
+    }
+
+    /// The value of `"holdId":"…"` in an answer's body.
+    private static func holdId(in body: String) -> String? {
+        let bytes = Array(body.utf8), key = Array(#""holdId":""#.utf8)
+        guard bytes.count > key.count else { return nil }
+        for start in 0...(bytes.count - key.count) where bytes[start..<(start + key.count)].elementsEqual(key) {
+            let from = start + key.count
+            guard let end = bytes[from...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+            return String(decoding: bytes[from..<end], as: UTF8.self)
+        }
+        return nil
     }
 
     /// Timing only; no amount is ever a floating-point number.
