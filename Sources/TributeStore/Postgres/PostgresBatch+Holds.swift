@@ -14,9 +14,9 @@ extension PostgresBatch {
         var drawnGrantIds: [String] = []
     }
 
-    /// The holds the batch commits or releases, read before the locks (their decoding is
-    /// no time other batches wait), with each row's version (`xmin`) to tell whether it
-    /// changed before the locks were taken.
+    /// The holds the batch commits or releases, taken from the cache or read before the
+    /// locks (their decoding is no time other batches wait), with each row's version
+    /// (`xmin`) to tell whether it changed before the locks were taken.
     struct Steps {
         var holds: [String: HoldRecord] = [:]
         var versions: [String: String] = [:]
@@ -25,9 +25,16 @@ extension PostgresBatch {
     /// 1. The holds the batch's steps move, and the workspace of each job: its call's, or
     ///    the hold's it moves. A hold that does not exist, or whose workspace the caller
     ///    may not touch, is not found.
-    static func resolveSteps(_ jobs: [PostgresBatcher.Job], _ results: inout Results, _ connection: PostgresConnection) async throws -> ([String?], Steps) {
+    static func resolveSteps(
+        _ jobs: [PostgresBatcher.Job], _ results: inout Results, _ connection: PostgresConnection, cache: PostgresHoldCache
+    ) async throws -> ([String?], Steps) {
         var steps = Steps()
-        let holdIds = Set(jobs.compactMap { $0.work.step?.holdId }).sorted()
+        let wanted = Set(jobs.compactMap { $0.work.step?.holdId })
+        for (id, entry) in cache.entries(wanted) {
+            steps.holds[id] = entry.hold
+            steps.versions[id] = entry.version
+        }
+        let holdIds = wanted.filter { steps.holds[$0] == nil }.sorted()
         if !holdIds.isEmpty {
             let placeholders = Array(repeating: "?", count: holdIds.count).joined(separator: ", ")
             let statement = StoreStatement("SELECT xmin::text, \(HoldRows.columns) FROM holds WHERE id IN (\(placeholders))", holdIds.map { .text($0) })
@@ -48,11 +55,13 @@ extension PostgresBatch {
         return (workspaceOf, steps)
     }
 
-    /// Reads again the holds that changed between their first read and the locks (another
-    /// batch moved them meanwhile). What a hold drew from and the budgets it reserved only
-    /// shrink, so the grants and budgets read for the first version serve the new one.
+    /// Reads again the holds whose row is no longer the version taken before the locks
+    /// (another batch or instance moved it meanwhile); one no longer there is not found.
+    /// What a hold drew from and the budgets it reserved only shrink, so the grants and
+    /// budgets read for the first version serve the new one.
     static func refresh(_ changed: [String], into state: inout State, _ connection: PostgresConnection) async throws {
         guard !changed.isEmpty else { return }
+        for id in changed { state.steps.removeValue(forKey: id) }
         let placeholders = Array(repeating: "?", count: changed.count).joined(separator: ", ")
         let statement = StoreStatement("SELECT \(HoldRows.columns) FROM holds WHERE id IN (\(placeholders))", changed.map { .text($0) })
         for hold in try await connection.all(statement, HoldRows.record) { state.steps[hold.id] = hold }

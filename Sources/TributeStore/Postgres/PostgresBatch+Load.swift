@@ -31,8 +31,8 @@ extension PostgresBatch {
 
     /// 3 and 4: the catalog, the locks, the holds, then balances, grants and budgets.
     static func load(
-        _ jobs: [PostgresBatcher.Job], workspaceOf: [String?], results: Results, steps: Steps, _ connection: PostgresConnection, nowMillis: Int64,
-        logger: Logger
+        _ jobs: [PostgresBatcher.Job], workspaceOf: [String?], results: Results, steps: Steps, holdCache: PostgresHoldCache,
+        _ connection: PostgresConnection, nowMillis: Int64, logger: Logger
     ) async throws -> State {
         var state = State()
         var workspaceIds = Set<String>(), actionTypes = Set<String>(), scopes = Set<String>(), stepIds = Set<String>()
@@ -90,8 +90,9 @@ extension PostgresBatch {
             SELECT 'g', workspace_id, id, remaining_micros, expires_at, created_at, NULL, NULL, NULL
             FROM credit_grants WHERE id = ANY(\(due.drawnGrantIds + stepNeeds.drawnGrantIds)) AND workspace_id = ANY(\(ids)) AND remaining_micros = 0
             UNION ALL
-            SELECT 'h', h.workspace_id, h.id, 0, NULL, NULL, NULL, NULL, NULL
-            FROM holds h JOIN unnest(\(stepsRead)::text[], \(stepVersions)::text[]) AS v(id, version) ON h.id = v.id WHERE h.xmin::text <> v.version
+            SELECT 'h', '', v.id, 0, NULL, NULL, NULL, NULL, NULL
+            FROM unnest(\(stepsRead)::text[], \(stepVersions)::text[]) AS v(id, version) LEFT JOIN holds h ON h.id = v.id
+            WHERE h.id IS NULL OR h.xmin::text <> v.version
             UNION ALL
             SELECT 'b', workspace_id, scope, limit_micros, used_micros, period_start, unit, period, created_at
             FROM budgets WHERE workspace_id = ANY(\(ids)) AND scope = ANY(\(scopes.sorted()))
@@ -126,6 +127,7 @@ extension PostgresBatch {
             }
         }
         for (id, list) in grantLists { state.loaded[id]?.grants = OpenGrants(list) }
+        holdCache.forget(changed)
         try await refresh(changed, into: &state, connection)
         state.system = SystemBalances(micros: systemTotals)
         return state

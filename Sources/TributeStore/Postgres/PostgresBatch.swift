@@ -5,8 +5,8 @@ import TributeCore
 /// One batch of authorize calls, holds and steps of holds, applied in one PostgreSQL
 /// transaction:
 ///
-/// 1. read the holds the batch commits or releases, for their workspaces (only batches
-///    that have such steps pay this round trip, before any lock),
+/// 1. take the holds the batch commits or releases from this instance's cache, or read
+///    them (before any lock, and only for holds the cache lacks), for their workspaces,
 /// 2. claim the idempotency keys (unique primary key; a key another transaction holds is
 ///    waited for, then replayed or refused),
 /// 3. read the plans and costs, then lock the batch's workspaces in id order (`FOR NO KEY
@@ -23,14 +23,17 @@ import TributeCore
 struct PostgresBatch {
     let database: PostgresDatabase
     let jobs: [PostgresBatcher.Job]
+    let holdCache: PostgresHoldCache
 
     func run(nowMillis: Int64) async {
-        let jobs = self.jobs
+        let (jobs, holdCache) = (self.jobs, self.holdCache)
         do {
-            let results = try await database.transaction { connection in
-                try await PostgresBatch.apply(jobs, connection, nowMillis: nowMillis, logger: Logger(label: "tribute.batch"))
+            let applied = try await database.transaction { connection in
+                try await PostgresBatch.apply(jobs, connection, holdCache: holdCache, nowMillis: nowMillis, logger: Logger(label: "tribute.batch"))
             }
-            for (job, result) in zip(jobs, results) { job.continuation.resume(with: result) }
+            // Only once committed: the cache must never name a version no one can read.
+            if let version = applied.version { holdCache.remember(applied.holds, version: version, nowMillis: nowMillis) }
+            for (job, result) in zip(jobs, applied.results) { job.continuation.resume(with: result) }
         } catch {
             database.logger.error("authorize batch failed", metadata: ["jobs": "\(jobs.count)", "error": "\(describe(error))"])
             for job in jobs { job.continuation.resume(throwing: error) }
@@ -39,11 +42,21 @@ struct PostgresBatch {
 
     typealias Results = [Result<AuthorizeOutcome, any Error>?]
 
-    static func apply(_ jobs: [PostgresBatcher.Job], _ connection: PostgresConnection, nowMillis: Int64, logger: Logger) async throws -> [Result<AuthorizeOutcome, any Error>] {
+    /// What a batch did: each job's answer, and the holds it wrote with their version.
+    struct Applied: Sendable {
+        var results: [Result<AuthorizeOutcome, any Error>]
+        var holds: [HoldRecord]
+        var version: String?
+    }
+
+    static func apply(
+        _ jobs: [PostgresBatcher.Job], _ connection: PostgresConnection, holdCache: PostgresHoldCache, nowMillis: Int64, logger: Logger
+    ) async throws -> Applied {
         var results = Results(repeating: nil, count: jobs.count)
-        let (workspaceOf, steps) = try await resolveSteps(jobs, &results, connection)
+        let (workspaceOf, steps) = try await resolveSteps(jobs, &results, connection, cache: holdCache)
         let keys = try await claimKeys(jobs, workspaceOf: workspaceOf, &results, connection, nowMillis: nowMillis, logger: logger)
-        var state = try await load(jobs, workspaceOf: workspaceOf, results: results, steps: steps, connection, nowMillis: nowMillis, logger: logger)
+        var state = try await load(
+            jobs, workspaceOf: workspaceOf, results: results, steps: steps, holdCache: holdCache, connection, nowMillis: nowMillis, logger: logger)
 
         // 5. Every job, in order, against the state the previous ones left.
         var writes = PostgresBatchWrites(nowMillis: nowMillis)
@@ -85,8 +98,8 @@ struct PostgresBatch {
         for (key, stored) in state.budgets where writes.changedBudgets.contains(key) { writes.budget(key, stored) }
 
         // 6. One statement for every write of the batch.
-        try await writes.execute(connection, logger: logger)
-        return results.map { $0 ?? .failure(TributeError.idempotencyKeyReused) }
+        let version = try await writes.execute(connection, logger: logger)
+        return Applied(results: results.map { $0 ?? .failure(TributeError.idempotencyKeyReused) }, holds: writes.writtenHolds, version: version)
     }
 }
 

@@ -100,8 +100,15 @@ struct PostgresBatchWrites {
         releasedKeys.append(.object(["workspace_id": .string(key.workspaceId), "key": .string(key.key)]))
     }
 
-    func execute(_ connection: PostgresConnection, logger: Logger) async throws {
-        guard !isEmpty else { return }
+    /// The holds written, as written.
+    var writtenHolds: [HoldRecord] { holdOrder.compactMap { holds[$0] } }
+
+    /// Sends every write in one statement.
+    /// - Returns: the version (`xmin`) of every row written: the transaction's id; `nil`
+    ///   when there was nothing to write.
+    @discardableResult
+    func execute(_ connection: PostgresConnection, logger: Logger) async throws -> String? {
+        guard !isEmpty else { return nil }
         func rows(_ list: [JSON]) -> String { JSON.array(list).serialized }
         func deltas(_ map: [String: Int64]) -> String {
             rows(map.sorted { $0.key < $1.key }.filter { $0.value != 0 }.map { .object(["id": .string($0.key), "delta": .int($0.value)]) })
@@ -111,10 +118,12 @@ struct PostgresBatchWrites {
             systemDeltas: deltas(systemDeltas), shard: Int32.random(in: 0..<PostgresStore.systemShards), workspaces: rows(workspaces),
             grants: rows(grants), budgets: rows(budgets), answeredKeys: rows(answeredKeys), releasedKeys: rows(releasedKeys),
             holds: holdRows(), atMillis: nowMillis)
-        _ = try await connection.execute(statement, logger: logger)
+        var version: String?
+        for try await xid in try await connection.execute(statement, logger: logger) { version = xid }
         for pending in events {
             try await PostgresStore.appendEvents(connection, workspaceId: pending.workspaceId, pending.events, atMillis: pending.atMillis)
         }
+        return version
     }
 
     /// The holds as the statement's `h` part reads them: an array per hold, of the columns
@@ -155,7 +164,8 @@ struct PostgresBatchWrites {
 /// The batch's one write, prepared once per connection: its text never changes, so
 /// PostgreSQL parses and plans it once instead of once per batch.
 struct BatchWriteStatement: PostgresPreparedStatement {
-    typealias Row = ()
+    /// The transaction's id, as the `xmin` of the rows it wrote reads.
+    typealias Row = String
     let transactions: String, postings: String, decisions: String, accountDeltas: String, systemDeltas: String
     /// A shard per batch spreads the system accounts' balance rows across batches.
     let shard: Int32
@@ -211,7 +221,7 @@ struct BatchWriteStatement: PostgresPreparedStatement {
                   held_allowance_micros = excluded.held_allowance_micros, held_credits_micros = excluded.held_credits_micros,
                   committed_actions_micros = excluded.committed_actions_micros, committed_credits_micros = excluded.committed_credits_micros,
                   draws = excluded.draws, budgets = excluded.budgets, expires_at = excluded.expires_at, updated_at = excluded.updated_at)
-        SELECT 1
+        SELECT pg_current_xact_id()::xid::text
         """
 
     func makeBindings() throws -> PostgresBindings {
@@ -223,5 +233,5 @@ struct BatchWriteStatement: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row {}
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
 }

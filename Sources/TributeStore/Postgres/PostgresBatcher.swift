@@ -43,6 +43,7 @@ final class PostgresBatcher: @unchecked Sendable {
     }
 
     private let database: PostgresDatabase
+    let holdCache = PostgresHoldCache()
     private let clock: any WallClock
     private let lock = Lock()
     // Guarded by `lock`.
@@ -118,7 +119,7 @@ final class PostgresBatcher: @unchecked Sendable {
     private func work() async {
         while true {
             guard let batch = await nextBatch() else { return }
-            await PostgresBatch(database: database, jobs: batch).run(nowMillis: clock.nowMillis())
+            await PostgresBatch(database: database, jobs: batch, holdCache: holdCache).run(nowMillis: clock.nowMillis())
             let (finished, idle): ([CheckedContinuation<Void, Never>], CheckedContinuation<Void, Never>?) = lock.withLock {
                 inFlight -= 1
                 // A worker held back by `overlapThreshold` may go now.

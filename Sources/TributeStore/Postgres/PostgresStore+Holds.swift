@@ -43,7 +43,7 @@ extension PostgresStore {
 
     public func holds(workspaceId: String, status: HoldRecord.Status?, limit: Int, cursor: String?) async throws -> Page<HoldRecord> {
         let nowMillis = clock.nowMillis()
-        let query = HoldRows.page(workspaceId: workspaceId, status: status, beforeSeq: try listCursor(cursor) ?? Int64.max, limit: limit)
+        let query = HoldRows.page(workspaceId: workspaceId, status: status, nowMillis: nowMillis, beforeSeq: try listCursor(cursor) ?? Int64.max, limit: limit)
         let found = try await read { connection in
             try await PostgresStore.requireWorkspace(connection, workspaceId)
             return page(try await connection.all(query, HoldRows.numbered), limit: limit)
