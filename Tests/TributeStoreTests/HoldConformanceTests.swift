@@ -338,4 +338,49 @@ import TributeTestSupport
         try await Tampering.apply(store, sqlite: [edit], postgres: edit)
         #expect(try await store.verifyLedger().violation?.rule == .holdMismatch)
     }
+
+    /// Allowance held counts as used: a plan change cannot issue it a second time, and the
+    /// allowance alerts see it (SPEC §3.1: net of holds everywhere).
+    @Test(arguments: Backend.allCases)
+    func heldAllowanceCountsAsUsedForPlanChangesAndAlerts(backend: Backend) async throws {
+        let (store, _) = try await backend.makeStore()
+        try await store.makeWorkspace("w", plan: "pro")
+        guard let holdId = try await Self.hold(store, actionType: "SENTINEL_MONITORING_HOUR", multiplier: Amount(units: 24)).holdId else { Issue.record("no hold"); return }
+        _ = try await store.updateWorkspace(id: "w", patch: WorkspacePatch(planId: "free", status: nil, name: nil))
+        #expect(try await store.workspace(id: "w").remainingAllowance == Amount(units: 952))
+        _ = try await store.releaseHold(id: holdId, canAccess: Self.everyone, idempotency: nil)
+        #expect(try await store.workspace(id: "w").remainingAllowance == Amount(units: 1_000))
+        // 800 of the free plan's 1,000 held: the 80 % alert fires at the hold.
+        _ = try await Self.hold(store, multiplier: Amount(units: 800))
+        let alerts = try await store.events(workspaceId: "w", afterSeq: 0, limit: 100).filter { $0.type == .allowanceThreshold }
+        #expect(alerts.count == 1)
+        _ = try await store.expectLedgerHolds()
+    }
+
+    /// A hold made shorter is free for the first call after its new `expiresAt`.
+    @Test(arguments: Backend.allCases)
+    func aShortenedHoldIsFreeAtItsNewExpiry(backend: Backend) async throws {
+        let (store, clock) = try await backend.makeStore()
+        try await store.makeWorkspace("w", credits: Amount(units: 1))
+        guard let holdId = try await Self.hold(store, multiplier: Amount(units: 10), ttlSeconds: 300).holdId else { Issue.record("no hold"); return }
+        _ = try await store.extendHold(id: holdId, ttlSeconds: 1, canAccess: Self.everyone)
+        clock.advance(seconds: 2)
+        #expect(try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM", costMultiplier: Amount(units: 10)), idempotency: nil).approved)
+        // Listed as a read shows it.
+        #expect(try await store.holds(workspaceId: "w", status: .expired, limit: 10, cursor: nil).items.map(\.id) == [holdId])
+        #expect(try await store.holds(workspaceId: "w", status: .open, limit: 10, cursor: nil).items.isEmpty)
+        _ = try await store.expectLedgerHolds()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aCommitOfNothingThatKeepsTheHoldOpenIsRefused(backend: Backend) async throws {
+        let (store, _) = try await backend.makeStore()
+        try await store.makeWorkspace("w", credits: Amount(units: 1))
+        guard let holdId = try await Self.hold(store, multiplier: Amount(units: 10)).holdId else { Issue.record("no hold"); return }
+        await #expect { try await Self.commit(store, holdId, .actions(.zero), final: false) } throws: { ($0 as? TributeError)?.code == "invalid_value" }
+        let closed = try await Self.commit(store, holdId, .actions(.zero), final: true)
+        #expect(field(closed.body, "status")?.stringValue == "committed")
+        #expect(try await store.workspace(id: "w").remainingBalance == Amount(units: 1))
+        _ = try await store.expectLedgerHolds()
+    }
 }

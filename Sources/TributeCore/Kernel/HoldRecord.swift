@@ -84,8 +84,9 @@ public struct HoldRecord: Sendable, Equatable {
         return seen
     }
 
-    /// The most expired holds one call or sweep settles; the rest wait for the next.
-    public static let settleBound = 256
+    /// The most expired holds one call or sweep settles; the rest wait for the next (only
+    /// a workspace with more holds than this expiring within one sweep interval sees it).
+    public static let settleBound = 4_096
 
     /// The longest and default time a hold lasts (SPEC §3.1).
     public static let maxTTLSeconds: Int64 = 86_400

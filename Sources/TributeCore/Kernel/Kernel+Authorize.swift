@@ -96,9 +96,11 @@ extension Kernel {
             transactions.append(PendingTransaction(debit, id: ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis))
             state.allowance -= outcome.fromAllowance
             state.wallet -= outcome.creditsDebited
-            if holdId == nil {
-                state.periodUsed += outcome.fromAllowance
-            } else {
+            // Allowance held counts as used in its period, as a debit's does: a plan change, a
+            // reversal's headroom and the allowance alerts see it (SPEC §3.1: net of holds);
+            // what the hold gives back is uncounted again.
+            state.periodUsed += outcome.fromAllowance
+            if holdId != nil {
                 state.heldAllowance = try Posting(account: actionsTo, amount: outcome.fromAllowance).applied(to: state.heldAllowance)
                 state.heldCredits = try Posting(account: creditsTo, amount: outcome.creditsDebited).applied(to: state.heldCredits)
             }

@@ -94,6 +94,15 @@ extension Kernel {
         return extended
     }
 
+    /// `extendHold` with the workspace's soonest hold expiry moved with it: a hold made
+    /// shorter is free for the first call after its new `expiresAt`.
+    public static func extendHold(_ hold: HoldRecord, ttlSeconds: Int64, state: WorkspaceState, nowMillis: Int64) throws -> (hold: HoldRecord, state: WorkspaceState) {
+        let extended = try extendHold(hold, ttlSeconds: ttlSeconds, nowMillis: nowMillis)
+        var moved = state
+        moved.nextHoldExpiryAtMillis = min(state.nextHoldExpiryAtMillis ?? .max, extended.expiresAtMillis)
+        return (extended, moved)
+    }
+
     /// `POST /v1/holds/{id}/commit` (SPEC §3.1): charges `actualActions` of what is still
     /// held, allowance before credits as held; with `final`, gives back the rest.
     /// - Parameters:
@@ -109,6 +118,11 @@ extension Kernel {
         guard hold.status == .open else { throw TributeError.holdClosed(hold.id) }
         guard actualActions >= .zero, actualActions <= hold.heldActions else {
             throw TributeError.exceedsHold("\(actualActions) actions is more than the \(hold.heldActions) still held")
+        }
+        // It would move nothing and record a decision: refused, so that it cannot be repeated
+        // forever.
+        guard !actualActions.isZero || final else {
+            throw TributeError.invalidValue("A commit of 0 actions that keeps the hold open changes nothing; release the hold, or commit with final true")
         }
         var hold = hold, state = initial, grants = loaded
         var transactions: [PendingTransaction] = []
@@ -127,7 +141,7 @@ extension Kernel {
         ]
         state.heldAllowance -= fromAllowance
         state.heldCredits -= credits
-        if hold.periodStart == state.period.start { state.periodUsed += fromAllowance }
+        // The allowance charged was counted as used when it was held.
         let consumed = take(credits, from: &hold.draws)
         hold.heldActions -= actualActions
         hold.heldAllowance -= fromAllowance
@@ -248,6 +262,7 @@ extension Kernel {
         for posting in postings where posting.account == .allowance(state.id) { state.allowance = try posting.applied(to: state.allowance) }
         state.heldAllowance -= hold.heldAllowance
         state.heldCredits -= hold.heldCredits
+        if samePeriod { state.periodUsed = max(.zero, state.periodUsed - hold.heldAllowance) }
         for draw in hold.draws where !draw.amount.isZero {
             guard grants.restore(draw) else { throw TributeError.notReversible("Grant \(draw.grantId) of hold \(hold.id) is gone") }
         }

@@ -42,7 +42,9 @@ struct HoldRoutes<Store: TributeStore>: Sendable {
     @Sendable func commit(_ request: Request, _ context: TributeContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let holdId = try Self.holdId(context)
-        var fields = try await API.fields(request)
+        // An empty body commits everything still held, as `{}` does.
+        let body = try await API.bytes(request)
+        var fields = try Fields(body: body.allSatisfy(Self.isJSONSpace) ? Array("{}".utf8) : body)
         let commit = try HoldInput.commit(&fields, holdId: holdId)
         let claim = try IdempotencyHeader.claim(request, scope: "hold-commit\n" + holdId, canonical: HoldInput.canonical(commit))
         let outcome = try await store.commitHold(commit, canAccess: Self.access(principal), idempotency: claim)

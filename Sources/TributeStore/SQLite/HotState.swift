@@ -108,6 +108,12 @@ final class HotState: @unchecked Sendable {
         holds.update(hold, atMillis: atMillis)
     }
 
+    /// Records a workspace a job changed without a ledger step (an extended hold's expiry).
+    func updateWorkspace(_ state: WorkspaceState) {
+        workspaces[state.id] = state
+        dirty.insert(state.id)
+    }
+
     var cachedBudgetCount: Int { budgets.count }
 
     /// The stored budgets of the given scopes (use not yet started afresh for a new period).

@@ -82,13 +82,12 @@ extension SQLiteStore {
     public func extendHold(id: String, ttlSeconds: Int64, canAccess: @escaping @Sendable (String) -> Bool) async throws -> HoldRecord {
         let clock = self.clock
         let hot = writer.hot
-        // The workspace's soonest hold expiry stays as it is: at or before this hold's, which
-        // is all a call needs (the kernel recomputes it when it settles).
         return try await write(usesHotState: true) { db in
             let nowMillis = clock.nowMillis()
             guard let hold = try hot.hold(db, id: id), canAccess(hold.workspaceId) else { throw TributeError.holdNotFound(id) }
-            let extended = try Kernel.extendHold(hold, ttlSeconds: ttlSeconds, nowMillis: nowMillis)
+            let (extended, state) = try Kernel.extendHold(hold, ttlSeconds: ttlSeconds, state: try hot.workspace(db, id: hold.workspaceId), nowMillis: nowMillis)
             hot.updateHold(extended, atMillis: nowMillis)
+            hot.updateWorkspace(state)
             return extended
         }
     }
@@ -102,16 +101,12 @@ extension SQLiteStore {
 
     public func holds(workspaceId: String, status: HoldRecord.Status?, limit: Int, cursor: String?) async throws -> Page<HoldRecord> {
         let nowMillis = clock.nowMillis()
-        let query = HoldRows.page(workspaceId: workspaceId, status: status, beforeSeq: try listCursor(cursor) ?? Int64.max, limit: limit)
+        let query = HoldRows.page(workspaceId: workspaceId, status: status, nowMillis: nowMillis, beforeSeq: try listCursor(cursor) ?? Int64.max, limit: limit)
         let found = try await pool.read { db in
             try SQLiteStore.requireWorkspace(db, workspaceId)
             return page(try db.all(query, HoldRows.numbered), limit: limit)
         }
-        var shown = Page(items: found.items.map { $0.seen(atMillis: nowMillis) }, nextCursor: found.nextCursor)
-        // An open hold whose time ran out is no longer open, though the sweeper has not
-        // written its expiry yet.
-        if status == .open { shown.items.removeAll { $0.status != .open } }
-        return shown
+        return Page(items: found.items.map { $0.seen(atMillis: nowMillis) }, nextCursor: found.nextCursor)
     }
 
     public func expireHolds(limit: Int) async throws -> Int {

@@ -78,12 +78,22 @@ enum HoldRows {
     }
 
     /// A page of the workspace's holds, newest first, before `beforeSeq`, of one status
-    /// when given, as `numbered` reads them: `limit + 1` rows.
-    static func page(workspaceId: String, status: HoldRecord.Status?, beforeSeq: Int64, limit: Int) -> StoreStatement {
+    /// when given, as `numbered` reads them: `limit + 1` rows. The status is the one a read
+    /// shows at `nowMillis` (`HoldRecord.seen`): an open hold whose time ran out is listed as
+    /// expired, not open, whether or not its expiry is written yet.
+    static func page(workspaceId: String, status: HoldRecord.Status?, nowMillis: Int64, beforeSeq: Int64, limit: Int) -> StoreStatement {
         var statement = StoreStatement("SELECT seq, \(columns) FROM holds WHERE workspace_id = ? AND seq < ?", [.text(workspaceId), .int(beforeSeq)])
-        if let status {
+        switch status {
+        case nil: break
+        case .open?:
+            statement.sql += " AND status = 'open' AND expires_at > ?"
+            statement.values.append(.int(nowMillis))
+        case .expired?:
+            statement.sql += " AND (status = 'expired' OR (status = 'open' AND expires_at <= ?))"
+            statement.values.append(.int(nowMillis))
+        case let other?:
             statement.sql += " AND status = ?"
-            statement.values.append(.text(status.rawValue))
+            statement.values.append(.text(other.rawValue))
         }
         statement.sql += " ORDER BY seq DESC LIMIT ?"
         statement.values.append(.int(Int64(limit) + 1))
