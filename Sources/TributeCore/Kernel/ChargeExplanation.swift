@@ -64,15 +64,8 @@ public struct ChargeExplanation: Sendable, Equatable {
         output.reserveCapacity(48 + 48 * grants.count + 64 * budgets.count)
         output += String(baseCost.micros)
         if !grants.isEmpty {
-            output += ",\"g\":["
-            for (index, draw) in grants.enumerated() {
-                output += index == 0 ? "[" : ",["
-                JSON.writeString(draw.grantId, to: &output)
-                output += ","
-                output += String(draw.amount.micros)
-                output += "]"
-            }
-            output += "]"
+            output += ",\"g\":"
+            GrantDraw.write(grants, to: &output)
         }
         if let hold {
             output += ",\"h\":"

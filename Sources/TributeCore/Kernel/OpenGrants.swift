@@ -69,3 +69,19 @@ public struct GrantDraw: Sendable, Equatable {
         self.amount = amount
     }
 }
+
+extension GrantDraw {
+    /// Writes `[[grant id, micros], …]`: how an explanation and a hold row both keep the
+    /// credits drawn from each grant, without building a dictionary on the writer's thread.
+    public static func write(_ draws: [GrantDraw], to output: inout String) {
+        output += "["
+        for (index, draw) in draws.enumerated() {
+            output += index == 0 ? "[" : ",["
+            JSON.writeString(draw.grantId, to: &output)
+            output += ","
+            output += String(draw.amount.micros)
+            output += "]"
+        }
+        output += "]"
+    }
+}

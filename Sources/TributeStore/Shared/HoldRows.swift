@@ -135,15 +135,8 @@ enum HoldRows {
     /// `[[grant id, micros], …]`: written without building a dictionary, since every hold
     /// and every commit writes it on the writer's thread.
     static func encode(_ draws: [GrantDraw]) -> String {
-        var output = "["
-        for (index, draw) in draws.enumerated() {
-            output += index == 0 ? "[" : ",["
-            JSON.writeString(draw.grantId, to: &output)
-            output += ","
-            output += String(draw.amount.micros)
-            output += "]"
-        }
-        output += "]"
+        var output = ""
+        GrantDraw.write(draws, to: &output)
         return output
     }
 
