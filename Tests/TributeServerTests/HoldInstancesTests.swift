@@ -17,7 +17,7 @@ import TributeTestSupport
         let held = try await withThrowingTaskGroup(of: String?.self) { group in
             for index in 0..<200 {
                 group.addTask {
-                    let body = #"{"workspaceId":"w","actionType":"SIMPLE_LLM","costMultiplier":10,"ttlSeconds":4}"#
+                    let body = #"{"workspaceId":"w","actionType":"SIMPLE_LLM","costMultiplier":10,"ttlSeconds":15}"#
                     let answer = try await HTTP.call(port: ports[index % 2], .post, "/v1/holds", key: key, body: body)
                     #expect(answer.status == .ok)
                     return answer.json?.objectValue?["holdId"]?.stringValue
@@ -39,9 +39,10 @@ import TributeTestSupport
             }
             try await group.waitForAll()
         }
-        // Both sweepers race for the rest once their time is up; each is released once.
+        // Both sweepers race for the rest once their time is up (15 s: long enough for the
+        // commits on a loaded machine); each is released once.
         var view: [String: JSON] = [:]
-        for _ in 0..<100 {
+        for _ in 0..<200 {
             view = try await HTTP.call(port: ports[0], .get, "/v1/workspaces/w", key: key).json?.objectValue ?? [:]
             if case .number("0")? = view["heldAmount"] { break }
             try await Task.sleep(for: .milliseconds(200))
