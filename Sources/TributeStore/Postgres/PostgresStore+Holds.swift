@@ -22,14 +22,12 @@ extension PostgresStore {
     public func extendHold(id: String, ttlSeconds: Int64, canAccess: @escaping @Sendable (String) -> Bool) async throws -> HoldRecord {
         let clock = self.clock
         return try await transaction { connection in
-            let (hold, _, nowMillis) = try await PostgresStore.lockHold(connection, id: id, canAccess: canAccess, clock: clock)
-            let extended = try Kernel.extendHold(hold, ttlSeconds: ttlSeconds, nowMillis: nowMillis)
+            let (hold, state, nowMillis) = try await PostgresStore.lockHold(connection, id: id, canAccess: canAccess, clock: clock)
+            // The kernel moves the workspace's soonest hold expiry with a hold made shorter.
+            let (extended, moved) = try Kernel.extendHold(hold, ttlSeconds: ttlSeconds, state: state, nowMillis: nowMillis)
             try await connection.run(HoldRows.upsert(extended, atMillis: nowMillis))
-            // A hold may be extended to end sooner than it would have: calls must still
-            // free its amounts from its new expiry on.
-            try await connection.query("""
-                UPDATE workspaces SET next_hold_expiry_at = LEAST(next_hold_expiry_at, \(extended.expiresAtMillis)) WHERE id = \(hold.workspaceId)
-                """, logger: PostgresLedger.logger)
+            try await connection.query("UPDATE workspaces SET next_hold_expiry_at = \(moved.nextHoldExpiryAtMillis) WHERE id = \(hold.workspaceId)",
+                                       logger: PostgresLedger.logger)
             return extended
         }
     }

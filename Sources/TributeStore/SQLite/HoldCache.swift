@@ -74,7 +74,7 @@ struct HoldCache {
                 update = statement
             } else {
                 // An upsert: a hold read through `expiring` has a row this cache did not see.
-                var statement = try insert ?? RawStatement(db, sql: HoldRows.upsert(hold, atMillis: atMillis).sql)
+                var statement = try insert ?? RawStatement(db, sql: HoldRows.upsertSQL)
                 for value in HoldRows.values(hold) { statement.bind(value) }
                 statement.bind(atMillis)
                 try statement.step()

@@ -38,14 +38,17 @@ enum HoldRows {
 
     /// Writes a hold as the kernel left it: created, or moved (every column a step changes).
     static func upsert(_ hold: HoldRecord, atMillis: Int64) -> StoreStatement {
-        StoreStatement("""
-            INSERT INTO holds (\(columns), updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET status = excluded.status, held_actions_micros = excluded.held_actions_micros,
-                held_allowance_micros = excluded.held_allowance_micros, held_credits_micros = excluded.held_credits_micros,
-                committed_actions_micros = excluded.committed_actions_micros, committed_credits_micros = excluded.committed_credits_micros,
-                draws = excluded.draws, budgets = excluded.budgets, expires_at = excluded.expires_at, updated_at = excluded.updated_at
-            """, values(hold) + [.int(atMillis)])
+        StoreStatement(upsertSQL, values(hold) + [.int(atMillis)])
     }
+
+    /// The text of `upsert`: `values` and the time bind it.
+    static let upsertSQL = """
+        INSERT INTO holds (\(columns), updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET status = excluded.status, held_actions_micros = excluded.held_actions_micros,
+            held_allowance_micros = excluded.held_allowance_micros, held_credits_micros = excluded.held_credits_micros,
+            committed_actions_micros = excluded.committed_actions_micros, committed_credits_micros = excluded.committed_credits_micros,
+            draws = excluded.draws, budgets = excluded.budgets, expires_at = excluded.expires_at, updated_at = excluded.updated_at
+        """
 
     /// A stored hold moved by a step: every column a step changes, as `changedValues` binds them.
     static let updateSQL = """
