@@ -53,7 +53,7 @@ enum DatabaseURL {
             logger.logLevel = .warning
             let store: PostgresStore
             do {
-                store = try PostgresStore(url: url, logger: logger, timeoutSeconds: try timeoutSeconds())
+                store = try PostgresStore(url: url, logger: logger, lanes: try lanes(), timeoutSeconds: try timeoutSeconds())
             } catch let error as TributeError {
                 throw ValidationError(error.message)
             }
@@ -77,6 +77,15 @@ enum DatabaseURL {
             throw ValidationError("TRIBUTE_DATABASE_TIMEOUT_SECONDS must be a whole number of seconds from 1 to 3600")
         }
         return seconds
+    }
+
+    /// `TRIBUTE_PG_LANES`: how many queues of PostgreSQL batches run beside each other.
+    static func lanes() throws -> Int {
+        guard let text = ProcessInfo.processInfo.environment["TRIBUTE_PG_LANES"] else { return PostgresStore.defaultLanes }
+        guard let lanes = Int(text), (1...64).contains(lanes) else {
+            throw ValidationError("TRIBUTE_PG_LANES must be a whole number from 1 to 64")
+        }
+        return lanes
     }
 
     /// Runs `body` with the store open, and closes it after.

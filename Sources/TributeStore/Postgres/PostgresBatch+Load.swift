@@ -29,7 +29,7 @@ extension PostgresBatch {
         var steps: [String: HoldRecord] = [:]
     }
 
-    /// 3 and 4: the catalog, the locks, the holds, then balances, grants and budgets.
+    /// 3 and 4: the locks, the holds, then balances, grants, budgets, plans and costs.
     static func load(
         _ jobs: [PostgresBatcher.Job], workspaceOf: [String?], results: Results, steps: Steps, holdCache: PostgresHoldCache,
         _ connection: PostgresConnection, nowMillis: Int64, logger: Logger
@@ -47,20 +47,17 @@ extension PostgresBatch {
         }
         guard !workspaceIds.isEmpty else { return state }
         let ids = workspaceIds.sorted()
-        // The catalog first, outside the locks: while this batch reads it, the previous
-        // batch of the same workspaces may still be committing.
-        let plans = try await PostgresRows.plans(connection, logger: logger)
-        if !actionTypes.isEmpty {
-            for try await (actionType, baseCost, version) in try await connection.query(
-                "SELECT action_type, base_cost_micros, version FROM action_types WHERE action_type = ANY(\(actionTypes.sorted()))", logger: logger
-            ).decode((String, Int64, Int64).self) {
-                state.costs[actionType] = (Amount(micros: baseCost), version)
-            }
-        }
+        // The locks first: every round trip from here to the commit is time that every other
+        // batch of these workspaces waits. Their plans come with the balances below; until
+        // then each workspace carries a stand-in that names its plan.
+        var planIds = Set<String>()
         for try await row in try await connection.query(
             "SELECT \(unescaped: PostgresRows.workspaceColumns) FROM workspaces WHERE id = ANY(\(ids)) ORDER BY id FOR NO KEY UPDATE", logger: logger
         ) {
-            let workspace = try PostgresRows.workspace(row, plans: plans)
+            let workspace = try PostgresRows.workspace(row) { planId in
+                planIds.insert(planId)
+                return Plan(id: planId, name: "", monthlyAllowance: .zero, overagePolicy: .block, overageRate: .zero, priceCents: 0)
+            }
             state.loaded[workspace.id] = Loaded(state: workspace)
         }
         state.steps = steps.holds.filter { stepIds.contains($0.key) }
@@ -78,11 +75,20 @@ extension PostgresBatch {
         //    (credits go back to them), and budgets with their creation time (a hold gives
         //    use back only to a budget that existed when it was made). The holds read before
         //    the locks whose version has moved since are named, to be read again.
+        //    The workspaces' plans and the calls' costs come along: the catalog as it
+        //    stands once the locks are held.
         var systemTotals: [AccountKind: Int64] = [:]
         var grantLists: [String: [GrantBalance]] = [:]
+        var plans: [String: Plan] = [:]
         for try await (tag, workspaceId, name, first, second, third, unit, period, created) in try await connection.query("""
             SELECT 'a', workspace_id, kind, balance_micros, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::bigint
             FROM accounts WHERE workspace_id = ANY(\(ids))
+            UNION ALL
+            SELECT 'p', '', id, monthly_allowance_micros, overage_rate_micros, price_cents, overage_policy, name, NULL
+            FROM plans WHERE id = ANY(\(planIds.sorted()))
+            UNION ALL
+            SELECT 'c', '', action_type, base_cost_micros, version, NULL, NULL, NULL, NULL
+            FROM action_types WHERE action_type = ANY(\(actionTypes.sorted()))
             UNION ALL
             SELECT 'g', workspace_id, id, remaining_micros, expires_at, created_at, NULL, NULL, NULL
             FROM credit_grants WHERE workspace_id = ANY(\(ids)) AND remaining_micros > 0
@@ -119,6 +125,11 @@ extension PostgresBatch {
                 grantLists[workspaceId, default: []].append(GrantBalance(id: name, remaining: Amount(micros: first), expiresAt: second))
             case "h":
                 changed.append(name)
+            case "p":
+                plans[name] = try PostgresRows.plan(
+                    id: name, name: period ?? "", allowanceMicros: first, policy: unit ?? "", rateMicros: second ?? 0, priceCents: third ?? 0)
+            case "c":
+                state.costs[name] = (Amount(micros: first), second ?? 0)
             default:
                 var budget = try BudgetRows.stored(
                     scope: name, limitMicros: first, unit: unit ?? "", period: period ?? "", usedMicros: second ?? 0, periodStart: third ?? 0)
@@ -127,6 +138,11 @@ extension PostgresBatch {
             }
         }
         for (id, list) in grantLists { state.loaded[id]?.grants = OpenGrants(list) }
+        for (id, workspace) in state.loaded {
+            let planId = workspace.state.plan.id
+            guard let plan = plans[planId] else { throw TributeError.planNotFound(planId) }
+            state.loaded[id]?.state.plan = plan
+        }
         holdCache.forget(changed)
         try await refresh(changed, into: &state, connection)
         state.system = SystemBalances(micros: systemTotals)

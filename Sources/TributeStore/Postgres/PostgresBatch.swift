@@ -9,12 +9,12 @@ import TributeCore
 ///    them (before any lock, and only for holds the cache lacks), for their workspaces,
 /// 2. claim the idempotency keys (unique primary key; a key another transaction holds is
 ///    waited for, then replayed or refused),
-/// 3. read the plans and costs, then lock the batch's workspaces in id order (`FOR NO KEY
-///    UPDATE`: no deadlock between batches, and no other instance can change these ledgers
-///    until the commit); for the workspaces whose soonest hold expiry has passed, read the
-///    holds to settle (one round trip, for those batches only),
-/// 4. read their balances, grants and budgets in one query, and whether a hold read
-///    before the locks has changed since (read again then),
+/// 3. lock the batch's workspaces in id order (`FOR NO KEY UPDATE`: no deadlock between
+///    batches, and no other instance can change these ledgers until the commit); for the
+///    workspaces whose soonest hold expiry has passed, read the holds to settle (one round
+///    trip, for those batches only),
+/// 4. read their balances, grants, budgets, plans and the calls' costs in one query, and
+///    whether a hold read before the locks has changed since (read again then),
 /// 5. run every job through the kernel in memory, in order,
 /// 6. write every row and balance change in one statement, and commit.
 ///

@@ -1,13 +1,16 @@
-import Logging
-import PostgresNIO
 import TributeCore
 
 /// Group commit on PostgreSQL: concurrent authorize calls of this instance, and the holds,
-/// commits and releases of holds, are taken up to `maxBatchSize` at a time and applied in
-/// one transaction (`PostgresBatch`), so that many debits of one hot workspace pay one
-/// row-lock wait and one commit between them rather than one each. Two batches may be in flight at once: the next one claims its keys and
-/// waits for the workspace locks while the previous one commits.
-final class PostgresBatcher: @unchecked Sendable {
+/// commits and releases of holds, are applied many at a time in one transaction
+/// (`PostgresBatch`), so that many debits of one hot workspace pay one row-lock wait and
+/// one commit between them rather than one each.
+///
+/// Workspaces are spread over `lanes` queues by a hash of their id (`PostgresLane`): one
+/// workspace's calls always meet in one lane's batches, while unrelated workspaces' batches
+/// run beside each other on their own connections instead of queueing behind one another.
+/// Correctness does not rest on the lanes (the row locks and constraints do that, across
+/// instances too); they only decide what is batched with what.
+final class PostgresBatcher: Sendable {
     struct Job {
         let work: Work
         let claim: IdempotencyClaim?
@@ -42,122 +45,76 @@ final class PostgresBatcher: @unchecked Sendable {
         }
     }
 
+    /// The default of `lanes`: on a small machine more lanes only add connections.
+    static let defaultLanes = 4
+    /// Calls queued in all lanes together before new ones are refused as overloaded.
+    static let maxPending = 50_000
+
     private let database: PostgresDatabase
     let holdCache = PostgresHoldCache()
     private let clock: any WallClock
-    private let lock = Lock()
-    // Guarded by `lock`.
-    private var pending: [Job] = []
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-    private var stopped = false
-    private var inFlight = 0
-    private var drained: [CheckedContinuation<Void, Never>] = []
+    private let lanes: [PostgresLane]
 
-    let maxBatchSize = 512
-    let maxPending = 50_000
-    let workers = 2
-    /// A second batch starts while one is in flight only with this many calls waiting:
-    /// batches of one hot workspace run one after the other (the row lock), so a second
-    /// batch started with a handful of calls would hold back every call that arrives after.
-    let overlapThreshold = 128
-
-    init(database: PostgresDatabase, clock: any WallClock) {
+    init(database: PostgresDatabase, clock: any WallClock, lanes: Int = PostgresBatcher.defaultLanes) {
         self.database = database
         self.clock = clock
+        let count = max(1, lanes)
+        self.lanes = (0..<count).map { _ in PostgresLane(maxPending: max(1, PostgresBatcher.maxPending / count)) }
     }
 
-    /// Queues work for the next batch: holds and their steps share the batches of debits
-    /// (one lock wait and one commit for many).
+    /// Queues work for its workspace's lane: holds and their steps share the batches of
+    /// debits (one lock wait and one commit for many). A step of a hold this instance does
+    /// not know goes to the lane of the hold's id: its batch finds the workspace.
     func submit(_ work: Work, claim: IdempotencyClaim?) async throws -> AuthorizeOutcome {
         let ids = Kernel.Ids.make()
+        let lane = lanes[laneIndex(of: work)]
         return try await withCheckedThrowingContinuation { continuation in
-            let job = Job(work: work, claim: claim, ids: ids, continuation: continuation)
-            let result: (accepted: Bool, waiter: CheckedContinuation<Void, Never>?) = lock.withLock {
-                guard !stopped else { return (false, nil) }
-                guard pending.count < maxPending else { return (false, nil) }
-                pending.append(job)
-                return (true, waiters.popLast())
-            }
-            guard result.accepted else {
-                continuation.resume(throwing: lock.withLock { stopped } ? StoreUnavailable() : TributeError.overloaded)
-                return
-            }
-            result.waiter?.resume()
+            lane.submit(Job(work: work, claim: claim, ids: ids, continuation: continuation))
         }
     }
 
-    /// Runs the workers until cancelled.
+    /// Runs every lane's workers until cancelled.
     func run() async {
+        let (database, holdCache, clock) = (self.database, self.holdCache, self.clock)
         await withDiscardingTaskGroup { group in
-            for _ in 0..<workers {
-                group.addTask { await self.work() }
+            for lane in lanes {
+                group.addTask {
+                    await lane.run { batch in
+                        await PostgresBatch(database: database, jobs: batch, holdCache: holdCache).run(nowMillis: clock.nowMillis())
+                    }
+                }
             }
         }
-        // Cancelled without a drain: whatever is still queued is answered, not forgotten.
-        let left: [Job] = lock.withLock {
-            stopped = true
-            defer { pending.removeAll() }
-            return pending
-        }
-        for job in left { job.continuation.resume(throwing: StoreUnavailable()) }
     }
 
     /// Stops taking calls and waits until the queued ones are answered.
     func drain() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done: Bool = lock.withLock {
-                stopped = true
-                if pending.isEmpty && inFlight == 0 { return true }
-                drained.append(continuation)
-                return false
-            }
-            if done { continuation.resume() }
-            for waiter in lock.withLock({ () -> [CheckedContinuation<Void, Never>] in defer { waiters.removeAll() }; return waiters }) { waiter.resume() }
+        await withDiscardingTaskGroup { group in
+            for lane in lanes { group.addTask { await lane.drain() } }
         }
     }
 
-    private func work() async {
-        while true {
-            guard let batch = await nextBatch() else { return }
-            await PostgresBatch(database: database, jobs: batch, holdCache: holdCache).run(nowMillis: clock.nowMillis())
-            let (finished, idle): ([CheckedContinuation<Void, Never>], CheckedContinuation<Void, Never>?) = lock.withLock {
-                inFlight -= 1
-                // A worker held back by `overlapThreshold` may go now.
-                let idle = pending.isEmpty ? nil : waiters.popLast()
-                guard stopped, pending.isEmpty, inFlight == 0 else { return ([], idle) }
-                defer { drained.removeAll() }
-                return (drained, idle)
-            }
-            idle?.resume()
-            for continuation in finished { continuation.resume() }
+    private func laneIndex(of work: Work) -> Int {
+        guard lanes.count > 1 else { return 0 }
+        let key: String
+        if let request = work.request {
+            key = request.workspaceId
+        } else if let step = work.step {
+            key = holdCache.entries([step.holdId])[step.holdId]?.hold.workspaceId ?? step.holdId
+        } else {
+            return 0
         }
+        return Int(PostgresBatcher.fnv1a(key) % UInt64(lanes.count))
     }
 
-    /// The next batch, waiting for work; `nil` once cancelled or stopped with nothing left.
-    private func nextBatch() async -> [Job]? {
-        while true {
-            let batch: [Job]? = lock.withLock {
-                guard !pending.isEmpty, inFlight == 0 || pending.count >= overlapThreshold else { return nil }
-                let take = min(pending.count, maxBatchSize)
-                let batch = Array(pending.prefix(take))
-                pending.removeFirst(take)
-                inFlight += 1
-                return batch
-            }
-            if let batch { return batch }
-            if Task.isCancelled || lock.withLock({ stopped }) { return nil }
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let ready: Bool = lock.withLock {
-                        if stopped || (!pending.isEmpty && (inFlight == 0 || pending.count >= overlapThreshold)) { return true }
-                        waiters.append(continuation)
-                        return false
-                    }
-                    if ready { continuation.resume() }
-                }
-            } onCancel: {
-                for waiter in lock.withLock({ () -> [CheckedContinuation<Void, Never>] in defer { waiters.removeAll() }; return waiters }) { waiter.resume() }
-            }
+    /// A hash that is the same in every process (Swift's `Hasher` is seeded per process):
+    /// FNV-1a over the UTF-8 bytes.
+    static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
         }
+        return hash
     }
 }

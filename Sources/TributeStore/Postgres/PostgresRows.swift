@@ -16,9 +16,17 @@ enum PostgresRows {
     /// they are read separately, after the lock).
     /// - Throws: `StoreFault.unknownValue` for a status or date Tribute never writes.
     static func workspace(_ row: PostgresRow, plans: [String: Plan]) throws -> WorkspaceState {
+        try workspace(row) { planId in
+            guard let plan = plans[planId] else { throw TributeError.planNotFound(planId) }
+            return plan
+        }
+    }
+
+    /// A workspace row with the plan `plan` gives for its plan id.
+    static func workspace(_ row: PostgresRow, plan planOf: (String) throws -> Plan) throws -> WorkspaceState {
         let (id, name, status, anchor, periodStart, periodEnd, periodUsed, nextExpiry, createdAt, head, planId, lowBalance, nextHoldExpiry) =
             try row.decode((String, String, String, String, Int64, Int64, Int64, Int64?, Int64, String, String, Int64?, Int64?).self)
-        guard let plan = plans[planId] else { throw TributeError.planNotFound(planId) }
+        let plan = try planOf(planId)
         guard let workspaceStatus = WorkspaceStatus(rawValue: status) else { throw StoreFault.unknownValue("workspaces.status", status) }
         guard let anchorDate = CivilDate(parsing: anchor) else { throw StoreFault.unknownValue("workspaces.anchor_date", anchor) }
         var state = WorkspaceState(
@@ -48,11 +56,17 @@ enum PostgresRows {
         for try await (id, name, allowance, policy, rate, price) in try await connection.query(
             "SELECT id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents FROM plans", logger: logger
         ).decode((String, String, Int64, String, Int64, Int64).self) {
-            plans[id] = Plan(id: id, name: name, monthlyAllowance: Amount(micros: allowance),
-                             overagePolicy: try storedValue(OveragePolicy.self, policy, column: "plans.overage_policy"),
-                             overageRate: Amount(micros: rate), priceCents: price)
+            plans[id] = try plan(id: id, name: name, allowanceMicros: allowance, policy: policy, rateMicros: rate, priceCents: price)
         }
         return plans
+    }
+
+    /// A plan from its columns.
+    /// - Throws: `StoreFault.unknownValue` for an overage policy Tribute never writes.
+    static func plan(id: String, name: String, allowanceMicros: Int64, policy: String, rateMicros: Int64, priceCents: Int64) throws -> Plan {
+        Plan(id: id, name: name, monthlyAllowance: Amount(micros: allowanceMicros),
+             overagePolicy: try storedValue(OveragePolicy.self, policy, column: "plans.overage_policy"),
+             overageRate: Amount(micros: rateMicros), priceCents: priceCents)
     }
 
     static let budgetColumns = "workspace_id, scope, limit_micros, unit, period, used_micros, period_start"

@@ -30,23 +30,33 @@ public final class PostgresStore: TributeStore, Service, @unchecked Sendable {
     /// seconds (503) rather than piling up.
     public static let defaultTimeoutSeconds: Int64 = 5
 
+    /// The default of `lanes` (`TRIBUTE_PG_LANES`).
+    public static let defaultLanes = PostgresBatcher.defaultLanes
+    /// Pooled connections beyond the batches': reads, the sweepers, the webhook worker.
+    static let connectionsBesideBatches = 4
+
     /// - Parameters:
     ///   - url: `postgres://user[:password]@host[:port]/database`.
+    ///   - lanes: how many queues of batches run beside each other (see `PostgresBatcher`),
+    ///     1 to 64.
+    ///   - maxConnections: the pool's size; by default two per lane and four more.
     ///   - timeoutSeconds: how long a call waits for the database (a connection, its
     ///     queries, the commit) before it fails as unavailable.
-    public init(url: String, clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "tribute.postgres"), maxConnections: Int = 8,
+    public init(url: String, clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "tribute.postgres"),
+                lanes: Int = PostgresStore.defaultLanes, maxConnections: Int? = nil,
                 timeoutSeconds: Int64 = PostgresStore.defaultTimeoutSeconds) throws {
         guard timeoutSeconds > 0 else { throw TributeError.invalidValue("the database timeout must be at least one second") }
+        guard (1...64).contains(lanes) else { throw TributeError.invalidValue("the lanes of batches must number from 1 to 64") }
         self.url = url
         var configuration = try PostgresStore.configuration(url)
-        configuration.options.maximumConnections = maxConnections
+        configuration.options.maximumConnections = maxConnections ?? lanes * PostgresLane.workers + PostgresStore.connectionsBesideBatches
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(timeoutSeconds)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         database = PostgresDatabase(client: client, logger: logger, timeoutSeconds: timeoutSeconds)
         self.clock = clock
         self.logger = logger
-        batcher = PostgresBatcher(database: database, clock: clock)
+        batcher = PostgresBatcher(database: database, clock: clock, lanes: lanes)
     }
 
     /// Parses a `postgres://` or `postgresql://` URL.
