@@ -27,7 +27,7 @@ public enum HoldAnswer {
         if let hold, answer.outcome.approved {
             extra = [("expiresAt", "\"" + ISOTime.format(millis: hold.expiresAtMillis) + "\""), ("holdId", quoted(hold.id))]
         }
-        return AuthorizeOutcome(body: answer.json(adding: extra), replayed: false, approved: answer.outcome.approved)
+        return AuthorizeOutcome(body: answer.json(adding: extra), replayed: false, approved: answer.outcome.approved, reason: answer.outcome.reason)
     }
 
     /// `POST /v1/holds/{id}/commit`: the decision fields for what was charged, with the
@@ -37,7 +37,7 @@ public enum HoldAnswer {
             ("holdId", quoted(hold.id)), ("remainingHeld", hold.heldActions.description),
             ("remainingHeldAmount", hold.heldCredits.description), ("status", "\"" + hold.status.rawValue + "\""),
         ]
-        return AuthorizeOutcome(body: answer.json(adding: extra), replayed: false, approved: true)
+        return AuthorizeOutcome(body: answer.json(adding: extra), replayed: false, approved: true, reason: .approved)
     }
 
     private static func quoted(_ text: String) -> String {
@@ -50,6 +50,6 @@ public enum HoldAnswer {
     public static func released(_ hold: HoldRecord, decisionId: String) -> AuthorizeOutcome {
         guard var body = hold.jsonValue.objectValue else { preconditionFailure("a hold is an object") }
         body["decisionId"] = .string(decisionId)
-        return AuthorizeOutcome(body: JSON.object(body).serialized, replayed: false, approved: true)
+        return AuthorizeOutcome(body: JSON.object(body).serialized, replayed: false, approved: true, reason: .approved)
     }
 }

@@ -183,6 +183,14 @@ public protocol TributeStore: Sendable {
     /// Whether the database answers.
     func isReady() async -> Bool
 
+    /// How many holds are open and not yet past their expiry at the store's clock: the
+    /// `tribute_holds_open` gauge, read when `/metrics` is scraped, through the partial index
+    /// on open holds.
+    func openHoldCount() async throws -> Int
+    /// Where the store's group-commit writer reports its batches; `nil` for a store that
+    /// does not report them (yet).
+    var batchMetrics: BatchMetrics? { get }
+
     /// Signs a live key in to the dashboard: makes a random secret for the browser's cookie
     /// and stores only its SHA-256, with the key and an expiry `DashboardSessionPolicy.lifetimeMillis`
     /// ahead. The key's oldest sessions beyond `DashboardSessionPolicy.maxPerKey` end, and up
@@ -201,6 +209,8 @@ public protocol TributeStore: Sendable {
 }
 
 extension TributeStore {
+    public var batchMetrics: BatchMetrics? { nil }
+
     /// Checks every rule of the ledger (SPEC §4) over the whole database.
     public func verifyLedger() async throws -> LedgerReport { try await verifyLedger(checkpoints: []) }
 

@@ -29,11 +29,14 @@ final class BatchWriter: @unchecked Sendable {
     private var stopped = false
     /// `TRIBUTE_DEBUG_BATCHES=1` prints each batch's size and time to stderr.
     private let debugBatches = ProcessInfo.processInfo.environment["TRIBUTE_DEBUG_BATCHES"] != nil
+    /// Told each batch's size and time, once per batch.
+    private let metrics: BatchMetrics?
 
-    init(writer: DatabasePool, maxBatchSize: Int = 512, maxPending: Int = 50_000) {
+    init(writer: DatabasePool, maxBatchSize: Int = 512, maxPending: Int = 50_000, metrics: BatchMetrics? = nil) {
         self.writer = writer
         self.maxBatchSize = maxBatchSize
         self.maxPending = maxPending
+        self.metrics = metrics
         // The thread keeps the writer alive until `stop()` lets it finish its queue and exit.
         let thread = Thread { self.run() }
         thread.name = "tribute-writer"
@@ -86,9 +89,10 @@ final class BatchWriter: @unchecked Sendable {
             condition.unlock()
             let started = DispatchTime.now().uptimeNanoseconds
             apply(batch)
+            let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
+            metrics?.recordBatch(jobs: batch.count, nanoseconds: nanoseconds)
             if debugBatches {
-                let micros = (DispatchTime.now().uptimeNanoseconds - started) / 1000
-                FileHandle.standardError.write(Data("batch \(batch.count) \(micros)us\n".utf8))
+                FileHandle.standardError.write(Data("batch \(batch.count) \(nanoseconds / 1000)us\n".utf8))
             }
         }
     }

@@ -11,6 +11,8 @@ public final class SQLiteStore: TributeStore, @unchecked Sendable {
     let keyCache = PrincipalCache()
     /// The database file.
     public let path: String
+    /// Where the writer reports each group commit (`backend` "sqlite").
+    public let batchMetrics: BatchMetrics?
 
     /// Opens (creating if needed) and migrates the database at `path`.
     /// - Parameter maxBatchSize: jobs per group commit; 1 makes every write its own
@@ -37,7 +39,9 @@ public final class SQLiteStore: TributeStore, @unchecked Sendable {
         }
         self.clock = clock
         try SQLiteMigrations.migrator(nowMillis: clock.nowMillis()).migrate(pool)
-        writer = BatchWriter(writer: pool, maxBatchSize: maxBatchSize)
+        let batchMetrics = BatchMetrics(backend: "sqlite")
+        self.batchMetrics = batchMetrics
+        writer = BatchWriter(writer: pool, maxBatchSize: maxBatchSize, metrics: batchMetrics)
         checkpointer = try Checkpointer(path: path)
     }
 
