@@ -12,14 +12,17 @@ import TributeStore
 /// `nil` leaves them unlimited. `webhookURLs` says which webhook URLs may be registered;
 /// `httpTimeouts` how long a connection may wait for a request's head, its body, or the
 /// next request. `streams` caps the live streams (`TRIBUTE_STREAMS_PER_KEY`,
-/// `TRIBUTE_STREAMS_MAX`, `TRIBUTE_STREAM_MAX_SECONDS`).
+/// `TRIBUTE_STREAMS_MAX`, `TRIBUTE_STREAM_MAX_SECONDS`). `metrics` is what `/metrics`
+/// shows (one per application; the webhook worker records into the same one), and
+/// `monitoring` its token and the request log's switch.
 public func buildApplication(
     store: some TributeStore, stripe: StripeConfiguration? = nil, rateLimit: RateLimit? = nil, host: String, port: Int, services: [any Service] = [], logger: Logger,
     webhookURLs: WebhookURLPolicy = .publicOnly, httpTimeouts: HTTPTimeouts = .standard, streams: LiveStreamSettings = .standard,
+    metrics: TributeMetrics = TributeMetrics(), monitoring: MonitoringSettings = .standard,
     onServerRunning: (@Sendable (Int) async -> Void)? = nil
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(store: store, stripe: stripe, rateLimit: rateLimit, webhookURLs: webhookURLs, streams: streams),
+        router: buildRouter(store: store, stripe: stripe, rateLimit: rateLimit, webhookURLs: webhookURLs, streams: streams, metrics: metrics, monitoring: monitoring),
         server: httpTimeouts.serverBuilder,
         configuration: .init(address: .hostname(host, port: port), serverName: "tribute"),
         services: services,
@@ -27,22 +30,28 @@ public func buildApplication(
         logger: logger)
 }
 
-/// Every route of the API and the dashboard, with the error mapping in front of them and
-/// the 405 answer behind them. Without `stripe` the payment routes answer 503 and
-/// everything else works. `rateLimit` is the default of keys without one of their own; the
-/// buckets live in this router, on the store's clock. The live streams' shared readers and
-/// caps (`streams`) live in it too.
+/// Every route of the API and the dashboard, with the request id, metrics and log in front
+/// of everything, then the error mapping, and the 405 answer behind them. Without `stripe`
+/// the payment routes answer 503 and everything else works. `rateLimit` is the default of
+/// keys without one of their own; the buckets live in this router, on the store's clock.
+/// The live streams' shared readers and caps (`streams`) live in it too. The store's batch
+/// reports go to `metrics` from now on.
 public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? = nil, rateLimit: RateLimit? = nil,
-                        webhookURLs: WebhookURLPolicy = .publicOnly, streams: LiveStreamSettings = .standard) -> Router<TributeContext> {
+                        webhookURLs: WebhookURLPolicy = .publicOnly, streams: LiveStreamSettings = .standard,
+                        metrics: TributeMetrics = TributeMetrics(), monitoring: MonitoringSettings = .standard) -> Router<TributeContext> {
     let router = Router(context: TributeContext.self)
+    // First: it sees every answer, the error middleware's included, as its status.
+    router.add(middleware: MonitoringMiddleware(metrics: metrics, logRequests: monitoring.logRequests))
     router.add(middleware: ErrorMiddleware())
+    if let batches = store.batchMetrics { metrics.connect(batches) }
     let auth = Auth(store: store, rateLimiter: RateLimiter(defaultLimit: rateLimit, nowMillis: { store.nowMillis() }))
     let purchases = CreditPurchases(store: store, stripe: stripe)
     let streamHub = StreamHub(store: store, settings: streams)
     let collections = [
         SystemRoutes(store: store).endpoints,
-        AuthorizeRoutes(store: store, auth: auth).endpoints,
-        HoldRoutes(store: store, auth: auth).endpoints,
+        MetricsRoutes(store: store, metrics: metrics, token: monitoring.metricsToken).endpoints,
+        AuthorizeRoutes(store: store, auth: auth, metrics: metrics).endpoints,
+        HoldRoutes(store: store, auth: auth, metrics: metrics).endpoints,
         WorkspaceRoutes(store: store, auth: auth).endpoints,
         CatalogRoutes(store: store, auth: auth).endpoints,
         LedgerRoutes(store: store, auth: auth).endpoints,

@@ -27,6 +27,8 @@ public struct WebhookDeliveryService: Service {
     /// The addresses a host name resolves to (`getaddrinfo` on NIO's thread pool).
     let resolve: @Sendable (String) async throws -> [IPAddress]
     let logger: Logger
+    /// Counts each attempt by its result (`tribute_webhook_deliveries_total`).
+    let metrics: TributeMetrics?
 
     /// Longer than one attempt can take, so that a lease ends only if its worker died.
     static let leaseMillis: Int64 = 60_000
@@ -34,8 +36,10 @@ public struct WebhookDeliveryService: Service {
     static let batchSize = 32
 
     public init(store: any TributeStore, policy: RetryPolicy = .standard, pollMillis: Int64 = 500, webhookURLs: WebhookURLPolicy = .publicOnly,
-                resolve: @escaping @Sendable (String) async throws -> [IPAddress] = { try await HostResolver.addresses($0) }, logger: Logger) {
+                resolve: @escaping @Sendable (String) async throws -> [IPAddress] = { try await HostResolver.addresses($0) }, logger: Logger,
+                metrics: TributeMetrics? = nil) {
         self.store = store
+        self.metrics = metrics
         self.policy = policy
         self.pollMillis = max(10, pollMillis)
         self.webhookURLs = webhookURLs
@@ -98,6 +102,7 @@ public struct WebhookDeliveryService: Service {
             failure = "\(error)"
         }
         let next = failure == nil ? nil : policy.nextAttemptAt(afterAttempt: job.attempt, nowMillis: store.nowMillis())
+        metrics?.recordWebhookDelivery(failure == nil ? .delivered : next == nil ? .gaveUp : .failedAttempt)
         do {
             try await store.recordDelivery(seq: job.seq, delivered: failure == nil, statusCode: statusCode, error: failure, nextAttemptAtMillis: next)
         } catch {

@@ -36,8 +36,13 @@ struct Serve: AsyncParsableCommand {
         let webhookURLs = try Serve.webhookURLPolicy()
         if webhookURLs.allowsPrivateAddresses { logger.info("webhook URLs may point to private addresses (TRIBUTE_WEBHOOK_ALLOW_PRIVATE=1)") }
         let httpTimeouts = try Serve.httpTimeouts()
+        let monitoring = try Serve.monitoringSettings()
+        logger.info("monitoring", metadata: ["metrics_token": "\(monitoring.metricsToken == nil ? "unset: /metrics is open" : "set")",
+                                             "request_log": "\(monitoring.logRequests ? "on" : "off")"])
+        // One registry for the process, shared by the routes and the webhook worker.
+        let metrics = TributeMetrics()
         let delivery = WebhookDeliveryService(store: opened.store, policy: try Serve.retryPolicy(), pollMillis: try Serve.environmentInteger("TRIBUTE_WEBHOOK_POLL_MILLIS", default: 500, in: 10...60_000),
-                                              webhookURLs: webhookURLs, logger: logger)
+                                              webhookURLs: webhookURLs, logger: logger, metrics: metrics)
         let housekeeping = Housekeeping(
             store: opened.store,
             idempotencyTTLDays: try Serve.environmentInteger("TRIBUTE_IDEMPOTENCY_TTL_DAYS", default: Housekeeping.defaultTTLDays, in: 1...3650),
@@ -50,7 +55,7 @@ struct Serve: AsyncParsableCommand {
         let streams = try Serve.streamSettings()
         // Services stop in reverse order: deliveries before the database pool.
         let app = buildApplication(store: opened.store, stripe: stripe, rateLimit: rateLimit, host: host, port: port, services: opened.services + background, logger: logger,
-                                   webhookURLs: webhookURLs, httpTimeouts: httpTimeouts, streams: streams) { boundPort in
+                                   webhookURLs: webhookURLs, httpTimeouts: httpTimeouts, streams: streams, metrics: metrics, monitoring: monitoring) { boundPort in
             // Written straight to the descriptor so that a pipe sees it at once.
             let line = "tribute listening on http://\(host):\(boundPort) (database \(shown))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
@@ -78,6 +83,25 @@ struct Serve: AsyncParsableCommand {
             maxPerKey: Int(try environmentInteger("TRIBUTE_STREAMS_PER_KEY", default: Int64(standard.maxPerKey), in: 1...10_000)),
             maxOpen: Int(try environmentInteger("TRIBUTE_STREAMS_MAX", default: Int64(standard.maxOpen), in: 1...1_000_000)),
             maxDurationSeconds: try environmentInteger("TRIBUTE_STREAM_MAX_SECONDS", default: standard.maxDurationSeconds, in: 1...86_400))
+    }
+
+    /// `TRIBUTE_METRICS_TOKEN` (unset or empty: `/metrics` is open) and
+    /// `TRIBUTE_LOG_REQUESTS` (`0` turns the per-request log line off; unset, empty or `1`: on).
+    /// - Throws: `ValidationError` for another `TRIBUTE_LOG_REQUESTS`, or a token of control
+    ///   characters or spaces, which no `Authorization` header could carry.
+    static func monitoringSettings() throws -> MonitoringSettings {
+        let environment = ProcessInfo.processInfo.environment
+        let token = environment["TRIBUTE_METRICS_TOKEN"] ?? ""
+        guard token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }), token.utf8.count <= 256 else {
+            throw ValidationError("TRIBUTE_METRICS_TOKEN must be at most 256 visible ASCII characters, without spaces")
+        }
+        let logRequests: Bool
+        switch environment["TRIBUTE_LOG_REQUESTS"] ?? "" {
+        case "", "1": logRequests = true
+        case "0": logRequests = false
+        case let other: throw ValidationError("TRIBUTE_LOG_REQUESTS must be 1 or 0, not \"\(other.prefix(40))\"")
+        }
+        return MonitoringSettings(metricsToken: token, logRequests: logRequests)
     }
 
     /// `TRIBUTE_WEBHOOK_ALLOW_PRIVATE=1` lets webhook URLs point to private, loopback and

@@ -6,6 +6,7 @@ import TributeStore
 struct AuthorizeRoutes<Store: TributeStore>: Sendable {
     let store: Store
     let auth: Auth<Store>
+    let metrics: TributeMetrics
 
     var endpoints: RouteCollection<TributeContext> {
         let routes = RouteCollection(context: TributeContext.self)
@@ -25,6 +26,7 @@ struct AuthorizeRoutes<Store: TributeStore>: Sendable {
         try principal.checkAccess(toWorkspace: authorizeRequest.workspaceId)
         let claim = try IdempotencyHeader.claim(request, scope: "authorize-and-debit", canonical: .object(CallInput.canonical(authorizeRequest)))
         let outcome = try await store.authorize(authorizeRequest, idempotency: claim)
+        metrics.recordDecision(outcome)
         return API.text(outcome.body, headers: IdempotencyHeader.headers(replayed: outcome.replayed))
     }
 }

@@ -9,6 +9,8 @@ import TributeStore
 struct HoldRoutes<Store: TributeStore>: Sendable {
     let store: Store
     let auth: Auth<Store>
+    /// Counts the decisions of creates and commits; a release decides nothing to count.
+    let metrics: TributeMetrics
 
     var endpoints: RouteCollection<TributeContext> {
         let routes = RouteCollection(context: TributeContext.self)
@@ -35,6 +37,7 @@ struct HoldRoutes<Store: TributeStore>: Sendable {
         try principal.checkAccess(toWorkspace: hold.call.workspaceId)
         let claim = try IdempotencyHeader.claim(request, scope: "hold-create", canonical: HoldInput.canonical(hold))
         let outcome = try await store.hold(hold, idempotency: claim)
+        metrics.recordDecision(outcome)
         return API.text(outcome.body, headers: IdempotencyHeader.headers(replayed: outcome.replayed))
     }
 
@@ -48,6 +51,7 @@ struct HoldRoutes<Store: TributeStore>: Sendable {
         let commit = try HoldInput.commit(&fields, holdId: holdId)
         let claim = try IdempotencyHeader.claim(request, scope: "hold-commit\n" + holdId, canonical: HoldInput.canonical(commit))
         let outcome = try await store.commitHold(commit, canAccess: Self.access(principal), idempotency: claim)
+        metrics.recordDecision(outcome)
         return API.text(outcome.body, headers: IdempotencyHeader.headers(replayed: outcome.replayed))
     }
 

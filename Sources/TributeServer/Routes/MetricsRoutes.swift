@@ -1,0 +1,62 @@
+import Hummingbird
+import TributeCore
+import TributeStore
+
+/// `GET /metrics` (SPEC §3.4): the application's metrics in Prometheus' text format. Open
+/// like `/healthz` unless `TRIBUTE_METRICS_TOKEN` is set; then only
+/// `Authorization: Bearer <token>` reads it (API keys do not). The gauges that describe the
+/// database — open holds, whether it answers — are read at the scrape, not kept up to date
+/// on every call.
+struct MetricsRoutes<Store: TributeStore>: Sendable {
+    let store: Store
+    let metrics: TributeMetrics
+    /// The SHA-256 of `TRIBUTE_METRICS_TOKEN`, hex; `nil` when `/metrics` is open.
+    let tokenDigest: String?
+
+    init(store: Store, metrics: TributeMetrics, token: String?) {
+        self.store = store
+        self.metrics = metrics
+        tokenDigest = token.map(Hex.sha256)
+    }
+
+    /// The text format's media type, version 0.0.4.
+    static var contentType: String { "text/plain; version=0.0.4; charset=utf-8" }
+
+    var endpoints: RouteCollection<TributeContext> {
+        RouteCollection(context: TributeContext.self)
+            .get("/metrics", use: scrape)
+    }
+
+    /// - Throws: 401 `unauthenticated` when a token is set and the request does not carry it.
+    @Sendable func scrape(_ request: Request, _ context: TributeContext) async throws -> Response {
+        guard isAuthorized(request) else {
+            var error = APIError(status: .unauthorized, code: "unauthenticated", message: "The metrics token is required: Authorization: Bearer <token>")
+            error.headers[.wwwAuthenticate] = "Bearer"
+            throw error
+        }
+        let ready = await store.isReady()
+        metrics.databaseUp.record(ready ? 1 : 0)
+        // A database that does not answer leaves the last count, and says so through
+        // `tribute_database_up`, rather than failing the whole scrape.
+        if ready, let count = try? await store.openHoldCount() { metrics.holdsOpen.record(count) }
+        let body = metrics.registry.emitToBuffer()
+        return Response(status: .ok, headers: [.contentType: Self.contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// Whether the request may read the metrics: always without a token; with one, when its
+    /// bearer credential has the same SHA-256, compared in constant time.
+    func isAuthorized(_ request: Request) -> Bool {
+        guard let tokenDigest else { return true }
+        guard let given = Auth<Store>.bearerSecret(request) else { return false }
+        return Self.constantTimeEqual(Array(Hex.sha256(given).utf8), Array(tokenDigest.utf8))
+    }
+
+    /// Compares digests of equal length without stopping at the first difference, so that
+    /// the time taken tells nothing of how much of a guess was right.
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}
