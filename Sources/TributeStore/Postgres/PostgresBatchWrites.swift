@@ -162,7 +162,10 @@ struct PostgresBatchWrites {
 }
 
 /// The batch's one write, prepared once per connection: its text never changes, so
-/// PostgreSQL parses and plans it once instead of once per batch.
+/// PostgreSQL parses and plans it once instead of once per batch. The rows that update or
+/// delete by key come through `tribute_batch_rows` (migration `v11_batch_rows`), which
+/// tells the planner to expect a handful: from `jsonb_to_recordset` it expects 100, and
+/// then scanned whole tables of accounts, workspaces and grants in every batch.
 struct BatchWriteStatement: PostgresPreparedStatement {
     /// The transaction's id, as the `xmin` of the rows it wrote reads.
     typealias Row = String
@@ -174,7 +177,7 @@ struct BatchWriteStatement: PostgresPreparedStatement {
     /// When the holds were written (`updated_at`).
     let atMillis: Int64
 
-    static let name = "tribute_batch_write_v4"
+    static let name = "tribute_batch_write_v5"
     static let sql = """
         WITH
         t AS (INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at, reverses)
@@ -192,23 +195,23 @@ struct BatchWriteStatement: PostgresPreparedStatement {
                   user_id text, agent_id text, run_id text, cost_version bigint, context text, transaction_id text, explanation text,
                   kind text, prev_hash text, hash text)),
         a AS (UPDATE accounts SET balance_micros = accounts.balance_micros + x.delta
-              FROM jsonb_to_recordset($4::jsonb) AS x(id text, delta bigint) WHERE accounts.id = x.id),
+              FROM tribute_batch_rows($4::jsonb) AS e, jsonb_to_record(e) AS x(id text, delta bigint) WHERE accounts.id = x.id),
         s AS (INSERT INTO system_balance_shards (account_id, shard, balance_micros)
               SELECT id, $6::int, delta FROM jsonb_to_recordset($5::jsonb) AS x(id text, delta bigint)
               ON CONFLICT (account_id, shard) DO UPDATE SET balance_micros = system_balance_shards.balance_micros + excluded.balance_micros),
         w AS (UPDATE workspaces SET period_start = x.period_start, period_end = x.period_end, period_used_micros = x.period_used_micros,
                   next_expiry_at = x.next_expiry_at, decision_head = x.decision_head, next_hold_expiry_at = x.next_hold_expiry_at
-              FROM jsonb_to_recordset($7::jsonb) AS x(id text, period_start bigint, period_end bigint,
+              FROM tribute_batch_rows($7::jsonb) AS e, jsonb_to_record(e) AS x(id text, period_start bigint, period_end bigint,
                   period_used_micros bigint, next_expiry_at bigint, decision_head text, next_hold_expiry_at bigint) WHERE workspaces.id = x.id),
         g AS (UPDATE credit_grants SET remaining_micros = x.remaining_micros
-              FROM jsonb_to_recordset($8::jsonb) AS x(id text, remaining_micros bigint) WHERE credit_grants.id = x.id),
+              FROM tribute_batch_rows($8::jsonb) AS e, jsonb_to_record(e) AS x(id text, remaining_micros bigint) WHERE credit_grants.id = x.id),
         b AS (UPDATE budgets SET used_micros = x.used_micros, period_start = x.period_start
-              FROM jsonb_to_recordset($9::jsonb) AS x(workspace_id text, scope text, used_micros bigint, period_start bigint)
+              FROM tribute_batch_rows($9::jsonb) AS e, jsonb_to_record(e) AS x(workspace_id text, scope text, used_micros bigint, period_start bigint)
               WHERE budgets.workspace_id = x.workspace_id AND budgets.scope = x.scope),
         i AS (UPDATE idempotency_keys SET response_body = x.response_body, approved = x.approved
-              FROM jsonb_to_recordset($10::jsonb) AS x(workspace_id text, key text, response_body text, approved boolean)
+              FROM tribute_batch_rows($10::jsonb) AS e, jsonb_to_record(e) AS x(workspace_id text, key text, response_body text, approved boolean)
               WHERE idempotency_keys.workspace_id = x.workspace_id AND idempotency_keys.key = x.key),
-        r AS (DELETE FROM idempotency_keys USING jsonb_to_recordset($11::jsonb) AS x(workspace_id text, key text)
+        r AS (DELETE FROM idempotency_keys USING tribute_batch_rows($11::jsonb) AS e, jsonb_to_record(e) AS x(workspace_id text, key text)
               WHERE idempotency_keys.workspace_id = x.workspace_id AND idempotency_keys.key = x.key AND idempotency_keys.response_body IS NULL),
         h AS (INSERT INTO holds (id, workspace_id, status, action_type, user_id, agent_id, run_id, cost_version, base_cost_micros,
                   overage_rate_micros, held_actions_micros, held_allowance_micros, held_credits_micros, committed_actions_micros,

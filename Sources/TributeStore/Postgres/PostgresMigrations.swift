@@ -345,6 +345,15 @@ enum PostgresMigrations {
             ON CONFLICT (id) DO NOTHING
             """,
         ]),
+        // The rows of a batch's write, each a JSON object, with an estimate of how many the
+        // planner can use (a batch updates a handful of rows per table, by key). STRICT
+        // keeps PostgreSQL from inlining it, which would drop the estimate.
+        ("v11_batch_rows", [
+            """
+            CREATE OR REPLACE FUNCTION tribute_batch_rows(list jsonb) RETURNS SETOF jsonb
+            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE ROWS 8 AS 'SELECT jsonb_array_elements(list)'
+            """,
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.
