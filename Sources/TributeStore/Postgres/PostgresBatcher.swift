@@ -1,3 +1,4 @@
+import Foundation
 import TributeCore
 
 /// Group commit on PostgreSQL: concurrent authorize calls of this instance, and the holds,
@@ -54,10 +55,14 @@ final class PostgresBatcher: Sendable {
     let holdCache = PostgresHoldCache()
     private let clock: any WallClock
     private let lanes: [PostgresLane]
+    private let metrics: BatchMetrics?
+    /// `TRIBUTE_DEBUG_BATCHES=1` prints each batch's size and time to stderr.
+    private let debugBatches = ProcessInfo.processInfo.environment["TRIBUTE_DEBUG_BATCHES"] != nil
 
-    init(database: PostgresDatabase, clock: any WallClock, lanes: Int = PostgresBatcher.defaultLanes) {
+    init(database: PostgresDatabase, clock: any WallClock, lanes: Int = PostgresBatcher.defaultLanes, metrics: BatchMetrics? = nil) {
         self.database = database
         self.clock = clock
+        self.metrics = metrics
         let count = max(1, lanes)
         self.lanes = (0..<count).map { _ in PostgresLane(maxPending: max(1, PostgresBatcher.maxPending / count)) }
     }
@@ -75,12 +80,16 @@ final class PostgresBatcher: Sendable {
 
     /// Runs every lane's workers until cancelled.
     func run() async {
-        let (database, holdCache, clock) = (self.database, self.holdCache, self.clock)
+        let (database, holdCache, clock, metrics, debugBatches) = (self.database, self.holdCache, self.clock, self.metrics, self.debugBatches)
         await withDiscardingTaskGroup { group in
             for lane in lanes {
                 group.addTask {
                     await lane.run { batch in
+                        let started = DispatchTime.now().uptimeNanoseconds
                         await PostgresBatch(database: database, jobs: batch, holdCache: holdCache).run(nowMillis: clock.nowMillis())
+                        let elapsed = DispatchTime.now().uptimeNanoseconds &- started
+                        metrics?.recordBatch(jobs: batch.count, nanoseconds: elapsed)
+                        if debugBatches { FileHandle.standardError.write(Data("batch \(batch.count) \(elapsed / 1_000)us\n".utf8)) }
                     }
                 }
             }

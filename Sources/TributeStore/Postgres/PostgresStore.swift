@@ -24,6 +24,8 @@ public final class PostgresStore: TributeStore, Service, @unchecked Sendable {
     let logger: Logger
     let keyCache = PrincipalCache()
     let batcher: PostgresBatcher
+    /// Each batch's size and time, for `/metrics`.
+    public let batchMetrics: BatchMetrics?
     private let runner = Lock()
     private var runTask: Task<Void, Never>?
     /// The default of `timeoutSeconds`: while PostgreSQL is down, callers hear so within
@@ -56,7 +58,9 @@ public final class PostgresStore: TributeStore, Service, @unchecked Sendable {
         database = PostgresDatabase(client: client, logger: logger, timeoutSeconds: timeoutSeconds)
         self.clock = clock
         self.logger = logger
-        batcher = PostgresBatcher(database: database, clock: clock, lanes: lanes)
+        let batchMetrics = BatchMetrics(backend: "postgres")
+        self.batchMetrics = batchMetrics
+        batcher = PostgresBatcher(database: database, clock: clock, lanes: lanes, metrics: batchMetrics)
     }
 
     /// Parses a `postgres://` or `postgresql://` URL.
