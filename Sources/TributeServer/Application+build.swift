@@ -27,7 +27,7 @@ public func buildApplication(
         configuration: .init(address: .hostname(host, port: port), serverName: "tribute"),
         services: services,
         onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? port) },
-        logger: logger)
+        logger: RequestID.tagging(logger))
 }
 
 /// Every route of the API and the dashboard, with the request id, metrics and log in front

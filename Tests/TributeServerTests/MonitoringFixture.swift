@@ -137,7 +137,8 @@ final class LogRecorder: @unchecked Sendable {
         }
 
         func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { _, call in call }
+            // As swift-log's own handler does: the logger's, then the provider's, then the call's.
+            let merged = metadata.merging(metadataProvider?.get() ?? [:]) { _, provided in provided }.merging(event.metadata ?? [:]) { _, call in call }
             recorder.append(Entry(level: event.level, message: event.message.description, metadata: merged.mapValues(\.description)))
         }
     }

@@ -112,7 +112,7 @@ import TributeTestSupport
         router.add(middleware: ErrorMiddleware())
         router.get("/broken") { _, _ -> Response in throw Broken() }
         let recorder = LogRecorder()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: recorder.logger)
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: RequestID.tagging(recorder.logger))
         try await app.test(.router) { client in
             let response = try await client.send(.get, "/broken", key: nil, headers: [("X-Request-Id", "trace-500")])
             #expect(response.status == .internalServerError && response.errorCode == "internal")

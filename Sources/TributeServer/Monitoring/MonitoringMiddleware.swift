@@ -4,9 +4,10 @@ import NIOCore
 import TributeStore
 
 /// Watches every request (SPEC §3.4): gives it an id (`X-Request-Id`, echoed or made) that
-/// every log line of the request carries, counts it and its time in `TributeMetrics`, and
-/// logs one `info` line once its response is ready, with the method, the route's pattern,
-/// the status, the time and the id — never a key, a header, the query or the body.
+/// every log line of the request carries (`RequestID.current`, which the application's
+/// logger reads), counts it and its time in `TributeMetrics`, and logs one `info` line once
+/// its response is ready, with the method, the route's pattern, the status, the time and
+/// the id — never a key, a header, the query or the body.
 ///
 /// `buildRouter` adds it first, in front of the error middleware, so that it sees every
 /// answer as its status: an error the layers inside throw is turned into its response here
@@ -20,17 +21,15 @@ struct MonitoringMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: TributeContext, next: (Request, TributeContext) async throws -> Response) async throws -> Response {
         let startedNanos = NIODeadline.now().uptimeNanoseconds
         let requestId = RequestID.of(request.headers)
-        var context = context
-        context.logger[metadataKey: "request_id"] = .string(requestId)
         var response: Response
         do {
-            response = try await next(request, context)
+            response = try await RequestID.$current.withValue(requestId) { try await next(request, context) }
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
         } catch {
             // The error middleware inside turns every error into an answer; this is a guard
             // against a layer added in front of it.
-            context.logger.error("internal error", metadata: ["error": "\(describe(error))"])
+            context.logger.error("internal error", metadata: ["error": "\(describe(error))", "request_id": .string(requestId)])
             response = try APIError(status: .internalServerError, code: "internal", message: "Internal error").response(from: request, context: context)
         }
         response.headers[RequestID.header] = requestId
@@ -42,7 +41,7 @@ struct MonitoringMiddleware: RouterMiddleware {
         if logRequests {
             context.logger.info("request", metadata: [
                 "method": .string(method), "route": .string(route), "status": .stringConvertible(status),
-                "duration_ms": .string(Self.millis(nanoseconds: elapsedNanos)),
+                "duration_ms": .string(Self.millis(nanoseconds: elapsedNanos)), "request_id": .string(requestId),
             ])
         }
         return response

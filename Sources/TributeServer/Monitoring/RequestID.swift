@@ -1,4 +1,5 @@
 import HTTPTypes
+import Logging
 import TributeStore
 
 /// The id of one request, in `X-Request-Id` and in every log line the request writes: the
@@ -6,6 +7,26 @@ import TributeStore
 /// through, and a new one otherwise.
 enum RequestID {
     static let header = HTTPField.Name("X-Request-Id")!
+
+    /// The id of the request the current task is handling, while `MonitoringMiddleware`
+    /// runs the layers inside it.
+    @TaskLocal static var current: String?
+
+    /// `request_id` in every line logged while a request is handled: read when a line is
+    /// written, so that a request that logs nothing costs nothing (setting the logger's own
+    /// metadata on every request would copy its storage and make the standard handler
+    /// re-render its metadata).
+    static let metadataProvider = Logger.MetadataProvider {
+        guard let current else { return [:] }
+        return ["request_id": .string(current)]
+    }
+
+    /// `logger`, whose lines also carry the current request's id.
+    static func tagging(_ logger: Logger) -> Logger {
+        var logger = logger
+        logger.handler.metadataProvider = .multiplex([logger.metadataProvider, metadataProvider].compactMap { $0 })
+        return logger
+    }
     /// Longer ids are replaced: the id lands in every log line of the request.
     static let maxLength = 128
 
