@@ -13,6 +13,13 @@ enum DatabaseURL {
         option ?? ProcessInfo.processInfo.environment["TRIBUTE_DATABASE_URL"] ?? defaultURL
     }
 
+    /// The file of a `sqlite:PATH` (or `sqlite://PATH`) URL; `nil` for any other URL.
+    static func sqlitePath(_ url: String) -> String? {
+        guard url.hasPrefix("sqlite:") else { return nil }
+        let path = url.dropFirst("sqlite:".count)
+        return String(path.hasPrefix("//") ? path.dropFirst(2) : path)
+    }
+
     /// An open, migrated store.
     enum Opened {
         case sqlite(SQLiteStore)
@@ -42,9 +49,7 @@ enum DatabaseURL {
     /// - Throws: `ValidationError` for a URL of an unknown kind or a database that cannot be
     ///   reached.
     static func open(_ url: String, maxBatchSize: Int = 512) async throws -> Opened {
-        if url.hasPrefix("sqlite:") {
-            var path = String(url.dropFirst("sqlite:".count))
-            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
+        if let path = sqlitePath(url) {
             guard !path.isEmpty else { throw ValidationError("sqlite: needs a file path, e.g. sqlite:tribute.sqlite") }
             return .sqlite(try SQLiteStore(path: path, maxBatchSize: maxBatchSize))
         }

@@ -5,7 +5,7 @@ struct Tribute: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tribute",
         abstract: "Billing for AI-agent platforms: authorize, price and debit every agent action.",
-        subcommands: [Serve.self, Migrate.self, Keys.self, Ledger.self, Bench.self])
+        subcommands: [Serve.self, Migrate.self, Keys.self, Ledger.self, Backup.self, Bench.self])
 }
 
 /// `--database URL`, shared by every command that opens the store.
