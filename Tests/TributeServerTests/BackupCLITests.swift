@@ -33,8 +33,9 @@ import TributeStore
         #expect(verified.status == 0, "\(verified.output)")
 
         let again = try await TributeProcess.runBounded(binary, ["backup", dir + "/copy.sqlite", "--database", "sqlite:" + path], seconds: 60)
-        #expect(again.status != 0)
+        #expect(again.status == 1)
         #expect(again.output.contains("exists"), "\(again.output)")
+        #expect(!again.output.contains("Usage"), "\(again.output)")
         let postgres = try await TributeProcess.runBounded(binary, ["backup", dir + "/pg.sqlite", "--database", "postgres://u@127.0.0.1:1/db"], seconds: 60)
         #expect(postgres.status != 0)
         #expect(postgres.output.contains("pg_dump"), "\(postgres.output)")

@@ -30,7 +30,7 @@ import TributeTestSupport
         }
         // Some debits first, so that the copy lands mid-load.
         while try await store.workspace(id: "w").remainingBalance > Amount(units: 990) { try await Task.sleep(for: .milliseconds(5)) }
-        let bytes = try store.backup(toPath: dir + "/copy.sqlite")
+        let bytes = try SQLiteStore.backup(databasePath: store.path, toPath: dir + "/copy.sqlite").bytes
         try await load.value
         #expect(bytes > 0)
         #expect(!FileManager.default.fileExists(atPath: dir + "/copy.sqlite-wal"))
@@ -49,9 +49,33 @@ import TributeTestSupport
         let store = try SQLiteStore(path: dir + "/live.sqlite")
         try await store.makeWorkspace("w", credits: Amount(units: 1))
         try Data("keep".utf8).write(to: URL(fileURLWithPath: dir + "/taken.sqlite"))
-        #expect(throws: TributeError.self) { _ = try store.backup(toPath: dir + "/taken.sqlite") }
+        #expect(throws: BackupFailure.self) { _ = try SQLiteStore.backup(databasePath: store.path, toPath: dir + "/taken.sqlite") }
         #expect(try String(contentsOfFile: dir + "/taken.sqlite", encoding: .utf8) == "keep")
-        #expect(throws: TributeError.self) { _ = try store.backup(toPath: dir + "/missing/copy.sqlite") }
+        #expect(throws: BackupFailure.self) { _ = try SQLiteStore.backup(databasePath: store.path, toPath: dir + "/missing/copy.sqlite") }
         #expect(!FileManager.default.fileExists(atPath: dir + "/missing"))
+        // A dangling link is something there too, and the live database itself.
+        try FileManager.default.createSymbolicLink(atPath: dir + "/dangling.sqlite", withDestinationPath: dir + "/nowhere")
+        #expect(throws: BackupFailure.self) { _ = try SQLiteStore.backup(databasePath: store.path, toPath: dir + "/dangling.sqlite") }
+        #expect(throws: BackupFailure.self) { _ = try SQLiteStore.backup(databasePath: store.path, toPath: store.path) }
+        #expect(throws: BackupFailure.self) { _ = try SQLiteStore.backup(databasePath: store.path, toPath: dir + "/") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".partial") }.isEmpty)
+    }
+
+    /// The source is opened read only: an older schema stays as it is (a new binary may
+    /// back up what an older server still runs).
+    @Test func aBackupNeitherMigratesNorWritesTheLiveDatabase() async throws {
+        let dir = try directory()
+        let store = try SQLiteStore(path: dir + "/live.sqlite")
+        try await store.makeWorkspace("w", credits: Amount(units: 1))
+        try await DatabaseQueue(path: dir + "/live.sqlite").write { db in
+            try db.execute(sql: "CREATE TABLE marker (x)")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = (SELECT MAX(identifier) FROM grdb_migrations)")
+        }
+        let before = try await DatabaseQueue(path: dir + "/live.sqlite").read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") }
+        let copy = try SQLiteStore.backup(databasePath: dir + "/live.sqlite", toPath: dir + "/copy.sqlite")
+        let after = try await DatabaseQueue(path: dir + "/live.sqlite").read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") }
+        #expect(before == after)
+        let copied = try await DatabaseQueue(path: copy.path).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") }
+        #expect(copied == before)
     }
 }
