@@ -36,6 +36,38 @@ import TributeTestSupport
         await store.shutdown()
     }
 
+    /// A key answered earlier, then sent again at once by 40 retries of its request and 40
+    /// calls of another: every retry replays the first answer, every other call is refused,
+    /// whichever of them a batch takes first.
+    @Test func retriesReplayAKeyEvenBehindAConflictingCallInTheirBatch() async throws {
+        let store = try await Backend.makePostgresStore()
+        try await store.makeWorkspace("w", credits: Amount(units: 10))
+        let request = AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM")
+        let first = try await store.authorize(request, idempotency: IdempotencyClaim(key: "k", requestHash: "a"))
+        let outcomes = try await withThrowingTaskGroup(of: (String, Result<String, TributeError>).self) { group in
+            for index in 0..<80 {
+                let hash = index % 2 == 0 ? "b" : "a"
+                group.addTask {
+                    do {
+                        return (hash, .success(try await store.authorize(request, idempotency: IdempotencyClaim(key: "k", requestHash: hash)).body))
+                    } catch let error as TributeError {
+                        return (hash, .failure(error))
+                    }
+                }
+            }
+            return try await group.reduce(into: [(String, Result<String, TributeError>)]()) { $0.append($1) }
+        }
+        for (hash, outcome) in outcomes {
+            switch (hash, outcome) {
+            case ("a", .success(let body)): #expect(body == first.body)
+            case ("b", .failure(let error)): #expect(error.code == TributeError.idempotencyKeyReused.code)
+            default: Issue.record("request \(hash): \(outcome)")
+            }
+        }
+        #expect(try await store.expectLedgerHolds().decisions == 1)
+        await store.shutdown()
+    }
+
     @Test(arguments: [0, -1, 65])
     func aLaneCountOutOfRangeIsRefused(lanes: Int) throws {
         #expect(throws: TributeError.self) {

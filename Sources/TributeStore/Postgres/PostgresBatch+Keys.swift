@@ -8,6 +8,10 @@ extension PostgresBatch {
     struct Keys {
         var firstWithKey: [KeyRef: Int] = [:]
         var claimed = Set<KeyRef>()
+        /// Keys an earlier transaction holds: the request they came with and its answer.
+        /// Every job of the batch with such a key is measured against these, not against
+        /// the batch's first job with it.
+        var stored: [KeyRef: (requestHash: String, answer: AuthorizeOutcome?)] = [:]
     }
 
     /// 2. The first job of the batch with a key claims it; later ones with the same key
@@ -44,6 +48,8 @@ extension PostgresBatch {
         for try await (workspaceId, key, hash, body, approved) in existing.decode((String, String, String, String?, Bool?).self) {
             let ref = KeyRef(workspaceId: workspaceId, key: key)
             guard let index = keys.firstWithKey[ref] else { continue }
+            let answer = body.flatMap { body in approved.map { AuthorizeOutcome(body: body, replayed: true, approved: $0) } }
+            keys.stored[ref] = (hash, answer)
             if hash != hashes[ref] {
                 results[index] = .failure(TributeError.idempotencyKeyReused)
             } else if let body, let approved {

@@ -67,6 +67,17 @@ struct PostgresBatch {
             if let claim = job.claim {
                 let key = KeyRef(workspaceId: workspaceId, key: claim.key)
                 keyRef = key
+                if let stored = keys.stored[key] {
+                    // A key an earlier transaction holds: its answer, or a conflict.
+                    if stored.requestHash != claim.requestHash {
+                        results[index] = .failure(TributeError.idempotencyKeyReused)
+                    } else if let answer = stored.answer {
+                        results[index] = .success(answer)
+                    } else if let first = keys.firstWithKey[key], first != index {
+                        results[index] = results[first] ?? .failure(TributeError.idempotencyKeyReused)
+                    }
+                    if results[index] != nil { continue }
+                }
                 if let first = keys.firstWithKey[key], first != index {
                     // A repeat inside this batch: the first call's answer, or a conflict.
                     if jobs[first].claim?.requestHash != claim.requestHash {

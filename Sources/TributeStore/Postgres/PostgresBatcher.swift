@@ -63,8 +63,8 @@ final class PostgresBatcher: Sendable {
         self.database = database
         self.clock = clock
         self.metrics = metrics
-        let count = max(1, lanes)
-        self.lanes = (0..<count).map { _ in PostgresLane(maxPending: max(1, PostgresBatcher.maxPending / count)) }
+        let queued = PendingCount(limit: PostgresBatcher.maxPending)
+        self.lanes = (0..<max(1, lanes)).map { _ in PostgresLane(queued: queued) }
     }
 
     /// Queues work for its workspace's lane: holds and their steps share the batches of

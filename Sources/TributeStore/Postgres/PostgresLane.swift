@@ -16,7 +16,8 @@ final class PostgresLane: @unchecked Sendable {
     private var drained: [CheckedContinuation<Void, Never>] = []
 
     let maxBatchSize = 512
-    let maxPending: Int
+    /// Calls queued in every lane of the batcher, bounded together.
+    let queued: PendingCount
     /// Batches of a lane in flight at once, each on a connection.
     static let workers = 2
     /// A second batch starts while one is in flight only with this many calls waiting:
@@ -24,15 +25,15 @@ final class PostgresLane: @unchecked Sendable {
     /// batch started with a handful of calls would hold back every call that arrives after.
     let overlapThreshold = 128
 
-    init(maxPending: Int) {
-        self.maxPending = maxPending
+    init(queued: PendingCount) {
+        self.queued = queued
     }
 
     /// Queues a job for the lane's next batch.
     func submit(_ job: Job) {
         let result: (accepted: Bool, waiter: CheckedContinuation<Void, Never>?) = lock.withLock {
             guard !stopped else { return (false, nil) }
-            guard pending.count < maxPending else { return (false, nil) }
+            guard queued.take() else { return (false, nil) }
             pending.append(job)
             return (true, waiters.popLast())
         }
@@ -56,6 +57,7 @@ final class PostgresLane: @unchecked Sendable {
             defer { pending.removeAll() }
             return pending
         }
+        queued.give(left.count)
         for job in left { job.continuation.resume(throwing: StoreUnavailable()) }
     }
 
@@ -101,12 +103,17 @@ final class PostgresLane: @unchecked Sendable {
                 inFlight += 1
                 return batch
             }
-            if let batch { return batch }
+            if let batch {
+                queued.give(batch.count)
+                return batch
+            }
             if Task.isCancelled || lock.withLock({ stopped }) { return nil }
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let ready: Bool = lock.withLock {
-                        if stopped || (!pending.isEmpty && (inFlight == 0 || pending.count >= overlapThreshold)) { return true }
+                        // Checked under the lock: a cancellation that came before the
+                        // waiter is listed finds no waiter to wake.
+                        if stopped || Task.isCancelled || (!pending.isEmpty && (inFlight == 0 || pending.count >= overlapThreshold)) { return true }
                         waiters.append(continuation)
                         return false
                     }
@@ -116,5 +123,32 @@ final class PostgresLane: @unchecked Sendable {
                 for waiter in lock.withLock({ () -> [CheckedContinuation<Void, Never>] in defer { waiters.removeAll() }; return waiters }) { waiter.resume() }
             }
         }
+    }
+}
+
+/// A count shared by the lanes of one batcher: how many calls wait in all of them, so that
+/// the bound on queued calls holds for the instance, however they spread.
+final class PendingCount: @unchecked Sendable {
+    let limit: Int
+    private let lock = Lock()
+    // Guarded by `lock`.
+    private var count = 0
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Counts one more queued call, unless the limit is reached.
+    func take() -> Bool {
+        lock.withLock {
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    /// Counts `calls` as no longer queued.
+    func give(_ calls: Int) {
+        lock.withLock { count = max(0, count - calls) }
     }
 }
