@@ -11,13 +11,14 @@ import TributeCore
 /// else. One report per batch, never per job; no allocation.
 ///
 /// Backends report from their own writer: SQLite's `BatchWriter` once per batch after its
-/// transaction ends (committed or not). The PostgreSQL batcher reports the same way: its
-/// store holds `public let batchMetrics: BatchMetrics? = BatchMetrics(backend: "postgres")`
-/// (which satisfies `TributeStore.batchMetrics`), hands it to `PostgresBatcher`, and the
-/// batcher calls `batchMetrics.recordBatch(jobs: batch.count, nanoseconds: elapsed)` once
-/// for each lane batch, right after `PostgresBatch(...).run(nowMillis:)` returns, with
-/// `elapsed` the monotonic nanoseconds (`DispatchTime.now().uptimeNanoseconds` or
-/// `ContinuousClock`) since just before that call.
+/// transaction ends (committed or not). The PostgreSQL batcher is to report the same way:
+/// `PostgresStore` declares `public let batchMetrics: BatchMetrics?`, set in its init to
+/// `BatchMetrics(backend: "postgres")` (this satisfies `TributeStore.batchMetrics`, whose
+/// default is `nil`, and `buildRouter` then connects it), and passes that instance to
+/// `PostgresBatcher`; in `PostgresBatcher.run()`, each lane's batch closure takes
+/// `let started = DispatchTime.now().uptimeNanoseconds` before
+/// `PostgresBatch(...).run(nowMillis:)` and, after it returns, calls
+/// `batchMetrics.recordBatch(jobs: batch.count, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)`.
 public final class BatchMetrics: Sendable {
     /// Receives one batch: its jobs and the writer's time on it in nanoseconds.
     public typealias Recorder = @Sendable (_ jobs: Int, _ nanoseconds: UInt64) -> Void
