@@ -11,14 +11,8 @@ import TributeCore
 /// else. One report per batch, never per job; no allocation.
 ///
 /// Backends report from their own writer: SQLite's `BatchWriter` once per batch after its
-/// transaction ends (committed or not). The PostgreSQL batcher is to report the same way:
-/// `PostgresStore` declares `public let batchMetrics: BatchMetrics?`, set in its init to
-/// `BatchMetrics(backend: "postgres")` (this satisfies `TributeStore.batchMetrics`, whose
-/// default is `nil`, and `buildRouter` then connects it), and passes that instance to
-/// `PostgresBatcher`; in `PostgresBatcher.run()`, each lane's batch closure takes
-/// `let started = DispatchTime.now().uptimeNanoseconds` before
-/// `PostgresBatch(...).run(nowMillis:)` and, after it returns, calls
-/// `batchMetrics.recordBatch(jobs: batch.count, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)`.
+/// transaction ends (committed or not), and each lane of `PostgresBatcher` once per batch
+/// after `PostgresBatch.run` returns.
 public final class BatchMetrics: Sendable {
     /// Receives one batch: its jobs and the writer's time on it in nanoseconds.
     public typealias Recorder = @Sendable (_ jobs: Int, _ nanoseconds: UInt64) -> Void

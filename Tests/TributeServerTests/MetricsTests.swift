@@ -106,15 +106,16 @@ import TributeTestSupport
         }
     }
 
-    @Test func sqliteBatchesAreReportedBySizeAndCommitTime() async throws {
-        let fixture = try await MonitoringFixture(.sqlite)
+    @Test(arguments: Backend.allCases)
+    func batchesAreReportedBySizeAndCommitTime(backend kind: Backend) async throws {
+        let fixture = try await MonitoringFixture(kind)
         try await fixture.workspace("w", credits: Amount(units: 10))
         let admin = fixture.adminKey
         let scrape = try await fixture.test { client in
             for _ in 0..<3 { _ = try await client.send(.post, "/v1/agent-actions/authorize-and-debit", key: admin, body: Self.call) }
             return try await client.scrape()
         }
-        let backend = ["backend": "sqlite"]
+        let backend = ["backend": kind == .sqlite ? "sqlite" : "postgres"]
         // At least the three calls' batches, since the application was built.
         let batches = try #require(scrape.value(TributeMetrics.Name.batchSize + "_count", backend))
         #expect(batches >= 3)
