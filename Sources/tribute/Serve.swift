@@ -19,7 +19,9 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "tribute")
+        // Buffered lines (`LogSink`): with one per request, a write per line would cost
+        // throughput; warnings and errors are written at once.
+        var logger = Logger(label: "tribute") { LineLogHandler(label: $0) }
         logger.logLevel = .info
         let rateLimit = try Serve.rateLimit()
         logger.info("default rate limit per key", metadata: ["rate_limit": "\(rateLimit?.configuration ?? "off")"])
@@ -60,6 +62,7 @@ struct Serve: AsyncParsableCommand {
             let line = "tribute listening on http://\(host):\(boundPort) (database \(shown))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
+        defer { LogSink.standardError.flush() }
         try await app.runService()
     }
 
