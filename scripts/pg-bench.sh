@@ -68,6 +68,16 @@ wrk_rate() {
   grep -q "^non-200 answers: 0$" "$BENCH_DIR/wrk.txt" || { echo "some debits were not approved" >&2; exit 1; }
   awk '/Requests\/sec/ {print int($2)}' "$BENCH_DIR/wrk.txt"
 }
+# A paced run at half of a peak: each connection waits between its requests.
+# Usage: P99=$(paced_p99 PEAK) with WORKSPACE (and WORKSPACES) set as for wrk_rate.
+paced_p99() {
+  local half=$(( $1 / 2 ))
+  DELAY_MS=$(( CONNECTIONS * 1000 / (half > 0 ? half : 1) )) timeout $((SECONDS_PER_RUN + 60)) wrk -t2 -c"$CONNECTIONS" \
+    -d"${SECONDS_PER_RUN}s" --latency -s scripts/debit.lua "http://127.0.0.1:$PORT/v1/agent-actions/authorize-and-debit" \
+    | tee "$BENCH_DIR/paced.txt" >&2
+  grep -q "^non-200 answers: 0$" "$BENCH_DIR/paced.txt" || { echo "some paced debits were not approved" >&2; exit 1; }
+  awk '$1 == "99%" {print $2}' "$BENCH_DIR/paced.txt"
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
 
 echo "== pgbench, naive debit, one hot wallet, $CONNECTIONS clients" >&2
@@ -79,14 +89,19 @@ for n in $SPREADS; do
 done
 echo "== Tribute authorize-and-debit, one hot workspace, $CONNECTIONS connections" >&2
 HOT=$(WORKSPACE=hot wrk_rate)
+echo "== the same, paced at half of that peak" >&2
+HOT_P99=$(WORKSPACE=hot paced_p99 "$HOT")
+declare -A SPREAD_P99
 for n in $SPREADS; do
   echo "== Tribute authorize-and-debit, $n workspaces, $CONNECTIONS connections" >&2
   SPREAD_RATE[$n]=$(WORKSPACE=ws WORKSPACES=$n wrk_rate)
+  echo "== the same, paced at half of that peak" >&2
+  SPREAD_P99[$n]=$(WORKSPACE=ws WORKSPACES=$n paced_p99 "${SPREAD_RATE[$n]}")
 done
 
 "$BIN" ledger verify --database "$DB" >&2
-LINE="pg-bench: hot workspace ${HOT} debits/s vs pgbench ${NAIVE_HOT} tps ×$(ratio "$HOT" "$NAIVE_HOT")"
+LINE="pg-bench: hot workspace ${HOT} debits/s vs pgbench ${NAIVE_HOT} tps ×$(ratio "$HOT" "$NAIVE_HOT") (p99 at half: ${HOT_P99})"
 for n in $SPREADS; do
-  LINE="$LINE; $n workspaces ${SPREAD_RATE[$n]} debits/s vs pgbench ${NAIVE_SPREAD[$n]} tps ×$(ratio "${SPREAD_RATE[$n]}" "${NAIVE_SPREAD[$n]}")"
+  LINE="$LINE; $n workspaces ${SPREAD_RATE[$n]} debits/s vs pgbench ${NAIVE_SPREAD[$n]} tps ×$(ratio "${SPREAD_RATE[$n]}" "${NAIVE_SPREAD[$n]}") (p99 at half: ${SPREAD_P99[$n]})"
 done
 echo "$LINE"
