@@ -97,8 +97,12 @@ import TributeTestSupport
                 let hold = try await client.send(.post, "/v1/holds", key: admin, body: #"{"workspaceId":"w","actionType":"SIMPLE_LLM","ttlSeconds":60}"#)
                 holdIds.append(try #require(hold.json?.objectValue?["holdId"]?.stringValue))
             }
+            // The database is read at most once a second, however often /metrics is called.
+            #expect(try await client.scrape().value(TributeMetrics.Name.holdsOpen) == 0)
+            clock.advance(seconds: 1)
             #expect(try await client.scrape().value(TributeMetrics.Name.holdsOpen) == 3)
             #expect(try await client.send(.post, "/v1/holds/\(holdIds[0])/release", key: admin).status == .ok)
+            clock.advance(seconds: 1)
             #expect(try await client.scrape().value(TributeMetrics.Name.holdsOpen) == 2)
             // A hold past its expiry is no longer open, swept or not.
             clock.advance(seconds: 61)

@@ -12,6 +12,10 @@ struct MetricsRoutes<Store: TributeStore>: Sendable {
     let metrics: TributeMetrics
     /// The SHA-256 of `TRIBUTE_METRICS_TOKEN`, hex; `nil` when `/metrics` is open.
     let tokenDigest: String?
+    /// When the database gauges were last read: at most once a second, however often
+    /// `/metrics` is called (it may be open to anyone), so that scrapes cannot load the
+    /// database.
+    let lastRead = DatabaseGaugeClock()
 
     init(store: Store, metrics: TributeMetrics, token: String?) {
         self.store = store
@@ -34,11 +38,13 @@ struct MetricsRoutes<Store: TributeStore>: Sendable {
             error.headers[.wwwAuthenticate] = "Bearer"
             throw error
         }
-        let ready = await store.isReady()
-        metrics.databaseUp.record(ready ? 1 : 0)
-        // A database that does not answer leaves the last count, and says so through
-        // `tribute_database_up`, rather than failing the whole scrape.
-        if ready, let count = try? await store.openHoldCount() { metrics.holdsOpen.record(count) }
+        if lastRead.claim(nowMillis: store.nowMillis()) {
+            let ready = await store.isReady()
+            metrics.databaseUp.record(ready ? 1 : 0)
+            // A database that does not answer leaves the last count, and says so through
+            // `tribute_database_up`, rather than failing the whole scrape.
+            if ready, let count = try? await store.openHoldCount() { metrics.holdsOpen.record(count) }
+        }
         let body = metrics.registry.emitToBuffer()
         return Response(status: .ok, headers: [.contentType: Self.contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
@@ -58,5 +64,22 @@ struct MetricsRoutes<Store: TributeStore>: Sendable {
         var difference: UInt8 = 0
         for index in a.indices { difference |= a[index] ^ b[index] }
         return difference == 0
+    }
+}
+
+/// The time of the last read of the database gauges, claimed by one scrape a second.
+final class DatabaseGaugeClock: @unchecked Sendable {
+    static let intervalMillis: Int64 = 1_000
+    private let lock = Lock()
+    // Guarded by `lock`.
+    private var lastMillis: Int64?
+
+    /// Whether this scrape reads the database: the first one, then one a second.
+    func claim(nowMillis: Int64) -> Bool {
+        lock.withLock {
+            if let lastMillis, nowMillis >= lastMillis, nowMillis - lastMillis < Self.intervalMillis { return false }
+            lastMillis = nowMillis
+            return true
+        }
     }
 }
