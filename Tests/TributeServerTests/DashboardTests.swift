@@ -258,11 +258,30 @@ import TributeTestSupport
     }
 
     @Test func velocityFlagsASpikeExactly() {
-        // 7 days of 168 actions average 1 an hour; 72 in the last day is 3 an hour: a spike.
-        #expect(Velocity(last24Hours: Amount(units: 72), last7Days: Amount(units: 168)).isSpike)
-        #expect(!Velocity(last24Hours: Amount(micros: 71_999_999), last7Days: Amount(units: 168)).isSpike)
+        // 144 actions in the 6 days before the last are 1 an hour; 72 in the last day is 3
+        // an hour: a spike.
+        #expect(Velocity(last24Hours: Amount(units: 72), last7Days: Amount(units: 216)).isSpike)
+        #expect(!Velocity(last24Hours: Amount(micros: 71_999_999), last7Days: Amount(micros: 215_999_999)).isSpike)
         // Too few actions to matter.
         #expect(!Velocity(last24Hours: Amount(units: 9), last7Days: Amount(units: 9)).isSpike)
         #expect(Velocity(last24Hours: Amount(units: 24), last7Days: Amount(units: 168)).perHour24 == Amount(units: 1))
+    }
+
+    /// A new workspace's first day is all of its history: never a spike, however busy. The
+    /// average is over the hours it has existed, so steady use at any age is no spike.
+    @Test func velocityFlagsOnlyWorkspacesWithHistory() {
+        let hour: Int64 = 3_600_000, now: Int64 = 1_800_000_000_000
+        let busy = Velocity(last24Hours: Amount(units: 500), last7Days: Amount(units: 500))
+        #expect(!busy.withHistory(createdAtMillis: now - hour, nowMillis: now).isSpike)
+        #expect(!busy.withHistory(createdAtMillis: now - 47 * hour, nowMillis: now).isSpike)
+        // Two days old, the second day 10 times the first: a spike.
+        #expect(Velocity(last24Hours: Amount(units: 100), last7Days: Amount(units: 110)).withHistory(createdAtMillis: now - 48 * hour, nowMillis: now).isSpike)
+        // Three days of 10 a day: the same rate as its average.
+        let steady = Velocity(last24Hours: Amount(units: 10), last7Days: Amount(units: 30)).withHistory(createdAtMillis: now - 72 * hour, nowMillis: now)
+        #expect(!steady.isSpike)
+        #expect(steady.perHour7Days == steady.perHour24)
+        // A clock before the creation, or ages past any range, read as no history or a week.
+        #expect(busy.withHistory(createdAtMillis: now, nowMillis: now - hour).historyHours == 0)
+        #expect(busy.withHistory(createdAtMillis: .min, nowMillis: .max).historyHours == Velocity.weekHours)
     }
 }

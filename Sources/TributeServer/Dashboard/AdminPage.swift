@@ -16,8 +16,9 @@ struct AdminPage {
         if let notice { body += #"<p class="notice" role="status">\#(e(notice))</p>"# }
         body += """
             <section><h2>Workspaces</h2>
-            <p class="hint">Velocity: actions per hour over the last 24 hours against the 7-day average. A spike is at least
-            \(Velocity.spikeFactor)× the average (and \(HTML.amount(Velocity.minimumActions)) actions in the day).</p>
+            <p class="hint">Velocity: actions per hour over the last 24 hours against the average of the last 7 days (of the
+            workspace's life, if younger). A spike is a last day at least \(Velocity.spikeFactor)× the hourly rate of the days
+            before it, with \(HTML.amount(Velocity.minimumActions)) actions in the day and \(Velocity.minimumHistoryHours) hours of history.</p>
             <table id="workspaces"><thead><tr><th scope="col">Workspace</th><th scope="col">Plan</th><th scope="col">Balance</th>
             <th scope="col">Allowance left</th><th scope="col">Actions/h, 24 h</th><th scope="col">Actions/h, 7 d</th><th scope="col">Flag</th></tr></thead><tbody>
             """

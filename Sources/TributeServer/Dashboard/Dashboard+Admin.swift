@@ -15,8 +15,14 @@ extension Dashboard {
         let cursor = request.uri.queryParameters.get("cursor").map { String($0) }
         if let cursor, cursor.isEmpty || cursor.utf8.count > 40 { throw APIError.invalid("cursor is not one this service gave") }
         let workspaces = try await store.workspaces(limit: 50, cursor: cursor)
+        let nowMillis = store.nowMillis()
+        let counted = try await store.velocities(workspaceIds: workspaces.items.map(\.id), nowMillis: nowMillis)
+        var velocities: [String: Velocity] = [:]
+        for workspace in workspaces.items {
+            velocities[workspace.id] = counted[workspace.id]?.withHistory(createdAtMillis: workspace.createdAtMillis, nowMillis: nowMillis)
+        }
         let page = AdminPage(
-            workspaces: workspaces, velocities: try await store.velocities(workspaceIds: workspaces.items.map(\.id), nowMillis: store.nowMillis()),
+            workspaces: workspaces, velocities: velocities,
             costs: try await store.actionCosts(), plans: try await store.plans(), keys: try await store.apiKeys(), notice: notice)
         return Dashboard.html(page.render(principal: principal))
     }
