@@ -22,4 +22,14 @@ public enum Hex {
     public static func sha256(_ text: String) -> String {
         encode(SHA256.hash(data: Array(text.utf8)))
     }
+
+    /// Whether two byte strings are equal, in a time that depends on their lengths only,
+    /// never on where they differ: for secrets a caller could otherwise guess a byte at a
+    /// time (webhook signatures, the metrics token).
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
 }

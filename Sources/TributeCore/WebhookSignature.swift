@@ -44,7 +44,7 @@ public enum WebhookSignature {
         }
         guard let timestamp, let seconds = Int64(timestamp), !candidates.isEmpty else { throw .malformed }
         let expected = Array(mac(payload: payload, secret: secret, timestamp: String(timestamp)))
-        guard candidates.contains(where: { constantTimeEqual($0, expected) }) else { throw .noMatchingSignature }
+        guard candidates.contains(where: { Hex.constantTimeEqual($0, expected) }) else { throw .noMatchingSignature }
         guard toleranceSeconds <= 0 || seconds >= nowSeconds - toleranceSeconds else { throw .tooOld }
     }
 
@@ -54,14 +54,6 @@ public enum WebhookSignature {
         code.update(data: [UInt8(ascii: ".")])
         code.update(data: Array(payload))
         return code.finalize()
-    }
-
-    /// Time depends on the lengths only, never on where the bytes differ.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 
     static func bytes(hex: Substring) -> [UInt8]? {

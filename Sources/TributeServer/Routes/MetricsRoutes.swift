@@ -54,16 +54,7 @@ struct MetricsRoutes<Store: TributeStore>: Sendable {
     func isAuthorized(_ request: Request) -> Bool {
         guard let tokenDigest else { return true }
         guard let given = Auth<Store>.bearerSecret(request) else { return false }
-        return Self.constantTimeEqual(Array(Hex.sha256(given).utf8), Array(tokenDigest.utf8))
-    }
-
-    /// Compares digests of equal length without stopping at the first difference, so that
-    /// the time taken tells nothing of how much of a guess was right.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
+        return Hex.constantTimeEqual(Array(Hex.sha256(given).utf8), Array(tokenDigest.utf8))
     }
 }
 
