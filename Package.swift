@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "tribute", targets: ["tribute"]),
         .library(name: "TributeCore", targets: ["TributeCore"]),
+        .library(name: "TributeClient", targets: ["TributeClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -67,6 +68,18 @@ let package = Package(
             ],
             resources: [.copy("openapi.yaml"), .copy("Dashboard/Assets")]
         ),
+        // The Swift client: only the core's exact amounts and JSON, and the HTTP client.
+        .target(
+            name: "TributeClient",
+            dependencies: [
+                "TributeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // An example agent on TributeClient; a target, not a product, so `swift run tribute` stays unambiguous.
+        .executableTarget(name: "agent-loop", dependencies: ["TributeClient", "TributeCore"], path: "Examples/AgentLoop"),
         .executableTarget(
             name: "tribute",
             dependencies: [

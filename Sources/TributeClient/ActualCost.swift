@@ -1,0 +1,20 @@
+import TributeCore
+
+/// What a hold's commit charges: the actual cost, at most what is still held.
+public enum ActualCost: Sendable, Equatable {
+    /// This many actions.
+    case actions(Amount)
+    /// This multiple of the action's base cost at the hold's cost version (0 charges nothing).
+    case costMultiplier(Amount)
+    /// Everything still held.
+    case everythingHeld
+
+    /// The commit body's fields for this cost.
+    var fields: [String: JSON] {
+        switch self {
+        case .actions(let amount): ["actualActions": .number(amount.description)]
+        case .costMultiplier(let multiplier): ["actualCostMultiplier": .number(multiplier.description)]
+        case .everythingHeld: [:]
+        }
+    }
+}
