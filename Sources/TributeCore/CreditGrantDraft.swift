@@ -1,7 +1,7 @@
 /// An admin's grant of credits.
 public struct CreditGrantDraft: Sendable {
     public var amount: Amount
-    /// Unix seconds; `nil` never expires.
+    /// Unix milliseconds; `nil` never expires.
     public var expiresAt: Int64?
     public var note: String?
 

@@ -60,7 +60,7 @@ public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? =
         PaymentRoutes(store: store, auth: auth, purchases: purchases).endpoints,
         WebhookRoutes(store: store, auth: auth, webhookURLs: webhookURLs).endpoints,
         EventRoutes(auth: auth, streams: streamHub).endpoints,
-        Dashboard(store: store, auth: auth, purchases: purchases, streams: streamHub).endpoints,
+        Dashboard(store: store, auth: auth, purchases: purchases, streams: streamHub, webhookURLs: webhookURLs).endpoints,
     ]
     for collection in collections { router.addRoutes(collection) }
     // Last: it then wraps only the router's "no such route" answer (see the type).

@@ -58,14 +58,6 @@ struct Fields: FieldSource {
         return text
     }
 
-    /// An identifier: 1 to 128 characters of letters, digits, `-`, `_`, `.`, `:`, other
-    /// than `.` and `..` (which a path would resolve).
-    mutating func identifier(_ name: String) throws -> String? {
-        guard let text = try string(name, maxLength: 128) else { return nil }
-        guard Fields.isIdentifier(text) else { throw APIError.invalid("\(name) may hold only letters, digits and - _ . :") }
-        return text
-    }
-
     static func isIdentifier(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.count <= 128 && text != "." && text != ".." && text.utf8.allSatisfy { byte in
             (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte == 45 || byte == 95 || byte == 46 || byte == 58

@@ -33,6 +33,14 @@ import TributeTestSupport
         Operation(method: "GET", path: "/admin/action-costs/{actionType}"), Operation(method: "POST", path: "/admin/action-costs/{actionType}"),
         Operation(method: "POST", path: "/admin/plans/{planId}"), Operation(method: "POST", path: "/admin/keys"),
         Operation(method: "POST", path: "/admin/keys/{keyId}/revoke"),
+        // The admin console.
+        Operation(method: "POST", path: "/admin/workspaces"), Operation(method: "POST", path: "/workspaces/{id}/settings"),
+        Operation(method: "POST", path: "/workspaces/{id}/status"), Operation(method: "POST", path: "/workspaces/{id}/credit-grants"),
+        Operation(method: "POST", path: "/workspaces/{id}/budgets"), Operation(method: "POST", path: "/workspaces/{id}/budgets/delete"),
+        Operation(method: "GET", path: "/workspaces/{id}/decisions/{decisionId}"),
+        Operation(method: "POST", path: "/workspaces/{id}/decisions/{decisionId}/reverse"),
+        Operation(method: "POST", path: "/admin/webhook-endpoints"), Operation(method: "GET", path: "/admin/webhook-endpoints/{endpointId}"),
+        Operation(method: "POST", path: "/admin/webhook-endpoints/{endpointId}/delete"),
         Operation(method: "GET", path: "/assets/dashboard.css"), Operation(method: "GET", path: "/assets/dashboard.js"),
     ]
 

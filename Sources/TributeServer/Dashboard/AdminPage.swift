@@ -8,6 +8,7 @@ struct AdminPage {
     var costs: [ActionCost]
     var plans: [Plan]
     var keys: [APIKeyView]
+    var webhooks: WebhookSection
     var notice: String?
 
     func render(principal: Principal) -> String {
@@ -33,7 +34,15 @@ struct AdminPage {
         }
         body += "</tbody></table>"
         if let next = workspaces.nextCursor { body += #"<p><a href="/admin?cursor=\#(e(next))">Next workspaces →</a></p>"# }
-        body += "</section>"
+        body += """
+            <form method="post" action="/admin/workspaces" class="inline" id="new-workspace">
+            <label>Name <input name="name" required size="16"></label>
+            <label>Id <input name="id" size="12" placeholder="made for you"></label>
+            <label>Plan <select name="planId">\(plans.map { #"<option value="\#(e($0.id))">\#(e($0.id)) · \#(e($0.name))</option>"# }.joined())</select></label>
+            <label>Period starts <input name="anchorDate" type="date"></label>
+            <button type="submit">Create workspace</button></form>
+            </section>
+            """
 
         body += """
             <section><h2>Action costs</h2>
@@ -71,6 +80,8 @@ struct AdminPage {
                 """
         }
         body += "</section>"
+
+        body += webhooks.render()
 
         body += """
             <section><h2>API keys</h2>

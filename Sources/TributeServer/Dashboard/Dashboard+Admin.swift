@@ -23,27 +23,16 @@ extension Dashboard {
         }
         let page = AdminPage(
             workspaces: workspaces, velocities: velocities,
-            costs: try await store.actionCosts(), plans: try await store.plans(), keys: try await store.apiKeys(), notice: notice)
+            costs: try await store.actionCosts(), plans: try await store.plans(), keys: try await store.apiKeys(),
+            webhooks: WebhookSection(endpoints: try await store.webhookEndpoints(), deliverable: WebhookRoutes<Store>.deliverableEventTypes), notice: notice)
         return Dashboard.html(page.render(principal: principal))
     }
 
-    /// An admin form post: checked, applied by `apply`, answered with the admin page and
-    /// what happened (or why not, with 422 and nothing changed).
+    /// An admin form post, answered with the admin page (`answerForm`).
     func adminForm(_ request: Request, _ context: TributeContext, _ apply: (inout FormBody) async throws -> String) async throws -> Response {
-        let principal = try context.requirePrincipal()
-        guard DashboardSession.isSameOrigin(request) else { throw APIError.forbidden("Use the dashboard's own forms") }
-        var form = FormBody(try await API.bytes(request))
-        do {
-            return try await adminPage(request, principal: principal, notice: try await apply(&form))
-        } catch let error as APIError where error.status == .unprocessableContent || error.status == .badRequest {
-            var response = try await adminPage(request, principal: principal, notice: error.message)
-            response.status = .unprocessableContent
-            return response
-        } catch let error as TributeError {
-            var response = try await adminPage(request, principal: principal, notice: error.message)
-            response.status = APIError(error).status
-            return response
-        }
+        try await answerForm(request, context, page: { principal, notice in
+            try await adminPage(request, principal: principal, notice: notice)
+        }, apply: { form, _ in try await apply(&form) })
     }
 
     /// A new cost for an action type: the type in the path (a row of the costs table) or in

@@ -16,6 +16,8 @@ struct Dashboard<Store: TributeStore>: Sendable {
     let purchases: CreditPurchases<Store>
     /// The live streams, shared with the API's: their caps count both.
     let streams: StreamHub<Store>
+    /// Which webhook URLs an admin may register, as for the API.
+    let webhookURLs: WebhookURLPolicy
 
     var endpoints: RouteCollection<TributeContext> {
         let routes = RouteCollection(context: TributeContext.self)
@@ -33,11 +35,24 @@ struct Dashboard<Store: TributeStore>: Sendable {
         pages.get("/", use: home)
         pages.group().add(middleware: auth.requireSession(.anyRole, workspaceFrom: "id"))
             .get("/workspaces/{id}", use: workspace)
+            .get("/workspaces/{id}/decisions/{decisionId}", use: decision)
         pages.group().add(middleware: auth.requireSession(.adminOrService, workspaceFrom: "id"))
             .post("/workspaces/{id}/purchases", use: buy)
             .post("/workspaces/{id}/holds/{holdId}/release", use: releaseHold)
+            .post("/workspaces/{id}/budgets", use: putBudget)
+            .post("/workspaces/{id}/budgets/delete", use: deleteBudget)
+        // The admin console (`Dashboard+Workspaces`, `+Decisions`, `+Webhooks`, `+Admin`).
+        pages.group().add(middleware: auth.requireSession(.admin, workspaceFrom: "id"))
+            .post("/workspaces/{id}/settings", use: saveWorkspace)
+            .post("/workspaces/{id}/status", use: setWorkspaceStatus)
+            .post("/workspaces/{id}/credit-grants", use: grantCredits)
+            .post("/workspaces/{id}/decisions/{decisionId}/reverse", use: reverseDecision)
         pages.group().add(middleware: auth.requireSession(.admin))
             .get("/admin", use: admin)
+            .post("/admin/workspaces", use: createWorkspace)
+            .post("/admin/webhook-endpoints", use: createWebhookEndpoint)
+            .get("/admin/webhook-endpoints/{endpointId}", use: webhookDeliveries)
+            .post("/admin/webhook-endpoints/{endpointId}/delete", use: deleteWebhookEndpoint)
             .post("/admin/action-costs", use: setActionCost)
             .get("/admin/action-costs/{actionType}", use: actionCostHistory)
             .post("/admin/action-costs/{actionType}", use: setActionCost)
@@ -104,7 +119,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
         let view = try await store.workspace(id: id)
         let canBuy = purchases.isEnabled && principal.role != .viewer
         return WorkspacePage(
-            workspace: view, plan: try await store.plans().first { $0.id == view.planId },
+            workspace: view, plans: try await store.plans(),
             budgets: try await store.budgets(workspaceId: id),
             holds: try await store.holds(workspaceId: id, status: .open, limit: 20, cursor: nil).items, canRelease: principal.role != .viewer,
             usage: try await usage30Days(id),

@@ -3,19 +3,26 @@ import TributeCore
 
 /// An `application/x-www-form-urlencoded` body.
 struct FormBody {
-    private var values: [String: String] = [:]
+    /// Every value of each name, in the order sent (checkboxes of one name send several).
+    private var values: [String: [String]] = [:]
 
     init(_ bytes: [UInt8]) {
         for pair in String(decoding: bytes, as: UTF8.self).split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = FormBody.decode(parts[0]) else { continue }
-            values[name] = parts.count > 1 ? FormBody.decode(parts[1]) ?? "" : ""
+            values[name, default: []].append(parts.count > 1 ? FormBody.decode(parts[1]) ?? "" : "")
         }
     }
 
+    /// The last value of `name`, trimmed; an empty one is absent.
     subscript(_ name: String) -> String? {
-        let value = values[name]?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = values[name]?.last?.trimmingCharacters(in: .whitespacesAndNewlines)
         return value?.isEmpty == true ? nil : value
+    }
+
+    /// Every non-empty value of `name`, trimmed.
+    func all(_ name: String) -> [String] {
+        (values[name] ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
     }
 
     private static func decode(_ text: Substring) -> String? {

@@ -5,7 +5,8 @@ import TributeCore
 /// the live stream.
 struct WorkspacePage {
     var workspace: WorkspaceView
-    var plan: Plan?
+    /// Every plan: the workspace's own, and the choices of the admin's plan form.
+    var plans: [Plan]
     var budgets: [BudgetView]
     /// The newest open holds (`WorkspacePage+Holds`).
     var holds: [HoldRecord]
@@ -23,7 +24,7 @@ struct WorkspacePage {
 
     func render(principal: Principal) -> String {
         let e = HTML.escape
-        let allowance = plan?.monthlyAllowance ?? workspace.remainingAllowance
+        let allowance = plans.first { $0.id == workspace.planId }?.monthlyAllowance ?? workspace.remainingAllowance
         let used = allowance > workspace.remainingAllowance ? allowance - workspace.remainingAllowance : .zero
         var body = """
             <div data-workspace="\(e(workspace.id))" data-after="\(position)" id="workspace">
@@ -42,20 +43,7 @@ struct WorkspacePage {
             </section>
             """
         body += holdsTable()
-        body += "<section><h2>Budgets</h2>"
-        if budgets.isEmpty {
-            body += #"<p class="empty">No budgets.</p>"#
-        } else {
-            body += "<table><thead><tr><th scope=\"col\">Scope</th><th scope=\"col\">Limit</th><th scope=\"col\">Used</th><th scope=\"col\">Left</th><th scope=\"col\">Period</th></tr></thead><tbody>"
-            for view in budgets {
-                let budget = view.budget
-                body += "<tr><td>\(e(budget.scope.description))</td><td>\(HTML.amount(budget.limit)) \(budget.unit.rawValue)</td>"
-                body += "<td><meter min=\"0\" max=\"\(budget.limit.description)\" value=\"\(budget.used.description)\">\(HTML.amount(budget.used))</meter> \(HTML.amount(budget.used))</td>"
-                body += "<td>\(HTML.amount(budget.remaining))</td><td>\(budget.period.rawValue)</td></tr>"
-            }
-            body += "</tbody></table>"
-        }
-        body += "</section>"
+        body += budgetsSection(canEdit: principal.role != .viewer)
         let byType = usage.byActionType.sorted { $0.value.actions > $1.value.actions || ($0.value.actions == $1.value.actions && $0.key < $1.key) }
         body += "<section><h2>Usage by action type, last 30 days</h2>"
         body += SVGChart.bars(byType.map { ($0.key, $0.value.actions) }, title: "Actions by action type, last 30 days")
@@ -72,6 +60,7 @@ struct WorkspacePage {
         body += decisionsTable()
         body += transactionsTable()
         body += purchasesSection(principal: principal)
+        if principal.role == .admin { body += manageSection() }
         return HTML.page(title: workspace.name, principal: principal, body: body + "</div>", script: true)
     }
 
@@ -90,7 +79,8 @@ struct WorkspacePage {
         let e = HTML.escape
         let outcome = decision.success ? #"<span class="ok">\#(outcomeLabel(decision.kind))</span>"# : #"<span class="denied">denied: \#(e(decision.reason.rawValue))</span>"#
         let who = [decision.userId, decision.agentId, decision.runId].map { $0 ?? "–" }.map(e).joined(separator: " / ")
-        return "<tr><td>\(HTML.time(decision.createdAtMillis))</td><td>\(e(decision.actionType))</td><td>\(outcome)</td>"
+        let explanation = "/workspaces/\(e(decision.workspaceId))/decisions/\(e(decision.id))"
+        return "<tr><td><a href=\"\(explanation)\">\(HTML.time(decision.createdAtMillis))</a></td><td>\(e(decision.actionType))</td><td>\(outcome)</td>"
             + "<td>\(HTML.amount(decision.actionsCharged))</td><td>\(HTML.amount(decision.creditsDebited))</td><td>\(who)</td></tr>"
     }
 

@@ -8,9 +8,6 @@ struct CorrectionRoutes<Store: TributeStore>: Sendable {
     let store: Store
     let auth: Auth<Store>
 
-    /// The longest reason an admin may give, in UTF-8 bytes.
-    static var maxReasonBytes: Int { 500 }
-
     var endpoints: RouteCollection<TributeContext> {
         let routes = RouteCollection(context: TributeContext.self)
         routes.group().add(middleware: auth.requireKey(.anyRole, workspaceFrom: "id"))
@@ -31,7 +28,7 @@ struct CorrectionRoutes<Store: TributeStore>: Sendable {
         let transactionId = try API.parameter(context, "transactionId")
         guard Fields.isIdentifier(transactionId) else { throw APIError(.transactionNotFound(transactionId)) }
         var fields = try await API.fields(request)
-        guard let reason = try fields.string("reason", maxLength: Self.maxReasonBytes) else { throw APIError.invalid("reason is required") }
+        let reason = try ReversalInput.reason(from: &fields)
         try fields.rejectUnknown()
         let reversal = try await store.reverseTransaction(id: transactionId, reason: reason)
         return API.json(.object(["transaction": reversal.transaction.json, "decision": reversal.decision.json]))

@@ -26,18 +26,9 @@ struct WorkspaceRoutes<Store: TributeStore>: Sendable {
 
     @Sendable func create(_ request: Request, _ context: TributeContext) async throws -> Response {
         var fields = try await API.fields(request)
-        let id = try fields.identifier("id")
-        let name = try fields.requiredString("name")
-        let planId = try fields.identifier("planId") ?? { throw APIError.malformed("planId is required") }()
-        let anchorText = try fields.string("anchorDate", maxLength: 10)
+        let draft = try WorkspaceInput.draft(from: &fields)
         try fields.rejectUnknown()
-        var anchor: CivilDate?
-        if let anchorText {
-            guard let date = CivilDate(parsing: anchorText) else { throw APIError.invalid("anchorDate must be a date YYYY-MM-DD") }
-            anchor = date
-        }
-        let view = try await store.createWorkspace(WorkspaceDraft(id: id, name: name, planId: planId, anchorDate: anchor))
-        return API.json(view.json, status: .created)
+        return API.json(try await store.createWorkspace(draft).json, status: .created)
     }
 
     @Sendable func list(_ request: Request, _ context: TributeContext) async throws -> Response {
@@ -52,8 +43,7 @@ struct WorkspaceRoutes<Store: TributeStore>: Sendable {
     @Sendable func update(_ request: Request, _ context: TributeContext) async throws -> Response {
         let id = try context.requireWorkspaceId()
         var fields = try await API.fields(request)
-        let patch = WorkspacePatch(planId: try fields.identifier("planId"), status: try fields.choice("status", WorkspaceStatus.self), name: try fields.string("name"),
-                                   lowBalanceThreshold: try fields.amount("lowBalanceThreshold"))
+        let patch = try WorkspaceInput.patch(from: &fields)
         try fields.rejectUnknown()
         return API.json(try await store.updateWorkspace(id: id, patch: patch).json)
     }
@@ -61,17 +51,9 @@ struct WorkspaceRoutes<Store: TributeStore>: Sendable {
     @Sendable func grantCredits(_ request: Request, _ context: TributeContext) async throws -> Response {
         let id = try context.requireWorkspaceId()
         var fields = try await API.fields(request)
-        let amount = try fields.requiredAmount("amount", in: Amount(micros: 1)...Amount.max)
-        let expiresText = try fields.string("expiresAt", maxLength: 40)
-        let note = try fields.string("note", maxLength: 500)
+        let draft = try WorkspaceInput.grant(from: &fields)
         try fields.rejectUnknown()
-        var expiresAt: Int64?
-        if let expiresText {
-            guard let millis = ISOTime.parse(expiresText) else { throw APIError.invalid("expiresAt must be an ISO 8601 UTC time, e.g. 2030-01-01T00:00:00Z") }
-            expiresAt = millis
-        }
-        let grant = try await store.grantCredits(workspaceId: id, grant: CreditGrantDraft(amount: amount, expiresAt: expiresAt, note: note))
-        return API.json(grant.json, status: .created)
+        return API.json(try await store.grantCredits(workspaceId: id, grant: draft).json, status: .created)
     }
 
     @Sendable func budgets(_ request: Request, _ context: TributeContext) async throws -> Response {
@@ -82,11 +64,9 @@ struct WorkspaceRoutes<Store: TributeStore>: Sendable {
         let id = try context.requireWorkspaceId()
         let scope = try Self.scope(context)
         var fields = try await API.fields(request)
-        let limit = try fields.requiredAmount("limit")
-        let unit = try fields.requiredChoice("unit", BudgetUnit.self)
-        let period = try fields.requiredChoice("period", BudgetPeriod.self)
+        let terms = try WorkspaceInput.budget(from: &fields)
         try fields.rejectUnknown()
-        let view = try await store.putBudget(workspaceId: id, scope: scope, limit: limit, unit: unit, period: period)
+        let view = try await store.putBudget(workspaceId: id, scope: scope, limit: terms.limit, unit: terms.unit, period: terms.period)
         return API.json(view.json)
     }
 
@@ -97,8 +77,6 @@ struct WorkspaceRoutes<Store: TributeStore>: Sendable {
 
     /// The budget scope of the path: `user:<id>`, `agent:<id>` or `run:<id>`.
     static func scope(_ context: TributeContext) throws -> BudgetScope {
-        let text = try API.parameter(context, "scope")
-        guard let scope = BudgetScope(parsing: text) else { throw APIError.invalid("scope must be user:<id>, agent:<id> or run:<id>") }
-        return scope
+        try WorkspaceInput.scope(try API.parameter(context, "scope"))
     }
 }

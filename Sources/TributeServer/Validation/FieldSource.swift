@@ -23,6 +23,14 @@ extension FieldSource {
         try required(string(name, maxLength: maxLength), name)
     }
 
+    /// An identifier: 1 to 128 characters of letters, digits, `-`, `_`, `.`, `:`, other
+    /// than `.` and `..` (which a path would resolve).
+    mutating func identifier(_ name: String) throws -> String? {
+        guard let text = try string(name, maxLength: 128) else { return nil }
+        guard Fields.isIdentifier(text) else { throw APIError.invalid("\(name) may hold only letters, digits and - _ . :") }
+        return text
+    }
+
     /// - Throws: 400 when absent, else as `amount`.
     mutating func requiredAmount(_ name: String, in range: ClosedRange<Amount> = Amount.zero...Amount.max) throws -> Amount {
         try required(amount(name, in: range), name)

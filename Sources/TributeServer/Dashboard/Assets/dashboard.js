@@ -122,7 +122,15 @@
     if (!body || !data) return;
     var row = document.createElement("tr");
     var created = string(data, "createdAt") || "";
-    cell(row, created.slice(0, 16).replace("T", " "));
+    var decisionId = string(data, "id");
+    var when = cell(row, decisionId ? "" : created.slice(0, 16).replace("T", " "));
+    if (decisionId) {
+      // As WorkspacePage.decisionRow links it: the decision's explanation.
+      var link = document.createElement("a");
+      link.href = "/workspaces/" + encodeURIComponent(id) + "/decisions/" + encodeURIComponent(decisionId);
+      link.textContent = created.slice(0, 16).replace("T", " ");
+      when.appendChild(link);
+    }
     cell(row, string(data, "actionType") || "");
     var success = data.value.success === true;
     var outcome = document.createElement("span");

@@ -1,0 +1,75 @@
+import Hummingbird
+import TributeCore
+import TributeStore
+
+/// The admin console's workspace forms: create a workspace, change its plan or name,
+/// suspend and reactivate it, grant credits, and set or delete budgets. Each reads its
+/// fields through the validator the API uses for the same change (`WorkspaceInput`).
+extension Dashboard {
+    /// The admin page's "new workspace" form. A created workspace opens at once (and a
+    /// reload does not post the form again); a refused one answers the admin page with why.
+    @Sendable func createWorkspace(_ request: Request, _ context: TributeContext) async throws -> Response {
+        var createdId: String?
+        let answer = try await adminForm(request, context) { form in
+            let view = try await store.createWorkspace(try WorkspaceInput.draft(from: &form))
+            createdId = view.id
+            return "Workspace \(view.id) created."
+        }
+        guard let createdId else { return answer }
+        return Dashboard.redirect("/workspaces/\(createdId)")
+    }
+
+    /// Name and plan, from the workspace page's settings form.
+    @Sendable func saveWorkspace(_ request: Request, _ context: TributeContext) async throws -> Response {
+        try await workspaceForm(request, context) { form, id in
+            let patch = try WorkspaceInput.patch(from: &form)
+            guard patch.status == nil, patch.lowBalanceThreshold == nil else { throw APIError.invalid("This form changes the name and the plan only") }
+            let view = try await store.updateWorkspace(id: id, patch: patch)
+            return "Saved: \(view.name) is on plan \(view.planId)."
+        }
+    }
+
+    /// Suspend (every call is denied with `WORKSPACE_SUSPENDED`) or reactivate.
+    @Sendable func setWorkspaceStatus(_ request: Request, _ context: TributeContext) async throws -> Response {
+        try await workspaceForm(request, context) { form, id in
+            let status = try form.requiredChoice("status", WorkspaceStatus.self)
+            _ = try await store.updateWorkspace(id: id, patch: WorkspacePatch(planId: nil, status: status, name: nil))
+            return status == .suspended ? "Workspace \(id) suspended: every call is denied until it is reactivated." : "Workspace \(id) is active again."
+        }
+    }
+
+    @Sendable func grantCredits(_ request: Request, _ context: TributeContext) async throws -> Response {
+        try await workspaceForm(request, context) { form, id in
+            let grant = try await store.grantCredits(workspaceId: id, grant: try WorkspaceInput.grant(from: &form))
+            let expiry = grant.expiresAtMillis.map { ", expiring \(HTML.time($0)) UTC" } ?? ""
+            return "Granted \(HTML.amount(grant.amount)) credits (grant \(grant.id)\(expiry))."
+        }
+    }
+
+    /// A new budget, or new terms for an existing one (its use is kept).
+    @Sendable func putBudget(_ request: Request, _ context: TributeContext) async throws -> Response {
+        try await workspaceForm(request, context) { form, id in
+            let scope = try Dashboard.budgetScope(&form)
+            let terms = try WorkspaceInput.budget(from: &form)
+            let view = try await store.putBudget(workspaceId: id, scope: scope, limit: terms.limit, unit: terms.unit, period: terms.period)
+            let budget = view.budget
+            return "Budget \(budget.scope): \(HTML.amount(budget.limit)) \(budget.unit.rawValue) \(budget.period == .month ? "a month" : "in all"), \(HTML.amount(budget.used)) used."
+        }
+    }
+
+    @Sendable func deleteBudget(_ request: Request, _ context: TributeContext) async throws -> Response {
+        try await workspaceForm(request, context) { form, id in
+            let scope = try Dashboard.budgetScope(&form)
+            try await store.deleteBudget(workspaceId: id, scope: scope)
+            return "Budget \(scope) deleted."
+        }
+    }
+
+    /// The scope a budget form names: `scope` whole (a row of the table), or `scopeKind`
+    /// and `scopeId` (the new-budget form).
+    static func budgetScope(_ form: inout FormBody) throws -> BudgetScope {
+        if let text = try form.string("scope", maxLength: 210) { return try WorkspaceInput.scope(text) }
+        let kind = try form.requiredChoice("scopeKind", BudgetScope.Kind.self)
+        return try WorkspaceInput.scope("\(kind.rawValue):\(try form.requiredString("scopeId"))")
+    }
+}

@@ -1,0 +1,51 @@
+import TributeCore
+
+/// The rules for a workspace, its credit grants and its budgets, shared by the API's JSON
+/// routes (`WorkspaceRoutes`) and the dashboard's admin forms, so that a value one refuses
+/// the other refuses too, with the same message.
+enum WorkspaceInput {
+    /// A new workspace: `id` (optional, else one is made), `name`, `planId`, `anchorDate`
+    /// (`YYYY-MM-DD`, optional: today).
+    /// - Throws: 400 for a missing or mistyped value, 422 for one out of its range.
+    static func draft(from input: inout some FieldSource) throws -> WorkspaceDraft {
+        let id = try input.identifier("id")
+        let name = try input.requiredString("name")
+        guard let planId = try input.identifier("planId") else { throw APIError.malformed("planId is required") }
+        var anchor: CivilDate?
+        if let anchorText = try input.string("anchorDate", maxLength: 10) {
+            guard let date = CivilDate(parsing: anchorText) else { throw APIError.invalid("anchorDate must be a date YYYY-MM-DD") }
+            anchor = date
+        }
+        return WorkspaceDraft(id: id, name: name, planId: planId, anchorDate: anchor)
+    }
+
+    /// A change to a workspace: any of `planId`, `status`, `name`, `lowBalanceThreshold`.
+    static func patch(from input: inout some FieldSource) throws -> WorkspacePatch {
+        WorkspacePatch(planId: try input.identifier("planId"), status: try input.choice("status", WorkspaceStatus.self),
+                       name: try input.string("name", maxLength: 200), lowBalanceThreshold: try input.amount("lowBalanceThreshold", in: Amount.zero...Amount.max))
+    }
+
+    /// A grant: `amount` (more than 0), `expiresAt` (an ISO 8601 UTC time or a date, which
+    /// means its midnight UTC; optional: never) and `note`.
+    static func grant(from input: inout some FieldSource) throws -> CreditGrantDraft {
+        let amount = try input.requiredAmount("amount", in: Amount(micros: 1)...Amount.max)
+        var expiresAtMillis: Int64?
+        if let text = try input.string("expiresAt", maxLength: 40) {
+            guard let millis = ISOTime.parse(text) else { throw APIError.invalid("expiresAt must be an ISO 8601 UTC time, e.g. 2030-01-01T00:00:00Z") }
+            expiresAtMillis = millis
+        }
+        return CreditGrantDraft(amount: amount, expiresAt: expiresAtMillis, note: try input.string("note", maxLength: 500))
+    }
+
+    /// A budget's terms: `limit`, `unit` and `period`, all required.
+    static func budget(from input: inout some FieldSource) throws -> (limit: Amount, unit: BudgetUnit, period: BudgetPeriod) {
+        (try input.requiredAmount("limit"), try input.requiredChoice("unit", BudgetUnit.self), try input.requiredChoice("period", BudgetPeriod.self))
+    }
+
+    /// A budget scope written `user:<id>`, `agent:<id>` or `run:<id>`.
+    /// - Throws: 422 for any other text.
+    static func scope(_ text: String) throws -> BudgetScope {
+        guard let scope = BudgetScope(parsing: text) else { throw APIError.invalid("scope must be user:<id>, agent:<id> or run:<id>") }
+        return scope
+    }
+}

@@ -1,0 +1,134 @@
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+import TributeCore
+import TributeStore
+import TributeTestSupport
+
+/// The dashboard's admin console through the router: each form does what its API call does,
+/// and a bad value, another site, or a key without the role changes nothing. (The same flows
+/// in a real browser: Tests/Browser/dashboard_test.py.)
+@Suite struct AdminConsoleTests {
+    typealias Page = DashboardTests
+
+    static func post(_ client: any TestClientProtocol, _ path: String, _ body: String, session: String, crossSite: Bool = false) async throws -> TestResponse {
+        try await client.execute(uri: path, method: .post, headers: Page.form(body, cookie: session, crossSite: crossSite), body: ByteBuffer(string: body))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func everyFormDoesWhatItsAPICallDoes(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
+        let store = fixture.store
+        try await fixture.test { client in
+            let admin = try await Page.session(client, fixture.adminKey)
+            let created = try await Self.post(client, "/admin/workspaces", "name=Acme+Labs&id=acme&planId=pro&anchorDate=2026-11-15", session: admin)
+            #expect(created.status == .seeOther && created.headers[.location] == "/workspaces/acme")
+            var workspace = try await store.workspace(id: "acme")
+            #expect(workspace.name == "Acme Labs" && workspace.planId == "pro")
+
+            #expect(try await Self.post(client, "/workspaces/acme/settings", "name=Acme&planId=prepaid", session: admin).status == .ok)
+            workspace = try await store.workspace(id: "acme")
+            #expect(workspace.name == "Acme" && workspace.planId == "prepaid")
+            let suspended = try await Self.post(client, "/workspaces/acme/status", "status=suspended", session: admin)
+            #expect(suspended.status == .ok && Page.text(suspended).contains("Reactivate"))
+            #expect(try await store.workspace(id: "acme").status == .suspended)
+            #expect(try await Self.post(client, "/workspaces/acme/status", "status=active", session: admin).status == .ok)
+            #expect(try await store.workspace(id: "acme").status == .active)
+
+            let granted = try await Self.post(client, "/workspaces/acme/credit-grants", "amount=50.5&expiresAt=2099-01-01&note=goodwill", session: admin)
+            #expect(granted.status == .ok && Page.text(granted).contains("Granted 50.5 credits"))
+            #expect(try await store.workspace(id: "acme").remainingBalance == Amount(units: 50) + Amount(micros: 500_000))
+
+            #expect(try await Self.post(client, "/workspaces/acme/budgets", "scopeKind=run&scopeId=nightly&limit=5&unit=credits&period=month", session: admin).status == .ok)
+            #expect(try await Self.post(client, "/workspaces/acme/budgets", "scope=run%3Anightly&limit=7&unit=actions&period=lifetime", session: admin).status == .ok)
+            let budgets = try await store.budgets(workspaceId: "acme").map(\.budget)
+            #expect(budgets.count == 1 && budgets[0].scope.description == "run:nightly" && budgets[0].limit == Amount(units: 7)
+                    && budgets[0].unit == .actions && budgets[0].period == .lifetime)
+            #expect(try await Self.post(client, "/workspaces/acme/budgets/delete", "scope=run%3Anightly", session: admin).status == .ok)
+            #expect(try await store.budgets(workspaceId: "acme").isEmpty)
+
+            // A charge, its explanation page, and its reversal with a reason.
+            let charge = try await client.send(.post, "/v1/agent-actions/authorize-and-debit", key: fixture.adminKey,
+                                               body: #"{"workspaceId":"acme","actionType":"SIMPLE_LLM","userId":"ann"}"#)
+            let decisionId = try #require(charge.json?.objectValue?["decisionId"]?.stringValue)
+            let page = try await client.execute(uri: "/workspaces/acme/decisions/\(decisionId)", method: .get, headers: Page.cookie(admin))
+            #expect(page.status == .ok && Page.text(page).contains("Reverse this charge") && Page.text(page).contains("Previous hash"))
+            let reversed = try await Self.post(client, "/workspaces/acme/decisions/\(decisionId)/reverse", "reason=charged+twice", session: admin)
+            #expect(reversed.status == .ok && Page.text(reversed).contains("Reversed: transaction"))
+            #expect(try await store.workspace(id: "acme").remainingBalance == Amount(units: 50) + Amount(micros: 500_000))
+            let again = try await Self.post(client, "/workspaces/acme/decisions/\(decisionId)/reverse", "reason=again", session: admin)
+            #expect(again.status == .conflict && Page.text(again).contains("reversed already"))
+
+            // A webhook endpoint: its secret once, its delivery log, its deletion.
+            let endpoint = try await Self.post(client, "/admin/webhook-endpoints",
+                                               "url=https%3A%2F%2Fhooks.example.com%2Ftribute&description=ops&eventTypes=balance.low&eventTypes=hold.expired", session: admin)
+            #expect(endpoint.status == .ok && Page.text(endpoint).contains("signing secret is whsec_"))
+            let endpoints = try await store.webhookEndpoints()
+            #expect(endpoints.count == 1 && endpoints[0].eventTypes == [.balanceLow, .holdExpired] && endpoints[0].description == "ops")
+            let log = try await client.execute(uri: "/admin/webhook-endpoints/\(endpoints[0].id)", method: .get, headers: Page.cookie(admin))
+            #expect(log.status == .ok && Page.text(log).contains("hooks.example.com"))
+            #expect(try await Self.post(client, "/admin/webhook-endpoints/\(endpoints[0].id)/delete", "", session: admin).status == .ok)
+            #expect(try await store.webhookEndpoints().isEmpty)
+        }
+    }
+
+    @Test func badValuesOtherSitesAndOtherRolesChangeNothing() async throws {
+        let fixture = try await APIFixture(.sqlite)
+        let store = fixture.store
+        try await fixture.workspace("w", credits: Amount(units: 10))
+        try await fixture.workspace("other", credits: Amount(units: 10))
+        let viewerKey = try await fixture.key(.viewer, ["w"])
+        let serviceKey = try await fixture.key(.service, ["w"])
+        try await fixture.test { client in
+            let admin = try await Page.session(client, fixture.adminKey)
+            for body in ["amount=0", "amount=-1", "amount=abc", "amount=1.0000001", "amount=", "amount=1&expiresAt=tomorrow", "amount=99999999999999999"] {
+                let response = try await Self.post(client, "/workspaces/w/credit-grants", body, session: admin)
+                #expect(response.status == .unprocessableContent, "\(body)")
+            }
+            for body in ["scopeKind=team&scopeId=x&limit=1&unit=credits&period=month", "scopeKind=run&scopeId=x&limit=-1&unit=credits&period=month",
+                         "scope=run&limit=1&unit=credits&period=month", "scopeKind=run&scopeId=x&limit=1&unit=coins&period=month",
+                         "scopeKind=run&scopeId=x&limit=1&unit=credits"] {
+                #expect(try await Self.post(client, "/workspaces/w/budgets", body, session: admin).status == .unprocessableContent, "\(body)")
+            }
+            #expect(try await Self.post(client, "/workspaces/w/status", "status=gone", session: admin).status == .unprocessableContent)
+            #expect(try await Self.post(client, "/workspaces/w/settings", "name=W&planId=nope", session: admin).status == .notFound)
+            #expect(try await Self.post(client, "/workspaces/w/settings", "name=W&planId=pro&status=suspended", session: admin).status == .unprocessableContent)
+            #expect(try await Self.post(client, "/admin/workspaces", "name=X&planId=nope", session: admin).status == .notFound)
+            #expect(try await Self.post(client, "/admin/workspaces", "name=X&id=w&planId=pro", session: admin).status == .conflict)
+            #expect(try await Self.post(client, "/admin/workspaces", "id=..&name=X&planId=pro", session: admin).status == .unprocessableContent)
+            #expect(try await Self.post(client, "/admin/webhook-endpoints", "url=http%3A%2F%2F127.0.0.1%2Fx", session: admin).status == .unprocessableContent)
+            #expect(try await Self.post(client, "/admin/webhook-endpoints", "url=https%3A%2F%2Fa.example.com%2F&eventTypes=decision", session: admin).status == .unprocessableContent)
+            #expect(try await Self.post(client, "/admin/webhook-endpoints/nope/delete", "", session: admin).status == .notFound)
+            #expect(try await client.execute(uri: "/admin/webhook-endpoints/nope", method: .get, headers: Page.cookie(admin)).status == .notFound)
+            #expect(try await Self.post(client, "/workspaces/w/credit-grants", "amount=5", session: admin, crossSite: true).status == .forbidden)
+
+            // A decision of another workspace is not found under this one, and is not reversed.
+            let charge = try await client.send(.post, "/v1/agent-actions/authorize-and-debit", key: fixture.adminKey,
+                                               body: #"{"workspaceId":"other","actionType":"SIMPLE_LLM"}"#)
+            let decisionId = try #require(charge.json?.objectValue?["decisionId"]?.stringValue)
+            #expect(try await Self.post(client, "/workspaces/w/decisions/\(decisionId)/reverse", "reason=x", session: admin).status == .notFound)
+            #expect(try await Self.post(client, "/workspaces/other/decisions/\(decisionId)/reverse", "reason=", session: admin).status == .unprocessableContent)
+
+            // A viewer reads the explanation but changes nothing; a service key edits budgets only.
+            let viewer = try await Page.session(client, viewerKey)
+            let service = try await Page.session(client, serviceKey)
+            for path in ["/workspaces/w/settings", "/workspaces/w/status", "/workspaces/w/credit-grants", "/workspaces/w/budgets", "/admin/workspaces", "/admin/webhook-endpoints"] {
+                #expect(try await Self.post(client, path, "amount=5&status=suspended&name=V&planId=pro&scopeKind=run&scopeId=v&limit=1&unit=credits&period=month&url=https%3A%2F%2Fa.example.com%2F",
+                                            session: viewer).status == .forbidden, "\(path)")
+            }
+            for path in ["/workspaces/w/settings", "/workspaces/w/status", "/workspaces/w/credit-grants", "/admin/workspaces"] {
+                #expect(try await Self.post(client, path, "amount=5&status=suspended&name=S&planId=pro", session: service).status == .forbidden, "\(path)")
+            }
+            #expect(try await Self.post(client, "/workspaces/w/budgets", "scopeKind=agent&scopeId=bot&limit=3&unit=credits&period=month", session: service).status == .ok)
+            #expect(try await Self.post(client, "/workspaces/other/budgets", "scopeKind=agent&scopeId=bot&limit=3&unit=credits&period=month", session: service).status == .forbidden)
+        }
+        let w = try await store.workspace(id: "w")
+        #expect(w.remainingBalance == Amount(units: 10) && w.planId == "prepaid" && w.status == .active && w.name == "w")
+        #expect(try await store.budgets(workspaceId: "w").map(\.budget.scope.description) == ["agent:bot"])
+        #expect(try await store.budgets(workspaceId: "other").isEmpty)
+        #expect(try await store.webhookEndpoints().isEmpty)
+        #expect(try await store.workspaces(limit: 10, cursor: nil).items.count == 2)
+        #expect(try await store.workspace(id: "other").remainingBalance < Amount(units: 10)) // charged, never reversed
+    }
+}
