@@ -20,9 +20,9 @@ public final class TributeClient: Sendable {
     private let ownedHTTPClient: HTTPClient?
 
     /// A client of the server at `baseURL` (such as `http://127.0.0.1:8080`) with `apiKey`.
-    /// - Parameter httpClient: one to share; the client never shuts it down. Without one the
-    ///   client makes its own, which follows no redirect (the key stays with `baseURL`), and
-    ///   `shutdown()` must be called.
+    /// - Parameter httpClient: one to share (configured as
+    ///   `recommendedHTTPClientConfiguration`); the client never shuts it down. Without one
+    ///   the client makes its own, and `shutdown()` must be called.
     /// - Throws: `TributeClientError.invalidConfiguration` for a base URL that is not
     ///   `http(s)://host[:port][/path]` or a key that is not visible ASCII.
     public convenience init(baseURL: String, apiKey: String, configuration: Configuration = Configuration(), httpClient: HTTPClient? = nil) throws {
@@ -70,9 +70,19 @@ public final class TributeClient: Sendable {
         return base
     }
 
+    /// The configuration of the `HTTPClient` a client makes for itself; use it for one you
+    /// pass in. It follows no redirect, so that the API key goes to the base URL only, and
+    /// fails an attempt at once when no connection can be made (rather than retrying the
+    /// connection until the attempt's timeout), so that the retry policy alone decides when
+    /// and how often to try again.
+    public static func recommendedHTTPClientConfiguration(requestTimeoutMillis: Int64 = 5_000) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .milliseconds(max(1, requestTimeoutMillis))))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return configuration
+    }
+
     private static func makeHTTPClient(connectTimeoutMillis: Int64) -> HTTPClient {
-        let configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .milliseconds(connectTimeoutMillis)))
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: recommendedHTTPClientConfiguration(requestTimeoutMillis: connectTimeoutMillis))
     }
 
     private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:")
