@@ -73,15 +73,19 @@ def set_up(api):
     return created["key"], hold["holdId"]
 
 
-def fits_the_screen(page):
-    """Whether nothing runs past the viewport's right edge: the page does not scroll
-    sideways, and every table ends inside the card that holds it (scrolling within it)."""
+def overflowing(page):
+    """What runs past the viewport's right edge: nothing when the page does not scroll
+    sideways and every table ends inside the card that holds it (scrolling within it);
+    otherwise the elements that stick out, to say which."""
     return page.evaluate("""() => {
-        if (document.documentElement.scrollWidth > window.innerWidth) return false;
-        return [...document.querySelectorAll("table")].every(t => {
+        const name = e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className ? "." + e.className : "") + (e.name ? "[" + e.name + "]" : "");
+        const wide = [...document.querySelectorAll("main *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .filter(e => !e.closest("table")).map(name);
+        const tables = [...document.querySelectorAll("table")].filter(t => {
             const card = t.closest("section") || document.body;
-            return t.getBoundingClientRect().right <= card.getBoundingClientRect().right + 1;
-        });
+            return t.getBoundingClientRect().right > card.getBoundingClientRect().right + 1;
+        }).map(name);
+        return document.documentElement.scrollWidth > window.innerWidth || tables.length ? wide.concat(tables).slice(0, 8) : [];
     }""")
 
 
@@ -187,7 +191,7 @@ def viewer_tests(browser, api, url, viewer_key, hold_id, shots):
 
     phone, page = sign_in(browser, url, viewer_key, PHONE)
     expect(page.locator("#live-status")).to_have_text("Live")
-    check("at phone width the workspace page's tables stay on the screen", fits_the_screen(page))
+    check("at phone width the workspace page's tables stay on the screen", not overflowing(page), str(overflowing(page)))
     page.screenshot(path=os.path.join(shots, "workspace-phone.png"), full_page=True)
     phone.close()
 
@@ -215,8 +219,6 @@ def admin_tests(browser, api, url, admin_key, hold_id, shots):
     page.get_by_role("link", name="SIMPLE_LLM").click()
     expect(page.locator("table")).to_contain_text("1.25")
     check("the cost history lists both versions", page.locator("tbody tr").count() == 2)
-    page.goto(url + "/admin")
-    page.screenshot(path=os.path.join(shots, "admin-desktop.png"), full_page=True)
 
     # The admin releases the monitoring hold from the workspace page.
     page.goto(url + "/workspaces/acme")
@@ -230,9 +232,148 @@ def admin_tests(browser, api, url, admin_key, hold_id, shots):
     context.close()
 
     phone, page = sign_in(browser, url, admin_key, PHONE)
-    check("at phone width the admin page's tables stay on the screen", fits_the_screen(page))
+    check("at phone width the admin page's tables and forms stay on the screen", not overflowing(page), str(overflowing(page)))
     page.screenshot(path=os.path.join(shots, "admin-phone.png"), full_page=True)
     phone.close()
+
+
+def console_tests(browser, api, url, admin_key, shots):
+    """The admin console: every support flow done in the browser, each checked through the
+    API afterwards."""
+    context, page = sign_in(browser, url, admin_key, DESKTOP)
+    expect(page).to_have_url(re.compile(r"/admin$"))
+
+    # Create a workspace: the form opens it.
+    form = page.locator("#new-workspace")
+    form.get_by_label("Name", exact=True).fill("Gamma Labs")
+    form.get_by_label("Id", exact=True).fill("gamma")
+    form.get_by_label("Plan").select_option("pro")
+    form.get_by_role("button", name="Create workspace").click()
+    expect(page).to_have_url(re.compile(r"/workspaces/gamma$"))
+    expect(page.locator("h1")).to_contain_text("Gamma Labs")
+    status, gamma = api.call("GET", "/v1/workspaces/gamma")
+    check("an admin creates a workspace", status == 200 and gamma["planId"] == "pro" and gamma["name"] == "Gamma Labs", str(gamma))
+
+    # Change its plan and name.
+    settings = page.locator("#settings")
+    settings.get_by_label("Name").fill("Gamma")
+    settings.get_by_label("Plan").select_option("prepaid")
+    settings.get_by_role("button", name="Save workspace").click()
+    expect(page.locator(".notice").first).to_contain_text("Saved: Gamma is on plan prepaid")
+    _, gamma = api.call("GET", "/v1/workspaces/gamma")
+    check("an admin changes a workspace's plan and name", gamma["planId"] == "prepaid" and gamma["name"] == "Gamma", str(gamma))
+
+    # Grant credits with an expiry and a note.
+    grant = page.locator("#grant")
+    grant.get_by_label("Credits").fill("75")
+    grant.get_by_label("Expires on (UTC)").fill("2099-12-31")
+    grant.get_by_label("Note").fill("support goodwill")
+    grant.get_by_role("button", name="Grant credits").click()
+    expect(page.locator(".notice").first).to_contain_text("Granted 75 credits")
+    expect(page.locator(".notice").first).to_contain_text("expiring 2099-12-31 00:00 UTC")
+    expect(page.locator('[data-live="remainingBalance"]')).to_have_text("75")
+    page.reload()  # the answer was a redirect: a reload shows the page, and grants nothing
+    expect(page.locator(".notice")).to_have_count(0)
+    _, gamma = api.call("GET", "/v1/workspaces/gamma")
+    check("an admin grants credits with an expiry and a note, once however often the page is reloaded",
+          gamma["remainingBalance"] == Decimal(75), str(gamma))
+
+    # Suspend, see calls denied, reactivate.
+    page.get_by_role("button", name="Suspend").click()
+    expect(page.locator(".notice").first).to_contain_text("suspended")
+    _, denied = api.call("POST", "/v1/agent-actions/authorize-and-debit", {"workspaceId": "gamma", "actionType": "SIMPLE_LLM"})
+    _, gamma = api.call("GET", "/v1/workspaces/gamma")
+    check("an admin suspends a workspace and its calls are denied",
+          gamma["status"] == "suspended" and denied["reason"] == "WORKSPACE_SUSPENDED", str(denied))
+    page.get_by_role("button", name="Reactivate").click()
+    expect(page.locator(".notice").first).to_contain_text("active again")
+    _, gamma = api.call("GET", "/v1/workspaces/gamma")
+    check("an admin reactivates it", gamma["status"] == "active", str(gamma))
+
+    # Budgets: add, edit in place, delete.
+    budget = page.locator("#new-budget")
+    budget.get_by_label("Scope").select_option("run")
+    budget.get_by_label("Id", exact=True).fill("nightly")
+    budget.get_by_label("Limit").fill("3")
+    budget.get_by_label("Unit").select_option("actions")
+    budget.get_by_role("button", name="Add budget").click()
+    expect(page.locator("#budgets")).to_contain_text("run:nightly")
+    page.get_by_label("Limit of run:nightly").fill("4.5")
+    page.get_by_label("Period of run:nightly").select_option("lifetime")
+    page.get_by_role("button", name="Save run:nightly").click()
+    expect(page.locator(".notice").first).to_contain_text("Budget run:nightly: 4.5 actions in all")
+    _, budgets = api.call("GET", "/v1/workspaces/gamma/budgets")
+    check("an admin creates and edits a budget", len(budgets) == 1 and budgets[0]["limit"] == Decimal("4.5")
+          and budgets[0]["period"] == "lifetime" and budgets[0]["unit"] == "actions", str(budgets))
+    page.get_by_role("button", name="Delete run:nightly").click()
+    expect(page.locator(".notice").first).to_contain_text("Budget run:nightly deleted")
+    _, budgets = api.call("GET", "/v1/workspaces/gamma/budgets")
+    check("an admin deletes a budget", budgets == [], str(budgets))
+
+    # A charge: open its explanation from the decisions table, and reverse it with a reason.
+    status, charge = api.call("POST", "/v1/agent-actions/authorize-and-debit", {"workspaceId": "gamma", "actionType": "COMPLEX_LLM", "userId": "gus"})
+    assert status == 200 and charge["success"] is True and charge["debitAmount"] > 0, charge
+    page.reload()
+    page.locator("#decisions tbody tr", has_text="gus").get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"/workspaces/gamma/decisions/" + charge["decisionId"] + "$"))
+    expect(page.locator("#decision")).to_contain_text("from grant")
+    expect(page.locator("#postings")).to_contain_text("workspace:gamma:wallet")
+    check("a decision's explanation shows what it drew from and its postings", True)
+    page.screenshot(path=os.path.join(shots, "decision-desktop.png"), full_page=True)
+    page.locator("#reverse").get_by_label("Reason").fill("charged for a failed call")
+    page.get_by_role("button", name="Reverse this charge").click()
+    expect(page.locator(".notice")).to_contain_text("Reversed: transaction")
+    _, gamma = api.call("GET", "/v1/workspaces/gamma")
+    check("an admin reverses a charge with a reason", gamma["remainingBalance"] == Decimal(75), str(gamma))
+
+    # Webhook endpoints: register one (its secret shown once), read its delivery log, delete it.
+    page.goto(url + "/admin")
+    hook = page.locator("#new-webhook")
+    hook.get_by_label("URL").fill("https://hooks.example.com/tribute")
+    hook.get_by_label("Description").fill("ops alerts")
+    hook.get_by_label("balance.low").check()
+    hook.get_by_role("button", name="Register endpoint").click()
+    expect(page.locator(".notice")).to_contain_text("signing secret is whsec_")
+    expect(page).to_have_url(re.compile(r"/admin$"))
+    page.reload()  # opens the admin page: the form is not sent again
+    expect(page.locator(".notice")).to_have_count(0)
+    _, endpoints = api.call("GET", "/v1/webhook-endpoints")
+    endpoint = next(e for e in endpoints if e["url"] == "https://hooks.example.com/tribute")
+    check("an admin registers a webhook endpoint, once however often the answer is reloaded",
+          endpoint["eventTypes"] == ["balance.low"] and len(endpoints) == 1, str(endpoints))
+    # The wallet holds 75 again: the next charge takes it below a threshold of 75.
+    api.call("PATCH", "/v1/workspaces/gamma", {"lowBalanceThreshold": 75})
+    status, _ = api.call("POST", "/v1/agent-actions/authorize-and-debit", {"workspaceId": "gamma", "actionType": "SIMPLE_LLM"})
+    assert status == 200, status
+    page.reload()
+    page.locator("#webhooks").get_by_role("link", name=endpoint["id"]).click()
+    expect(page.locator("#deliveries")).to_contain_text("balance.low")
+    check("the endpoint's delivery log lists the event sent to it", True)
+    page.goto(url + "/admin")
+    page.get_by_role("button", name="Delete " + endpoint["id"]).click()
+    expect(page.locator(".notice")).to_contain_text("deleted")
+    expect(page.locator("#webhooks")).to_contain_text("No endpoints.")
+    _, endpoints = api.call("GET", "/v1/webhook-endpoints")
+    check("an admin deletes a webhook endpoint", endpoints == [], str(endpoints))
+
+    # A key with a rate limit, then its revocation.
+    keys = page.locator("form[action='/admin/keys']")
+    keys.get_by_label("Role").select_option("service")
+    keys.get_by_label("Workspaces").fill("gamma")
+    keys.get_by_label("Name").fill("gamma agent")
+    keys.get_by_label("Calls/s").fill("5")
+    keys.get_by_label("Burst").fill("10")
+    keys.get_by_role("button", name="Create key").click()
+    expect(page.locator(".notice")).to_contain_text("created: trb_")
+    row = page.locator("#keys tr", has_text="gamma agent")
+    expect(row).to_contain_text("5/s, burst 10")
+    _, listed = api.call("GET", "/v1/api-keys")
+    created = next(k for k in listed if k["name"] == "gamma agent")
+    check("an admin creates a key with a rate limit", created["rateLimit"] == {"perSecond": 5, "burst": 10} and created["workspaceIds"] == ["gamma"], str(created))
+    row.get_by_role("button", name="Revoke").click()
+    expect(page.locator(".notice")).to_contain_text("revoked")
+    page.screenshot(path=os.path.join(shots, "admin-desktop.png"), full_page=True)
+    context.close()
 
 
 def main():
@@ -251,6 +392,7 @@ def main():
         try:
             viewer_tests(browser, api, args.url, viewer_key, hold_id, args.screenshots)
             admin_tests(browser, api, args.url, args.admin_key, hold_id, args.screenshots)
+            console_tests(browser, api, args.url, args.admin_key, args.screenshots)
         finally:
             browser.close()
     print("dashboard browser tests: all passed")

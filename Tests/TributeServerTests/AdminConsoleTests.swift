@@ -16,6 +16,19 @@ import TributeTestSupport
         try await client.execute(uri: path, method: .post, headers: Page.form(body, cookie: session, crossSite: crossSite), body: ByteBuffer(string: body))
     }
 
+    /// A form that did its work: `303` to `location` with a flash cookie, and the page there
+    /// shows the notice once and clears the cookie. Returns that page.
+    static func followed(_ client: any TestClientProtocol, _ response: TestResponse, to location: String, session: String,
+                         sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        #expect(response.status == .seeOther && response.headers[.location] == location, sourceLocation: sourceLocation)
+        let flash = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("tribute_notice=") }, sourceLocation: sourceLocation)
+        let value = String(flash.dropFirst("tribute_notice=".count).prefix { $0 != ";" })
+        let page = try await client.execute(uri: location, method: .get, headers: [.cookie: "tribute_session=\(session); tribute_notice=\(value)"])
+        #expect(page.status == .ok, sourceLocation: sourceLocation)
+        #expect(page.headers[values: .setCookie].contains { $0.hasPrefix("tribute_notice=;") && $0.contains("Max-Age=0") }, sourceLocation: sourceLocation)
+        return Page.text(page)
+    }
+
     @Test(arguments: Backend.allCases)
     func everyFormDoesWhatItsAPICallDoes(backend: Backend) async throws {
         let fixture = try await APIFixture(backend)
@@ -23,29 +36,30 @@ import TributeTestSupport
         try await fixture.test { client in
             let admin = try await Page.session(client, fixture.adminKey)
             let created = try await Self.post(client, "/admin/workspaces", "name=Acme+Labs&id=acme&planId=pro&anchorDate=2026-11-15", session: admin)
-            #expect(created.status == .seeOther && created.headers[.location] == "/workspaces/acme")
+            #expect(try await Self.followed(client, created, to: "/workspaces/acme", session: admin).contains("Workspace acme created."))
             var workspace = try await store.workspace(id: "acme")
             #expect(workspace.name == "Acme Labs" && workspace.planId == "pro")
 
-            #expect(try await Self.post(client, "/workspaces/acme/settings", "name=Acme&planId=prepaid", session: admin).status == .ok)
+            let saved = try await Self.post(client, "/workspaces/acme/settings", "name=Acme&planId=prepaid", session: admin)
+            #expect(try await Self.followed(client, saved, to: "/workspaces/acme", session: admin).contains("Saved: Acme is on plan prepaid"))
             workspace = try await store.workspace(id: "acme")
             #expect(workspace.name == "Acme" && workspace.planId == "prepaid")
             let suspended = try await Self.post(client, "/workspaces/acme/status", "status=suspended", session: admin)
-            #expect(suspended.status == .ok && Page.text(suspended).contains("Reactivate"))
+            #expect(try await Self.followed(client, suspended, to: "/workspaces/acme", session: admin).contains("Reactivate"))
             #expect(try await store.workspace(id: "acme").status == .suspended)
-            #expect(try await Self.post(client, "/workspaces/acme/status", "status=active", session: admin).status == .ok)
+            #expect(try await Self.post(client, "/workspaces/acme/status", "status=active", session: admin).status == .seeOther)
             #expect(try await store.workspace(id: "acme").status == .active)
 
             let granted = try await Self.post(client, "/workspaces/acme/credit-grants", "amount=50.5&expiresAt=2099-01-01&note=goodwill", session: admin)
-            #expect(granted.status == .ok && Page.text(granted).contains("Granted 50.5 credits"))
+            #expect(try await Self.followed(client, granted, to: "/workspaces/acme", session: admin).contains("Granted 50.5 credits"))
             #expect(try await store.workspace(id: "acme").remainingBalance == Amount(units: 50) + Amount(micros: 500_000))
 
-            #expect(try await Self.post(client, "/workspaces/acme/budgets", "scopeKind=run&scopeId=nightly&limit=5&unit=credits&period=month", session: admin).status == .ok)
-            #expect(try await Self.post(client, "/workspaces/acme/budgets", "scope=run%3Anightly&limit=7&unit=actions&period=lifetime", session: admin).status == .ok)
+            #expect(try await Self.post(client, "/workspaces/acme/budgets", "scopeKind=run&scopeId=nightly&limit=5&unit=credits&period=month", session: admin).status == .seeOther)
+            #expect(try await Self.post(client, "/workspaces/acme/budgets", "scope=run%3Anightly&limit=7&unit=actions&period=lifetime", session: admin).status == .seeOther)
             let budgets = try await store.budgets(workspaceId: "acme").map(\.budget)
             #expect(budgets.count == 1 && budgets[0].scope.description == "run:nightly" && budgets[0].limit == Amount(units: 7)
                     && budgets[0].unit == .actions && budgets[0].period == .lifetime)
-            #expect(try await Self.post(client, "/workspaces/acme/budgets/delete", "scope=run%3Anightly", session: admin).status == .ok)
+            #expect(try await Self.post(client, "/workspaces/acme/budgets/delete", "scope=run%3Anightly", session: admin).status == .seeOther)
             #expect(try await store.budgets(workspaceId: "acme").isEmpty)
 
             // A charge, its explanation page, and its reversal with a reason.
@@ -55,7 +69,7 @@ import TributeTestSupport
             let page = try await client.execute(uri: "/workspaces/acme/decisions/\(decisionId)", method: .get, headers: Page.cookie(admin))
             #expect(page.status == .ok && Page.text(page).contains("Reverse this charge") && Page.text(page).contains("Previous hash"))
             let reversed = try await Self.post(client, "/workspaces/acme/decisions/\(decisionId)/reverse", "reason=charged+twice", session: admin)
-            #expect(reversed.status == .ok && Page.text(reversed).contains("Reversed: transaction"))
+            #expect(try await Self.followed(client, reversed, to: "/workspaces/acme/decisions/\(decisionId)", session: admin).contains("Reversed: transaction"))
             #expect(try await store.workspace(id: "acme").remainingBalance == Amount(units: 50) + Amount(micros: 500_000))
             let again = try await Self.post(client, "/workspaces/acme/decisions/\(decisionId)/reverse", "reason=again", session: admin)
             #expect(again.status == .conflict && Page.text(again).contains("reversed already"))
@@ -68,9 +82,34 @@ import TributeTestSupport
             #expect(endpoints.count == 1 && endpoints[0].eventTypes == [.balanceLow, .holdExpired] && endpoints[0].description == "ops")
             let log = try await client.execute(uri: "/admin/webhook-endpoints/\(endpoints[0].id)", method: .get, headers: Page.cookie(admin))
             #expect(log.status == .ok && Page.text(log).contains("hooks.example.com"))
-            #expect(try await Self.post(client, "/admin/webhook-endpoints/\(endpoints[0].id)/delete", "", session: admin).status == .ok)
+            #expect(try await Self.post(client, "/admin/webhook-endpoints/\(endpoints[0].id)/delete", "", session: admin).status == .seeOther)
             #expect(try await store.webhookEndpoints().isEmpty)
         }
+    }
+
+    /// The notice rides to the next page in a cookie signed for the session: shown once,
+    /// and one made for another session, or by anyone else, is not shown.
+    @Test func aFormsNoticeShowsOnceAndOnlyInItsOwnSession() async throws {
+        let fixture = try await APIFixture(.sqlite)
+        try await fixture.workspace("w", credits: Amount(units: 10))
+        try await fixture.test { client in
+            let admin = try await Page.session(client, fixture.adminKey)
+            let other = try await Page.session(client, fixture.adminKey)
+            let granted = try await Self.post(client, "/workspaces/w/credit-grants", "amount=5&note=%E2%9C%93", session: admin)
+            let flash = try #require(granted.headers[values: .setCookie].first { $0.hasPrefix("tribute_notice=") })
+            #expect(flash.contains("HttpOnly") && flash.contains("SameSite=Strict") && flash.contains("Max-Age=60"))
+            let value = String(flash.dropFirst("tribute_notice=".count).prefix { $0 != ";" })
+            func page(_ session: String, _ notice: String) async throws -> String {
+                Page.text(try await client.execute(uri: "/workspaces/w", method: .get, headers: [.cookie: "tribute_session=\(session); tribute_notice=\(notice)"]))
+            }
+            #expect(try await page(admin, value).contains("Granted 5 credits"))
+            #expect(try await !page(other, value).contains("Granted 5 credits"))
+            let forged = "R3JhbnRlZCA5OTkgY3JlZGl0cw." + String(repeating: "0", count: 64)
+            #expect(try await !page(admin, forged).contains("Granted 999"))
+            #expect(try await !page(admin, "%%%." + value).contains("Granted"))
+            #expect(try await Page.text(client.execute(uri: "/workspaces/w", method: .get, headers: Page.cookie(admin))).contains("Granted") == false)
+        }
+        #expect(try await fixture.store.workspace(id: "w").remainingBalance == Amount(units: 15))
     }
 
     @Test func badValuesOtherSitesAndOtherRolesChangeNothing() async throws {
@@ -120,7 +159,7 @@ import TributeTestSupport
             for path in ["/workspaces/w/settings", "/workspaces/w/status", "/workspaces/w/credit-grants", "/admin/workspaces"] {
                 #expect(try await Self.post(client, path, "amount=5&status=suspended&name=S&planId=pro", session: service).status == .forbidden, "\(path)")
             }
-            #expect(try await Self.post(client, "/workspaces/w/budgets", "scopeKind=agent&scopeId=bot&limit=3&unit=credits&period=month", session: service).status == .ok)
+            #expect(try await Self.post(client, "/workspaces/w/budgets", "scopeKind=agent&scopeId=bot&limit=3&unit=credits&period=month", session: service).status == .seeOther)
             #expect(try await Self.post(client, "/workspaces/other/budgets", "scopeKind=agent&scopeId=bot&limit=3&unit=credits&period=month", session: service).status == .forbidden)
         }
         let w = try await store.workspace(id: "w")

@@ -10,10 +10,12 @@ struct AdminPage {
     var keys: [APIKeyView]
     var webhooks: WebhookSection
     var notice: String?
+    /// Set when the page answers a form: the address a reload opens (dashboard.js).
+    var settledURL: String? = nil
 
     func render(principal: Principal) -> String {
         let e = HTML.escape
-        var body = "<h1>Admin</h1>"
+        var body = settledURL.map { #"<h1 data-settled-url="\#(e($0))">Admin</h1>"# } ?? "<h1>Admin</h1>"
         if let notice { body += #"<p class="notice" role="status">\#(e(notice))</p>"# }
         body += """
             <section><h2>Workspaces</h2>
@@ -106,7 +108,7 @@ struct AdminPage {
             <button type="submit">Create key</button></form>
             </section>
             """
-        return HTML.page(title: "Admin", principal: principal, body: body)
+        return HTML.page(title: "Admin", principal: principal, body: body, script: settledURL != nil)
     }
 }
 

@@ -8,7 +8,7 @@ import TributeStore
 /// other refuses too.
 extension Dashboard {
     @Sendable func admin(_ request: Request, _ context: TributeContext) async throws -> Response {
-        try await adminPage(request, principal: try context.requirePrincipal(), notice: nil)
+        Dashboard.clearingFlash(try await adminPage(request, principal: try context.requirePrincipal(), notice: Flash.notice(request)), of: request)
     }
 
     func adminPage(_ request: Request, principal: Principal, notice: String?) async throws -> Response {
@@ -24,15 +24,18 @@ extension Dashboard {
         let page = AdminPage(
             workspaces: workspaces, velocities: velocities,
             costs: try await store.actionCosts(), plans: try await store.plans(), keys: try await store.apiKeys(),
-            webhooks: WebhookSection(endpoints: try await store.webhookEndpoints(), deliverable: WebhookRoutes<Store>.deliverableEventTypes), notice: notice)
+            webhooks: WebhookSection(endpoints: try await store.webhookEndpoints(), deliverable: WebhookRoutes<Store>.deliverableEventTypes), notice: notice,
+            settledURL: request.method == .post ? "/admin" : nil)
         return Dashboard.html(page.render(principal: principal))
     }
 
-    /// An admin form post, answered with the admin page (`answerForm`).
-    func adminForm(_ request: Request, _ context: TributeContext, _ apply: (inout FormBody) async throws -> String) async throws -> Response {
+    /// An admin form post, which returns to the admin page (`answerForm`); with
+    /// `showsSecret`, its answer is that page, showing what must be shown once.
+    func adminForm(_ request: Request, _ context: TributeContext, showsSecret: Bool = false,
+                   _ apply: (inout FormBody) async throws -> String) async throws -> Response {
         try await answerForm(request, context, page: { principal, notice in
             try await adminPage(request, principal: principal, notice: notice)
-        }, apply: { form, _ in try await apply(&form) })
+        }, apply: { form, _ in FormOutcome(notice: try await apply(&form), redirectTo: showsSecret ? nil : "/admin") })
     }
 
     /// A new cost for an action type: the type in the path (a row of the costs table) or in
@@ -61,7 +64,7 @@ extension Dashboard {
     }
 
     @Sendable func createKey(_ request: Request, _ context: TributeContext) async throws -> Response {
-        try await adminForm(request, context) { form in
+        try await adminForm(request, context, showsSecret: true) { form in
             guard let role = form["role"].flatMap(Role.init(rawValue:)) else { throw APIError.invalid("Choose a role") }
             let ids = (form["workspaceIds"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             guard ids.count <= 100, ids.allSatisfy(Fields.isIdentifier) else { throw APIError.invalid("Workspaces are ids separated by commas") }

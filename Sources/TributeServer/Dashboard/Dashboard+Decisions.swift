@@ -6,8 +6,9 @@ import TributeStore
 extension Dashboard {
     @Sendable func decision(_ request: Request, _ context: TributeContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        return Dashboard.html(try await decisionPage(principal: principal, workspaceId: try context.requireWorkspaceId(),
-                                                    decisionId: try Dashboard.decisionId(context), notice: nil))
+        let page = try await decisionPage(principal: principal, workspaceId: try context.requireWorkspaceId(),
+                                          decisionId: try Dashboard.decisionId(context), notice: Flash.notice(request))
+        return Dashboard.clearingFlash(Dashboard.html(page), of: request)
     }
 
     func decisionPage(principal: Principal, workspaceId: String, decisionId: String, notice: String?) async throws -> String {
@@ -28,7 +29,8 @@ extension Dashboard {
             let explained = try await store.decision(workspaceId: workspaceId, id: decisionId)
             guard let transactionId = explained.record.transactionId else { throw TributeError.notReversible("This decision moved nothing") }
             let reversal = try await store.reverseTransaction(id: transactionId, reason: reason)
-            return "Reversed: transaction \(reversal.transaction.id) gave back what \(transactionId) took (decision \(reversal.decision.id))."
+            return FormOutcome(notice: "Reversed: transaction \(reversal.transaction.id) gave back what \(transactionId) took (decision \(reversal.decision.id)).",
+                               redirectTo: "/workspaces/\(workspaceId)/decisions/\(decisionId)")
         })
     }
 

@@ -8,22 +8,12 @@ extension Dashboard {
     /// page with what happened (or why not, with the API's status).
     @Sendable func releaseHold(_ request: Request, _ context: TributeContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let workspaceId = try context.requireWorkspaceId()
-        guard DashboardSession.isSameOrigin(request) else { throw APIError.forbidden("Use the dashboard's own forms") }
         let holdId = try HoldRoutes<Store>.holdId(context)
         // The path's workspace was checked against the key; the hold must belong to it too.
         let access = HoldRoutes<Store>.access(principal)
-        let notice: String
-        var status: HTTPResponse.Status = .ok
-        do {
+        return try await workspaceForm(request, context) { _, workspaceId in
             _ = try await store.releaseHold(id: holdId, canAccess: { $0 == workspaceId && access($0) }, idempotency: nil)
-            notice = "Hold \(holdId) released: what it held is available again."
-        } catch let error as TributeError {
-            notice = "Hold \(holdId) was not released: \(error.message)"
-            status = APIError(error).status
+            return "Hold \(holdId) released: what it held is available again."
         }
-        var response = Dashboard.html(try await workspacePage(principal: principal, id: workspaceId, notice: notice).render(principal: principal))
-        response.status = status
-        return response
     }
 }

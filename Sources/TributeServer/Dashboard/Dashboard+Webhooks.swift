@@ -7,7 +7,7 @@ import TributeStore
 /// API's own rules (`WebhookRoutes`).
 extension Dashboard {
     @Sendable func createWebhookEndpoint(_ request: Request, _ context: TributeContext) async throws -> Response {
-        try await adminForm(request, context) { form in
+        try await adminForm(request, context, showsSecret: true) { form in
             guard let url = try form.string("url", maxLength: 2048) else { throw APIError.invalid("url is required") }
             try WebhookRoutes(store: store, auth: auth, webhookURLs: webhookURLs).checkURL(url)
             let names = form.all("eventTypes")

@@ -6,17 +6,15 @@ import TributeStore
 /// suspend and reactivate it, grant credits, and set or delete budgets. Each reads its
 /// fields through the validator the API uses for the same change (`WorkspaceInput`).
 extension Dashboard {
-    /// The admin page's "new workspace" form. A created workspace opens at once (and a
-    /// reload does not post the form again); a refused one answers the admin page with why.
+    /// The admin page's "new workspace" form: a created workspace opens at once; a refused
+    /// one answers the admin page with why.
     @Sendable func createWorkspace(_ request: Request, _ context: TributeContext) async throws -> Response {
-        var createdId: String?
-        let answer = try await adminForm(request, context) { form in
+        try await answerForm(request, context, page: { principal, notice in
+            try await adminPage(request, principal: principal, notice: notice)
+        }, apply: { form, _ in
             let view = try await store.createWorkspace(try WorkspaceInput.draft(from: &form))
-            createdId = view.id
-            return "Workspace \(view.id) created."
-        }
-        guard let createdId else { return answer }
-        return Dashboard.redirect("/workspaces/\(createdId)")
+            return FormOutcome(notice: "Workspace \(view.id) created.", redirectTo: "/workspaces/\(view.id)")
+        })
     }
 
     /// Name and plan, from the workspace page's settings form.

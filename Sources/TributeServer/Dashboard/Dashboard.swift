@@ -109,8 +109,8 @@ struct Dashboard<Store: TributeStore>: Sendable {
 
     @Sendable func workspace(_ request: Request, _ context: TributeContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let page = try await workspacePage(principal: principal, id: try context.requireWorkspaceId(), notice: nil)
-        return Dashboard.html(page.render(principal: principal))
+        let page = try await workspacePage(principal: principal, id: try context.requireWorkspaceId(), notice: Flash.notice(request))
+        return Dashboard.clearingFlash(Dashboard.html(page.render(principal: principal)), of: request)
     }
 
     func workspacePage(principal: Principal, id: String, notice: String?) async throws -> WorkspacePage {

@@ -21,12 +21,18 @@ enum DashboardSession {
 
     /// The session secret in the request's cookie, if any.
     static func secret(_ request: Request) -> String? {
+        cookie(cookieName, request, maxBytes: 512)
+    }
+
+    /// The value of the request's first cookie `name`; `nil` when absent, empty or longer
+    /// than `maxBytes`.
+    static func cookie(_ name: String, _ request: Request, maxBytes: Int) -> String? {
         for header in request.headers[values: .cookie] {
             for part in header.split(separator: ";") {
                 let pair = part.trimmingCharacters(in: .whitespaces)
-                guard pair.hasPrefix(cookieName + "=") else { continue }
-                let value = String(pair.dropFirst(cookieName.count + 1))
-                return value.isEmpty || value.utf8.count > 512 ? nil : value
+                guard pair.hasPrefix(name + "=") else { continue }
+                let value = String(pair.dropFirst(name.count + 1))
+                return value.isEmpty || value.utf8.count > maxBytes ? nil : value
             }
         }
         return nil

@@ -26,7 +26,7 @@ struct WebhookSection {
         html += """
             </tbody></table>
             <form method="post" action="/admin/webhook-endpoints" class="stacked" id="new-webhook"><fieldset><legend>New endpoint</legend>
-            <label>URL <input name="url" type="url" required size="40" placeholder="https://example.com/tribute"></label>
+            <label>URL <input name="url" type="url" required size="32" placeholder="https://example.com/tribute"></label>
             <label>Description <input name="description" size="20"></label>
             <fieldset class="choices"><legend>Events (none ticked: all)</legend>
             """

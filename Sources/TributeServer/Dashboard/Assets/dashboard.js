@@ -3,6 +3,11 @@
 // amounts are shown as the literal text the server wrote, never parsed into floating point.
 (function () {
   "use strict";
+  // A page that answers a form names its own address: reloading it then opens that page
+  // instead of sending the form again (a second key, a second endpoint).
+  var settled = document.querySelector("[data-settled-url]");
+  if (settled && window.history && history.replaceState) history.replaceState(null, "", settled.getAttribute("data-settled-url"));
+
   var root = document.getElementById("workspace");
   if (!root || !window.EventSource) return;
   var id = root.getAttribute("data-workspace");
