@@ -17,7 +17,8 @@ extension TributeClient {
     ///   (`recorded == false`); the unrecorded action carries the estimate.
     ///
     /// Pass `ttlSeconds` longer than `body` can take, or extend the hold from `body`
-    /// (`extend(holdId: hold.holdId!, ...)`): a commit after `expiresAt` throws `holdExpired`.
+    /// (`extend(holdId:ttlSeconds:)` with `hold.holdId`): a commit after `expiresAt` throws
+    /// `holdExpired`.
     /// - Returns: the commit: what was charged.
     /// - Throws: `.denied`, what `hold(...)` and `commit(...)` throw, and what `body` throws.
     public func withHold(workspaceId: String, actionType: String, costMultiplier: Amount = .one, ttlSeconds: Int? = nil, userId: String? = nil,
