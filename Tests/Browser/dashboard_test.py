@@ -298,6 +298,7 @@ def console_tests(browser, api, url, admin_key, shots):
     budget.get_by_label("Unit").select_option("actions")
     budget.get_by_role("button", name="Add budget").click()
     expect(page.locator("#budgets")).to_contain_text("run:nightly")
+    page.screenshot(path=os.path.join(shots, "workspace-admin-desktop.png"), full_page=True)
     page.get_by_label("Limit of run:nightly").fill("4.5")
     page.get_by_label("Period of run:nightly").select_option("lifetime")
     page.get_by_role("button", name="Save run:nightly").click()
