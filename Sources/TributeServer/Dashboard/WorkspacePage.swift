@@ -42,6 +42,7 @@ struct WorkspacePage {
             \(heldCard())
             </section>
             """
+        if principal.role == .admin { body += manageSection() }
         body += holdsTable()
         body += budgetsSection(canEdit: principal.role != .viewer)
         let byType = usage.byActionType.sorted { $0.value.actions > $1.value.actions || ($0.value.actions == $1.value.actions && $0.key < $1.key) }
@@ -60,7 +61,6 @@ struct WorkspacePage {
         body += decisionsTable()
         body += transactionsTable()
         body += purchasesSection(principal: principal)
-        if principal.role == .admin { body += manageSection() }
         return HTML.page(title: workspace.name, principal: principal, body: body + "</div>", script: true)
     }
 
