@@ -6,7 +6,7 @@ extension TributeClient {
         public var outagePolicy: OutagePolicy
         /// The longest one attempt may take, connection included; never past what is left of
         /// the retry policy's time budget.
-        public var requestTimeoutMillis: Int64
+        public private(set) var requestTimeoutMillis: Int64
 
         /// The defaults: `RetryPolicy.standard`, `.failClosed`, 5 s per attempt.
         public init(retry: RetryPolicy = .standard, outagePolicy: OutagePolicy = .failClosed, requestTimeoutMillis: Int64 = 5_000) {
@@ -29,14 +29,14 @@ extension TributeClient {
         }
 
         /// Attempts in all, the first included (1 to 100).
-        public var maxAttempts: Int
+        public private(set) var maxAttempts: Int
         /// The exponential delay before the first retry; it doubles at each retry.
-        public var baseDelayMillis: Int64
+        public private(set) var baseDelayMillis: Int64
         /// The longest delay between two attempts, a `Retry-After` included.
-        public var maxDelayMillis: Int64
+        public private(set) var maxDelayMillis: Int64
         /// The longest a call may take, all attempts and delays together: no retry starts
         /// that could not begin before it is spent, and each attempt's timeout ends with it.
-        public var totalBudgetMillis: Int64
+        public private(set) var totalBudgetMillis: Int64
         public var jitter: Jitter
 
         /// 5 attempts, 100 ms doubling up to 2 s, at most 10 s in all, full jitter.
@@ -45,7 +45,8 @@ extension TributeClient {
         public static let never = RetryPolicy(maxAttempts: 1, baseDelayMillis: 1, maxDelayMillis: 1, totalBudgetMillis: 10_000)
 
         /// Values out of range are brought into it: attempts 1 to 100, delays and budget from
-        /// 1 ms to one hour, the largest delay at least the base one.
+        /// 1 ms to one hour, the largest delay at least the base one. The numbers are set here
+        /// only, so that they stay in range.
         public init(maxAttempts: Int, baseDelayMillis: Int64, maxDelayMillis: Int64, totalBudgetMillis: Int64, jitter: Jitter = .full) {
             let hourMillis: Int64 = 3_600_000
             self.maxAttempts = min(max(1, maxAttempts), 100)
