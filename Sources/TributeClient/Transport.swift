@@ -23,6 +23,13 @@ struct WireResponse: Sendable {
 /// An answer too large to be one of the API's.
 struct AnswerTooLarge: Error {}
 
+/// An attempt that did not end, its answer read whole, within its time: a failure in
+/// transit, retried.
+struct AttemptTimedOut: Error, CustomStringConvertible {
+    let millis: Int64
+    var description: String { "no whole answer within \(millis) ms" }
+}
+
 /// Sends one attempt. Any error it throws counts as a failure in transit (retried), except
 /// `AnswerTooLarge`. Tests put a wrapper here to lose answers on purpose.
 protocol Transport: Sendable {
@@ -39,7 +46,23 @@ struct HTTPClientTransport: Transport {
     let baseURL: String
     let apiKey: String
 
+    /// One attempt, bounded as a whole by `timeoutMillis`: AsyncHTTPClient's own deadline
+    /// ends with the answer's head, so a server that stalls or trickles the body would
+    /// otherwise hold the attempt — and a `withHold` release — without end.
     func send(_ wire: WireRequest, timeoutMillis: Int64) async throws -> WireResponse {
+        try await withThrowingTaskGroup(of: WireResponse.self) { group in
+            group.addTask { try await exchange(wire, timeoutMillis: timeoutMillis) }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(timeoutMillis))
+                throw AttemptTimedOut(millis: timeoutMillis)
+            }
+            defer { group.cancelAll() }
+            guard let response = try await group.next() else { throw AttemptTimedOut(millis: timeoutMillis) }
+            return response
+        }
+    }
+
+    private func exchange(_ wire: WireRequest, timeoutMillis: Int64) async throws -> WireResponse {
         var request = HTTPClientRequest(url: baseURL + wire.path)
         request.method = wire.method
         request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")

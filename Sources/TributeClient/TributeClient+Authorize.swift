@@ -21,7 +21,7 @@ extension TributeClient {
                                   idempotencyKey: String? = nil) async throws -> Decision {
         let call = ActionCall(workspaceId: workspaceId, actionType: actionType, costMultiplier: costMultiplier, userId: userId, agentId: agentId,
                               runId: runId, context: context)
-        let key = idempotencyKey ?? Self.newIdempotencyKey()
+        let key = try Self.idempotencyKey(idempotencyKey)
         do {
             return try await send(call, idempotencyKey: key)
         } catch TributeClientError.unavailable(let attempts, let lastFailure) {
@@ -42,7 +42,9 @@ extension TributeClient {
     public func report(_ action: UnrecordedAction) async throws -> Decision {
         let call = ActionCall(workspaceId: action.workspaceId, actionType: action.actionType, costMultiplier: action.costMultiplier,
                               userId: action.userId, agentId: action.agentId, runId: action.runId, context: action.context)
-        let key = action.kind == .authorizeAndDebit ? action.idempotencyKey : String((action.idempotencyKey + ":report").prefix(255))
+        // A hold's report must not reuse the hold's key (another route's request with the
+        // same key is refused): a key derived from it, the same on every report of it.
+        let key = action.kind == .authorizeAndDebit ? try Self.idempotencyKey(action.idempotencyKey) : "report:" + Hex.sha256(action.idempotencyKey)
         return try await send(call, idempotencyKey: key)
     }
 

@@ -14,7 +14,7 @@ extension TributeClient {
                      agentId: String? = nil, runId: String? = nil, context: [String: JSON]? = nil, idempotencyKey: String? = nil) async throws -> Hold {
         let call = ActionCall(workspaceId: workspaceId, actionType: actionType, costMultiplier: costMultiplier, userId: userId, agentId: agentId,
                               runId: runId, context: context)
-        let key = idempotencyKey ?? Self.newIdempotencyKey()
+        let key = try Self.idempotencyKey(idempotencyKey)
         do {
             return try await sendHold(call, ttlSeconds: ttlSeconds, idempotencyKey: key)
         } catch TributeClientError.unavailable(let attempts, let lastFailure) {
@@ -43,7 +43,7 @@ extension TributeClient {
         var fields = actual.fields
         fields["final"] = .bool(final)
         let request = WireRequest(method: .POST, path: "/v1/holds/\(Self.segment(holdId))/commit", body: JSON.object(fields).serialized,
-                                  idempotencyKey: idempotencyKey ?? Self.newIdempotencyKey())
+                                  idempotencyKey: try Self.idempotencyKey(idempotencyKey))
         let answer = try await exchange.perform(request)
         return try Commit(AnswerFields(answer.json, what: "commit", status: answer.status), replayed: answer.replayed)
     }
@@ -65,7 +65,7 @@ extension TributeClient {
     @discardableResult
     public func release(holdId: String, idempotencyKey: String? = nil) async throws -> HoldState {
         let request = WireRequest(method: .POST, path: "/v1/holds/\(Self.segment(holdId))/release", body: "{}",
-                                  idempotencyKey: idempotencyKey ?? Self.newIdempotencyKey())
+                                  idempotencyKey: try Self.idempotencyKey(idempotencyKey))
         let answer = try await exchange.perform(request)
         return try HoldState(AnswerFields(answer.json, what: "hold", status: answer.status), replayed: answer.replayed)
     }

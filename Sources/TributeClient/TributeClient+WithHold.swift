@@ -27,7 +27,7 @@ extension TributeClient {
         try Task.checkCancellation()
         let call = ActionCall(workspaceId: workspaceId, actionType: actionType, costMultiplier: costMultiplier, userId: userId, agentId: agentId,
                               runId: runId, context: context)
-        let key = idempotencyKey ?? Self.newIdempotencyKey()
+        let key = try Self.idempotencyKey(idempotencyKey)
         let hold: Hold
         do {
             hold = try await self.hold(workspaceId: workspaceId, actionType: actionType, costMultiplier: costMultiplier, ttlSeconds: ttlSeconds,

@@ -57,8 +57,17 @@ public final class TributeClient: Sendable {
     /// `maxActions`: report them (`report(_:)`) or bill them otherwise.
     public func drainUnrecorded() -> [UnrecordedAction] { allowances.drain() }
 
-    /// A new idempotency key: one per logical call.
-    static func newIdempotencyKey() -> String { UUID().uuidString.lowercased() }
+    /// The idempotency key of one logical call: the caller's, or a new one.
+    /// - Throws: `.invalidConfiguration` for a key the server would refuse (it takes 1 to 255
+    ///   visible ASCII characters): refused here, before anything is sent, rather than
+    ///   failing every attempt as if Tribute could not be reached.
+    static func idempotencyKey(_ supplied: String?) throws -> String {
+        guard let supplied else { return UUID().uuidString.lowercased() }
+        guard !supplied.isEmpty, supplied.utf8.count <= 255, supplied.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw TributeClientError.invalidConfiguration("an idempotency key must be 1 to 255 visible ASCII characters")
+        }
+        return supplied
+    }
 
     static func validatedBaseURL(_ text: String) throws -> String {
         var base = text

@@ -112,6 +112,36 @@ import TributeTestSupport
         #expect(try await fixture.store.workspace(id: "w").remainingBalance == Amount(units: 15))
     }
 
+    /// A row's form names its budget exactly: `user:bob ` and `user:bob` are two scopes, and
+    /// a form that is not text is refused whole, not applied without the field it garbled.
+    @Test func aBudgetRowActsOnItsOwnScopeAndAFormThatIsNotTextIsRefused() async throws {
+        let fixture = try await APIFixture(.sqlite)
+        let store = fixture.store
+        try await fixture.workspace("w", credits: Amount(units: 10))
+        let spaced = try #require(BudgetScope(parsing: "user:bob "))
+        let plain = try #require(BudgetScope(parsing: "user:bob"))
+        _ = try await store.putBudget(workspaceId: "w", scope: spaced, limit: Amount(units: 5), unit: .credits, period: .month)
+        _ = try await store.putBudget(workspaceId: "w", scope: plain, limit: Amount(units: 100), unit: .credits, period: .month)
+        try await fixture.test { client in
+            let admin = try await Page.session(client, fixture.adminKey)
+            #expect(try await Self.post(client, "/workspaces/w/budgets", "scope=user%3Abob+&limit=1&unit=credits&period=month", session: admin).status == .seeOther)
+            var limits = Dictionary(uniqueKeysWithValues: try await store.budgets(workspaceId: "w").map { ($0.budget.scope.description, $0.budget.limit) })
+            #expect(limits == ["user:bob ": Amount(units: 1), "user:bob": Amount(units: 100)])
+            #expect(try await Self.post(client, "/workspaces/w/budgets/delete", "scope=user%3Abob+", session: admin).status == .seeOther)
+            limits = Dictionary(uniqueKeysWithValues: try await store.budgets(workspaceId: "w").map { ($0.budget.scope.description, $0.budget.limit) })
+            #expect(limits == ["user:bob": Amount(units: 100)])
+
+            for body in ["amount=1&note=%C3%28", "amount=1&note=%ZZ", "amount=1&note=\u{FFFD}%FF"] {
+                let refused = try await Self.post(client, "/workspaces/w/credit-grants", body, session: admin)
+                #expect(refused.status == .unprocessableContent && Page.text(refused).contains("not valid text"), "\(body)")
+            }
+            let raw = try await client.execute(uri: "/workspaces/w/credit-grants", method: .post, headers: Page.form("", cookie: admin),
+                                               body: ByteBuffer(bytes: Array("amount=1&note=".utf8) + [0xC3, 0x28, 0xFF]))
+            #expect(raw.status == .unprocessableContent)
+        }
+        #expect(try await store.workspace(id: "w").remainingBalance == Amount(units: 10))
+    }
+
     @Test func badValuesOtherSitesAndOtherRolesChangeNothing() async throws {
         let fixture = try await APIFixture(.sqlite)
         let store = fixture.store

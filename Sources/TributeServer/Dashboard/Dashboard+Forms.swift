@@ -23,6 +23,7 @@ extension Dashboard {
         let notice: String
         var status: HTTPResponse.Status = .ok
         do {
+            try form.checkText()
             let outcome = try await apply(&form, principal)
             if let location = outcome.redirectTo, let session = DashboardSession.secret(request) {
                 var response = Dashboard.redirect(location)

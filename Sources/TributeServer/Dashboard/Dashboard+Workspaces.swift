@@ -63,10 +63,14 @@ extension Dashboard {
         }
     }
 
-    /// The scope a budget form names: `scope` whole (a row of the table), or `scopeKind`
-    /// and `scopeId` (the new-budget form).
+    /// The scope a budget form names: `scope` whole (a row of the table, as the page wrote
+    /// it: untrimmed, since `user:bob ` and `user:bob` are two scopes), or `scopeKind` and
+    /// `scopeId` (the new-budget form, typed).
     static func budgetScope(_ form: inout FormBody) throws -> BudgetScope {
-        if let text = try form.string("scope", maxLength: 210) { return try WorkspaceInput.scope(text) }
+        if let text = form.raw("scope") {
+            try Fields.checkText(text, name: "scope", maxBytes: 210)
+            return try WorkspaceInput.scope(text)
+        }
         let kind = try form.requiredChoice("scopeKind", BudgetScope.Kind.self)
         return try WorkspaceInput.scope("\(kind.rawValue):\(try form.requiredString("scopeId"))")
     }

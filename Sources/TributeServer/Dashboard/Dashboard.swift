@@ -157,6 +157,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
         let id = try context.requireWorkspaceId()
         guard DashboardSession.isSameOrigin(request) else { throw APIError.forbidden("Use the dashboard's own form") }
         let form = FormBody(try await API.bytes(request))
+        try form.checkText()
         guard let packageId = form["packageId"], Fields.isIdentifier(packageId) else { throw APIError.invalid("Choose a package") }
         let notice: String
         do {

@@ -5,19 +5,42 @@ import TributeCore
 struct FormBody {
     /// Every value of each name, in the order sent (checkboxes of one name send several).
     private var values: [String: [String]] = [:]
+    /// Whether some of the body is not text (bytes that are no UTF-8, or a `%` escape that
+    /// decodes to none): such a form is refused whole (`checkText`), never applied without
+    /// the fields it garbled.
+    private(set) var isMalformed = false
 
     init(_ bytes: [UInt8]) {
-        for pair in String(decoding: bytes, as: UTF8.self).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = FormBody.decode(parts[0]) else { continue }
-            values[name, default: []].append(parts.count > 1 ? FormBody.decode(parts[1]) ?? "" : "")
+        guard let text = String(bytes: bytes, encoding: .utf8) else {
+            isMalformed = true
+            return
         }
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = FormBody.decode(parts[0]), let value = parts.count > 1 ? FormBody.decode(parts[1]) : "" else {
+                isMalformed = true
+                continue
+            }
+            values[name, default: []].append(value)
+        }
+    }
+
+    /// - Throws: 422 when the body is not text (`isMalformed`).
+    func checkText() throws {
+        if isMalformed { throw APIError.invalid("The form is not valid text (UTF-8, percent-encoded)") }
     }
 
     /// The last value of `name`, trimmed; an empty one is absent.
     subscript(_ name: String) -> String? {
         let value = values[name]?.last?.trimmingCharacters(in: .whitespacesAndNewlines)
         return value?.isEmpty == true ? nil : value
+    }
+
+    /// The last value of `name` exactly as sent, untrimmed: for values the page wrote itself
+    /// (a row's scope), which must come back as they were. An empty one is absent.
+    func raw(_ name: String) -> String? {
+        guard let value = values[name]?.last, !value.isEmpty else { return nil }
+        return value
     }
 
     /// Every non-empty value of `name`, trimmed.
