@@ -376,6 +376,13 @@ def console_tests(browser, api, url, admin_key, shots):
     page.screenshot(path=os.path.join(shots, "admin-desktop.png"), full_page=True)
     context.close()
 
+    phone, page = sign_in(browser, url, admin_key, PHONE)
+    page.goto(url + "/workspaces/gamma")
+    check("at phone width an admin's workspace page, forms included, stays on the screen", not overflowing(page), str(overflowing(page)))
+    page.goto(url + "/workspaces/gamma/decisions/" + charge["decisionId"])
+    check("at phone width a decision's explanation stays on the screen", not overflowing(page), str(overflowing(page)))
+    phone.close()
+
 
 def main():
     parser = argparse.ArgumentParser()
