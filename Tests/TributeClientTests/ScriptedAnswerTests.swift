@@ -7,7 +7,8 @@ import TributeCore
 /// What the client makes of each kind of answer, with scripted answers and no server.
 @Suite struct ScriptedAnswerTests {
     static let decision = #"{"success":true,"reason":"APPROVED","message":"Debit successful","debitAmount":0.1,"actionsCharged":1,"fromAllowance":0,"remainingBalance":99.9,"remainingAllowance":0,"transactionId":"txn_1","decisionId":"dec_1","costVersion":1}"#
-    static let quick = TributeClient.RetryPolicy(maxAttempts: 4, baseDelayMillis: 1, maxDelayMillis: 5, totalBudgetMillis: 10_000)
+    // A budget far above what the attempts take, so that a loaded machine never cuts them short.
+    static let quick = TributeClient.RetryPolicy(maxAttempts: 4, baseDelayMillis: 1, maxDelayMillis: 5, totalBudgetMillis: 600_000)
 
     func run(_ script: [WireResponse]) async -> (result: Result<Decision, any Error>, attempts: Int) {
         let transport = ScriptedTransport(script)
@@ -25,6 +26,21 @@ import TributeCore
                                  .answer(200, Self.decision, headers: [("Idempotent-Replayed", "true")])])
         let decision = try outcome.result.get()
         #expect(decision.success && decision.replayed && decision.debitAmount == .of("0.1") && outcome.attempts == 3)
+    }
+
+    /// A `Retry-After` longer than what is left of the budget: the 429 is thrown at once,
+    /// typed (the server is reachable: no outage).
+    @Test func aRetryAfterBeyondTheBudgetThrowsTheRateLimitAtOnce() async {
+        let transport = ScriptedTransport([.answer(429, #"{"error":{"code":"rate_limited","message":"slow down"}}"#, headers: [("Retry-After", "1")])])
+        let hasty = client(transport, retry: .init(maxAttempts: 5, baseDelayMillis: 50, maxDelayMillis: 5_000, totalBudgetMillis: 300))
+        do {
+            _ = try await hasty.authorizeAndDebit(workspaceId: "w", actionType: "SIMPLE_LLM")
+            Issue.record("a 429 was taken for an answer")
+        } catch TributeClientError.server(.rateLimited, 429, _) {
+            #expect(transport.attempts == 1)
+        } catch {
+            Issue.record("expected rate_limited, got \(error)")
+        }
     }
 
     @Test func aServerFaultThatLastsIsAnOutageAfterMaxAttempts() async {
