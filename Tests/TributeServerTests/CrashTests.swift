@@ -22,7 +22,7 @@ import Glibc
             .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(key.hasPrefix("trb_"))
 
-        var server = try TributeProcess.serve(binary, database: database, log: dir + "/serve-1.log")
+        var server = try await TributeProcess.serve(binary, database: database, log: dir + "/serve-1.log")
         try await HTTP.call(port: server.port, .post, "/v1/workspaces", key: key, body: #"{"id":"crash","name":"Crash","planId":"prepaid"}"#)
         try await HTTP.call(port: server.port, .post, "/v1/workspaces/crash/credit-grants", key: key, body: #"{"amount":100000}"#)
 
@@ -52,7 +52,7 @@ import Glibc
         let acked = await acknowledged.ids
         #expect(acked.count >= 100, "the load should have been running when the server was killed")
 
-        server = try TributeProcess.serve(binary, database: database, log: dir + "/serve-2.log")
+        server = try await TributeProcess.serve(binary, database: database, log: dir + "/serve-2.log")
         defer { server.process.terminate(); server.process.waitUntilExit() }
         let stored = try await HTTP.collect("transactionId", port: server.port, path: "/v1/workspaces/crash/decisions", key: key)
         let lost = acked.filter { !stored.contains($0) }
@@ -74,7 +74,7 @@ import Glibc
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let database = "sqlite:\(dir)/term.sqlite"
         let key = try TributeProcess.run(binary, ["keys", "create", "--role", "admin", "--database", database]).output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let server = try TributeProcess.serve(binary, database: database, log: dir + "/serve.log")
+        let server = try await TributeProcess.serve(binary, database: database, log: dir + "/serve.log")
         try await HTTP.call(port: server.port, .post, "/v1/workspaces", key: key, body: #"{"id":"w","name":"W","planId":"free"}"#)
         #expect(try await HTTP.call(port: server.port, .get, "/v1/workspaces/w", key: key).status == .ok)
         kill(server.process.processIdentifier, SIGTERM)

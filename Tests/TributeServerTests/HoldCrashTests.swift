@@ -19,7 +19,7 @@ import Glibc
         let key = try TributeProcess.run(binary, ["keys", "create", "--role", "admin", "--database", database]).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
 
-        var server = try TributeProcess.serve(binary, database: database, log: dir + "/serve-1.log")
+        var server = try await TributeProcess.serve(binary, database: database, log: dir + "/serve-1.log")
         try await HTTP.call(port: server.port, .post, "/v1/workspaces", key: key, body: #"{"id":"crash","name":"Crash","planId":"prepaid"}"#)
         try await HTTP.call(port: server.port, .post, "/v1/workspaces/crash/credit-grants", key: key, body: #"{"amount":100}"#)
 
@@ -49,7 +49,7 @@ import Glibc
         let acked = await acknowledged.ids
         #expect(acked.count >= 10, "the load should have been running when the server was killed")
 
-        server = try TributeProcess.serve(binary, database: database, log: dir + "/serve-2.log")
+        server = try await TributeProcess.serve(binary, database: database, log: dir + "/serve-2.log")
         defer { server.process.terminate(); server.process.waitUntilExit() }
         // Every acknowledged hold is there, still holding its credit until its own expiry.
         var latestExpiryMillis: Int64 = 0, earliestExpiryMillis = Int64.max

@@ -28,8 +28,8 @@ import Glibc
             key = try TributeProcess.run(binary, ["keys", "create", "--role", "admin", "--database", database]).output
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             servers = [
-                try TributeProcess.serve(binary, database: database, log: dir + "/a.log"),
-                try TributeProcess.serve(binary, database: database, log: dir + "/b.log"),
+                try await TributeProcess.serve(binary, database: database, log: dir + "/a.log"),
+                try await TributeProcess.serve(binary, database: database, log: dir + "/b.log"),
             ]
             try await HTTP.call(port: servers[0].port, .post, "/v1/workspaces", key: key, body: #"{"id":"w","name":"W","planId":"prepaid"}"#)
             try await HTTP.call(port: servers[1].port, .post, "/v1/workspaces/w/credit-grants", key: key, body: "{\"amount\":\(credits)}")
@@ -142,7 +142,7 @@ import Glibc
         kill(pair.servers[0].process.processIdentifier, SIGKILL)
         pair.servers[0].process.waitUntilExit()
         await workers.value
-        pair.servers[0] = try TributeProcess.serve(pair.binary, database: pair.database, log: pair.dir + "/a2.log")
+        pair.servers[0] = try await TributeProcess.serve(pair.binary, database: pair.database, log: pair.dir + "/a2.log")
         let acked = await acknowledged.ids
         #expect(acked.count >= 300)
         let stored = try await HTTP.collect("id", port: pair.servers[0].port, path: "/v1/workspaces/w/transactions", key: key)
@@ -175,7 +175,7 @@ import Glibc
         let database = cluster.url
         let key = try TributeProcess.run(binary, ["keys", "create", "--role", "admin", "--database", database]).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let server = try TributeProcess.serve(binary, database: database, log: cluster.dir + "/serve.log")
+        let server = try await TributeProcess.serve(binary, database: database, log: cluster.dir + "/serve.log")
         defer { server.process.terminate(); server.process.waitUntilExit() }
         let port = server.port
         try await HTTP.call(port: port, .post, "/v1/workspaces", key: key, body: #"{"id":"w","name":"W","planId":"prepaid"}"#)

@@ -49,7 +49,7 @@ import TributeStore
         let database = "sqlite:\(dir)/pay.sqlite"
         let key = try TributeProcess.run(binary, ["keys", "create", "--role", "admin", "--database", database]).output.trimmingCharacters(in: .whitespacesAndNewlines)
         let secret = "whsec_" + Identifier.randomBase62(count: 24)
-        let server = try TributeProcess.serve(binary, database: database, log: dir + "/serve.log", environment: [
+        let server = try await TributeProcess.serve(binary, database: database, log: dir + "/serve.log", environment: [
             "STRIPE_SECRET_KEY": "sk_test_tribute", "STRIPE_WEBHOOK_SECRET": secret, "STRIPE_API_BASE": base,
         ])
         let setup = Setup(server: server, key: key, stripeBase: base, webhookSecret: secret, database: database, binary: binary)
@@ -176,7 +176,7 @@ import TributeStore
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let database = "sqlite:\(dir)/nopay.sqlite"
         let key = try TributeProcess.run(binary, ["keys", "create", "--role", "admin", "--database", database]).output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let server = try TributeProcess.serve(binary, database: database, log: dir + "/serve.log", environment: ["STRIPE_SECRET_KEY": ""])
+        let server = try await TributeProcess.serve(binary, database: database, log: dir + "/serve.log", environment: ["STRIPE_SECRET_KEY": ""])
         defer { server.process.terminate(); server.process.waitUntilExit() }
         try await HTTP.call(port: server.port, .post, "/v1/workspaces", key: key, body: #"{"id":"w","name":"W","planId":"prepaid"}"#)
         let purchase = try await HTTP.call(port: server.port, .post, "/v1/workspaces/w/credit-purchases", key: key, body: #"{"packageId":"starter"}"#)

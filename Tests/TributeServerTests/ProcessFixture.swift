@@ -67,9 +67,9 @@ enum TributeProcess {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    /// Starts `tribute serve --port 0` and waits for the port it prints.
+    /// Starts `tribute serve --port 0` and waits (up to 15 s) for the port it prints.
     /// `environment` is added to this process's own.
-    static func serve(_ binary: String, database: String, log: String, environment: [String: String] = [:]) throws -> Server {
+    static func serve(_ binary: String, database: String, log: String, environment: [String: String] = [:]) async throws -> Server {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -84,7 +84,13 @@ enum TributeProcess {
                 let digits = text[range.upperBound...].prefix { $0.isNumber }
                 if let port = Int(digits) { return Server(process: process, port: port) }
             }
-            usleep(50_000)
+            // Sleeps without holding a thread of the cooperative pool (two on two cores).
+            do {
+                try await Task.sleep(for: .milliseconds(50))
+            } catch {
+                process.terminate()
+                throw error
+            }
         }
         process.terminate()
         throw ServerDidNotStart()
