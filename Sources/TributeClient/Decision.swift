@@ -15,27 +15,29 @@ public struct Decision: Sendable, Equatable {
         case reversed
         case unknown(String)
 
+        /// The server's words are TributeCore's `DecisionReason`; this enumeration adds only
+        /// `unknown`.
         public init(rawValue: String) {
-            self = switch rawValue {
-            case "APPROVED": .approved
-            case "INSUFFICIENT_BALANCE": .insufficientBalance
-            case "PLAN_LIMIT_REACHED": .planLimitReached
-            case "BUDGET_EXCEEDED": .budgetExceeded
-            case "WORKSPACE_SUSPENDED": .workspaceSuspended
-            case "REVERSED": .reversed
-            default: .unknown(rawValue)
+            self = switch DecisionReason(rawValue: rawValue) {
+            case .approved: .approved
+            case .insufficientBalance: .insufficientBalance
+            case .planLimitReached: .planLimitReached
+            case .budgetExceeded: .budgetExceeded
+            case .workspaceSuspended: .workspaceSuspended
+            case .reversed: .reversed
+            case nil: .unknown(rawValue)
             }
         }
 
         /// The reason as the server sends it, such as `BUDGET_EXCEEDED`.
         public var rawValue: String {
             switch self {
-            case .approved: "APPROVED"
-            case .insufficientBalance: "INSUFFICIENT_BALANCE"
-            case .planLimitReached: "PLAN_LIMIT_REACHED"
-            case .budgetExceeded: "BUDGET_EXCEEDED"
-            case .workspaceSuspended: "WORKSPACE_SUSPENDED"
-            case .reversed: "REVERSED"
+            case .approved: DecisionReason.approved.rawValue
+            case .insufficientBalance: DecisionReason.insufficientBalance.rawValue
+            case .planLimitReached: DecisionReason.planLimitReached.rawValue
+            case .budgetExceeded: DecisionReason.budgetExceeded.rawValue
+            case .workspaceSuspended: DecisionReason.workspaceSuspended.rawValue
+            case .reversed: DecisionReason.reversed.rawValue
             case .unknown(let text): text
             }
         }

@@ -18,14 +18,15 @@ public struct DecisionEntry: Sendable, Equatable {
         case expiry
         case unknown(String)
 
+        /// The server's words are TributeCore's `DecisionKind`.
         init(rawValue: String) {
-            self = switch rawValue {
-            case "call": .call
-            case "hold": .hold
-            case "commit": .commit
-            case "release": .release
-            case "expiry": .expiry
-            default: .unknown(rawValue)
+            self = switch DecisionKind(rawValue: rawValue) {
+            case .call: .call
+            case .hold: .hold
+            case .commit: .commit
+            case .release: .release
+            case .expiry: .expiry
+            case nil: .unknown(rawValue)
             }
         }
     }

@@ -11,22 +11,24 @@ public struct HoldState: Sendable, Equatable {
         case expired
         case unknown(String)
 
+        /// The server's words are TributeCore's `HoldRecord.Status`; this enumeration adds
+        /// only `unknown`.
         public init(rawValue: String) {
-            self = switch rawValue {
-            case "open": .open
-            case "committed": .committed
-            case "released": .released
-            case "expired": .expired
-            default: .unknown(rawValue)
+            self = switch HoldRecord.Status(rawValue: rawValue) {
+            case .open: .open
+            case .committed: .committed
+            case .released: .released
+            case .expired: .expired
+            case nil: .unknown(rawValue)
             }
         }
 
         public var rawValue: String {
             switch self {
-            case .open: "open"
-            case .committed: "committed"
-            case .released: "released"
-            case .expired: "expired"
+            case .open: HoldRecord.Status.open.rawValue
+            case .committed: HoldRecord.Status.committed.rawValue
+            case .released: HoldRecord.Status.released.rawValue
+            case .expired: HoldRecord.Status.expired.rawValue
             case .unknown(let text): text
             }
         }

@@ -8,11 +8,12 @@ public struct Workspace: Sendable, Equatable {
         case suspended
         case unknown(String)
 
+        /// The server's words are TributeCore's `WorkspaceStatus`.
         init(rawValue: String) {
-            self = switch rawValue {
-            case "active": .active
-            case "suspended": .suspended
-            default: .unknown(rawValue)
+            self = switch WorkspaceStatus(rawValue: rawValue) {
+            case .active: .active
+            case .suspended: .suspended
+            case nil: .unknown(rawValue)
             }
         }
     }
