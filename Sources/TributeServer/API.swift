@@ -69,8 +69,14 @@ enum API {
             guard let value = Int(text), (1...500).contains(value) else { throw APIError.invalid("limit must be a whole number from 1 to 500") }
             limit = value
         }
-        let cursor = query.get("cursor")
-        if let cursor, cursor.isEmpty || cursor.utf8.count > 40 { throw APIError.invalid("cursor is not one this service gave") }
-        return (limit, cursor)
+        return (limit, try cursor(request))
+    }
+
+    /// The request's `cursor`, as a list gave it (the dashboard's pages take it too).
+    /// - Throws: 422 for one that no list gave.
+    static func cursor(_ request: Request) throws -> String? {
+        guard let cursor = request.uri.queryParameters.get("cursor").map({ String($0) }) else { return nil }
+        guard !cursor.isEmpty, cursor.utf8.count <= 40 else { throw APIError.invalid("cursor is not one this service gave") }
+        return cursor
     }
 }

@@ -12,9 +12,7 @@ extension Dashboard {
     }
 
     func adminPage(_ request: Request, principal: Principal, notice: String?) async throws -> Response {
-        let cursor = request.uri.queryParameters.get("cursor").map { String($0) }
-        if let cursor, cursor.isEmpty || cursor.utf8.count > 40 { throw APIError.invalid("cursor is not one this service gave") }
-        let workspaces = try await store.workspaces(limit: 50, cursor: cursor)
+        let workspaces = try await store.workspaces(limit: 50, cursor: try API.cursor(request))
         let nowMillis = store.nowMillis()
         let counted = try await store.velocities(workspaceIds: workspaces.items.map(\.id), nowMillis: nowMillis)
         var velocities: [String: Velocity] = [:]

@@ -7,7 +7,7 @@ extension Dashboard {
     @Sendable func decision(_ request: Request, _ context: TributeContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let page = try await decisionPage(principal: principal, workspaceId: try context.requireWorkspaceId(),
-                                          decisionId: try Dashboard.decisionId(context), notice: Flash.notice(request))
+                                          decisionId: try CorrectionRoutes<Store>.decisionId(context), notice: Flash.notice(request))
         return Dashboard.clearingFlash(Dashboard.html(page), of: request)
     }
 
@@ -21,7 +21,7 @@ extension Dashboard {
     /// of the workspace it names.
     @Sendable func reverseDecision(_ request: Request, _ context: TributeContext) async throws -> Response {
         let workspaceId = try context.requireWorkspaceId()
-        let decisionId = try Dashboard.decisionId(context)
+        let decisionId = try CorrectionRoutes<Store>.decisionId(context)
         return try await answerForm(request, context, page: { principal, notice in
             Dashboard.html(try await decisionPage(principal: principal, workspaceId: workspaceId, decisionId: decisionId, notice: notice))
         }, apply: { form, _ in
@@ -32,12 +32,5 @@ extension Dashboard {
             return FormOutcome(notice: "Reversed: transaction \(reversal.transaction.id) gave back what \(transactionId) took (decision \(reversal.decision.id)).",
                                redirectTo: "/workspaces/\(workspaceId)/decisions/\(decisionId)")
         })
-    }
-
-    /// The decision id of the path; one that is no identifier names no decision.
-    static func decisionId(_ context: TributeContext) throws -> String {
-        let id = try API.parameter(context, "decisionId")
-        guard Fields.isIdentifier(id) else { throw TributeError.decisionNotFound(id) }
-        return id
     }
 }

@@ -30,8 +30,7 @@ extension Dashboard {
     @Sendable func webhookDeliveries(_ request: Request, _ context: TributeContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let endpointId = try WebhookRoutes<Store>.endpointId(context)
-        let cursor = request.uri.queryParameters.get("cursor").map { String($0) }
-        if let cursor, cursor.isEmpty || cursor.utf8.count > 40 { throw APIError.invalid("cursor is not one this service gave") }
+        let cursor = try API.cursor(request)
         guard let endpoint = try await store.webhookEndpoints().first(where: { $0.id == endpointId }) else {
             throw TributeError.webhookEndpointNotFound(endpointId)
         }

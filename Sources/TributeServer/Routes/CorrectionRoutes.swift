@@ -19,9 +19,14 @@ struct CorrectionRoutes<Store: TributeStore>: Sendable {
 
     @Sendable func explain(_ request: Request, _ context: TributeContext) async throws -> Response {
         let workspaceId = try context.requireWorkspaceId()
-        let decisionId = try API.parameter(context, "decisionId")
-        guard Fields.isIdentifier(decisionId) else { throw APIError(.decisionNotFound(decisionId)) }
-        return API.json(try await store.decision(workspaceId: workspaceId, id: decisionId).json)
+        return API.json(try await store.decision(workspaceId: workspaceId, id: try Self.decisionId(context)).json)
+    }
+
+    /// The decision id of the path; one that is no identifier names no decision.
+    static func decisionId(_ context: TributeContext) throws -> String {
+        let id = try API.parameter(context, "decisionId")
+        guard Fields.isIdentifier(id) else { throw APIError(.decisionNotFound(id)) }
+        return id
     }
 
     @Sendable func reverse(_ request: Request, _ context: TributeContext) async throws -> Response {
