@@ -51,7 +51,9 @@ final class StallingServer: @unchecked Sendable {
     struct Refused: Error {}
 }
 
-@Suite struct StallingAnswerTests {
+// A time limit, so that a regression (an attempt that waits on a stalled body for ever) fails
+// instead of holding the run.
+@Suite(.timeLimit(.minutes(3))) struct StallingAnswerTests {
     /// AsyncHTTPClient's deadline ends with the answer's head; the attempt's own bound must
     /// cover the body too, or a stalled answer holds the call (and a `withHold` release).
     @Test func anAnswerThatStallsMidBodyEndsTheAttemptAtItsTimeout() async throws {
