@@ -9,7 +9,7 @@ extension Dashboard {
     @Sendable func createWebhookEndpoint(_ request: Request, _ context: TributeContext) async throws -> Response {
         try await adminForm(request, context, showsSecret: true) { form in
             guard let url = try form.string("url", maxLength: 2048) else { throw APIError.invalid("url is required") }
-            try WebhookRoutes(store: store, auth: auth, webhookURLs: webhookURLs).checkURL(url)
+            try WebhookRoutes<Store>.checkURL(url, policy: webhookURLs)
             let names = form.all("eventTypes")
             guard names.count <= WebhookRoutes<Store>.deliverableEventTypes.count else { throw APIError.invalid("Too many event types") }
             let eventTypes = try WebhookRoutes<Store>.eventTypes(names)

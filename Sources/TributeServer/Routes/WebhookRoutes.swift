@@ -24,7 +24,7 @@ struct WebhookRoutes<Store: TributeStore>: Sendable {
     @Sendable func create(_ request: Request, _ context: TributeContext) async throws -> Response {
         var fields = try await API.fields(request)
         guard let url = try fields.string("url", maxLength: 2048) else { throw APIError.malformed("url is required") }
-        try checkURL(url)
+        try Self.checkURL(url, policy: webhookURLs)
         let eventTypes = try Self.eventTypes(try fields.strings("eventTypes", maxCount: Self.deliverableEventTypes.count) ?? [])
         let description = try fields.string("description", maxLength: 500)
         try fields.rejectUnknown()
@@ -34,8 +34,8 @@ struct WebhookRoutes<Store: TributeStore>: Sendable {
         return API.json(.object(body), status: .created)
     }
 
-    /// - Throws: 422 for a URL of another shape, or one `webhookURLs` refuses.
-    func checkURL(_ url: String) throws {
+    /// - Throws: 422 for a URL of another shape, or one `policy` refuses.
+    static func checkURL(_ url: String, policy webhookURLs: WebhookURLPolicy) throws {
         guard Self.isWebhookURL(url), let host = WebhookURLPolicy.host(ofURL: url) else {
             throw APIError.invalid("url must be an http:// or https:// URL with a host name or IPv4 address")
         }
