@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "TributeClientTests",
             dependencies: [
-                "TributeClient", "TributeCore",
+                "TributeClient", "TributeCore", "TributeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

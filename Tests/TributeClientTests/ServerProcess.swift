@@ -1,5 +1,6 @@
 import Foundation
 import TributeCore
+import TributeTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,24 +29,16 @@ enum Executables {
 
     /// Runs a command to completion within `seconds`: its exit status and both outputs.
     static func run(_ binary: String, _ arguments: [String], environment: [String: String] = [:], seconds: Double = 30) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-client-run-" + UUID().uuidString).path
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let process = try ChildProcess(binary, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                       output: output, error: output)
         let deadline = ContinuousClock.now + .seconds(seconds)
         while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             throw TimedOut()
         }
-        try handle.close()
         return (process.terminationStatus, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
     }
 }
@@ -82,7 +75,7 @@ struct Sandbox: Sendable {
 
 /// A running `tribute serve`.
 struct ServerProcess: Sendable {
-    let process: Process
+    let process: ChildProcess
     let port: Int
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
@@ -93,12 +86,7 @@ struct ServerProcess: Sendable {
 
     static func start(binary: String, database: String, port: Int, log: String) async throws -> ServerProcess {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--port", String(port), "--database", database]
-        process.standardOutput = FileHandle(forWritingAtPath: log)
-        process.standardError = FileHandle(forWritingAtPath: log + ".err")
-        try process.run()
+        let process = try ChildProcess(binary, ["serve", "--port", String(port), "--database", database], output: log, error: log + ".err")
         // At most 30 s: a first start migrates the database on a busy machine.
         for _ in 0..<600 {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""

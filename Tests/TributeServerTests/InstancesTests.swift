@@ -244,15 +244,10 @@ struct PostgresCluster {
     }
 
     private static func script(_ arguments: String...) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script] + arguments
         // A file, not a pipe: the server that `start` leaves running would hold a pipe open.
         let log = arguments[1] + ".script.log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: log)
-        process.standardError = FileHandle(forWritingAtPath: log)
-        try process.run()
+        let process = try ChildProcess("/bin/bash", [script] + arguments, output: log, error: log)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""

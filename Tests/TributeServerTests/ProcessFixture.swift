@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import TributeCore
+import TributeTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,7 +18,7 @@ actor Acknowledged {
 /// The `tribute` executable, run as a separate process.
 enum TributeProcess {
     struct Server {
-        let process: Process
+        let process: ChildProcess
         let port: Int
     }
 
@@ -37,47 +38,38 @@ enum TributeProcess {
 
     /// Runs a command to completion: its exit status and standard output.
     static func run(_ binary: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let output = temporaryOutput()
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let process = try ChildProcess(binary, arguments, output: output)
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (process.terminationStatus, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
     }
 
     /// Runs a command to completion within `seconds`: its exit status and both outputs.
     static func runBounded(_ binary: String, _ arguments: [String], seconds: Double) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
+        let output = temporaryOutput()
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let process = try ChildProcess(binary, arguments, output: output, error: output)
         let deadline = ContinuousClock.now + .seconds(seconds)
         while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
         if process.isRunning {
             process.terminate()
             throw HTTP.TimedOut()
         }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (process.terminationStatus, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+    }
+
+    /// A fresh path for a command's output.
+    static func temporaryOutput() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("tribute-run-" + UUID().uuidString).path
     }
 
     /// Starts `tribute serve --port 0` and waits (up to 15 s) for the port it prints.
     /// `environment` is added to this process's own.
     static func serve(_ binary: String, database: String, log: String, environment: [String: String] = [:]) async throws -> Server {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--port", "0", "--database", database]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle(forWritingAtPath: log)
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(binary, ["serve", "--port", "0", "--database", database],
+                                       environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, output: log, error: "/dev/null")
         for _ in 0..<300 {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             if let range = text.range(of: "listening on http://127.0.0.1:") {
