@@ -42,6 +42,12 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
     case idempotencyKeyReused
     /// 429: the server's write queue is full.
     case overloaded
+    /// 422: the workspace has as many budgets as it may (a new scope is refused; changing one is not).
+    case tooManyBudgets
+    /// 422: the server has as many webhook endpoints as it allows.
+    case tooManyWebhookEndpoints
+    /// 422: the server has as many live API keys as it allows.
+    case tooManyAPIKeys
     /// 429: the key is over its rate limit.
     case rateLimited
     /// 413: the request body passes 64 KiB.
@@ -67,7 +73,7 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
         .apiKeyNotFound, .packageNotFound, .purchaseNotFound, .webhookEndpointNotFound, .transactionNotFound,
         .decisionNotFound, .holdNotFound, .holdExpired, .holdClosed, .exceedsHold, .invalidValue, .amountTooLarge,
         .unknownActionType, .invalidMultiplier, .alreadyReversed, .notReversible, .alreadyExists, .idempotencyKeyReused,
-        .overloaded, .rateLimited, .payloadTooLarge, .methodNotAllowed, .tooManyStreams, .unavailable, .notReady,
+        .overloaded, .tooManyBudgets, .tooManyWebhookEndpoints, .tooManyAPIKeys, .rateLimited, .payloadTooLarge, .methodNotAllowed, .tooManyStreams, .unavailable, .notReady,
         .paymentsNotConfigured, .stripeRejected, .stripeUnavailable, .invalidSignature, .internalError,
     ]
 
@@ -107,6 +113,9 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
         case .alreadyExists: "already_exists"
         case .idempotencyKeyReused: "idempotency_key_reused"
         case .overloaded: "overloaded"
+        case .tooManyBudgets: "too_many_budgets"
+        case .tooManyWebhookEndpoints: "too_many_webhook_endpoints"
+        case .tooManyAPIKeys: "too_many_api_keys"
         case .rateLimited: "rate_limited"
         case .payloadTooLarge: "payload_too_large"
         case .methodNotAllowed: "method_not_allowed"

@@ -37,6 +37,12 @@ public enum TributeError: Error, Equatable, Sendable {
     case idempotencyKeyReused
     /// The writer's queue is full; the caller should retry shortly.
     case overloaded
+    /// A new budget past the workspace's cap (`422`); changing an existing one is allowed.
+    case tooManyBudgets(max: Int)
+    /// A new webhook endpoint past the server's cap of live endpoints (`422`).
+    case tooManyWebhookEndpoints(max: Int)
+    /// A new API key past the server's cap of live keys (`422`).
+    case tooManyAPIKeys(max: Int)
 
     /// The stable, machine-readable code of the error body.
     public var code: String {
@@ -63,6 +69,9 @@ public enum TributeError: Error, Equatable, Sendable {
         case .alreadyExists: "already_exists"
         case .idempotencyKeyReused: "idempotency_key_reused"
         case .overloaded: "overloaded"
+        case .tooManyBudgets: "too_many_budgets"
+        case .tooManyWebhookEndpoints: "too_many_webhook_endpoints"
+        case .tooManyAPIKeys: "too_many_api_keys"
         }
     }
 
@@ -89,6 +98,9 @@ public enum TributeError: Error, Equatable, Sendable {
         case .notReversible(let detail): detail
         case .idempotencyKeyReused: "This Idempotency-Key was used before with a different request"
         case .overloaded: "Too many requests in flight; retry shortly"
+        case .tooManyBudgets(let max): "This workspace already has \(max) budgets, the most it may have; delete one, or change an existing one instead"
+        case .tooManyWebhookEndpoints(let max): "There are already \(max) webhook endpoints, the most allowed; delete one first"
+        case .tooManyAPIKeys(let max): "There are already \(max) live API keys, the most allowed; revoke one first"
         }
     }
 }

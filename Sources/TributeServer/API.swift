@@ -61,22 +61,24 @@ enum API {
         return id
     }
 
-    /// `limit` (1...500, default 50) and `cursor` query parameters.
-    static func paging(_ request: Request) throws -> (limit: Int, cursor: String?) {
+    /// `limit` (1...500, default 50) and `cursor` query parameters; `maxCursorBytes` as for `cursor`.
+    static func paging(_ request: Request, maxCursorBytes: Int = 40) throws -> (limit: Int, cursor: String?) {
         let query = request.uri.queryParameters
         var limit = 50
         if let text = query.get("limit") {
             guard let value = Int(text), (1...500).contains(value) else { throw APIError.invalid("limit must be a whole number from 1 to 500") }
             limit = value
         }
-        return (limit, try cursor(request))
+        return (limit, try cursor(request, maxBytes: maxCursorBytes))
     }
 
-    /// The request's `cursor`, as a list gave it (the dashboard's pages take it too).
+    /// The request's `cursor` (or the query parameter `name`), as a list gave it (the
+    /// dashboard's pages take it too). Lists' cursors are numbers of at most 40 bytes;
+    /// budgets' name a scope (`BudgetPages.maxCursorBytes`).
     /// - Throws: 422 for one that no list gave.
-    static func cursor(_ request: Request) throws -> String? {
-        guard let cursor = request.uri.queryParameters.get("cursor").map({ String($0) }) else { return nil }
-        guard !cursor.isEmpty, cursor.utf8.count <= 40 else { throw APIError.invalid("cursor is not one this service gave") }
+    static func cursor(_ request: Request, name: String = "cursor", maxBytes: Int = 40) throws -> String? {
+        guard let cursor = request.uri.queryParameters.get(name).map({ String($0) }) else { return nil }
+        guard !cursor.isEmpty, cursor.utf8.count <= maxBytes else { throw APIError.invalid("\(name) is not one this service gave") }
         return cursor
     }
 }

@@ -25,6 +25,8 @@ struct APIError: HTTPResponseError {
         case .packageNotFound: .unprocessableContent
         case .alreadyExists, .idempotencyKeyReused, .alreadyReversed, .holdExpired, .holdClosed: .conflict
         case .overloaded: .tooManyRequests
+        // A cap on what a tenant may make: the request is valid, the collection is full.
+        case .tooManyBudgets, .tooManyWebhookEndpoints, .tooManyAPIKeys: .unprocessableContent
         }
         self.init(status: status, code: error.code, message: error.message)
         if error == .overloaded { headers[.retryAfter] = "1" }

@@ -14,15 +14,17 @@ import TributeStore
 /// next request. `streams` caps the live streams (`TRIBUTE_STREAMS_PER_KEY`,
 /// `TRIBUTE_STREAMS_MAX`, `TRIBUTE_STREAM_MAX_SECONDS`). `metrics` is what `/metrics`
 /// shows (one per application; the webhook worker records into the same one), and
-/// `monitoring` its token and the request log's switch.
+/// `monitoring` its token and the request log's switch. `limits` caps what callers may make
+/// (budgets per workspace, webhook endpoints, API keys).
 public func buildApplication(
     store: some TributeStore, stripe: StripeConfiguration? = nil, rateLimit: RateLimit? = nil, host: String, port: Int, services: [any Service] = [], logger: Logger,
     webhookURLs: WebhookURLPolicy = .publicOnly, httpTimeouts: HTTPTimeouts = .standard, streams: LiveStreamSettings = .standard,
-    metrics: TributeMetrics = TributeMetrics(), monitoring: MonitoringSettings = .standard,
+    metrics: TributeMetrics = TributeMetrics(), monitoring: MonitoringSettings = .standard, limits: CollectionLimits = .standard,
     onServerRunning: (@Sendable (Int) async -> Void)? = nil
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(store: store, stripe: stripe, rateLimit: rateLimit, webhookURLs: webhookURLs, streams: streams, metrics: metrics, monitoring: monitoring),
+        router: buildRouter(store: store, stripe: stripe, rateLimit: rateLimit, webhookURLs: webhookURLs, streams: streams, metrics: metrics, monitoring: monitoring,
+                            limits: limits),
         server: httpTimeouts.serverBuilder,
         configuration: .init(address: .hostname(host, port: port), serverName: "tribute"),
         services: services,
@@ -35,10 +37,11 @@ public func buildApplication(
 /// the payment routes answer 503 and everything else works. `rateLimit` is the default of
 /// keys without one of their own; the buckets live in this router, on the store's clock.
 /// The live streams' shared readers and caps (`streams`) live in it too. The store's batch
-/// reports go to `metrics` from now on.
+/// reports go to `metrics` from now on. `limits` caps what callers may make.
 public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? = nil, rateLimit: RateLimit? = nil,
                         webhookURLs: WebhookURLPolicy = .publicOnly, streams: LiveStreamSettings = .standard,
-                        metrics: TributeMetrics = TributeMetrics(), monitoring: MonitoringSettings = .standard) -> Router<TributeContext> {
+                        metrics: TributeMetrics = TributeMetrics(), monitoring: MonitoringSettings = .standard,
+                        limits: CollectionLimits = .standard) -> Router<TributeContext> {
     let router = Router(context: TributeContext.self)
     // First: it sees every answer, the error middleware's included, as its status.
     router.add(middleware: MonitoringMiddleware(metrics: metrics, logRequests: monitoring.logRequests))
@@ -52,15 +55,15 @@ public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? =
         MetricsRoutes(store: store, metrics: metrics, token: monitoring.metricsToken).endpoints,
         AuthorizeRoutes(store: store, auth: auth, metrics: metrics).endpoints,
         HoldRoutes(store: store, auth: auth, metrics: metrics).endpoints,
-        WorkspaceRoutes(store: store, auth: auth).endpoints,
+        WorkspaceRoutes(store: store, auth: auth, limits: limits).endpoints,
         CatalogRoutes(store: store, auth: auth).endpoints,
         LedgerRoutes(store: store, auth: auth).endpoints,
         CorrectionRoutes(store: store, auth: auth).endpoints,
-        KeyRoutes(store: store, auth: auth).endpoints,
+        KeyRoutes(store: store, auth: auth, limits: limits).endpoints,
         PaymentRoutes(store: store, auth: auth, purchases: purchases).endpoints,
-        WebhookRoutes(store: store, auth: auth, webhookURLs: webhookURLs).endpoints,
+        WebhookRoutes(store: store, auth: auth, webhookURLs: webhookURLs, limits: limits).endpoints,
         EventRoutes(auth: auth, streams: streamHub).endpoints,
-        Dashboard(store: store, auth: auth, purchases: purchases, streams: streamHub, webhookURLs: webhookURLs).endpoints,
+        Dashboard(store: store, auth: auth, purchases: purchases, streams: streamHub, webhookURLs: webhookURLs, limits: limits).endpoints,
     ]
     for collection in collections { router.addRoutes(collection) }
     // Last: it then wraps only the router's "no such route" answer (see the type).

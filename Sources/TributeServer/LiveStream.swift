@@ -22,6 +22,12 @@ extension HTTPField.Name {
 /// server shuts down, the database fails, the key is revoked, or after
 /// `maxDurationSeconds` (the client reconnects and resumes).
 ///
+/// Catching up is bounded: a stream replays at most `maxReplayItems` events and decisions
+/// from the store. A resume (or a gap) reaching back further gets a `reset` message and the
+/// balances now instead, and goes on from now. Each page a catch-up reads takes a token
+/// from the caller's rate limit (`ReplayCharge`); while the key's bucket is empty, the
+/// catch-up waits for the next token.
+///
 /// A watchdog beside the writes checks the caller and the deadline every `keyCheckMillis`,
 /// whatever the writes are doing: a client that stops reading blocks the stream's writes
 /// (TCP backpressure) and would otherwise hold its slot, and receive what is written after
@@ -32,9 +38,14 @@ struct LiveStream<Store: TributeStore>: Sendable {
     let hub: StreamHub<Store>
     let workspaceId: String
     let start: StreamPosition
+    /// The position the client asked to resume from when it was too far back to replay:
+    /// the stream then starts at `start` (now) with a `reset` message.
+    let resetFrom: StreamPosition?
     /// Whether the caller may still watch the workspace: its key is not revoked, nor its
     /// dashboard session ended.
     let isAuthorized: @Sendable () async -> Bool
+    /// What each page of catching up takes from the caller's rate limit.
+    let charge: ReplayCharge
     /// The connection the stream is written to; the watchdog closes it.
     let channel: any Channel
 
@@ -43,12 +54,14 @@ struct LiveStream<Store: TributeStore>: Sendable {
 
     /// The stream of `workspaceId` as a response, from the position in `Last-Event-ID` or
     /// `?after=` (a reconnecting client, or a page rendered at that position), else from now.
+    /// A position more than `maxReplayItems` behind the newest starts the stream now, with
+    /// a `reset` message. `charge` is what each page of catching up takes from the caller.
     /// - Throws: 422 for a position this stream never sent (malformed, or ahead of the
     ///   workspace's newest), 404 for an unknown workspace, `429 too_many_streams` when
     ///   `keyId` or the server holds as many streams as allowed.
     static func response(
         hub: StreamHub<Store>, workspaceId: String, keyId: String, request: Request, context: TributeContext,
-        isAuthorized: @escaping @Sendable () async -> Bool
+        charge: ReplayCharge, isAuthorized: @escaping @Sendable () async -> Bool
     ) async throws -> Response {
         var resume: StreamPosition?
         if let text = request.headers[.lastEventID] ?? request.uri.queryParameters.get("after").map({ String($0) }) {
@@ -69,7 +82,14 @@ struct LiveStream<Store: TributeStore>: Sendable {
         } catch {
             throw LiveStream.tooManyStreams(error)
         }
-        let stream = LiveStream(hub: hub, workspaceId: workspaceId, start: resume ?? now, isAuthorized: isAuthorized, channel: context.channel)
+        // Counted once the slot is held, so refused streams cost no read; by index only.
+        var resetFrom: StreamPosition?
+        if let resume, resume.isBehind(now),
+           try await hub.store.streamBacklog(workspaceId: workspaceId, after: resume, upTo: now, limit: hub.settings.maxReplayItems + 1) > hub.settings.maxReplayItems {
+            resetFrom = resume
+        }
+        let stream = LiveStream(hub: hub, workspaceId: workspaceId, start: resetFrom == nil ? resume ?? now : now, resetFrom: resetFrom,
+                                isAuthorized: isAuthorized, charge: charge, channel: context.channel)
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
         // The body holds the slot: it is given back when the stream ends, or when the
@@ -144,6 +164,10 @@ struct LiveStream<Store: TributeStore>: Sendable {
         do {
             var position = start
             try await write(ByteBuffer(string: "retry: 2000\n\n"), watch, &writer)
+            if let resetFrom {
+                settings.counters.update { $0.replayResets += 1 }
+                try await write(StreamFeed.message(type: "reset", id: position, data: reset(from: resetFrom, to: position)), watch, &writer)
+            }
             try await write(StreamFeed.message(type: "balance", id: position, data: try await StreamFeed.balance(store: store, workspaceId: workspaceId)), watch, &writer)
             if let readerPosition = subscription.readerPosition {
                 try await catchUp(to: readerPosition, from: &position, watch, &writer)
@@ -201,10 +225,23 @@ struct LiveStream<Store: TributeStore>: Sendable {
 
     /// Reads and writes what lies between `position` and `target` from the store, a batch
     /// at a time, each batch followed by the balance. The caller is checked before each
-    /// batch: a long catch-up writes nothing past a revocation.
+    /// batch: a long catch-up writes nothing past a revocation. Each batch takes a token
+    /// from the caller's rate limit, waiting for one while there is none. A gap of more
+    /// than `maxReplayItems` is not read: the stream writes `reset` and the balance, and
+    /// goes on from `target`.
     private func catchUp(to target: StreamPosition, from position: inout StreamPosition, _ watch: StreamWatch, _ writer: inout any ResponseBodyWriter) async throws {
+        guard position.isBehind(target) else { return }
+        let backlog = try await store.streamBacklog(workspaceId: workspaceId, after: position, upTo: target, limit: settings.maxReplayItems + 1)
+        if backlog > settings.maxReplayItems {
+            settings.counters.update { $0.replayResets += 1 }
+            try await write(StreamFeed.message(type: "reset", id: target, data: reset(from: position, to: target)), watch, &writer)
+            position = target
+            try await write(StreamFeed.message(type: "balance", id: position, data: try await StreamFeed.balance(store: store, workspaceId: workspaceId)), watch, &writer)
+            return
+        }
         while position.isBehind(target), !Task.isCancelled, !Task.isShuttingDownGracefully {
             guard watch.isOpen, await isAuthorized() else { throw Stopped() }
+            try await takeReplayToken(watch)
             settings.counters.update { $0.catchUpReads += 1 }
             let items = try await StreamFeed.items(store: store, workspaceId: workspaceId, after: position, upTo: target)
             // Nothing between here and the target: the position names seqs of no item.
@@ -214,6 +251,46 @@ struct LiveStream<Store: TributeStore>: Sendable {
                 position.advance(past: item)
             }
             try await write(StreamFeed.message(type: "balance", id: position, data: try await StreamFeed.balance(store: store, workspaceId: workspaceId)), watch, &writer)
+        }
+    }
+}
+
+extension LiveStream {
+    /// The `reset` message's data: what was not replayed, and where the stream goes on.
+    func reset(from: StreamPosition, to: StreamPosition) -> String {
+        JSON.object([
+            "workspaceId": .string(workspaceId), "reason": .string("replay_limit"), "from": .string(from.description),
+            "to": .string(to.description), "maxReplayItems": .number(String(settings.maxReplayItems)),
+        ]).serialized
+    }
+
+    /// Takes a token for one page of catching up; while the key's bucket is empty, waits
+    /// (at most a re-check interval at a time, so a stop is seen) and tries again.
+    fileprivate func takeReplayToken(_ watch: StreamWatch) async throws {
+        while let retryAfterSeconds = charge.take() {
+            settings.counters.update { $0.replayWaits += 1 }
+            try await Task.sleep(for: .milliseconds(min(max(retryAfterSeconds, 1) * 1_000, settings.keyCheckMillis)))
+            guard watch.isOpen, !Task.isShuttingDownGracefully else { throw Stopped() }
+        }
+    }
+}
+
+/// What a stream's catch-up takes from its caller for each page it reads from the store:
+/// a token of the key's rate limit, as a call would (`RateLimiter`).
+struct ReplayCharge: Sendable {
+    /// Takes a token: `nil` when one was taken (or the key is not limited), else the whole
+    /// seconds until the bucket holds one.
+    let take: @Sendable () -> Int64?
+
+    /// Pages from `principal`'s bucket in `limiter`: the one its calls take from.
+    static func tokens(of principal: Principal, from limiter: RateLimiter) -> ReplayCharge {
+        ReplayCharge {
+            do {
+                try limiter.take(principal)
+                return nil
+            } catch {
+                return (error as? APIError)?.headers[.retryAfter].flatMap(Int64.init) ?? 1
+            }
         }
     }
 }

@@ -23,6 +23,11 @@ public final class LiveStreamCounters: @unchecked Sendable {
         /// Streams ended by closing their connection: they had to end (key revoked, time
         /// limit, shutdown) but were held by a write their client did not take.
         public var cutStreams = 0
+        /// Catch-ups not replayed because they reached back further than
+        /// `LiveStreamSettings.maxReplayItems`: the stream sent `reset` and went on from now.
+        public var replayResets = 0
+        /// Times a catch-up waited for its key's rate limit before reading a page.
+        public var replayWaits = 0
     }
 
     private let lock = Lock()

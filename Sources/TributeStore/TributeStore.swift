@@ -38,10 +38,17 @@ public protocol TributeStore: Sendable {
     /// - Throws: `workspaceNotFound`, `invalidValue` (expiry in the past).
     func grantCredits(workspaceId: String, grant: CreditGrantDraft) async throws -> CreditGrantView
 
-    /// Creates or replaces a budget, keeping what it has used.
-    /// - Throws: `workspaceNotFound`.
-    func putBudget(workspaceId: String, scope: BudgetScope, limit: Amount, unit: BudgetUnit, period: BudgetPeriod) async throws -> BudgetView
-    func budgets(workspaceId: String) async throws -> [BudgetView]
+    /// Creates or replaces a budget, keeping what it has used. A new scope is refused while
+    /// the workspace has `maxBudgets` budgets, counted in the transaction that would insert
+    /// it (under the workspace's lock), so budgets created at once never pass the cap; new
+    /// terms for an existing budget are always accepted.
+    /// - Throws: `workspaceNotFound`, `tooManyBudgets`.
+    func putBudget(workspaceId: String, scope: BudgetScope, limit: Amount, unit: BudgetUnit, period: BudgetPeriod, maxBudgets: Int) async throws -> BudgetView
+    /// The workspace's budgets in the order of their scopes, at most `limit`, after the
+    /// budget `cursor` names (the `nextCursor` of an earlier page; a budget deleted since
+    /// still marks the place).
+    /// - Throws: `workspaceNotFound`, `invalidValue` (bad cursor).
+    func budgets(workspaceId: String, limit: Int, cursor: String?) async throws -> Page<BudgetView>
     /// - Throws: `workspaceNotFound`, `budgetNotFound`.
     func deleteBudget(workspaceId: String, scope: BudgetScope) async throws
 
@@ -58,8 +65,10 @@ public protocol TributeStore: Sendable {
 
     /// Creates a key and returns its record and the secret, which is stored only hashed.
     /// `rateLimit` is the key's own; `nil` follows the server's default.
-    /// - Throws: `workspaceNotFound` for a named workspace that does not exist.
-    func createAPIKey(role: Role, workspaceIds: [String], name: String?, rateLimit: RateLimit?) async throws -> (APIKeyView, secret: String)
+    /// - Throws: `workspaceNotFound` for a named workspace that does not exist,
+    ///   `tooManyAPIKeys` when `maxKeys` live keys exist already (counted in the inserting
+    ///   transaction, so keys created at once never pass it).
+    func createAPIKey(role: Role, workspaceIds: [String], name: String?, rateLimit: RateLimit?, maxKeys: Int) async throws -> (APIKeyView, secret: String)
     func apiKeys() async throws -> [APIKeyView]
     /// Renames a key or changes its rate limit. Verified keys are forgotten, as on revoke,
     /// so that the change applies to the next call (on other instances within seconds).
@@ -102,11 +111,18 @@ public protocol TributeStore: Sendable {
     /// The workspace's decisions after `afterSeq`, oldest first, with their order numbers.
     /// - Throws: `workspaceNotFound`.
     func decisionsSince(workspaceId: String, afterSeq: Int64, limit: Int) async throws -> [(seq: Int64, decision: DecisionRecord)]
+    /// How many outbox events and decisions of the workspace a stream at `position` has not
+    /// sent up to `bound`, counting at most `limit` of each kind: what a resume would replay,
+    /// found by index alone, without reading a row.
+    /// - Throws: `workspaceNotFound`.
+    func streamBacklog(workspaceId: String, after position: StreamPosition, upTo bound: StreamPosition, limit: Int) async throws -> Int
 
     /// Registers a URL for events (`eventTypes` empty: all). The secret that signs its
     /// deliveries is returned here and kept to sign; events written from now on are
     /// delivered to it.
-    func createWebhookEndpoint(url: String, eventTypes: [EventType], description: String?) async throws -> (WebhookEndpoint, secret: String)
+    /// - Throws: `tooManyWebhookEndpoints` when `maxEndpoints` are live already (counted
+    ///   in the inserting transaction, so endpoints registered at once never pass it).
+    func createWebhookEndpoint(url: String, eventTypes: [EventType], description: String?, maxEndpoints: Int) async throws -> (WebhookEndpoint, secret: String)
     func webhookEndpoints() async throws -> [WebhookEndpoint]
     /// Stops deliveries to it; its pending ones are marked failed.
     /// - Throws: `webhookEndpointNotFound`.
@@ -214,9 +230,30 @@ extension TributeStore {
     /// Checks every rule of the ledger (SPEC §4) over the whole database.
     public func verifyLedger() async throws -> LedgerReport { try await verifyLedger(checkpoints: []) }
 
-    /// Creates a key that follows the server's default rate limit.
-    /// - Throws: `workspaceNotFound` for a named workspace that does not exist.
+    /// Creates a key that follows the server's default rate limit, under the standard cap.
+    /// - Throws: `workspaceNotFound` for a named workspace that does not exist, `tooManyAPIKeys`.
     public func createAPIKey(role: Role, workspaceIds: [String], name: String?) async throws -> (APIKeyView, secret: String) {
         try await createAPIKey(role: role, workspaceIds: workspaceIds, name: name, rateLimit: nil)
+    }
+
+    /// Creates a key under the standard cap (`CollectionLimits.standard`).
+    public func createAPIKey(role: Role, workspaceIds: [String], name: String?, rateLimit: RateLimit?) async throws -> (APIKeyView, secret: String) {
+        try await createAPIKey(role: role, workspaceIds: workspaceIds, name: name, rateLimit: rateLimit, maxKeys: CollectionLimits.standard.apiKeys)
+    }
+
+    /// Creates or replaces a budget under the standard cap (`CollectionLimits.standard`).
+    public func putBudget(workspaceId: String, scope: BudgetScope, limit: Amount, unit: BudgetUnit, period: BudgetPeriod) async throws -> BudgetView {
+        try await putBudget(workspaceId: workspaceId, scope: scope, limit: limit, unit: unit, period: period, maxBudgets: CollectionLimits.standard.budgetsPerWorkspace)
+    }
+
+    /// The workspace's first 500 budgets (one page of the largest size): for tests and tools
+    /// that know the workspace has fewer. Lists that may be longer walk `budgets(workspaceId:limit:cursor:)`.
+    public func budgets(workspaceId: String) async throws -> [BudgetView] {
+        try await budgets(workspaceId: workspaceId, limit: 500, cursor: nil).items
+    }
+
+    /// Registers an endpoint under the standard cap (`CollectionLimits.standard`).
+    public func createWebhookEndpoint(url: String, eventTypes: [EventType], description: String?) async throws -> (WebhookEndpoint, secret: String) {
+        try await createWebhookEndpoint(url: url, eventTypes: eventTypes, description: description, maxEndpoints: CollectionLimits.standard.webhookEndpoints)
     }
 }

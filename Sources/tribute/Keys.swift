@@ -22,9 +22,11 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             let role = Role(rawValue: role)!
             let (workspaces, name) = (self.workspaces, self.name)
+            // The server's cap, so that the CLI refuses what `tribute serve` would.
+            let maxKeys = try Serve.collectionLimits().apiKeys
             try await DatabaseURL.withStore(DatabaseURL.resolve(options.database)) { store in
                 do {
-                    let (_, secret) = try await store.createAPIKey(role: role, workspaceIds: workspaces, name: name)
+                    let (_, secret) = try await store.createAPIKey(role: role, workspaceIds: workspaces, name: name, rateLimit: nil, maxKeys: maxKeys)
                     print(secret)
                 } catch let error as TributeError {
                     throw ValidationError(error.message)

@@ -6,6 +6,7 @@ import ServiceLifecycle
 import TributeCore
 import TributePayments
 import TributeServer
+import TributeStore
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP API.")
@@ -55,9 +56,11 @@ struct Serve: AsyncParsableCommand {
         let sweepMillis = try Serve.environmentInteger("TRIBUTE_HOLD_SWEEP_MILLIS", default: HoldSweeper.defaultIntervalMillis, in: 0...86_400_000)
         if sweepMillis > 0 { background.append(HoldSweeper(store: opened.store, intervalMillis: sweepMillis, logger: logger)) }
         let streams = try Serve.streamSettings()
+        let limits = try Serve.collectionLimits()
         // Services stop in reverse order: deliveries before the database pool.
         let app = buildApplication(store: opened.store, stripe: stripe, rateLimit: rateLimit, host: host, port: port, services: opened.services + background, logger: logger,
-                                   webhookURLs: webhookURLs, httpTimeouts: httpTimeouts, streams: streams, metrics: metrics, monitoring: monitoring) { boundPort in
+                                   webhookURLs: webhookURLs, httpTimeouts: httpTimeouts, streams: streams, metrics: metrics, monitoring: monitoring,
+                                   limits: limits) { boundPort in
             // Written straight to the descriptor so that a pipe sees it at once.
             let line = "tribute listening on http://\(host):\(boundPort) (database \(shown))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
@@ -78,14 +81,27 @@ struct Serve: AsyncParsableCommand {
     }
 
     /// The caps on live streams: `TRIBUTE_STREAMS_PER_KEY` (16), `TRIBUTE_STREAMS_MAX`
-    /// (1,000) and `TRIBUTE_STREAM_MAX_SECONDS` (3,600), after which a stream ends and its
-    /// client resumes.
+    /// (1,000), `TRIBUTE_STREAM_MAX_SECONDS` (3,600), after which a stream ends and its
+    /// client resumes, and `TRIBUTE_STREAM_REPLAY_MAX` (1,000), the most a resume replays.
     static func streamSettings() throws -> LiveStreamSettings {
         let standard = LiveStreamSettings.standard
         return LiveStreamSettings(
             maxPerKey: Int(try environmentInteger("TRIBUTE_STREAMS_PER_KEY", default: Int64(standard.maxPerKey), in: 1...10_000)),
             maxOpen: Int(try environmentInteger("TRIBUTE_STREAMS_MAX", default: Int64(standard.maxOpen), in: 1...1_000_000)),
-            maxDurationSeconds: try environmentInteger("TRIBUTE_STREAM_MAX_SECONDS", default: standard.maxDurationSeconds, in: 1...86_400))
+            maxDurationSeconds: try environmentInteger("TRIBUTE_STREAM_MAX_SECONDS", default: standard.maxDurationSeconds, in: 1...86_400),
+            maxReplayItems: Int(try environmentInteger("TRIBUTE_STREAM_REPLAY_MAX", default: Int64(standard.maxReplayItems), in: 1...100_000)))
+    }
+
+    /// The caps on what callers may make: `TRIBUTE_MAX_BUDGETS_PER_WORKSPACE` (1,000),
+    /// `TRIBUTE_MAX_WEBHOOK_ENDPOINTS` (100) and `TRIBUTE_MAX_API_KEYS` (10,000), each from
+    /// 1 to 1,000,000.
+    static func collectionLimits() throws -> CollectionLimits {
+        let standard = CollectionLimits.standard
+        let range = Int64(CollectionLimits.configurableRange.lowerBound)...Int64(CollectionLimits.configurableRange.upperBound)
+        return CollectionLimits(
+            budgetsPerWorkspace: Int(try environmentInteger("TRIBUTE_MAX_BUDGETS_PER_WORKSPACE", default: Int64(standard.budgetsPerWorkspace), in: range)),
+            webhookEndpoints: Int(try environmentInteger("TRIBUTE_MAX_WEBHOOK_ENDPOINTS", default: Int64(standard.webhookEndpoints), in: range)),
+            apiKeys: Int(try environmentInteger("TRIBUTE_MAX_API_KEYS", default: Int64(standard.apiKeys), in: range)))
     }
 
     /// `TRIBUTE_METRICS_TOKEN` (unset or empty: `/metrics` is open) and

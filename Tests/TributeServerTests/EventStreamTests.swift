@@ -482,3 +482,125 @@ extension EventStreamTests {
         }
     }
 }
+
+/// Catching up is bounded (SPEC §3.3): a resume replays at most `maxReplayItems` events and
+/// decisions, and each page it reads takes a token from its key's rate limit.
+extension EventStreamTests {
+    /// A resume from `0-0` over 120 decisions with a window of 50: the stream says `reset`
+    /// (from `0-0` to now), then the balance now, and replays none of the 120; the next
+    /// decision comes live. A resume within the window still replays exactly what it missed.
+    @Test(arguments: Backend.allCases)
+    func aResumeOlderThanTheReplayWindowGetsAResetInsteadOfTheHistory(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
+        try await fixture.workspace("w", credits: Amount(units: 1_000))
+        let viewer = try await fixture.key(.viewer, ["w"])
+        try await Self.debit(fixture.store, count: 80, userId: "old")
+        let within = try await fixture.store.streamPosition(workspaceId: "w")
+        try await Self.debit(fixture.store, count: 40, userId: "recent")
+        let now = try await fixture.store.streamPosition(workspaceId: "w")
+        let settings = LiveStreamSettings(keepAliveSeconds: 1, maxReplayItems: 50)
+        try await Self.live(fixture, settings) { port, http, client in
+            let stream = OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", lastEventId: "0-0", client: http))
+            #expect(stream.response.status.code == 200)
+            let reset = try await stream.reader.next("reset")
+            #expect(reset.id == now.description)
+            #expect(reset.data?.objectValue?["from"]?.stringValue == "0-0")
+            #expect(reset.data?.objectValue?["to"]?.stringValue == now.description)
+            #expect(reset.data?.objectValue?["maxReplayItems"] == .number("50"))
+            let balance = try await stream.reader.next("balance")
+            #expect(balance.id == now.description)
+            #expect(settings.counters.current.replayResets == 1)
+
+            let debit = #"{"workspaceId":"w","actionType":"SIMPLE_LLM","userId":"live"}"#
+            #expect(try await client.send(.post, "/v1/agent-actions/authorize-and-debit", key: fixture.adminKey, body: debit).status == .ok)
+            // Nothing of the 120 came before it.
+            #expect(try await stream.reader.next("decision").data?.objectValue?["userId"]?.stringValue == "live")
+
+            // 40 back, inside the window: replayed, each once, and no reset.
+            let resumed = OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", lastEventId: within.description, client: http))
+            var users: [String] = []
+            for _ in 0..<41 { users.append(try await resumed.reader.next("decision").data?.objectValue?["userId"]?.stringValue ?? "") }
+            #expect(users == Array(repeating: "recent", count: 40) + ["live"])
+            #expect(settings.counters.current.replayResets == 1)
+        }
+    }
+
+    /// Each page a catch-up reads takes a token from the key's bucket, as a call would: a
+    /// viewer with a burst of 10 that resumes over 350 decisions has, after its stream's
+    /// open and its pages, only what is left for calls.
+    @Test(arguments: Backend.allCases)
+    func replayedPagesTakeTokensFromTheKeysRateLimit(backend: Backend) async throws {
+        let fixture = try await APIFixture(backend)
+        try await fixture.workspace("w", credits: Amount(units: 1_000))
+        // The fixture's clock stands still: the bucket does not refill during the test.
+        let viewer = try await fixture.store.createAPIKey(role: .viewer, workspaceIds: ["w"], name: nil, rateLimit: RateLimit(perSecond: 1, burst: 10)).secret
+        try await Self.debit(fixture.store, count: 350, userId: "u1")
+        let now = try await fixture.store.streamPosition(workspaceId: "w")
+        let settings = LiveStreamSettings(keepAliveSeconds: 1)
+        try await Self.live(fixture, settings) { port, http, client in
+            let stream = OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", lastEventId: "0-0", client: http))
+            #expect(stream.response.status.code == 200)
+            var last = ""
+            while last != now.description { last = try await stream.reader.next("decision").id }
+            let pages = settings.counters.current.catchUpReads
+            #expect(pages >= 4)
+            var allowed = 0
+            for _ in 0..<12 {
+                let answer = try await client.send(.get, "/v1/workspaces/w", key: viewer)
+                guard answer.status == .ok else {
+                    #expect(answer.status == .tooManyRequests)
+                    break
+                }
+                allowed += 1
+            }
+            // One token opened the stream, one per page; the calls have the rest.
+            #expect(allowed == 10 - 1 - pages)
+        }
+    }
+
+    /// With its key's bucket empty, a catch-up waits for the next token instead of reading
+    /// on; when the clock brings tokens, it goes on and misses nothing.
+    @Test(arguments: Backend.allCases)
+    func aCatchUpWaitsForItsKeysTokens(backend: Backend) async throws {
+        let clock = ManualClock(millis: Identifier.currentMillis())
+        let (store, _) = try await backend.makeStore(clock: clock)
+        _ = try await store.createWorkspace(WorkspaceDraft(id: "w", name: "w", planId: "prepaid", anchorDate: nil))
+        _ = try await store.grantCredits(workspaceId: "w", grant: CreditGrantDraft(amount: Amount(units: 1_000), expiresAt: nil, note: nil))
+        let viewer = try await store.createAPIKey(role: .viewer, workspaceIds: ["w"], name: nil, rateLimit: RateLimit(perSecond: 1, burst: 3)).secret
+        try await Self.debit(store, count: 350, userId: "u1")
+        let now = try await store.streamPosition(workspaceId: "w")
+        let settings = LiveStreamSettings(keyCheckMillis: 200, keepAliveSeconds: 1)
+        let app = buildApplication(store: store, host: "127.0.0.1", port: 0, logger: Logger(label: "test"), streams: settings)
+        let http = Self.streamingClient()
+        do {
+            try await app.test(.live) { client in
+                let port = try #require(client.port)
+                let stream = OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", lastEventId: "0-0", client: http))
+                #expect(stream.response.status.code == 200)
+                // The open and two pages took the burst: the third page waits, and waits again.
+                #expect(try await Self.eventually { settings.counters.current.replayWaits >= 3 })
+                #expect(settings.counters.current.catchUpReads == 2)
+                // Time moves: a token a second comes back, and the catch-up goes on.
+                let ticking = Task {
+                    while !Task.isCancelled {
+                        clock.advance(seconds: 1)
+                        try? await Task.sleep(for: .milliseconds(100))
+                    }
+                }
+                defer { ticking.cancel() }
+                var last = ""
+                var count = 0
+                while last != now.description {
+                    last = try await stream.reader.next("decision").id
+                    count += 1
+                }
+                #expect(count == 350)
+                #expect(settings.counters.current.catchUpReads >= 4)
+            }
+        } catch {
+            try await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+    }
+}

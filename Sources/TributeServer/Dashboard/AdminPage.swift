@@ -7,11 +7,16 @@ struct AdminPage {
     var velocities: [String: Velocity]
     var costs: [ActionCost]
     var plans: [Plan]
+    /// Every live key, newest first (at most `CollectionLimits.apiKeys`); the page shows
+    /// the first `keysShown`.
     var keys: [APIKeyView]
     var webhooks: WebhookSection
     var notice: String?
     /// Set when the page answers a form: the address a reload opens (dashboard.js).
     var settledURL: String? = nil
+
+    /// Keys listed on the page: the newest. The API lists every one.
+    static var keysShown: Int { 100 }
 
     func render(principal: Principal) -> String {
         let e = HTML.escape
@@ -89,7 +94,7 @@ struct AdminPage {
             <section><h2>API keys</h2>
             <table id="keys"><thead><tr><th scope="col">Key</th><th scope="col">Role</th><th scope="col">Workspaces</th><th scope="col">Name</th><th scope="col">Rate limit</th><th scope="col">Created (UTC)</th><th scope="col"></th></tr></thead><tbody>
             """
-        for key in keys {
+        for key in keys.prefix(Self.keysShown) {
             let revoke = key.id == principal.keyId ? "this key" : """
                 <form method="post" action="/admin/keys/\(e(key.id))/revoke" class="inline"><button type="submit" class="danger">Revoke</button></form>
                 """
@@ -97,8 +102,11 @@ struct AdminPage {
             let rateLimit = key.rateLimit.map { "\($0.perSecond)/s, burst \($0.burst)" } ?? "default"
             body += "<td>\(e(key.name ?? ""))</td><td>\(rateLimit)</td><td>\(HTML.time(key.createdAtMillis))</td><td>\(revoke)</td></tr>"
         }
+        body += "</tbody></table>"
+        if keys.count > Self.keysShown {
+            body += #"<p class="hint">The newest \#(Self.keysShown) of \#(keys.count) keys; <code>GET /v1/api-keys</code> lists them all.</p>"#
+        }
         body += """
-            </tbody></table>
             <form method="post" action="/admin/keys" class="inline">
             <label>Role <select name="role">\(Role.allCases.map { "<option>\($0.rawValue)</option>" }.joined())</select></label>
             <label>Workspaces <input name="workspaceIds" placeholder="ws_a, ws_b" size="20"></label>

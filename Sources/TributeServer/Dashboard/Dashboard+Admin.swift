@@ -69,7 +69,7 @@ extension Dashboard {
             if let problem = KeyInput.scopeProblem(role: role, workspaceIds: ids) { throw APIError.invalid(problem) }
             let rateLimit = try RateLimit.form(perSecond: form["ratePerSecond"], burst: form["rateBurst"])
             let name = try form.string("name", maxLength: 200)
-            let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: ids, name: name, rateLimit: rateLimit)
+            let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: ids, name: name, rateLimit: rateLimit, maxKeys: limits.apiKeys)
             // Shown once, in this page only; it is never stored or logged.
             return "Key \(view.id) (\(role.rawValue)) created: \(secret) — copy it now, it will not be shown again."
         }

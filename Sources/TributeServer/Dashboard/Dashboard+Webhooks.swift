@@ -13,7 +13,8 @@ extension Dashboard {
             let names = form.all("eventTypes")
             guard names.count <= WebhookRoutes<Store>.deliverableEventTypes.count else { throw APIError.invalid("Too many event types") }
             let eventTypes = try WebhookRoutes<Store>.eventTypes(names)
-            let (endpoint, secret) = try await store.createWebhookEndpoint(url: url, eventTypes: eventTypes, description: try form.string("description", maxLength: 500))
+            let (endpoint, secret) = try await store.createWebhookEndpoint(url: url, eventTypes: eventTypes, description: try form.string("description", maxLength: 500),
+                                                                           maxEndpoints: limits.webhookEndpoints)
             // Shown once, in this page only; it is never logged.
             return "Endpoint \(endpoint.id) registered. Its signing secret is \(secret) — copy it now, it will not be shown again."
         }

@@ -49,7 +49,8 @@ extension Dashboard {
         try await workspaceForm(request, context) { form, id in
             let scope = try Dashboard.budgetScope(&form)
             let terms = try WorkspaceInput.budget(from: &form)
-            let view = try await store.putBudget(workspaceId: id, scope: scope, limit: terms.limit, unit: terms.unit, period: terms.period)
+            let view = try await store.putBudget(workspaceId: id, scope: scope, limit: terms.limit, unit: terms.unit, period: terms.period,
+                                                 maxBudgets: limits.budgetsPerWorkspace)
             let budget = view.budget
             return "Budget \(budget.scope): \(HTML.amount(budget.limit)) \(budget.unit.rawValue) \(budget.period == .month ? "a month" : "in all"), \(HTML.amount(budget.used)) used."
         }

@@ -18,6 +18,8 @@ struct Dashboard<Store: TributeStore>: Sendable {
     let streams: StreamHub<Store>
     /// Which webhook URLs an admin may register, as for the API.
     let webhookURLs: WebhookURLPolicy
+    /// The caps on budgets, webhook endpoints and keys, as for the API.
+    let limits: CollectionLimits
 
     var endpoints: RouteCollection<TributeContext> {
         let routes = RouteCollection(context: TributeContext.self)
@@ -109,18 +111,23 @@ struct Dashboard<Store: TributeStore>: Sendable {
 
     @Sendable func workspace(_ request: Request, _ context: TributeContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let page = try await workspacePage(principal: principal, id: try context.requireWorkspaceId(), notice: Flash.notice(request))
+        let page = try await workspacePage(principal: principal, id: try context.requireWorkspaceId(), notice: Flash.notice(request),
+                                           budgetsCursor: try API.cursor(request, name: "budgets", maxBytes: BudgetPages.maxCursorBytes))
         return Dashboard.clearingFlash(Dashboard.html(page.render(principal: principal)), of: request)
     }
 
-    func workspacePage(principal: Principal, id: String, notice: String?) async throws -> WorkspacePage {
+    /// Budgets shown on one workspace page; the page links to the next ones (`?budgets=`).
+    static var budgetsPerPage: Int { 50 }
+
+    /// The workspace page, its budgets from `budgetsCursor` (the first ones when `nil`).
+    func workspacePage(principal: Principal, id: String, notice: String?, budgetsCursor: String? = nil) async throws -> WorkspacePage {
         // Read first: whatever happens after it reaches the page through the stream.
         let position = try await store.streamPosition(workspaceId: id)
         let view = try await store.workspace(id: id)
         let canBuy = purchases.isEnabled && principal.role != .viewer
         return WorkspacePage(
             workspace: view, plans: try await store.plans(),
-            budgets: try await store.budgets(workspaceId: id),
+            budgets: try await store.budgets(workspaceId: id, limit: Dashboard.budgetsPerPage, cursor: budgetsCursor), budgetsCursor: budgetsCursor,
             holds: try await store.holds(workspaceId: id, status: .open, limit: 20, cursor: nil).items, canRelease: principal.role != .viewer,
             usage: try await usage30Days(id),
             decisions: try await store.decisions(workspaceId: id, limit: 20, cursor: nil, approved: nil).items,
@@ -131,11 +138,14 @@ struct Dashboard<Store: TributeStore>: Sendable {
 
     /// The page's live stream. The page names (`after`) the position it was rendered at, so
     /// nothing between the render and this connection is missed. The stream counts against
-    /// its key's cap and ends when the sign-in no longer holds (signed out, key revoked).
+    /// its key's cap, its catch-up pages take from its key's rate limit, and it ends when the
+    /// sign-in no longer holds (signed out, key revoked).
     @Sendable func live(_ request: Request, _ context: TributeContext) async throws -> Response {
         let id = try context.requireWorkspaceId()
+        let principal = try context.requirePrincipal()
         return try await LiveStream.response(
-            hub: streams, workspaceId: id, keyId: try context.requirePrincipal().keyId, request: request, context: context,
+            hub: streams, workspaceId: id, keyId: principal.keyId, request: request, context: context,
+            charge: .tokens(of: principal, from: auth.rateLimiter),
             isAuthorized: auth.stillAdmits(request, by: .dashboardSession, roles: .anyRole, workspaceId: id))
     }
 

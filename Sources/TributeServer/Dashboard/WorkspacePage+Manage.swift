@@ -7,15 +7,15 @@ extension WorkspacePage {
     func budgetsSection(canEdit: Bool) -> String {
         let e = HTML.escape
         let path = "/workspaces/\(e(workspace.id))/budgets"
-        var html = "<section><h2>Budgets</h2>"
-        if budgets.isEmpty { html += #"<p class="empty">No budgets.</p>"# }
-        if !budgets.isEmpty {
+        var html = #"<section id="budgets-section"><h2>Budgets</h2>"#
+        if budgets.items.isEmpty { html += budgetsCursor == nil ? #"<p class="empty">No budgets.</p>"# : #"<p class="empty">No more budgets.</p>"# }
+        if !budgets.items.isEmpty {
             html += """
                 <table id="budgets"><thead><tr><th scope="col">Scope</th><th scope="col">Limit</th><th scope="col">Used</th><th scope="col">Left</th>
                 <th scope="col">Period</th>\(canEdit ? #"<th scope="col"><span class="visually-hidden">Delete</span></th>"# : "")</tr></thead><tbody>
                 """
         }
-        for view in budgets {
+        for view in budgets.items {
             let budget = view.budget
             let scope = e(budget.scope.description)
             let used = "<td><meter min=\"0\" max=\"\(budget.limit.description)\" value=\"\(budget.used.description)\">\(HTML.amount(budget.used))</meter> \(HTML.amount(budget.used))</td><td>\(HTML.amount(budget.remaining))</td>"
@@ -38,7 +38,8 @@ extension WorkspacePage {
                 <button type="submit" class="danger" aria-label="Delete \(scope)">Delete</button></form></td></tr>
                 """
         }
-        if !budgets.isEmpty { html += "</tbody></table>" }
+        if !budgets.items.isEmpty { html += "</tbody></table>" }
+        html += budgetPageLinks()
         if canEdit {
             html += """
                 <form method="post" action="\(path)" class="inline" id="new-budget">
@@ -51,6 +52,18 @@ extension WorkspacePage {
                 """
         }
         return html + "</section>"
+    }
+
+    /// Links to the first page of budgets (when this is not it) and to the next (when there
+    /// is one): a workspace's budgets are shown `Dashboard.budgetsPerPage` at a time.
+    func budgetPageLinks() -> String {
+        let e = HTML.escape
+        var links: [String] = []
+        if budgetsCursor != nil { links.append(#"<a href="/workspaces/\#(e(workspace.id))#budgets-section">← First budgets</a>"#) }
+        if let next = budgets.nextCursor {
+            links.append(#"<a href="/workspaces/\#(e(workspace.id))?budgets=\#(e(next))#budgets-section" rel="next">Next budgets →</a>"#)
+        }
+        return links.isEmpty ? "" : "<p>\(links.joined(separator: " · "))</p>"
     }
 
     /// Name and plan, suspend or reactivate, and credit grants: an admin's.

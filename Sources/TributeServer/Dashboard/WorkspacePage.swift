@@ -7,7 +7,10 @@ struct WorkspacePage {
     var workspace: WorkspaceView
     /// Every plan: the workspace's own, and the choices of the admin's plan form.
     var plans: [Plan]
-    var budgets: [BudgetView]
+    /// One page of the budgets (`Dashboard.budgetsPerPage`), from `budgetsCursor`.
+    var budgets: Page<BudgetView>
+    /// Where this page of budgets starts; `nil` for the first.
+    var budgetsCursor: String?
     /// The newest open holds (`WorkspacePage+Holds`).
     var holds: [HoldRecord]
     /// Whether the key may release a hold from the page (not a viewer).

@@ -18,13 +18,15 @@ struct EventRoutes<Store: TributeStore>: Sendable {
         return routes
     }
 
-    /// The stream, resumed from `Last-Event-ID` or `?after=`. Opening it takes a token;
-    /// while it runs, its key is re-checked without one, and a revoked key, or one no
-    /// longer allowed on the workspace, ends it.
+    /// The stream, resumed from `Last-Event-ID` or `?after=`. Opening it takes a token, and
+    /// so does each page it replays to catch up; while it runs, its key is re-checked
+    /// without one, and a revoked key, or one no longer allowed on the workspace, ends it.
     @Sendable func events(_ request: Request, _ context: TributeContext) async throws -> Response {
         let id = try context.requireWorkspaceId()
+        let principal = try context.requirePrincipal()
         return try await LiveStream.response(
-            hub: streams, workspaceId: id, keyId: try context.requirePrincipal().keyId, request: request, context: context,
+            hub: streams, workspaceId: id, keyId: principal.keyId, request: request, context: context,
+            charge: .tokens(of: principal, from: auth.rateLimiter),
             isAuthorized: auth.stillAdmits(request, by: .bearerKey, roles: Self.watchers, workspaceId: id))
     }
 }

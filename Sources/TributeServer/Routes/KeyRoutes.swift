@@ -6,6 +6,8 @@ import TributeStore
 struct KeyRoutes<Store: TributeStore>: Sendable {
     let store: Store
     let auth: Auth<Store>
+    /// The cap on live keys (`TRIBUTE_MAX_API_KEYS`).
+    let limits: CollectionLimits
 
     var endpoints: RouteCollection<TributeContext> {
         let routes = RouteCollection(context: TributeContext.self)
@@ -26,7 +28,8 @@ struct KeyRoutes<Store: TributeStore>: Sendable {
         let rateLimit = try fields.rateLimit("rateLimit")
         try fields.rejectUnknown()
         if let problem = KeyInput.scopeProblem(role: role, workspaceIds: workspaceIds) { throw APIError.invalid(problem) }
-        let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: workspaceIds, name: name, rateLimit: rateLimit?.ownLimit)
+        let (view, secret) = try await store.createAPIKey(role: role, workspaceIds: workspaceIds, name: name, rateLimit: rateLimit?.ownLimit,
+                                                     maxKeys: limits.apiKeys)
         var body = view.fields
         body["key"] = .string(secret)
         return API.json(.object(body), status: .created)

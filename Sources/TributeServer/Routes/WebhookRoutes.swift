@@ -9,6 +9,8 @@ struct WebhookRoutes<Store: TributeStore>: Sendable {
     let auth: Auth<Store>
     /// Which webhook URLs an admin may register.
     let webhookURLs: WebhookURLPolicy
+    /// The cap on live endpoints (`TRIBUTE_MAX_WEBHOOK_ENDPOINTS`).
+    let limits: CollectionLimits
 
     var endpoints: RouteCollection<TributeContext> {
         let routes = RouteCollection(context: TributeContext.self)
@@ -28,7 +30,8 @@ struct WebhookRoutes<Store: TributeStore>: Sendable {
         let eventTypes = try Self.eventTypes(try fields.strings("eventTypes", maxCount: Self.deliverableEventTypes.count) ?? [])
         let description = try fields.string("description", maxLength: 500)
         try fields.rejectUnknown()
-        let (endpoint, secret) = try await store.createWebhookEndpoint(url: url, eventTypes: eventTypes, description: description)
+        let (endpoint, secret) = try await store.createWebhookEndpoint(url: url, eventTypes: eventTypes, description: description,
+                                                                   maxEndpoints: limits.webhookEndpoints)
         guard case .object(var body) = endpoint.json else { throw APIError.malformed("unreachable") }
         body["secret"] = .string(secret)
         return API.json(.object(body), status: .created)

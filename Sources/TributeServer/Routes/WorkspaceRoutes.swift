@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import TributeCore
 import TributeStore
@@ -6,6 +7,13 @@ import TributeStore
 struct WorkspaceRoutes<Store: TributeStore>: Sendable {
     let store: Store
     let auth: Auth<Store>
+    /// The cap on a workspace's budgets (`TRIBUTE_MAX_BUDGETS_PER_WORKSPACE`).
+    let limits: CollectionLimits
+
+    /// Budgets in the answer of `GET .../budgets` without `limit` or `cursor` (SPEC §3's
+    /// array), whatever the cap: a workspace with more (made under a higher cap) gets the
+    /// first ones by scope and a `Link` to the next page.
+    static var maxUnpagedBudgets: Int { 1_000 }
 
     var endpoints: RouteCollection<TributeContext> {
         let routes = RouteCollection(context: TributeContext.self)
@@ -56,8 +64,20 @@ struct WorkspaceRoutes<Store: TributeStore>: Sendable {
         return API.json(try await store.grantCredits(workspaceId: id, grant: draft).json, status: .created)
     }
 
+    /// The budgets by scope. With `limit` or `cursor`: a page, `{items, nextCursor}`, as
+    /// every list. Without either: SPEC §3's array, of at most `maxUnpagedBudgets`; when
+    /// there are more, `Link: <…?limit=500&cursor=…>; rel="next"` says where they go on.
     @Sendable func budgets(_ request: Request, _ context: TributeContext) async throws -> Response {
-        API.json(API.list(try await store.budgets(workspaceId: try context.requireWorkspaceId())))
+        let id = try context.requireWorkspaceId()
+        let query = request.uri.queryParameters
+        guard query.has("limit") || query.has("cursor") else {
+            let first = try await store.budgets(workspaceId: id, limit: Self.maxUnpagedBudgets, cursor: nil)
+            var headers: HTTPFields = [:]
+            if let next = first.nextCursor { headers[.link] = "</v1/workspaces/\(id)/budgets?limit=500&cursor=\(next)>; rel=\"next\"" }
+            return API.json(API.list(first.items), headers: headers)
+        }
+        let paging = try API.paging(request, maxCursorBytes: BudgetPages.maxCursorBytes)
+        return API.page(try await store.budgets(workspaceId: id, limit: paging.limit, cursor: paging.cursor))
     }
 
     @Sendable func putBudget(_ request: Request, _ context: TributeContext) async throws -> Response {
@@ -66,7 +86,8 @@ struct WorkspaceRoutes<Store: TributeStore>: Sendable {
         var fields = try await API.fields(request)
         let terms = try WorkspaceInput.budget(from: &fields)
         try fields.rejectUnknown()
-        let view = try await store.putBudget(workspaceId: id, scope: scope, limit: terms.limit, unit: terms.unit, period: terms.period)
+        let view = try await store.putBudget(workspaceId: id, scope: scope, limit: terms.limit, unit: terms.unit, period: terms.period,
+                                             maxBudgets: limits.budgetsPerWorkspace)
         return API.json(view.json)
     }
 
@@ -79,4 +100,9 @@ struct WorkspaceRoutes<Store: TributeStore>: Sendable {
     static func scope(_ context: TributeContext) throws -> BudgetScope {
         try WorkspaceInput.scope(try API.parameter(context, "scope"))
     }
+}
+
+extension HTTPField.Name {
+    /// RFC 8288 `Link`: where the rest of a list too long for one answer is.
+    static let link = HTTPField.Name("Link")!
 }

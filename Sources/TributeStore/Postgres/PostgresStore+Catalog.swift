@@ -138,23 +138,30 @@ extension PostgresStore {
         }
     }
 
-    public func putBudget(workspaceId: String, scope: BudgetScope, limit: Amount, unit: BudgetUnit, period: BudgetPeriod) async throws -> BudgetView {
+    public func putBudget(workspaceId: String, scope: BudgetScope, limit: Amount, unit: BudgetUnit, period: BudgetPeriod, maxBudgets: Int) async throws -> BudgetView {
         let nowMillis = clock.nowMillis()
         return try await transaction { connection in
             var state = try await PostgresLedger.lockWorkspace(connection, id: workspaceId)
             try await PostgresLedger.rollPeriodIfNeeded(connection, &state, nowMillis: nowMillis)
             let existing = try await connection.one(BudgetRows.one(workspaceId: workspaceId, scope: scope), BudgetRows.stored)
+            // The workspace's row lock orders every put and delete of its budgets, on every
+            // instance: no other one inserts between this count and this insert.
+            if existing == nil {
+                let count = try await connection.one(BudgetRows.count(workspaceId: workspaceId, upTo: maxBudgets), BudgetRows.count) ?? 0
+                try BudgetRows.checkRoom(existing: existing, count: count, maxBudgets: maxBudgets)
+            }
             let budget = BudgetRows.replacing(existing?.current(periodStart: state.period.start), scope: scope, limit: limit, unit: unit, period: period)
             try await connection.run(BudgetRows.put(workspaceId: workspaceId, budget, periodStart: state.period.start, nowMillis: nowMillis))
             return BudgetView(budget: budget)
         }
     }
 
-    public func budgets(workspaceId: String) async throws -> [BudgetView] {
+    public func budgets(workspaceId: String, limit: Int, cursor: String?) async throws -> Page<BudgetView> {
         let nowMillis = clock.nowMillis()
+        let query = BudgetRows.page(workspaceId: workspaceId, after: try BudgetRows.scope(cursor: cursor), limit: limit + 1)
         return try await read { connection in
             let periodStart = try await PostgresStore.view(connection, id: workspaceId, nowMillis: nowMillis).period.start
-            return try await connection.all(BudgetRows.all(workspaceId: workspaceId), BudgetRows.stored).map { BudgetView(budget: $0.current(periodStart: periodStart)) }
+            return BudgetRows.page(try await connection.all(query, BudgetRows.stored), limit: limit, periodStart: periodStart)
         }
     }
 

@@ -2,10 +2,15 @@ import PostgresNIO
 import TributeCore
 
 extension PostgresStore {
-    public func createAPIKey(role: Role, workspaceIds: [String], name: String?, rateLimit: RateLimit?) async throws -> (APIKeyView, secret: String) {
+    public func createAPIKey(role: Role, workspaceIds: [String], name: String?, rateLimit: RateLimit?, maxKeys: Int) async throws -> (APIKeyView, secret: String) {
         let issue = KeyIssue(role: role, workspaceIds: workspaceIds, name: name, rateLimit: rateLimit, nowMillis: clock.nowMillis())
         try await transaction { connection in
             for workspaceId in workspaceIds { try await PostgresStore.requireWorkspace(connection, workspaceId) }
+            // Key creations (admin only) take turns, on every instance, so that no other one
+            // inserts between this count and this insert. Verifying a key only reads the
+            // table, and a sign-in's row lock does not conflict with this one.
+            try await connection.run(StoreStatement("LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE"))
+            try APIKeyRows.checkRoom(count: try await connection.one(APIKeyRows.liveCount(upTo: maxKeys)) { try $0.int() }, maxKeys: maxKeys)
             try await connection.run(issue.insert)
         }
         return (issue.view, issue.secret)

@@ -137,6 +137,13 @@ extension PostgresStore {
         }
     }
 
+    public func streamBacklog(workspaceId: String, after position: StreamPosition, upTo bound: StreamPosition, limit: Int) async throws -> Int {
+        try await read { connection in
+            try await PostgresStore.requireWorkspace(connection, workspaceId)
+            return try await connection.one(EventRows.backlog(workspaceId: workspaceId, after: position, upTo: bound, limit: limit), EventRows.backlog) ?? 0
+        }
+    }
+
     /// Writes events to the outbox, queued for the endpoints that want them, inside the
     /// caller's transaction, which holds the workspace's lock: a workspace's events are
     /// numbered in the order they commit.

@@ -2,9 +2,16 @@ import PostgresNIO
 import TributeCore
 
 extension PostgresStore {
-    public func createWebhookEndpoint(url: String, eventTypes: [EventType], description: String?) async throws -> (WebhookEndpoint, secret: String) {
+    public func createWebhookEndpoint(url: String, eventTypes: [EventType], description: String?, maxEndpoints: Int) async throws -> (WebhookEndpoint, secret: String) {
         let (endpoint, secret, insert) = WebhookEndpointRows.register(url: url, eventTypes: eventTypes, description: description, nowMillis: clock.nowMillis())
-        try await transaction { connection in try await connection.run(insert) }
+        try await transaction { connection in
+            // Registrations (rare, admin only) take turns, on every instance, so that no other
+            // one inserts between this count and this insert. Events' fan-out only reads the
+            // table, so no write of an event waits for this lock.
+            try await connection.run(StoreStatement("LOCK TABLE webhook_endpoints IN SHARE ROW EXCLUSIVE MODE"))
+            try WebhookEndpointRows.checkRoom(count: try await connection.one(WebhookEndpointRows.liveCount(upTo: maxEndpoints)) { try $0.int() }, maxEndpoints: maxEndpoints)
+            try await connection.run(insert)
+        }
         return (endpoint, secret)
     }
 

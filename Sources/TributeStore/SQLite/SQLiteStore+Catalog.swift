@@ -134,23 +134,29 @@ extension SQLiteStore {
         }
     }
 
-    public func putBudget(workspaceId: String, scope: BudgetScope, limit: Amount, unit: BudgetUnit, period: BudgetPeriod) async throws -> BudgetView {
+    public func putBudget(workspaceId: String, scope: BudgetScope, limit: Amount, unit: BudgetUnit, period: BudgetPeriod, maxBudgets: Int) async throws -> BudgetView {
         let nowMillis = clock.nowMillis()
         return try await write { db in
             var state = try SQLiteLedger.loadWorkspace(db, id: workspaceId)
             try SQLiteLedger.rollPeriodIfNeeded(db, &state, nowMillis: nowMillis)
             let existing = try db.one(BudgetRows.one(workspaceId: workspaceId, scope: scope), BudgetRows.stored)
+            // The one writer: no other put runs between this count and the insert.
+            if existing == nil {
+                let count = try db.one(BudgetRows.count(workspaceId: workspaceId, upTo: maxBudgets), BudgetRows.count) ?? 0
+                try BudgetRows.checkRoom(existing: existing, count: count, maxBudgets: maxBudgets)
+            }
             let budget = BudgetRows.replacing(existing?.current(periodStart: state.period.start), scope: scope, limit: limit, unit: unit, period: period)
             try db.run(BudgetRows.put(workspaceId: workspaceId, budget, periodStart: state.period.start, nowMillis: nowMillis))
             return BudgetView(budget: budget)
         }
     }
 
-    public func budgets(workspaceId: String) async throws -> [BudgetView] {
+    public func budgets(workspaceId: String, limit: Int, cursor: String?) async throws -> Page<BudgetView> {
         let nowMillis = clock.nowMillis()
+        let query = BudgetRows.page(workspaceId: workspaceId, after: try BudgetRows.scope(cursor: cursor), limit: limit + 1)
         return try await pool.read { db in
             let periodStart = try SQLiteStore.view(db, id: workspaceId, nowMillis: nowMillis).period.start
-            return try db.all(BudgetRows.all(workspaceId: workspaceId), BudgetRows.stored).map { BudgetView(budget: $0.current(periodStart: periodStart)) }
+            return BudgetRows.page(try db.all(query, BudgetRows.stored), limit: limit, periodStart: periodStart)
         }
     }
 

@@ -2,10 +2,12 @@ import GRDB
 import TributeCore
 
 extension SQLiteStore {
-    public func createAPIKey(role: Role, workspaceIds: [String], name: String?, rateLimit: RateLimit?) async throws -> (APIKeyView, secret: String) {
+    public func createAPIKey(role: Role, workspaceIds: [String], name: String?, rateLimit: RateLimit?, maxKeys: Int) async throws -> (APIKeyView, secret: String) {
         let issue = KeyIssue(role: role, workspaceIds: workspaceIds, name: name, rateLimit: rateLimit, nowMillis: clock.nowMillis())
         try await write { db in
             for workspaceId in workspaceIds { try SQLiteStore.requireWorkspace(db, workspaceId) }
+            // The one writer: no other key is created between the count and the insert.
+            try APIKeyRows.checkRoom(count: try db.one(APIKeyRows.liveCount(upTo: maxKeys)) { try $0.int() }, maxKeys: maxKeys)
             try db.run(issue.insert)
         }
         return (issue.view, issue.secret)

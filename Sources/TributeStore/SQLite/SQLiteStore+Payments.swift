@@ -123,6 +123,13 @@ extension SQLiteStore {
         }
     }
 
+    public func streamBacklog(workspaceId: String, after position: StreamPosition, upTo bound: StreamPosition, limit: Int) async throws -> Int {
+        try await pool.read { db in
+            try SQLiteStore.requireWorkspace(db, workspaceId)
+            return try db.one(EventRows.backlog(workspaceId: workspaceId, after: position, upTo: bound, limit: limit), EventRows.backlog) ?? 0
+        }
+    }
+
     /// Writes events to the outbox, queued for the endpoints that want them, inside the
     /// caller's transaction: a change that rolls back leaves no event and sends nothing.
     static func appendEvents(_ db: Database, workspaceId: String, _ events: [EventDraft], atMillis: Int64) throws {

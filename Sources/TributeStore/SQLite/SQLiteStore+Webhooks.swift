@@ -2,9 +2,13 @@ import GRDB
 import TributeCore
 
 extension SQLiteStore {
-    public func createWebhookEndpoint(url: String, eventTypes: [EventType], description: String?) async throws -> (WebhookEndpoint, secret: String) {
+    public func createWebhookEndpoint(url: String, eventTypes: [EventType], description: String?, maxEndpoints: Int) async throws -> (WebhookEndpoint, secret: String) {
         let (endpoint, secret, insert) = WebhookEndpointRows.register(url: url, eventTypes: eventTypes, description: description, nowMillis: clock.nowMillis())
-        try await write { db in try db.run(insert) }
+        try await write { db in
+            // The one writer: no other registration runs between the count and the insert.
+            try WebhookEndpointRows.checkRoom(count: try db.one(WebhookEndpointRows.liveCount(upTo: maxEndpoints)) { try $0.int() }, maxEndpoints: maxEndpoints)
+            try db.run(insert)
+        }
         return (endpoint, secret)
     }
 

@@ -8,6 +8,18 @@ enum APIKeyRows {
     /// Every live key, newest first.
     static let allLive = StoreStatement("SELECT \(columns) FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id")
 
+    /// How many keys are live, counting no further than `limit`.
+    static func liveCount(upTo limit: Int) -> StoreStatement {
+        StoreStatement("SELECT COUNT(*) FROM (SELECT 1 FROM api_keys WHERE revoked_at IS NULL LIMIT ?) AS counted", [.int(Int64(limit))])
+    }
+
+    /// Refuses a new key while `count` (of at most `maxKeys`) are live.
+    /// - Throws: `tooManyAPIKeys`.
+    static func checkRoom(count: Int64?, maxKeys: Int) throws {
+        guard (count ?? 0) >= Int64(maxKeys) else { return }
+        throw TributeError.tooManyAPIKeys(max: maxKeys)
+    }
+
     /// The key `id`, unless it is unknown or revoked.
     static func live(id: String) -> StoreStatement {
         StoreStatement("SELECT \(columns) FROM api_keys WHERE id = ? AND revoked_at IS NULL", [.text(id)])

@@ -1,4 +1,12 @@
+import Foundation
 import TributeCore
+
+/// How the pages of a workspace's budgets are named.
+public enum BudgetPages {
+    /// The longest cursor a page of budgets gives: base64url of the longest scope (206
+    /// bytes, 275 characters), with room to spare. Other lists' cursors are numbers.
+    public static let maxCursorBytes = 300
+}
 
 /// The `budgets` table as both stores read and write it outside the authorize path.
 enum BudgetRows {
@@ -10,9 +18,63 @@ enum BudgetRows {
         StoreStatement("SELECT \(columns) FROM budgets WHERE workspace_id = ? AND scope = ?", [.text(workspaceId), .text(scope.description)])
     }
 
-    /// Every budget of the workspace, by scope.
-    static func all(workspaceId: String) -> StoreStatement {
-        StoreStatement("SELECT \(columns) FROM budgets WHERE workspace_id = ? ORDER BY scope", [.text(workspaceId)])
+    /// Up to `limit` budgets of the workspace after the scope `after` (from the first when
+    /// `nil`), by scope: the primary key's order, so a page reads only its own rows.
+    static func page(workspaceId: String, after: String?, limit: Int) -> StoreStatement {
+        guard let after else {
+            return StoreStatement("SELECT \(columns) FROM budgets WHERE workspace_id = ? ORDER BY scope LIMIT ?", [.text(workspaceId), .int(Int64(limit))])
+        }
+        return StoreStatement(
+            "SELECT \(columns) FROM budgets WHERE workspace_id = ? AND scope > ? ORDER BY scope LIMIT ?",
+            [.text(workspaceId), .text(after), .int(Int64(limit))])
+    }
+
+    /// How many budgets the workspace has, counting no further than `limit`: enough to know
+    /// whether it is at a cap of `limit`, by the primary key alone.
+    static func count(workspaceId: String, upTo limit: Int) -> StoreStatement {
+        StoreStatement(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM budgets WHERE workspace_id = ? LIMIT ?) AS counted",
+            [.text(workspaceId), .int(Int64(limit))])
+    }
+
+    static func count(_ columns: inout some ColumnReader) throws -> Int { Int(try columns.int()) }
+
+    /// Refuses a new budget of a workspace that has `count` (of at most `maxBudgets`) already.
+    /// - Parameter existing: the budget of the scope as stored; new terms for it are always allowed.
+    /// - Throws: `tooManyBudgets`.
+    static func checkRoom(existing: StoredBudget?, count: Int, maxBudgets: Int) throws {
+        guard existing == nil, count >= maxBudgets else { return }
+        throw TributeError.tooManyBudgets(max: maxBudgets)
+    }
+
+    /// A page of budgets as read by `page` with one row more than `limit`: the cursor of the
+    /// next page names the last budget shown.
+    static func page(_ rows: [StoredBudget], limit: Int, periodStart: Int64) -> Page<BudgetView> {
+        let shown = rows.prefix(limit)
+        let next = rows.count > limit ? shown.last.map { cursor(after: $0.budget.scope.description) } : nil
+        return Page(items: shown.map { BudgetView(budget: $0.current(periodStart: periodStart)) }, nextCursor: next)
+    }
+
+    /// The cursor of the page after `scope`: the scope's UTF-8 in base64url without padding,
+    /// so that any scope (up to 206 bytes, so 275 characters) travels in a query string as is.
+    static func cursor(after scope: String) -> String {
+        Data(scope.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The scope a cursor of `cursor(after:)` names; `nil` for no cursor.
+    /// - Throws: `invalidValue` for anything no page gave.
+    static func scope(cursor: String?) throws -> String? {
+        guard let cursor else { return nil }
+        let refused = TributeError.invalidValue("cursor is not one this service gave")
+        guard cursor.utf8.count <= BudgetPages.maxCursorBytes, !cursor.isEmpty,
+              cursor.utf8.allSatisfy({ $0 == 45 || $0 == 95 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) })
+        else { throw refused }
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
+        guard let bytes = Data(base64Encoded: base64), let scope = String(bytes: bytes, encoding: .utf8),
+              BudgetScope(parsing: scope)?.description == scope else { throw refused }
+        return scope
     }
 
     /// A budget from a row of `columns`.

@@ -38,6 +38,22 @@ enum EventRows {
             """, [.text(workspaceId), .text(workspaceId)])
     }
 
+    /// How many of the workspace's events and decisions lie after `position` up to
+    /// `bound`, at most `limit` of each: two index range scans of `(workspace_id, seq)`.
+    static func backlog(workspaceId: String, after position: StreamPosition, upTo bound: StreamPosition, limit: Int) -> StoreStatement {
+        StoreStatement("""
+            SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE workspace_id = ? AND seq > ? AND seq <= ? LIMIT ?) AS e),
+                   (SELECT COUNT(*) FROM (SELECT 1 FROM decisions WHERE workspace_id = ? AND seq > ? AND seq <= ? LIMIT ?) AS d)
+            """, [
+                .text(workspaceId), .int(position.eventSeq), .int(bound.eventSeq), .int(Int64(limit)),
+                .text(workspaceId), .int(position.decisionSeq), .int(bound.decisionSeq), .int(Int64(limit)),
+            ])
+    }
+
+    static func backlog(_ columns: inout some ColumnReader) throws -> Int {
+        Int(try columns.int() + columns.int())
+    }
+
     static func streamPosition(_ columns: inout some ColumnReader) throws -> StreamPosition {
         StreamPosition(eventSeq: try columns.int(), decisionSeq: try columns.int())
     }

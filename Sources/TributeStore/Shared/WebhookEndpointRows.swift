@@ -12,6 +12,18 @@ enum WebhookEndpointRows {
         return (endpoint, secret, insert)
     }
 
+    /// How many endpoints are live, counting no further than `limit`.
+    static func liveCount(upTo limit: Int) -> StoreStatement {
+        StoreStatement("SELECT COUNT(*) FROM (SELECT 1 FROM webhook_endpoints WHERE deleted_at IS NULL LIMIT ?) AS counted", [.int(Int64(limit))])
+    }
+
+    /// Refuses a new endpoint while `count` (of at most `maxEndpoints`) are live.
+    /// - Throws: `tooManyWebhookEndpoints`.
+    static func checkRoom(count: Int64?, maxEndpoints: Int) throws {
+        guard (count ?? 0) >= Int64(maxEndpoints) else { return }
+        throw TributeError.tooManyWebhookEndpoints(max: maxEndpoints)
+    }
+
     /// Every endpoint not deleted, oldest first.
     static let allLive = StoreStatement("SELECT id, url, event_types, description, created_at FROM webhook_endpoints WHERE deleted_at IS NULL ORDER BY seq")
 
