@@ -27,6 +27,11 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
     case holdClosed
     /// 422: a commit of more than the hold still holds.
     case exceedsHold
+    /// 422: an extend past the time the allowance a hold holds may be held (its period's
+    /// end plus 24 hours); commit what was used and hold again.
+    case extendsPastPeriod
+    /// 409: an extend of a hold of a suspended workspace (commit and release still work).
+    case workspaceSuspended
     /// 422: a well-formed field out of range.
     case invalidValue
     /// 422: the result would pass the largest amount (10¹²).
@@ -71,7 +76,7 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
     public static let allKnown: [ServerErrorCode] = [
         .malformedRequest, .unauthenticated, .forbidden, .notFound, .workspaceNotFound, .planNotFound, .budgetNotFound,
         .apiKeyNotFound, .packageNotFound, .purchaseNotFound, .webhookEndpointNotFound, .transactionNotFound,
-        .decisionNotFound, .holdNotFound, .holdExpired, .holdClosed, .exceedsHold, .invalidValue, .amountTooLarge,
+        .decisionNotFound, .holdNotFound, .holdExpired, .holdClosed, .exceedsHold, .extendsPastPeriod, .workspaceSuspended, .invalidValue, .amountTooLarge,
         .unknownActionType, .invalidMultiplier, .alreadyReversed, .notReversible, .alreadyExists, .idempotencyKeyReused,
         .overloaded, .tooManyBudgets, .tooManyWebhookEndpoints, .tooManyAPIKeys, .rateLimited, .payloadTooLarge, .methodNotAllowed, .tooManyStreams, .unavailable, .notReady,
         .paymentsNotConfigured, .stripeRejected, .stripeUnavailable, .invalidSignature, .internalError,
@@ -104,6 +109,8 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
         case .holdExpired: "hold_expired"
         case .holdClosed: "hold_closed"
         case .exceedsHold: "exceeds_hold"
+        case .extendsPastPeriod: "extends_past_period"
+        case .workspaceSuspended: "workspace_suspended"
         case .invalidValue: "invalid_value"
         case .amountTooLarge: "amount_too_large"
         case .unknownActionType: "unknown_action_type"

@@ -27,6 +27,12 @@ public enum TributeError: Error, Equatable, Sendable {
     case holdClosed(String)
     /// A commit of more than the hold still holds (`422`).
     case exceedsHold(String)
+    /// An extend past the time the allowance a hold holds may be held (`422`): allowance
+    /// belongs to its period.
+    case extendsPastPeriod(String)
+    /// A suspended workspace's hold cannot be extended (`409`); it can still be committed
+    /// or released.
+    case workspaceSuspended(String)
     /// The transaction was reversed before (`409`): a reversal happens once.
     case alreadyReversed(String)
     /// Only charges are reversed; other kinds are corrected by their own operation.
@@ -64,6 +70,8 @@ public enum TributeError: Error, Equatable, Sendable {
         case .holdExpired: "hold_expired"
         case .holdClosed: "hold_closed"
         case .exceedsHold: "exceeds_hold"
+        case .extendsPastPeriod: "extends_past_period"
+        case .workspaceSuspended: "workspace_suspended"
         case .alreadyReversed: "already_reversed"
         case .notReversible: "not_reversible"
         case .alreadyExists: "already_exists"
@@ -93,7 +101,8 @@ public enum TributeError: Error, Equatable, Sendable {
         case .holdNotFound(let id): "No hold \"\(id)\""
         case .holdExpired(let id): "Hold \"\(id)\" has expired: its amounts are free again"
         case .holdClosed(let id): "Hold \"\(id)\" is closed (committed, released or expired)"
-        case .exceedsHold(let detail): detail
+        case .exceedsHold(let detail), .extendsPastPeriod(let detail): detail
+        case .workspaceSuspended(let id): "Workspace \"\(id)\" is suspended: its open holds can be committed or released, not extended"
         case .alreadyReversed(let id): "Transaction \"\(id)\" was reversed already"
         case .notReversible(let detail): detail
         case .idempotencyKeyReused: "This Idempotency-Key was used before with a different request"

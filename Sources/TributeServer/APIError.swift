@@ -18,12 +18,12 @@ struct APIError: HTTPResponseError {
     /// The one mapping from domain errors to HTTP statuses.
     init(_ error: TributeError) {
         let status: HTTPResponse.Status = switch error {
-        case .invalidValue, .amountTooLarge, .unknownActionType, .invalidMultiplier, .notReversible, .exceedsHold: .unprocessableContent
+        case .invalidValue, .amountTooLarge, .unknownActionType, .invalidMultiplier, .notReversible, .exceedsHold, .extendsPastPeriod: .unprocessableContent
         case .workspaceNotFound, .planNotFound, .budgetNotFound, .apiKeyNotFound, .purchaseNotFound, .webhookEndpointNotFound,
              .transactionNotFound, .decisionNotFound, .holdNotFound: .notFound
         // A body field naming no package on sale: the request, not the path, is wrong.
         case .packageNotFound: .unprocessableContent
-        case .alreadyExists, .idempotencyKeyReused, .alreadyReversed, .holdExpired, .holdClosed: .conflict
+        case .alreadyExists, .idempotencyKeyReused, .alreadyReversed, .holdExpired, .holdClosed, .workspaceSuspended: .conflict
         case .overloaded: .tooManyRequests
         // A cap on what a tenant may make: the request is valid, the collection is full.
         case .tooManyBudgets, .tooManyWebhookEndpoints, .tooManyAPIKeys: .unprocessableContent

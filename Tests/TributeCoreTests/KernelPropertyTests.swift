@@ -98,6 +98,11 @@ import Testing
             #expect(state.allowance == balances[.allowance(state.id), default: .zero])
             #expect(state.wallet == grants.reduce(.zero) { $0 + $1.remaining })
             #expect(state.wallet >= .zero && state.allowance >= .zero)
+            // No give-back passes what the plan in force grants (issue: a release after a
+            // downgrade restored the old plan's allowance).
+            let heldInPeriod = holds.filter { $0.periodStart == state.period.start }.reduce(Amount.zero) { $0 + $1.heldAllowance }
+            #expect(AllowanceAudit.violation(workspaceId: state.id, allowanceMicros: state.allowance.micros, periodUsedMicros: state.periodUsed.micros,
+                                             heldInPeriodMicros: heldInPeriod.micros, planAllowanceMicros: state.plan.monthlyAllowance.micros) == nil)
             #expect(grants.allSatisfy { $0.remaining >= .zero })
             #expect(state.decisionHead == (chain.last?.hash ?? DecisionRecord.genesisHash))
             for budget in budgets { #expect(budget.budget.used >= .zero) }

@@ -57,6 +57,43 @@ import TributeTestSupport
                    UPDATE decisions SET seq = -1 WHERE seq = a; UPDATE decisions SET seq = a WHERE seq = b; UPDATE decisions SET seq = b WHERE seq = -1;
                    END $$
                    """),
+        // A debit's postings doubled, with the wallet, revenue and the grant moved to match:
+        // every balance still equals its postings; only the decision says otherwise.
+        Tamper(description: "a debit's postings doubled, balances and grant to match", rule: .decisionMismatch,
+               sqlite: ["UPDATE postings SET amount_micros = amount_micros * 2 WHERE transaction_seq = (SELECT seq FROM transactions WHERE id = \(newestDebit))",
+                        "UPDATE accounts SET balance_micros = balance_micros - 100000 WHERE id = 'workspace:w:wallet'",
+                        "UPDATE accounts SET balance_micros = balance_micros + 100000 WHERE id = 'system:revenue'",
+                        "UPDATE credit_grants SET remaining_micros = remaining_micros - 100000 WHERE workspace_id = 'w'"],
+               postgres: """
+                   DO $$ BEGIN
+                   UPDATE postings SET amount_micros = amount_micros * 2 WHERE transaction_id = \(newestDebit);
+                   UPDATE accounts SET balance_micros = balance_micros - 100000 WHERE id = 'workspace:w:wallet';
+                   UPDATE system_balance_shards SET balance_micros = balance_micros + 100000
+                       WHERE account_id = 'system:revenue' AND shard = (SELECT MIN(shard) FROM system_balance_shards WHERE account_id = 'system:revenue');
+                   UPDATE credit_grants SET remaining_micros = remaining_micros - 100000 WHERE workspace_id = 'w';
+                   END $$
+                   """),
+        // Allowance the plan never gave, issued by a balanced transaction: what a release that
+        // ignored a downgrade left behind before the kernel kept the plan rule.
+        Tamper(description: "allowance past the plan, balanced", rule: .allowanceOverPlan,
+               sqlite: ["INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at) VALUES ('txn_gift', 'f', 'allowance_reset', NULL, 0)",
+                        """
+                        INSERT INTO postings (transaction_seq, account_id, unit, amount_micros) VALUES
+                            ((SELECT seq FROM transactions WHERE id = 'txn_gift'), 'workspace:f:allowance', 'actions', 500000000),
+                            ((SELECT seq FROM transactions WHERE id = 'txn_gift'), 'system:allowance_issued', 'actions', -500000000)
+                        """,
+                        "UPDATE accounts SET balance_micros = balance_micros + 500000000 WHERE id = 'workspace:f:allowance'",
+                        "UPDATE accounts SET balance_micros = balance_micros - 500000000 WHERE id = 'system:allowance_issued'"],
+               postgres: """
+                   DO $$ BEGIN
+                   INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at) VALUES ('txn_gift', 'f', 'allowance_reset', NULL, 0);
+                   INSERT INTO postings (transaction_id, ordinal, account_id, unit, amount_micros) VALUES
+                       ('txn_gift', 0, 'workspace:f:allowance', 'actions', 500000000), ('txn_gift', 1, 'system:allowance_issued', 'actions', -500000000);
+                   UPDATE accounts SET balance_micros = balance_micros + 500000000 WHERE id = 'workspace:f:allowance';
+                   UPDATE system_balance_shards SET balance_micros = balance_micros - 500000000
+                       WHERE account_id = 'system:allowance_issued' AND shard = (SELECT MIN(shard) FROM system_balance_shards WHERE account_id = 'system:allowance_issued');
+                   END $$
+                   """),
     ]
 
     @Test(arguments: Backend.allCases, cases)
@@ -64,6 +101,9 @@ import TributeTestSupport
         let (store, _) = try await backend.makeStore()
         try await store.makeWorkspace("w", credits: Amount(units: 5))
         try await store.makeWorkspace("v", credits: Amount(units: 5))
+        // A workspace with allowance (the free plan's 1,000 actions), one of them used.
+        try await store.makeWorkspace("f", plan: "free")
+        _ = try await store.authorize(AuthorizeRequest(workspaceId: "f", actionType: "SIMPLE_LLM"), idempotency: nil)
         _ = try await store.setActionCost(actionType: "FREE_LOOKUP", baseCost: .zero)
         for index in 0..<4 {
             // Decisions of two workspaces interleave, so that every chain is its own.

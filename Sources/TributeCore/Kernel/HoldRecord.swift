@@ -84,6 +84,14 @@ public struct HoldRecord: Sendable, Equatable {
         return seen
     }
 
+    /// Unix milliseconds after which the allowance this hold took may no longer be held:
+    /// the end of the period it was taken in, plus the longest time to live. A hold made in
+    /// the period's last second with the longest time to live reaches that moment anyway;
+    /// no extend moves a hold that holds allowance past it (SPEC §3.1, docs/holds.md).
+    public func allowanceDeadlineMillis(anchor: CivilDate) -> Int64 {
+        BillingPeriod.containing(periodStart, anchor: anchor).end * 1000 + HoldRecord.maxTTLSeconds * 1000
+    }
+
     /// The most expired holds one call or sweep settles; the rest wait for the next (only
     /// a workspace with more holds than this expiring within one sweep interval sees it).
     public static let settleBound = 4_096

@@ -81,23 +81,34 @@ extension Kernel {
     }
 
     /// `POST /v1/holds/{id}/extend` (SPEC §3.1): the hold's new `expiresAt`, `ttlSeconds`
-    /// from now. No money moves and no decision is recorded.
-    /// - Throws: `holdExpired` (also once the expiry is recorded), `holdClosed` (committed or released), `invalidValue` for a time to live outside 1 s…24 h.
-    public static func extendHold(_ hold: HoldRecord, ttlSeconds: Int64, nowMillis: Int64) throws -> HoldRecord {
+    /// from now, with the workspace's soonest hold expiry moved with it (a hold made shorter
+    /// is free for the first call after its new `expiresAt`). No money moves and no decision
+    /// is recorded.
+    ///
+    /// Allowance belongs to its period: a hold that still holds allowance is never extended
+    /// past `allowanceDeadlineMillis` (its period's end plus the longest time to live), so
+    /// that a hold cannot carry a period's unused allowance into the next one and beyond.
+    /// A suspended workspace's holds are not extended: work already done is still committed,
+    /// new time is not given.
+    /// - Throws: `holdExpired` (also once the expiry is recorded), `holdClosed` (committed or
+    ///   released), `invalidValue` for a time to live outside 1 s…24 h, `workspaceSuspended`,
+    ///   `extendsPastPeriod`.
+    public static func extendHold(_ hold: HoldRecord, ttlSeconds: Int64, state: WorkspaceState, nowMillis: Int64) throws -> (hold: HoldRecord, state: WorkspaceState) {
         guard hold.status != .expired, !hold.hasExpired(nowMillis: nowMillis) else { throw TributeError.holdExpired(hold.id) }
         guard hold.status == .open else { throw TributeError.holdClosed(hold.id) }
         guard (1...HoldRecord.maxTTLSeconds).contains(ttlSeconds) else {
             throw TributeError.invalidValue("ttlSeconds must be from 1 to \(HoldRecord.maxTTLSeconds)")
         }
+        guard state.status == .active else { throw TributeError.workspaceSuspended(state.id) }
         var extended = hold
         extended.expiresAtMillis = nowMillis + ttlSeconds * 1000
-        return extended
-    }
-
-    /// `extendHold` with the workspace's soonest hold expiry moved with it: a hold made
-    /// shorter is free for the first call after its new `expiresAt`.
-    public static func extendHold(_ hold: HoldRecord, ttlSeconds: Int64, state: WorkspaceState, nowMillis: Int64) throws -> (hold: HoldRecord, state: WorkspaceState) {
-        let extended = try extendHold(hold, ttlSeconds: ttlSeconds, nowMillis: nowMillis)
+        if !hold.heldAllowance.isZero {
+            let deadline = hold.allowanceDeadlineMillis(anchor: state.anchorDate)
+            guard extended.expiresAtMillis <= deadline else {
+                throw TributeError.extendsPastPeriod(
+                    "Hold \"\(hold.id)\" holds allowance of the period that ends at \(ISOTime.format(millis: deadline - HoldRecord.maxTTLSeconds * 1000)); it can be extended to \(ISOTime.format(millis: deadline)) at the latest. Commit what was used and hold again")
+            }
+        }
         var moved = state
         moved.nextHoldExpiryAtMillis = min(state.nextHoldExpiryAtMillis ?? .max, extended.expiresAtMillis)
         return (extended, moved)
@@ -250,11 +261,13 @@ extension Kernel {
         into budgets: inout [StoredBudget], ids: Ids, nowMillis: Int64
     ) throws -> (postings: [Posting], expiry: PendingTransaction?) {
         let samePeriod = hold.periodStart == state.period.start
-        // Allowance of an ended period lapses, as the roll would have lapsed it.
-        let allowanceTo: AccountRef = samePeriod ? .allowance(state.id) : .system(.allowanceLapsed)
+        // Allowance of an ended period lapses, as the roll would have lapsed it; in the same
+        // period, what a plan change since the hold no longer grants lapses too.
+        let allowanceBack = samePeriod ? state.allowanceReturnable(hold.heldAllowance, uncounting: hold.heldAllowance) : .zero
         let postings = [
             Posting(account: AccountRef(kind: .heldAllowance, workspaceId: state.id), amount: -hold.heldAllowance),
-            Posting(account: allowanceTo, amount: hold.heldAllowance),
+            Posting(account: .allowance(state.id), amount: allowanceBack),
+            Posting(account: .system(.allowanceLapsed), amount: hold.heldAllowance - allowanceBack),
             Posting(account: AccountRef(kind: .heldCredits, workspaceId: state.id), amount: -hold.heldCredits),
             Posting(account: .wallet(state.id), amount: hold.heldCredits),
         ]

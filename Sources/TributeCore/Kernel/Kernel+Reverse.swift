@@ -49,11 +49,7 @@ extension Kernel {
         // The plan-change rule still holds after the reversal: the allowance left is at most
         // the plan's allowance less what the period used (a downgrade since the charge gives
         // back less).
-        var allowanceBack = Amount.zero
-        if samePeriod, let usedAfter = state.periodUsed.subtracting(allowanceTaken), let room = state.plan.monthlyAllowance.subtracting(max(.zero, usedAfter)),
-           let headroom = room.subtracting(state.allowance) {
-            allowanceBack = min(allowanceTaken, max(.zero, headroom))
-        }
+        let allowanceBack = samePeriod ? state.allowanceReturnable(allowanceTaken, uncounting: allowanceTaken) : .zero
 
         guard let reversal = try? LedgerTransaction(kind: .reversal, postings: [
             Posting(account: .allowance(state.id), amount: allowanceBack),

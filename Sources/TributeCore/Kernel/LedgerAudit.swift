@@ -19,6 +19,12 @@ public enum LedgerRule: String, Sendable, CaseIterable {
     case walletMismatch = "wallet_mismatch"
     /// A workspace's hold accounts differ from what its open holds still hold (SPEC §3.1).
     case holdMismatch = "hold_mismatch"
+    /// A workspace has more allowance left than its plan grants, what the period used (held
+    /// allowance included) counted (`AllowanceAudit`).
+    case allowanceOverPlan = "allowance_over_plan"
+    /// A transaction's legs differ from the amounts its chained decision records
+    /// (`DecisionLegs`): its postings were edited.
+    case decisionMismatch = "decision_mismatch"
     /// A decision's hash, or its link to the one before it, does not hold: a row was
     /// edited, removed from the middle of a chain, or reordered.
     case chainBroken = "chain_broken"
@@ -158,6 +164,9 @@ extension LedgerViolation {
     }
     public static func holdMismatch(_ account: String, balanceMicros: Int64, openHoldsMicros: Int64) -> LedgerViolation {
         LedgerViolation(.holdMismatch, "account \(account) holds \(Amount(micros: balanceMicros)) but its open holds hold \(Amount(micros: openHoldsMicros))")
+    }
+    public static func decisionMismatch(_ decision: String) -> LedgerViolation {
+        LedgerViolation(.decisionMismatch, "the transaction of decision \(decision) moves other amounts or accounts than the decision records: its postings were altered")
     }
     public static func successAltered(_ decision: String) -> LedgerViolation {
         LedgerViolation(.chainBroken, "decision \(decision) says success where its reason says otherwise: the row was altered")

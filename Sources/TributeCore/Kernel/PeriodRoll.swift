@@ -51,6 +51,18 @@ extension WorkspaceState {
         return PendingTransaction(transaction, id: transactionId(), workspaceId: id, decisionId: nil, atMillis: nowMillis)
     }
 
+    /// How much of `amount` actions of allowance given back to the current period may
+    /// return to it: the plan-change rule still holds afterwards, so the allowance left is
+    /// at most the plan's allowance less what the period used once `uncounted` is no longer
+    /// counted as used. A downgrade since the allowance was taken gives back less; the rest
+    /// lapses. The one rule for every give-back: a reversal's, and a hold's release, expiry
+    /// or final commit.
+    public func allowanceReturnable(_ amount: Amount, uncounting uncounted: Amount) -> Amount {
+        guard let usedAfter = periodUsed.subtracting(uncounted), let room = plan.monthlyAllowance.subtracting(max(.zero, usedAfter)),
+              let headroom = room.subtracting(allowance) else { return .zero }
+        return min(amount, max(.zero, headroom))
+    }
+
     /// Empties the grants whose expiry has passed, if the stored next expiry says one has.
     /// - Returns: the expiry transaction (id `transactionId`), `nil` when nothing expired.
     public mutating func expireGrants(_ grants: inout OpenGrants, nowMillis: Int64, transactionId: @autoclosure () -> String) -> PendingTransaction? {

@@ -112,6 +112,14 @@ extension PostgresStore {
             return report(.walletMismatch(id, walletMicros: balance, grantsMicros: total))
         }
         if let violation = try await holdViolation(connection) { return report(violation) }
+        for try await (workspaceId, allowance, used, planAllowance, held) in try await connection.query(
+            PostgresQuery(unsafeSQL: AuditRows.allowances.sql), logger: logger
+        ).decode((String, Int64, Int64, Int64, Int64).self) {
+            if let violation = AllowanceAudit.violation(workspaceId: workspaceId, allowanceMicros: allowance, periodUsedMicros: used,
+                                                        heldInPeriodMicros: held, planAllowanceMicros: planAllowance) {
+                return report(violation)
+            }
+        }
         if let row = try await connection.query(
             "SELECT id FROM decisions WHERE success <> (reason = 'APPROVED') LIMIT 1", logger: logger
         ).firstRow() {
@@ -140,7 +148,18 @@ extension PostgresStore {
         for try await (id, head) in try await connection.query("SELECT id, decision_head FROM workspaces", logger: logger).decode((String, String).self) {
             heads[id] = head
         }
-        return report(audit.finish(storedHeads: heads))
+        if let violation = audit.finish(storedHeads: heads) { return report(violation) }
+        // After the chain: the decisions the legs are checked against are proven unaltered.
+        var walk = DecisionLegsWalk()
+        for try await row in try await connection.query(
+            PostgresQuery(unsafeSQL: AuditRows.decisionLegs(postingsJoin: "p.transaction_id = t.id")), logger: logger
+        ) {
+            let (seq, id, kind, reason, fromAllowance, credits, explanation, accountKind, owner, amount) = try row.decode(
+                (Int64, String, String, String, Int64, Int64, String?, String, Int64, Int64).self)
+            let recorded = AuditRows.recorded(id: id, kind: kind, reason: reason, fromAllowanceMicros: fromAllowance, creditsMicros: credits, explanation: explanation)
+            if let violation = walk.add(seq: seq, decision: recorded, accountKind: accountKind, owner: owner, amountMicros: amount) { return report(violation) }
+        }
+        return report(walk.finish())
     }
 
     /// Each workspace's hold accounts against what its open holds still hold (SPEC §3.1).

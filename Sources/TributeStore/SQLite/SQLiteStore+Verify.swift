@@ -103,6 +103,7 @@ extension SQLiteStore {
             return .walletMismatch(try row.decode(atIndex: 0), walletMicros: try row.decode(atIndex: 1), grantsMicros: try row.decode(atIndex: 2))
         }
         if let violation = try holdViolation(db) { return violation }
+        if let violation = try allowanceViolation(db) { return violation }
         if let id = try String.fetchOne(db, sql: "SELECT id FROM decisions WHERE success <> (reason = 'APPROVED') LIMIT 1") {
             return .successAltered(id)
         }
@@ -125,6 +126,37 @@ extension SQLiteStore {
         }
         var heads: [String: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, decision_head FROM workspaces") { heads[try row.decode(atIndex: 0)] = try row.decode(atIndex: 1) }
-        return audit.finish(storedHeads: heads)
+        if let violation = audit.finish(storedHeads: heads) { return violation }
+        // After the chain: the decisions the legs are checked against are proven unaltered.
+        return try legsViolation(db)
+    }
+
+    /// A workspace with more allowance than its plan grants (`AllowanceAudit`).
+    private static func allowanceViolation(_ db: Database) throws -> LedgerViolation? {
+        let rows = try Row.fetchCursor(db, sql: AuditRows.allowances.sql)
+        while let row = try rows.next() {
+            if let violation = AllowanceAudit.violation(
+                workspaceId: try row.decode(atIndex: 0), allowanceMicros: try row.decode(atIndex: 1), periodUsedMicros: try row.decode(atIndex: 2),
+                heldInPeriodMicros: try row.decode(atIndex: 4), planAllowanceMicros: try row.decode(atIndex: 3)) {
+                return violation
+            }
+        }
+        return nil
+    }
+
+    /// A decision's transaction whose legs differ from what the decision records (`DecisionLegs`).
+    private static func legsViolation(_ db: Database) throws -> LedgerViolation? {
+        var walk = DecisionLegsWalk()
+        let rows = try Row.fetchCursor(db, sql: AuditRows.decisionLegs(postingsJoin: "p.transaction_seq = t.seq"))
+        while let row = try rows.next() {
+            let recorded = AuditRows.recorded(
+                id: try row.decode(atIndex: 1), kind: try row.decode(atIndex: 2), reason: try row.decode(atIndex: 3),
+                fromAllowanceMicros: try row.decode(atIndex: 4), creditsMicros: try row.decode(atIndex: 5), explanation: try row.decode(atIndex: 6))
+            if let violation = walk.add(seq: try row.decode(atIndex: 0), decision: recorded, accountKind: try row.decode(atIndex: 7),
+                                        owner: try row.decode(atIndex: 8), amountMicros: try row.decode(atIndex: 9)) {
+                return violation
+            }
+        }
+        return walk.finish()
     }
 }

@@ -1,0 +1,43 @@
+import TributeCore
+
+/// The reads of `ledger verify` that both stores run as they are: what each workspace's
+/// allowance is checked against (`AllowanceAudit`), and each decision's transaction legs
+/// (`DecisionLegsWalk`).
+enum AuditRows {
+    /// Each workspace's allowance balance, what its period used, its plan's allowance and
+    /// what its open holds of the current period hold from allowance. An admin's edit of a
+    /// plan (`PUT /v1/plans`) changes the allowance a workspace is issued from its next
+    /// period roll or plan change on, not the allowance it has left: a workspace whose plan
+    /// was edited after its allowance was last issued (its newest `allowance_reset`, or its
+    /// creation) is checked from its next issue on.
+    static let allowances = StoreStatement("""
+        SELECT w.id, CAST(COALESCE(a.balance_micros, 0) AS BIGINT), w.period_used_micros, p.monthly_allowance_micros, CAST(COALESCE(h.held, 0) AS BIGINT)
+        FROM workspaces w JOIN plans p ON p.id = w.plan_id
+        LEFT JOIN accounts a ON a.id = 'workspace:' || w.id || ':allowance'
+        LEFT JOIN (SELECT workspace_id, period_start, SUM(held_allowance_micros) AS held FROM holds WHERE status = 'open' GROUP BY workspace_id, period_start) h
+            ON h.workspace_id = w.id AND h.period_start = w.period_start
+        LEFT JOIN (SELECT workspace_id, MAX(created_at) AS issued_at FROM transactions WHERE kind = 'allowance_reset' GROUP BY workspace_id) r
+            ON r.workspace_id = w.id
+        WHERE p.updated_at <= COALESCE(r.issued_at, w.created_at)
+        ORDER BY w.id
+        """)
+
+    /// Every posting of every decision's transaction, in decision order, as
+    /// `DecisionLegsWalk.add` takes them: `seq, id, kind, reason, from_allowance_micros,
+    /// debit_micros, explanation, account kind, owner, amount_micros`.
+    /// - Parameter postingsJoin: how a posting names its transaction `t` on this backend.
+    static func decisionLegs(postingsJoin: String) -> String {
+        """
+        SELECT d.seq, d.id, d.kind, d.reason, d.from_allowance_micros, d.debit_micros, d.explanation, a.kind,
+            CAST(CASE WHEN a.workspace_id IS NULL THEN 0 WHEN a.workspace_id = d.workspace_id THEN 1 ELSE 2 END AS BIGINT), p.amount_micros
+        FROM decisions d JOIN transactions t ON t.id = d.transaction_id JOIN postings p ON \(postingsJoin) JOIN accounts a ON a.id = p.account_id
+        ORDER BY d.seq
+        """
+    }
+
+    /// The decision fields of a `decisionLegs` row, `nil` for a kind or reason Tribute never writes.
+    static func recorded(id: String, kind: String, reason: String, fromAllowanceMicros: Int64, creditsMicros: Int64, explanation: String?) -> DecisionLegs.Recorded? {
+        guard let kind = DecisionKind(rawValue: kind), let reason = DecisionReason(rawValue: reason) else { return nil }
+        return DecisionLegs.Recorded(id: id, kind: kind, reason: reason, fromAllowanceMicros: fromAllowanceMicros, creditsMicros: creditsMicros, explanation: explanation)
+    }
+}
