@@ -367,6 +367,30 @@ import TributeTestSupport
         #expect(workspace.heldAmount == .zero && workspace.remainingBalance == Amount(units: 10))
     }
 
+    /// docs/holds.md, "Held allowance belongs to its period" and "Suspension", over HTTP:
+    /// each refusal has its status and code, and changes nothing.
+    @Test(arguments: Backend.allCases)
+    func anExtendPastThePeriodOrOnASuspendedWorkspaceIsRefused(backend: Backend) async throws {
+        let fixture = try await Fixture(backend)
+        let view = try await fixture.store.createWorkspace(WorkspaceDraft(id: "w", name: "w", planId: "free", anchorDate: nil))
+        fixture.clock.set(millis: (view.period.end - 60) * 1000)
+        let admin = fixture.adminKey
+        try await fixture.test { client in
+            let created = try await client.send(.post, "/v1/holds", key: admin, body: #"{"workspaceId":"w","actionType":"SIMPLE_LLM","costMultiplier":1000}"#)
+            let id = try #require(created.json?.objectValue?["holdId"]?.stringValue)
+            let expiresAt = created.json?.objectValue?["expiresAt"]
+            fixture.clock.advance(seconds: 120)
+            try await client.expectError(.post, "/v1/holds/\(id)/extend", key: admin, body: #"{"ttlSeconds":86400}"#, status: 422, code: "extends_past_period")
+            #expect(try await client.send(.get, "/v1/holds/\(id)", key: admin).json?.objectValue?["expiresAt"] == expiresAt)
+            let patched = try await client.send(.patch, "/v1/workspaces/w", key: admin, body: #"{"status":"suspended"}"#)
+            #expect(patched.status == .ok)
+            try await client.expectError(.post, "/v1/holds/\(id)/extend", key: admin, body: #"{"ttlSeconds":60}"#, status: 409, code: "workspace_suspended")
+            let committed = try await client.send(.post, "/v1/holds/\(id)/commit", key: admin, body: #"{"actualActions":10}"#)
+            #expect(committed.status == .ok && committed.json?.objectValue?["success"] == .bool(true))
+        }
+        #expect(try await fixture.store.verifyLedger().violation == nil)
+    }
+
     /// The `items` of a list answer.
     static func items(_ response: TestResponse) -> [[String: JSON]] {
         guard case .array(let items)? = response.json?.objectValue?["items"] else { return [] }
