@@ -34,6 +34,10 @@ public struct WebhookURLPolicy: Sendable, Equatable {
         /// A name that resolved to an address outside the public internet.
         case resolvesToNonPublicAddress(host: String, IPAddress, AddressScope)
         case unresolvable(String)
+        /// A name no resolver would look up (`-a.com`, `a..com`, a label of 64 bytes):
+        /// refused at registration, whatever the operator allows, so that it never becomes
+        /// an endpoint whose every delivery fails.
+        case malformedName(String)
 
         public var description: String {
             let remedy = "; the operator can allow private addresses with TRIBUTE_WEBHOOK_ALLOW_PRIVATE=1"
@@ -48,28 +52,31 @@ public struct WebhookURLPolicy: Sendable, Equatable {
                 return "\(host) resolves to \(address), which is \(scope.rawValue); webhooks go to public addresses only" + remedy
             case .unresolvable(let host):
                 return "\(host) does not resolve to any address"
+            case .malformedName(let host):
+                return "url host \(host) is not a host name: labels of 1 to 63 letters, digits and -, not starting or ending with -, separated by single dots"
             }
         }
     }
 
     /// Reads a URL's host as written. A host whose last label is a number is an IPv4
     /// address and must be written the usual dotted-decimal way; anything else is a name.
-    /// - Throws: `Refusal` for a non-public address, `localhost`, or an unusual IPv4
-    ///   spelling, unless private addresses are allowed.
+    /// - Throws: `Refusal` for a malformed name (always), or a non-public address,
+    ///   `localhost`, or an unusual IPv4 spelling, unless private addresses are allowed.
     public func check(host text: String) throws(Refusal) -> Host {
         let host = text.lowercased()
         let bare = host.hasSuffix(".") ? String(host.dropLast()) : host
+        if let address = IPAddress(ipv6: bare) {
+            let scope = address.scope
+            guard scope == .public || allowsPrivateAddresses else { throw .nonPublicAddress(address, scope) }
+            return .address(address)
+        }
+        guard WebhookURLPolicy.isHostName(host) else { throw .malformedName(text) }
         let lastLabel = bare.split(separator: ".", omittingEmptySubsequences: false).last ?? ""
         if WebhookURLPolicy.isNumber(lastLabel) {
             guard host == bare, let address = IPAddress(dottedDecimal: bare) else {
                 if allowsPrivateAddresses { return .name(bare) }
                 throw .unusualIPv4Spelling(text)
             }
-            let scope = address.scope
-            guard scope == .public || allowsPrivateAddresses else { throw .nonPublicAddress(address, scope) }
-            return .address(address)
-        }
-        if let address = IPAddress(ipv6: bare) {
             let scope = address.scope
             guard scope == .public || allowsPrivateAddresses else { throw .nonPublicAddress(address, scope) }
             return .address(address)
@@ -100,6 +107,23 @@ public struct WebhookURLPolicy: Sendable, Equatable {
         }
         let host = authority.prefix { $0 != ":" }
         return host.isEmpty ? nil : String(host)
+    }
+
+    /// Whether `text` is a host name as DNS spells one (RFC 1123): labels of 1 to 63
+    /// ASCII letters, digits and `-`, neither first nor last a `-`, joined by single dots,
+    /// with one optional dot at the end. An IPv4 address is such a name too (its meaning is
+    /// `check(host:)`'s to read). `openapi.yaml`'s pattern for webhook URLs says the same.
+    /// The whole name's length is not bounded here (a name past 253 bytes simply does not
+    /// resolve), so that the rule stays one a regular expression can state.
+    public static func isHostName(_ text: String) -> Bool {
+        let name = text.hasSuffix(".") ? text.utf8.dropLast() : text.utf8[...]
+        guard !name.isEmpty else { return false }
+        return name.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).allSatisfy { label in
+            guard (1...63).contains(label.count), label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-") else { return false }
+            return label.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: "-")
+            }
+        }
     }
 
     /// What inet_aton and URL parsers read as a number: decimal digits, or `0x` and hex.

@@ -73,6 +73,31 @@ struct WebhookURLPolicyTests {
         #expect(try WebhookURLPolicy.publicOnly.check(host: "1e5") == .name("1e5"))
     }
 
+    /// A host no resolver would look up is refused as written, even when any address is
+    /// allowed: it could only make an endpoint whose every delivery fails.
+    @Test(arguments: [
+        "-a.com", "a-.com", "hooks.-a.com", "hooks.a-.com", "a..com", ".a.com", "a.com..", ".", "-", "a_b.com", "hooks.ex ample.com",
+        String(repeating: "a", count: 64) + ".com", "1.2.3.-4", "-1.2.3.4",
+    ])
+    func malformedNamesAreRefusedWhateverTheOperatorAllows(host: String) {
+        #expect(throws: WebhookURLPolicy.Refusal.malformedName(host)) { try WebhookURLPolicy.publicOnly.check(host: host) }
+        #expect(throws: WebhookURLPolicy.Refusal.malformedName(host)) { try WebhookURLPolicy.anyAddress.check(host: host) }
+        #expect(!WebhookURLPolicy.isHostName(host))
+    }
+
+    @Test(arguments: [
+        "a", "a.com", "a.com.", "x-1.example", "xn--bcher-kva.example", "1e5", "8.8.8.8", "0x7f.1",
+        String(repeating: "a", count: 63) + ".com", "a." + String(repeating: "b", count: 63),
+    ])
+    func hostNamesAreLabelsOfLettersDigitsAndInnerHyphens(host: String) {
+        #expect(WebhookURLPolicy.isHostName(host))
+    }
+
+    @Test func aMalformedNameIsExplained() {
+        let message = WebhookURLPolicy.Refusal.malformedName("-a.com").description
+        #expect(message.contains("-a.com") && message.contains("63"))
+    }
+
     @Test func privateHostsAreAcceptedWhenTheOperatorAllowsThem() throws {
         #expect(try WebhookURLPolicy.anyAddress.check(host: "127.0.0.1") == .address(.v4(0x7F00_0001)))
         #expect(try WebhookURLPolicy.anyAddress.check(host: "localhost") == .name("localhost"))

@@ -51,6 +51,53 @@ import TributeTestSupport
         #expect(try await fixture.store.webhookEndpoints().map(\.url) == [url])
     }
 
+    /// A port outside 1–65535 (or written with a leading zero), and a host no resolver would
+    /// look up, are refused at registration even when any address is allowed.
+    @Test(arguments: [
+        "http://hooks.example.com:0/x", "http://hooks.example.com:99999/x", "https://hooks.example.com:65536/", "http://hooks.example.com:080/",
+        "http://hooks.example.com:/x", "http://-a.com/x", "http://a-.com/", "http://hooks.-a.com/", "http://a..com/x", "http://.a.com/",
+        "http://a.com../", "http://\(String(repeating: "a", count: 64)).com/",
+    ])
+    func malformedPortsAndHostsAreRefusedWhateverTheOperatorAllows(url: String) async throws {
+        let fixture = try await APIFixture(.sqlite)
+        for policy in [WebhookURLPolicy.publicOnly, .anyAddress] {
+            let app = buildApplication(store: fixture.store, host: "127.0.0.1", port: 0, logger: Logger(label: "test"), webhookURLs: policy)
+            try await app.test(.router) { client in
+                let answer = try await client.send(.post, "/v1/webhook-endpoints", key: fixture.adminKey, body: #"{"url":"\#(url)"}"#)
+                #expect(answer.status == .unprocessableContent, "\(url)")
+                #expect(answer.errorCode == "invalid_value")
+            }
+        }
+        #expect(try await fixture.store.webhookEndpoints().isEmpty)
+    }
+
+    @Test(arguments: ["https://hooks.example.com:65535/x", "http://8.8.8.8:1/hook", "https://hooks.example.com.:443/", "http://a.b-c.example:8080"])
+    func edgePortsAndHostsAreAccepted(url: String) async throws {
+        let fixture = try await APIFixture(.sqlite)
+        try await fixture.test { client in
+            let answer = try await client.send(.post, "/v1/webhook-endpoints", key: fixture.adminKey, body: #"{"url":"\#(url)"}"#)
+            #expect(answer.status == .created, "\(url): \(answer.text)")
+        }
+    }
+
+    /// The server's check and `openapi.yaml`'s pattern say the same of every URL, so that a
+    /// URL the contract allows is never refused and one it forbids never accepted.
+    @Test(arguments: [
+        "http://a", "https://hooks.example.com/x?y=1", "http://a.com.", "http://a.com:1", "http://a.com:65535/", "http://8.8.8.8:8080/hook",
+        "http://a.com:0", "http://a.com:65536", "http://a.com:99999", "http://a.com:080", "http://a.com:", "http://-a.com", "http://a-.com",
+        "http://a..com", "http://.a", "http://a_b.com", "http://[::1]/x", "ftp://a.com", "http://", "http://a.com/ x", "http://a.com#x",
+        "http://\(String(repeating: "a", count: 63)).com", "http://\(String(repeating: "a", count: 64)).com",
+    ])
+    func theCheckAndTheContractsPatternAgree(url: String) throws {
+        let yaml = OpenAPIDocument.text
+        let line = try #require(yaml.split(separator: "\n").first { $0.contains("url: { type: string, maxLength: 2048, pattern:") })
+        let quoted = try #require(line.split(separator: "\"", omittingEmptySubsequences: false).dropFirst().first)
+        let pattern = String(quoted).replacingOccurrences(of: "\\\\", with: "\\")
+        let regex = try NSRegularExpression(pattern: pattern)
+        let matches = regex.firstMatch(in: url, range: NSRange(url.startIndex..., in: url)) != nil
+        #expect(WebhookRoutes<SQLiteStore>.isWebhookURL(url) == matches, "\(url): the contract says \(matches)")
+    }
+
     /// With `TRIBUTE_WEBHOOK_ALLOW_PRIVATE=1` loopback and private receivers register.
     @Test func privateURLsAreAcceptedWhenTheOperatorAllowsThem() async throws {
         let fixture = try await APIFixture(.sqlite)

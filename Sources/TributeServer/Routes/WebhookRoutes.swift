@@ -40,7 +40,7 @@ struct WebhookRoutes<Store: TributeStore>: Sendable {
     /// - Throws: 422 for a URL of another shape, or one `policy` refuses.
     static func checkURL(_ url: String, policy webhookURLs: WebhookURLPolicy) throws {
         guard Self.isWebhookURL(url), let host = WebhookURLPolicy.host(ofURL: url) else {
-            throw APIError.invalid("url must be an http:// or https:// URL with a host name or IPv4 address")
+            throw APIError.invalid("url must be an http:// or https:// URL with a host name or IPv4 address, and a port from 1 to 65535 if it names one")
         }
         do {
             _ = try webhookURLs.check(host: host)
@@ -86,10 +86,11 @@ struct WebhookRoutes<Store: TributeStore>: Sendable {
         return id
     }
 
-    /// `http(s)://host[:port][/path]`: a host of letters, digits, `.` and `-`, and a path of
-    /// printable ASCII — exactly the pattern `openapi.yaml` gives. IPv6 literals are not
-    /// accepted (a name with an AAAA record is). Where the host may point is
-    /// `WebhookURLPolicy`'s to say.
+    /// `http(s)://host[:port][/path]`: a host name (`WebhookURLPolicy.isHostName`: labels
+    /// of letters, digits and `-` that neither start nor end with `-`), a port from 1 to
+    /// 65535 written without leading zeros, and a path of printable ASCII — exactly the
+    /// pattern `openapi.yaml` gives. IPv6 literals are not accepted (a name with an AAAA
+    /// record is). Where the host may point is `WebhookURLPolicy`'s to say.
     static func isWebhookURL(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         let prefix = text.hasPrefix("https://") ? 8 : text.hasPrefix("http://") ? 7 : 0
@@ -99,12 +100,14 @@ struct WebhookRoutes<Store: TributeStore>: Sendable {
             (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte == 46 || byte == 45
         }
         while index < bytes.count, isHostByte(bytes[index]) { index += 1 }
-        guard index > prefix else { return false }
+        guard WebhookURLPolicy.isHostName(String(decoding: bytes[prefix..<index], as: UTF8.self)) else { return false }
         if index < bytes.count, bytes[index] == 58 {
             let start = index + 1
             index = start
             while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 { index += 1 }
-            guard (1...5).contains(index - start) else { return false }
+            let digits = bytes[start..<index]
+            guard (1...5).contains(digits.count), digits.first != 48,
+                  let port = Int(String(decoding: digits, as: UTF8.self)), port <= 65535 else { return false }
         }
         guard index < bytes.count else { return true }
         return bytes[index] == 47 && bytes[index...].allSatisfy { $0 >= 33 && $0 <= 126 }
