@@ -24,8 +24,11 @@ public struct BudgetScope: Hashable, Sendable, CustomStringConvertible {
         self.id = id
     }
 
-    /// Parses `user:X`, `agent:X` or `run:X`, with X of 1 to 200 UTF-8 bytes, no control
-    /// characters, and not `.` or `..` (ids a call can carry, and nothing else).
+    /// Parses `user:X`, `agent:X` or `run:X`, with X of 1 to 200 UTF-8 bytes, no C0
+    /// control characters, and not `.` or `..`: every scope the store may hold. What a
+    /// caller may write now is narrower (the server holds a new scope's id to the rule of
+    /// the ids a call carries, which also refuses bidirectional and invisible characters);
+    /// scopes stored before that rule still parse, so that they can be read and deleted.
     public init?(parsing text: String) {
         guard let colon = text.firstIndex(of: ":"),
               let kind = Kind(rawValue: String(text[..<colon])) else { return nil }

@@ -41,19 +41,63 @@ struct Fields: FieldSource {
     }
 
     /// The one rule for text a caller names things with, in the API and the dashboard's
-    /// forms alike: 1 to `maxBytes` UTF-8 bytes, no control characters.
+    /// forms alike: 1 to `maxBytes` UTF-8 bytes, none of them `isRefusedInText`.
     /// - Throws: 422 otherwise.
     static func checkText(_ text: String, name: String, maxBytes: Int) throws {
         guard !text.isEmpty, text.utf8.count <= maxBytes else { throw APIError.invalid("\(name) must be 1 to \(maxBytes) bytes of UTF-8") }
-        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-            throw APIError.invalid("\(name) must not contain control characters")
+        if let refused = text.unicodeScalars.first(where: Fields.isRefusedInText) { throw refusal(name, refused) }
+    }
+
+    /// The rule for an id a call carries, or a budget scope's id: `checkText`'s, and
+    /// neither U+200C nor U+200D (`isRefusedInId`).
+    /// - Throws: 422 otherwise.
+    static func checkId(_ text: String, name: String, maxBytes: Int) throws {
+        try checkText(text, name: name, maxBytes: maxBytes)
+        if let refused = text.unicodeScalars.first(where: Fields.isRefusedInId) { throw refusal(name, refused) }
+    }
+
+    /// Characters no caller's text may hold, since they would change how it reads rather
+    /// than what it says, in the dashboard, a log line or a CSV export:
+    /// - controls: C0 (U+0000–U+001F), DEL and C1 (U+007F–U+009F, where a terminal's CSI
+    ///   is U+009B), and the line and paragraph separators U+2028 and U+2029;
+    /// - bidirectional controls, which reorder what follows (U+202E shows `exe.txt` as
+    ///   `txt.exe`): U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069, and the
+    ///   deprecated format controls U+206A–U+206F;
+    /// - invisible characters that make two equal-looking texts differ: U+00AD, U+180E,
+    ///   U+200B, U+2060–U+2064, U+FEFF and the interlinear annotations U+FFF9–U+FFFB.
+    ///
+    /// The joiners U+200C and U+200D stay allowed in names: Persian and Indic scripts and
+    /// emoji sequences need them (ids refuse them, `isRefusedInId`). An explicit list of
+    /// the Basic Multilingual Plane, not a Unicode category, so that `openapi.yaml`'s
+    /// patterns can state the same rule character for character (tag characters, U+E0000
+    /// and up, spell flags and are allowed).
+    static func isRefusedInText(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0xAD, 0x061C, 0x180E, 0x200B, 0x200E, 0x200F, 0x2028...0x202E, 0x2060...0x206F, 0xFEFF, 0xFFF9...0xFFFB:
+            true
+        default:
+            false
         }
     }
 
-    /// An id a call carries (`userId`, `agentId`, `runId`): text as `string` allows, other
-    /// than `.` and `..`, so that every id a call can send can also name a budget scope.
+    /// `isRefusedInText`, and the joiners U+200C and U+200D too: invisible between Latin
+    /// letters, they would make `bob` and `bo\u{200C}b` two users, two budgets, that look
+    /// the same on every page.
+    static func isRefusedInId(_ scalar: Unicode.Scalar) -> Bool {
+        isRefusedInText(scalar) || scalar.value == 0x200C || scalar.value == 0x200D
+    }
+
+    private static func refusal(_ name: String, _ scalar: Unicode.Scalar) -> APIError {
+        let code = String(scalar.value, radix: 16, uppercase: true)
+        return APIError.invalid("\(name) must not contain control, bidirectional or invisible format characters (it holds U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code))")
+    }
+
+    /// An id a call carries (`userId`, `agentId`, `runId`): text by `checkId`, other than
+    /// `.` and `..`, so that every id a call can send can also name a budget scope.
     mutating func callId(_ name: String, maxLength: Int = 200) throws -> String? {
-        guard let text = try string(name, maxLength: maxLength) else { return nil }
+        guard let value = try value(name) else { return nil }
+        guard case .string(let text) = value else { throw APIError.malformed("\(name) must be a string, not \(value.typeName)") }
+        try Fields.checkId(text, name: name, maxBytes: maxLength)
         guard text != ".", text != ".." else { throw APIError.invalid("\(name) must not be . or ..") }
         return text
     }

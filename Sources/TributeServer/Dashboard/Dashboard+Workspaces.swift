@@ -58,7 +58,7 @@ extension Dashboard {
 
     @Sendable func deleteBudget(_ request: Request, _ context: TributeContext) async throws -> Response {
         try await workspaceForm(request, context) { form, id in
-            let scope = try Dashboard.budgetScope(&form)
+            let scope = try Dashboard.budgetScope(&form, existing: true)
             try await store.deleteBudget(workspaceId: id, scope: scope)
             return "Budget \(scope) deleted."
         }
@@ -66,9 +66,11 @@ extension Dashboard {
 
     /// The scope a budget form names: `scope` whole (a row of the table, as the page wrote
     /// it: untrimmed, since `user:bob ` and `user:bob` are two scopes), or `scopeKind` and
-    /// `scopeId` (the new-budget form, typed).
-    static func budgetScope(_ form: inout FormBody) throws -> BudgetScope {
+    /// `scopeId` (the new-budget form, typed). An `existing` row's scope (to delete it) is
+    /// read as the store may hold it (`WorkspaceInput.existingScope`).
+    static func budgetScope(_ form: inout FormBody, existing: Bool = false) throws -> BudgetScope {
         if let text = form.raw("scope") {
+            if existing { return try WorkspaceInput.existingScope(text) }
             try Fields.checkText(text, name: "scope", maxBytes: 210)
             return try WorkspaceInput.scope(text)
         }

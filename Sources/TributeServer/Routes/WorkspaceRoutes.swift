@@ -92,7 +92,7 @@ struct WorkspaceRoutes<Store: TributeStore>: Sendable {
     }
 
     @Sendable func deleteBudget(_ request: Request, _ context: TributeContext) async throws -> Response {
-        try await store.deleteBudget(workspaceId: try context.requireWorkspaceId(), scope: try Self.scope(context))
+        try await store.deleteBudget(workspaceId: try context.requireWorkspaceId(), scope: try WorkspaceInput.existingScope(try API.parameter(context, "scope")))
         return Response(status: .noContent)
     }
 

@@ -42,9 +42,20 @@ enum WorkspaceInput {
         (try input.requiredAmount("limit"), try input.requiredChoice("unit", BudgetUnit.self), try input.requiredChoice("period", BudgetPeriod.self))
     }
 
-    /// A budget scope written `user:<id>`, `agent:<id>` or `run:<id>`.
+    /// A budget scope written `user:<id>`, `agent:<id>` or `run:<id>`, its id by the rule of
+    /// the ids a call carries (`Fields.checkId`).
     /// - Throws: 422 for any other text.
     static func scope(_ text: String) throws -> BudgetScope {
+        guard let scope = BudgetScope(parsing: text) else { throw APIError.invalid("scope must be user:<id>, agent:<id> or run:<id>") }
+        try Fields.checkId(scope.id, name: "scope", maxBytes: 200)
+        return scope
+    }
+
+    /// A budget scope as the store may hold one, to delete it: also a scope written before
+    /// `scope`'s rule refused some of its characters (U+202E, say), so that such a budget,
+    /// which no call can match any more, can still be removed and make room.
+    /// - Throws: 422 for text that is no scope at all.
+    static func existingScope(_ text: String) throws -> BudgetScope {
         guard let scope = BudgetScope(parsing: text) else { throw APIError.invalid("scope must be user:<id>, agent:<id> or run:<id>") }
         return scope
     }
