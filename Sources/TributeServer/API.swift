@@ -47,10 +47,12 @@ enum API {
     }
 
     /// A path parameter, percent-decoded.
+    /// - Throws: 400 `invalid_path` when its `%` escapes are not valid percent-encoded
+    ///   UTF-8 (`%ZZ`, `%FF`), `malformed_request` when it is missing or empty.
     static func parameter(_ context: TributeContext, _ name: String) throws -> String {
-        guard let raw = context.parameters.get(name), let decoded = raw.removingPercentEncoding, !decoded.isEmpty else {
-            throw APIError.malformed("Missing path parameter \(name)")
-        }
+        guard let raw = context.parameters.get(name) else { throw APIError.malformed("Missing path parameter \(name)") }
+        guard let decoded = raw.removingPercentEncoding else { throw APIError.invalidPath(name) }
+        guard !decoded.isEmpty else { throw APIError.malformed("Missing path parameter \(name)") }
         return decoded
     }
 
@@ -80,5 +82,14 @@ enum API {
         guard let cursor = request.uri.queryParameters.get(name).map({ String($0) }) else { return nil }
         guard !cursor.isEmpty, cursor.utf8.count <= maxBytes else { throw APIError.invalid("\(name) is not one this service gave") }
         return cursor
+    }
+}
+
+extension APIError {
+    /// 400 `invalid_path`: a path segment whose `%` escapes decode to no text (`%ZZ`, or
+    /// bytes that are not UTF-8), so it names nothing.
+    static func invalidPath(_ parameter: String) -> APIError {
+        APIError(status: .badRequest, code: "invalid_path",
+                 message: "The path's \(parameter) is not valid percent-encoding: each % must be followed by two hex digits, and the bytes must be UTF-8")
     }
 }

@@ -76,6 +76,11 @@ import TributeTestSupport
         (.post, "/v1/api-keys", #"{"role":"viewer","workspaceIds":["nope"]}"#, 404, "workspace_not_found"),
         (.delete, "/v1/api-keys/key_nope", nil, 404, "api_key_not_found"),
         (.get, "/v1/nothing-here", nil, 404, "not_found"),
+        // A path segment whose percent-encoding decodes to no text names nothing.
+        (.get, "/v1/workspaces/%ZZ", nil, 400, "invalid_path"),
+        (.get, "/v1/workspaces/w%FF/decisions", nil, 400, "invalid_path"),
+        (.delete, "/v1/workspaces/w/budgets/user:%ZZ", nil, 400, "invalid_path"),
+        (.delete, "/v1/api-keys/key_%G1", nil, 400, "invalid_path"),
     ]
 
     @Test(arguments: Backend.allCases)
