@@ -30,25 +30,30 @@ public struct HTTPTimeouts: Sendable, Equatable {
 
     /// Hummingbird's HTTP/1 server with these timeouts: its own idle timeout, and
     /// `RequestDeadlineHandler` for the head and the body, which Hummingbird does not time.
+    /// The parser's refusals get the API's error shape (`HTTPParseRefusal`).
     var serverBuilder: HTTPServerBuilder {
         let timeouts = self
         return HTTPServerBuilder { responder in
             let configuration = HTTP1Channel.Configuration(
-                additionalChannelHandlers: [RequestDeadlineHandler(timeouts)], idleTimeout: .seconds(timeouts.idleSeconds))
+                additionalChannelHandlers: [RequestDeadlineHandler(timeouts), HTTPParseRefusal()], idleTimeout: .seconds(timeouts.idleSeconds),
+                httpDecoderConfiguration: HTTPParseRefusal.decoderLimits)
             return TimedHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: configuration))
         }
     }
 }
 
-/// Hummingbird's HTTP/1 channel, with a handler in front of the HTTP decoder that tells
-/// `RequestDeadlineHandler` when the bytes of a new request start to arrive.
+/// Hummingbird's HTTP/1 channel, with handlers in front of the HTTP decoder that tell
+/// `RequestDeadlineHandler` when the bytes of a new request start to arrive, and
+/// `HTTPParseRefusal` when its request line has ended.
 struct TimedHTTP1Channel: ServerChildChannel {
     let base: HTTP1Channel
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            let deadlines = try channel.pipeline.syncOperations.handler(type: RequestDeadlineHandler.self)
-            try channel.pipeline.syncOperations.addHandler(RequestStartHandler(deadlines: deadlines), position: .first)
+            let pipeline = channel.pipeline.syncOperations
+            let deadlines = try pipeline.handler(type: RequestDeadlineHandler.self)
+            try pipeline.addHandler(RequestStartHandler(deadlines: deadlines), position: .first)
+            try pipeline.addHandler(RequestLineWatch(refusal: try pipeline.handler(type: HTTPParseRefusal.self)), position: .first)
             return value
         }
     }
