@@ -33,7 +33,7 @@ public func buildApplication(
 }
 
 /// Every route of the API and the dashboard, with the request id, metrics and log in front
-/// of everything, then the error mapping, and the 405 answer behind them. Without `stripe`
+/// of everything, then bodiless answers to `HEAD`, the error mapping, and the 405 answer behind them. Without `stripe`
 /// the payment routes answer 503 and everything else works. `rateLimit` is the default of
 /// keys without one of their own; the buckets live in this router, on the store's clock.
 /// The live streams' shared readers and caps (`streams`) live in it too. The store's batch
@@ -42,9 +42,12 @@ public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? =
                         webhookURLs: WebhookURLPolicy = .publicOnly, streams: LiveStreamSettings = .standard,
                         metrics: TributeMetrics = TributeMetrics(), monitoring: MonitoringSettings = .standard,
                         limits: CollectionLimits = .standard) -> Router<TributeContext> {
-    let router = Router(context: TributeContext.self)
+    // `HEAD` wherever there is a `GET`, by the `GET` route (see `HeadMiddleware`).
+    let router = Router(context: TributeContext.self, options: .autoGenerateHeadEndpoints)
     // First: it sees every answer, the error middleware's included, as its status.
     router.add(middleware: MonitoringMiddleware(metrics: metrics, logRequests: monitoring.logRequests))
+    // Then: every answer to a `HEAD`, an error's too, loses its body.
+    router.add(middleware: HeadMiddleware())
     router.add(middleware: ErrorMiddleware())
     if let batches = store.batchMetrics { metrics.connect(batches) }
     let auth = Auth(store: store, rateLimiter: RateLimiter(defaultLimit: rateLimit, nowMillis: { store.nowMillis() }))

@@ -163,14 +163,16 @@ import TributeTestSupport
         let fixture = try await APIFixture(.sqlite)
         try await fixture.test { client in
             for (method, path, allow) in [
-                (HTTPRequest.Method.put, "/v1/plans", "GET"), (.trace, "/v1/plans", "GET"), (.head, "/healthz", "GET"),
-                (.delete, "/v1/workspaces", "GET, POST"), (.post, "/v1/workspaces/w", "GET, PATCH"),
-                (.get, "/v1/workspaces/w/budgets/user:u", "DELETE, PUT"), (.put, "/admin/action-costs/SIMPLE_LLM", "GET, POST"),
+                (HTTPRequest.Method.put, "/v1/plans", "GET, HEAD"), (.trace, "/v1/plans", "GET, HEAD"), (.post, "/healthz", "GET, HEAD"),
+                (.delete, "/v1/workspaces", "GET, HEAD, POST"), (.post, "/v1/workspaces/w", "GET, HEAD, PATCH"),
+                (.get, "/v1/workspaces/w/budgets/user:u", "DELETE, PUT"), (.head, "/v1/workspaces/w/budgets/user:u", "DELETE, PUT"),
+                (.put, "/admin/action-costs/SIMPLE_LLM", "GET, HEAD, POST"),
             ] {
                 let response = try await client.send(method, path, key: nil)
                 #expect(response.status == .methodNotAllowed, "\(method) \(path)")
                 #expect(response.headers[.allow] == allow, "\(method) \(path)")
-                #expect(response.errorCode == "method_not_allowed", "\(method) \(path)")
+                // A `HEAD` gets the status and headers only.
+                #expect(response.errorCode == (method == .head ? nil : "method_not_allowed"), "\(method) \(path)")
             }
             for (method, path) in [(HTTPRequest.Method.get, "/v1/nothing-here"), (.get, "/v1/workspaces/w/nothing"), (HTTPRequest.Method("PURGE")!, "/v1/plans")] {
                 let response = try await client.send(method, path, key: nil)

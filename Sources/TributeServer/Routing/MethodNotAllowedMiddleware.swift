@@ -1,8 +1,9 @@
 import HTTPTypes
 import Hummingbird
 
-/// Answers `405 Method Not Allowed`, with an `Allow` header naming the path's methods, for a
-/// known path asked with a method it does not have; Hummingbird's router answers 404.
+/// Answers `405 Method Not Allowed`, with an `Allow` header naming the path's methods (with
+/// `HEAD` beside every `GET`, see `HeadMiddleware`), for a known path asked with a method
+/// it does not have; Hummingbird's router answers 404.
 ///
 /// `buildRouter` adds it after every route: middleware applies only to what is added after
 /// it, and to the router's not-found answer, which is built last — so it runs only when no
@@ -23,6 +24,10 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
     init(routes: [Router<TributeContext>.RouteDescription]) {
         var methodsByPath: [String: (path: RouterPath, methods: [HTTPRequest.Method])] = [:]
         for route in routes { methodsByPath[route.path.description, default: (route.path, [])].methods.append(route.method) }
+        // The router answers `HEAD` wherever there is a `GET` (`.autoGenerateHeadEndpoints`).
+        for (key, entry) in methodsByPath where entry.methods.contains(.get) && !entry.methods.contains(.head) {
+            methodsByPath[key]?.methods.append(.head)
+        }
         let router = Router(context: TributeContext.self)
         for (path, methods) in methodsByPath.values {
             let allow = methods.map(\.rawValue).sorted().joined(separator: ", ")
