@@ -354,6 +354,15 @@ enum PostgresMigrations {
             LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE ROWS 8 AS 'SELECT jsonb_array_elements(list)'
             """,
         ]),
+        // `?outcome=denied` reads a workspace's denials through an index of their own
+        // (`DecisionRows.page`), not by passing over every approval; only decisions that
+        // are no approval take room in it. Building it holds off writes to `decisions` while
+        // it reads them once: on a large table an operator may build it first with
+        // `CREATE INDEX CONCURRENTLY` under this name (docs/postgres.md), and this step
+        // then finds it.
+        ("v12_denied_decisions_index", [
+            "CREATE INDEX IF NOT EXISTS decisions_denied_by_workspace ON decisions (workspace_id, seq) WHERE NOT success",
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

@@ -297,6 +297,12 @@ enum SQLiteMigrations {
         migrator.registerMigration("v8_holds") { db in
             try SQLiteHoldSchema.create(db)
         }
+        // `?outcome=denied` reads a workspace's denials through an index of their own
+        // (`DecisionRows.page`), not by passing over every approval; only decisions that
+        // are no approval take room in it.
+        migrator.registerMigration("v9_denied_decisions_index") { db in
+            try db.execute(sql: "CREATE INDEX decisions_denied_by_workspace ON decisions(workspace_id, seq) WHERE NOT success")
+        }
         return migrator
     }
 }

@@ -35,20 +35,33 @@ enum DecisionRows {
     ///
     /// Only a call or a hold can be denied: a hold's commit, release and expiry are steps of
     /// an approved hold, listed with the approved and never as denials.
+    ///
+    /// The denied are read through the partial index `decisions_denied_by_workspace`,
+    /// `(workspace_id, seq) WHERE NOT success` (on both backends), so that a workspace with
+    /// millions of approvals and a few denials reads the few; it costs space only for the
+    /// decisions that are not approvals. A planner uses a partial index only when the query
+    /// states the index's condition itself, so `NOT success` is written out here, not bound:
+    /// keep the two the same (`SQLiteStoreTests` checks the plan).
     static func page(workspaceId: String, beforeSeq: Int64, limit: Int, approved: Bool?) -> StoreStatement {
         var statement = StoreStatement("SELECT seq, \(columns) FROM decisions WHERE workspace_id = ? AND seq < ?", [.text(workspaceId), .int(beforeSeq)])
-        if let approved {
+        switch approved {
+        case true?:
             statement.sql += " AND success = ? AND reason <> ?"
-            statement.values += [.bool(approved), .text(DecisionReason.reversed.rawValue)]
-        }
-        if approved == false {
-            statement.sql += " AND kind IN (?, ?)"
-            statement.values += [.text(DecisionKind.call.rawValue), .text(DecisionKind.hold.rawValue)]
+            statement.values += [.bool(true), .text(DecisionReason.reversed.rawValue)]
+        case false?:
+            statement.sql += " AND \(deniedIndexCondition) AND reason <> ? AND kind IN (?, ?)"
+            statement.values += [.text(DecisionReason.reversed.rawValue), .text(DecisionKind.call.rawValue), .text(DecisionKind.hold.rawValue)]
+        case nil:
+            break
         }
         statement.sql += " ORDER BY seq DESC LIMIT ?"
         statement.values.append(.int(Int64(limit) + 1))
         return statement
     }
+
+    /// The condition of the partial index `decisions_denied_by_workspace`, as the
+    /// migrations that create it write it.
+    static let deniedIndexCondition = "NOT success"
 
     /// The workspace's decisions after `afterSeq`, oldest first, at most `limit`, as
     /// `numbered` reads them.
