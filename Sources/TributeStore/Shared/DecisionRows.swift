@@ -41,7 +41,7 @@ enum DecisionRows {
     /// millions of approvals and a few denials reads the few; it costs space only for the
     /// decisions that are not approvals. A planner uses a partial index only when the query
     /// states the index's condition itself, so `NOT success` is written out here, not bound:
-    /// keep the two the same (`SQLiteStoreTests` checks the plan).
+    /// keep the two the same (`DeniedDecisionsIndexTests` checks both plans).
     static func page(workspaceId: String, beforeSeq: Int64, limit: Int, approved: Bool?) -> StoreStatement {
         var statement = StoreStatement("SELECT seq, \(columns) FROM decisions WHERE workspace_id = ? AND seq < ?", [.text(workspaceId), .int(beforeSeq)])
         switch approved {
