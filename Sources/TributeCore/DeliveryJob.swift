@@ -2,6 +2,8 @@
 public struct DeliveryJob: Sendable, Equatable {
     /// The delivery's row; `recordDelivery` takes it back.
     public var seq: Int64
+    /// The endpoint it goes to: the worker counts what it sends to each.
+    public var endpointId: String
     public var url: String
     public var secret: String
     public var eventId: String
@@ -10,8 +12,9 @@ public struct DeliveryJob: Sendable, Equatable {
     /// This attempt's number, from 1.
     public var attempt: Int
 
-    public init(seq: Int64, url: String, secret: String, eventId: String, eventType: String, body: String, attempt: Int) {
+    public init(seq: Int64, endpointId: String, url: String, secret: String, eventId: String, eventType: String, body: String, attempt: Int) {
         self.seq = seq
+        self.endpointId = endpointId
         self.url = url
         self.secret = secret
         self.eventId = eventId

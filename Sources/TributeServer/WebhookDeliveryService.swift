@@ -12,6 +12,13 @@ import TributeStore
 /// retried by `RetryPolicy` until it gives up. Several instances share the work: a claim
 /// leases a delivery to one of them.
 ///
+/// No receiver can hold up the others. Each attempt has one deadline (`attemptTimeoutMillis`,
+/// 10 s) from its start to the last byte of the answer: a receiver that sends its head and
+/// then trickles the body, or never ends it, is cut there and the attempt failed. The
+/// worker keeps up to `maxInFlight` deliveries going and claims more as each one ends,
+/// never waiting for the slowest; at most `maxInFlightPerEndpoint` of them go to one
+/// endpoint, so an endpoint's stuck attempts and backlog leave the other places to the rest.
+///
 /// Unless `webhookURLs` allows private addresses, each attempt first resolves the URL's
 /// host and refuses (a failed attempt, with the reason in the log) if any address is not
 /// public; redirects are never followed, and a `3xx` is a failed attempt. The HTTP client
@@ -29,15 +36,31 @@ public struct WebhookDeliveryService: Service {
     let logger: Logger
     /// Counts each attempt by its result (`tribute_webhook_deliveries_total`).
     let metrics: TributeMetrics?
+    /// How long one attempt may take, from its start to the last byte of the answer.
+    let attemptTimeoutMillis: Int64
+    /// The most deliveries in flight at once.
+    let maxInFlight: Int
+    /// The most deliveries in flight to one endpoint.
+    let maxInFlightPerEndpoint: Int
 
     /// Longer than one attempt can take, so that a lease ends only if its worker died.
     static let leaseMillis: Int64 = 60_000
-    static let timeoutSeconds: Int64 = 10
-    static let batchSize = 32
+    public static let defaultAttemptTimeoutMillis: Int64 = 10_000
+    /// The longest attempt allowed: half the lease leaves the rest of it for recording
+    /// the answer.
+    static let maxAttemptTimeoutMillis: Int64 = leaseMillis / 2
+    public static let defaultMaxInFlight = 32
+    public static let defaultMaxInFlightPerEndpoint = 4
+    /// The most of a receiver's answer read (the status decides; the body is read so that
+    /// the connection can be used again).
+    static let maxAnswerBytes = 64 * 1024
 
     public init(store: any TributeStore, policy: RetryPolicy = .standard, pollMillis: Int64 = 500, webhookURLs: WebhookURLPolicy = .publicOnly,
                 resolve: @escaping @Sendable (String) async throws -> [IPAddress] = { try await HostResolver.addresses($0) }, logger: Logger,
-                metrics: TributeMetrics? = nil) {
+                metrics: TributeMetrics? = nil, attemptTimeoutMillis: Int64 = defaultAttemptTimeoutMillis,
+                maxInFlight: Int = defaultMaxInFlight, maxInFlightPerEndpoint: Int = defaultMaxInFlightPerEndpoint) {
+        precondition((1...WebhookDeliveryService.maxAttemptTimeoutMillis).contains(attemptTimeoutMillis), "an attempt must end well within its lease")
+        precondition(maxInFlight >= 1 && (1...maxInFlight).contains(maxInFlightPerEndpoint), "at least one delivery in flight, and no more to one endpoint than in all")
         self.store = store
         self.metrics = metrics
         self.policy = policy
@@ -45,6 +68,9 @@ public struct WebhookDeliveryService: Service {
         self.webhookURLs = webhookURLs
         self.resolve = resolve
         self.logger = logger
+        self.attemptTimeoutMillis = attemptTimeoutMillis
+        self.maxInFlight = maxInFlight
+        self.maxInFlightPerEndpoint = maxInFlightPerEndpoint
     }
 
     /// Runs until the service group shuts down; a shutdown is a normal end, not an error.
@@ -55,22 +81,50 @@ public struct WebhookDeliveryService: Service {
         try? await http.shutdown()
     }
 
+    /// What the loop waits for: a delivery that ended (its place is free), or the poll.
+    enum Wake: Sendable {
+        case ended(DeliveryJob)
+        case poll
+    }
+
+    /// Claims into every free place, then waits for a delivery to end or the poll interval
+    /// to pass, whichever comes first, and claims again: a slow delivery holds only its own
+    /// place (and its endpoint's share), never the claiming of the next work.
     func loop(_ http: HTTPClient) async {
-        while !Task.isCancelled {
-            let jobs: [DeliveryJob]
-            do {
-                jobs = try await store.claimDeliveries(limit: WebhookDeliveryService.batchSize, leaseMillis: WebhookDeliveryService.leaseMillis)
-            } catch {
-                logger.warning("webhook deliveries could not be claimed", metadata: ["error": "\(describe(error))"])
-                jobs = []
+        await withTaskGroup(of: Wake.self) { group in
+            var sending: [String: Int] = [:]
+            var inFlight = 0
+            var polling = false
+            running: while !Task.isCancelled {
+                if inFlight < maxInFlight {
+                    do {
+                        let jobs = try await store.claimDeliveries(
+                            limit: maxInFlight - inFlight, perEndpoint: maxInFlightPerEndpoint, inFlight: sending, leaseMillis: WebhookDeliveryService.leaseMillis)
+                        for job in jobs {
+                            sending[job.endpointId, default: 0] += 1
+                            inFlight += 1
+                            group.addTask { await deliver(job, http); return .ended(job) }
+                        }
+                    } catch where !Task.isCancelled {
+                        logger.warning("webhook deliveries could not be claimed", metadata: ["error": "\(describe(error))"])
+                    } catch {
+                        break running  // shutting down
+                    }
+                }
+                if !polling {
+                    polling = true
+                    group.addTask { [pollMillis] in try? await Task.sleep(for: .milliseconds(pollMillis)); return .poll }
+                }
+                switch await group.next() {
+                case .ended(let job)?:
+                    inFlight -= 1
+                    sending[job.endpointId, default: 1] -= 1
+                    if sending[job.endpointId] == 0 { sending[job.endpointId] = nil }
+                case .poll?: polling = false
+                case nil: return
+                }
             }
-            if jobs.isEmpty {
-                try? await Task.sleep(for: .milliseconds(pollMillis))
-                continue
-            }
-            await withTaskGroup(of: Void.self) { group in
-                for job in jobs { group.addTask { await deliver(job, http) } }
-            }
+            group.cancelAll()
         }
     }
 
@@ -84,13 +138,17 @@ public struct WebhookDeliveryService: Service {
         request.headers.add(name: "Tribute-Event-Type", value: job.eventType)
         request.headers.add(name: "Tribute-Signature", value: WebhookSignature.header(payload: payload, secret: job.secret, timestampSeconds: store.nowMillis() / 1000))
         request.body = .bytes(ByteBuffer(bytes: payload))
+        let deadline = ContinuousClock.now + .milliseconds(attemptTimeoutMillis)
         var statusCode: Int?
         var failure: String?
         do {
-            try await checkDestination(job.url)
-            let response = try await http.execute(request, timeout: .seconds(WebhookDeliveryService.timeoutSeconds))
+            // The race below keeps the time: the client's own deadline would end with the head.
+            let response = try await Self.finish(by: deadline) { [self, request] in
+                try await checkDestination(job.url)
+                return try await http.execute(request, deadline: .distantFuture)
+            }
             statusCode = Int(response.status.code)
-            _ = try? await response.body.collect(upTo: 64 * 1024)
+            try await Self.finish(by: deadline) { _ = try? await response.body.collect(upTo: WebhookDeliveryService.maxAnswerBytes) }
             switch response.status.code {
             case 200..<300: break
             case 300..<400: failure = "HTTP \(response.status.code): redirects are not followed"
@@ -98,6 +156,9 @@ public struct WebhookDeliveryService: Service {
             }
         } catch let refusal as WebhookURLPolicy.Refusal {
             failure = "not sent: \(refusal.description)"
+        } catch is AttemptTimedOut {
+            let limit = attemptTimeoutMillis % 1_000 == 0 ? "\(attemptTimeoutMillis / 1_000) s" : "\(attemptTimeoutMillis) ms"
+            failure = statusCode.map { "HTTP \($0), but the answer did not end within \(limit)" } ?? "no answer within \(limit)"
         } catch {
             failure = "\(error)"
         }
@@ -112,6 +173,25 @@ public struct WebhookDeliveryService: Service {
         if let failure {
             logger.info("webhook delivery failed", metadata: ["event": "\(job.eventId)", "attempt": "\(job.attempt)", "error": "\(failure)",
                                                            "retry": "\(next == nil ? "no" : "yes")"])
+        }
+    }
+
+    /// An attempt passed its deadline.
+    struct AttemptTimedOut: Error {}
+
+    /// Runs `operation` and returns its result, unless `deadline` passes first: then
+    /// `operation` is cancelled (the HTTP client then closes the connection) and this throws.
+    /// - Throws: `AttemptTimedOut` at the deadline, else what `operation` throws.
+    static func finish<T: Sendable>(by deadline: ContinuousClock.Instant, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(until: deadline, clock: .continuous)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let result = first else { throw AttemptTimedOut() }
+            return result
         }
     }
 }

@@ -131,8 +131,11 @@ public protocol TributeStore: Sendable {
     /// - Throws: `webhookEndpointNotFound`, `invalidValue` (bad cursor).
     func webhookDeliveries(endpointId: String, limit: Int, cursor: String?) async throws -> Page<WebhookDelivery>
     /// Claims up to `limit` deliveries that are due, counting the attempt and leasing them
-    /// for `leaseMillis` so that no other worker sends them meanwhile.
-    func claimDeliveries(limit: Int, leaseMillis: Int64) async throws -> [DeliveryJob]
+    /// for `leaseMillis` so that no other worker sends them meanwhile. The earliest due go
+    /// first, but no more from one endpoint than `perEndpoint` less what `inFlight` (by
+    /// endpoint id) says the caller is still sending to it: one endpoint's backlog or stuck
+    /// attempts never take every place.
+    func claimDeliveries(limit: Int, perEndpoint: Int, inFlight: [String: Int], leaseMillis: Int64) async throws -> [DeliveryJob]
     /// Records how an attempt went: delivered, to be retried at `nextAttemptAtMillis`, or
     /// (with neither) failed for good.
     func recordDelivery(seq: Int64, delivered: Bool, statusCode: Int?, error: String?, nextAttemptAtMillis: Int64?) async throws

@@ -46,16 +46,49 @@ actor Receiver {
     }
 }
 
+/// A local HTTP server that answers `200` to every POST and then sends the body a byte
+/// every 100 ms, until the client hangs up (or a minute has passed).
+actor SlowReceiver {
+    /// When each request arrived.
+    private(set) var arrivals: [ContinuousClock.Instant] = []
+
+    func arrived() { arrivals.append(.now) }
+
+    /// Runs the receiver on a free port of 127.0.0.1 while `body` runs.
+    func serve<T: Sendable>(_ body: @Sendable @escaping (_ url: String) async throws -> T) async throws -> T {
+        let router = Router()
+        router.post("/slow") { request, _ -> Response in
+            var request = request
+            _ = try await request.collectBody(upTo: 1 << 20)
+            await self.arrived()
+            return Response(status: .ok, body: ResponseBody { writer in
+                for _ in 0..<600 {
+                    try await writer.write(ByteBuffer(string: " "))
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                try await writer.finish(nil)
+            })
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        return try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)/slow") }
+    }
+}
+
 @Suite struct WebhookDeliveryTests {
     /// A store whose clock the test moves, an endpoint, and a paid purchase's event queued.
     static func storeWithEvent(_ backend: Backend, url: String, clock: ManualClock) async throws -> (any TributeStore, secret: String, endpointId: String) {
         let (store, _) = try await backend.makeStore(clock: clock)
         let (endpoint, secret) = try await store.createWebhookEndpoint(url: url, eventTypes: [], description: "test receiver")
         _ = try await store.createWorkspace(WorkspaceDraft(id: "w", name: "w", planId: "prepaid", anchorDate: nil))
+        try await queueEvent(store)
+        return (store, secret, endpoint.id)
+    }
+
+    /// A paid purchase in workspace `w`: one `credits.purchased` event for every endpoint.
+    static func queueEvent(_ store: any TributeStore) async throws {
         let purchase = try await store.createPurchase(workspaceId: "w", packageId: "starter")
         _ = try await store.attachPaymentIntent(purchaseId: purchase.id, paymentIntentId: "pi_hook_\(Identifier.randomBase62(count: 8))")
         _ = try await store.applyPayment(.succeeded(paymentIntentId: "unused", purchaseId: purchase.id, amountReceivedCents: 1_000, currency: "usd"))
-        return (store, secret, endpoint.id)
     }
 
     /// A worker that may call the loopback receivers (`TRIBUTE_WEBHOOK_ALLOW_PRIVATE=1`).
@@ -64,9 +97,9 @@ actor Receiver {
                                pollMillis: 20, webhookURLs: .anyAddress, logger: Logger(label: "test"))
     }
 
-    /// Waits up to 30 s for `condition` (the whole suite shares two cores).
-    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<1_500 {
+    /// Waits up to `seconds` (30 s: the whole suite shares two cores) for `condition`.
+    static func eventually(seconds: Int = 30, _ condition: () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<(seconds * 50) {
             if try await condition() { return true }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -115,6 +148,54 @@ actor Receiver {
             let log = try await store.webhookDeliveries(endpointId: endpointId, limit: 10, cursor: nil).items
             #expect(log.count == 1)
             #expect(log[0].attempts == 3 && log[0].lastStatusCode == 200 && log[0].eventType == "credits.purchased")
+        }
+    }
+
+    /// A receiver that answers `200` at once and then sends its body a byte at a time,
+    /// without end, holds up no other endpoint: while five deliveries to it are due and two
+    /// of them hang (its share of the worker's four places), an event for a healthy endpoint
+    /// is delivered at once; and each hanging attempt is cut at the attempt's deadline, head
+    /// and body together, and recorded as failed. (Before, the body had no time limit and
+    /// the worker waited for its whole batch: nothing else was sent while the slow answer
+    /// lasted, for good if it never ended.)
+    @Test(.timeLimit(.minutes(2)), arguments: Backend.allCases)
+    func aReceiverThatNeverFinishesItsAnswerHoldsUpNoOtherEndpoint(backend: Backend) async throws {
+        let slow = SlowReceiver()
+        let healthy = Receiver(failures: 0)
+        try await slow.serve { slowURL in
+            try await healthy.serve { healthyURL in
+                let clock = ManualClock(millis: Identifier.currentMillis())
+                let (store, _, slowId) = try await Self.storeWithEvent(backend, url: slowURL, clock: clock)
+                for _ in 0..<4 { try await Self.queueEvent(store) }
+                let service = WebhookDeliveryService(
+                    store: store, policy: RetryPolicy(baseDelayMillis: 1_000, maxDelayMillis: 60_000, maxAttempts: 5), pollMillis: 20,
+                    webhookURLs: .anyAddress, logger: Logger(label: "test"), attemptTimeoutMillis: 5_000, maxInFlight: 4, maxInFlightPerEndpoint: 2)
+                let worker = Task { try await service.run() }
+                #expect(try await Self.eventually { await slow.arrivals.count >= 2 })
+                #expect(await slow.arrivals.count == 2, "more than its share of places went to the slow endpoint")
+                let firstArrival = try #require(await slow.arrivals.first)
+
+                let healthyId = try await store.createWebhookEndpoint(url: healthyURL, eventTypes: [], description: nil).0.id
+                try await Self.queueEvent(store)
+                #expect(try await Self.eventually(seconds: 3) { await healthy.received.count == 1 }, "the healthy endpoint waited for the slow one")
+                #expect(try await Self.eventually(seconds: 3) {
+                    try await store.webhookDeliveries(endpointId: healthyId, limit: 10, cursor: nil).items.first?.status == .delivered
+                })
+
+                // Both hanging attempts end at the deadline, failed, with the status they got.
+                #expect(try await Self.eventually {
+                    try await store.webhookDeliveries(endpointId: slowId, limit: 10, cursor: nil).items.filter { $0.lastError != nil }.count >= 2
+                })
+                let elapsed = ContinuousClock.now - firstArrival
+                #expect(elapsed >= .milliseconds(4_500) && elapsed < .seconds(20), "\(elapsed)")
+                let cut = try await store.webhookDeliveries(endpointId: slowId, limit: 10, cursor: nil).items.filter { $0.lastError != nil }
+                for delivery in cut {
+                    #expect(delivery.status == .pending && delivery.attempts == 1 && delivery.lastStatusCode == 200)
+                    #expect(delivery.lastError == "HTTP 200, but the answer did not end within 5 s")
+                }
+                worker.cancel()
+                _ = await worker.result
+            }
         }
     }
 
@@ -172,7 +253,7 @@ actor Receiver {
             worker.cancel()
             #expect(await receiver.received.isEmpty)
             #expect(try await store.events(workspaceId: "w", afterSeq: 0, limit: 10).isEmpty)
-            #expect(try await store.claimDeliveries(limit: 10, leaseMillis: 1_000).isEmpty)
+            #expect(try await store.claimDeliveries(limit: 10, perEndpoint: 10, inFlight: [:], leaseMillis: 1_000).isEmpty)
         }
     }
 }

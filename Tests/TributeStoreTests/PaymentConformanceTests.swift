@@ -128,7 +128,7 @@ import TributeTestSupport
         #expect(events[1].data["percent"] == .number("100") && events[1].data["remainingAllowance"] == .number("0"))
         #expect(events[2].data["remainingBalance"] == .number("2"))
         // The endpoint wants allowance alerts only: two deliveries are queued.
-        #expect(try await store.claimDeliveries(limit: 10, leaseMillis: 1_000).map(\.eventType) == ["allowance.threshold", "allowance.threshold"])
+        #expect(try await store.claimDeliveries(limit: 10, perEndpoint: 10, inFlight: [:], leaseMillis: 1_000).map(\.eventType) == ["allowance.threshold", "allowance.threshold"])
         _ = try await store.expectLedgerHolds()
     }
 }

@@ -363,6 +363,12 @@ enum PostgresMigrations {
         ("v12_denied_decisions_index", [
             "CREATE INDEX IF NOT EXISTS decisions_denied_by_workspace ON decisions (workspace_id, seq) WHERE NOT success",
         ]),
+        // A claim of webhook deliveries takes the earliest due of each endpoint
+        // (`claimDeliveries`): found by endpoint among the pending ones only, however long
+        // the endpoint's history of sent deliveries.
+        ("v13_pending_deliveries_by_endpoint", [
+            "CREATE INDEX webhook_deliveries_pending_by_endpoint ON webhook_deliveries (endpoint_id, next_attempt_at, seq) WHERE status = 'pending'",
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

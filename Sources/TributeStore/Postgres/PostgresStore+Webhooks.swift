@@ -35,20 +35,25 @@ extension PostgresStore {
         }
     }
 
-    /// Instances claim with `SKIP LOCKED`, so that each due delivery goes to one of them.
-    public func claimDeliveries(limit: Int, leaseMillis: Int64) async throws -> [DeliveryJob] {
+    /// Instances claim with `SKIP LOCKED`, so that each due delivery goes to one of them:
+    /// each endpoint's earliest due deliveries are locked (those another instance holds are
+    /// passed over for the next), then the chosen ones leased.
+    public func claimDeliveries(limit: Int, perEndpoint: Int, inFlight: [String: Int], leaseMillis: Int64) async throws -> [DeliveryJob] {
+        guard limit > 0, perEndpoint > 0 else { return [] }
         let nowMillis = clock.nowMillis()
         return try await transaction { connection in
-            try await connection.all(StoreStatement("""
-                WITH due AS (
-                    SELECT seq FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?
-                    ORDER BY next_attempt_at, seq LIMIT ? FOR UPDATE SKIP LOCKED),
-                claimed AS (
-                    UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = ?, updated_at = ?
-                    FROM due WHERE d.seq = due.seq RETURNING d.seq, d.endpoint_id, d.event_id, d.attempts)
-                SELECT c.seq, w.url, w.secret, c.event_id, e.type, e.body, c.attempts
-                FROM claimed c JOIN webhook_endpoints w ON w.id = c.endpoint_id JOIN events e ON e.id = c.event_id
-                """, [.int(nowMillis), .int(Int64(limit)), .int(nowMillis + leaseMillis), .int(nowMillis)]), DeliveryRow.job)
+            let candidates = try await connection.all(StoreStatement("""
+                SELECT d.seq, d.endpoint_id, d.next_attempt_at FROM webhook_endpoints w CROSS JOIN LATERAL (
+                    SELECT p.seq, p.endpoint_id, p.next_attempt_at FROM webhook_deliveries p
+                    WHERE p.endpoint_id = w.id AND p.status = 'pending' AND p.next_attempt_at <= ?
+                    ORDER BY p.next_attempt_at, p.seq LIMIT ? FOR UPDATE SKIP LOCKED) d
+                WHERE w.deleted_at IS NULL
+                """, [.int(nowMillis), .int(Int64(perEndpoint))]), DeliveryRow.candidate)
+            let chosen = DeliveryRow.chosen(candidates, limit: limit, perEndpoint: perEndpoint, inFlight: inFlight)
+            guard !chosen.isEmpty else { return [] }
+            let jobs = try await connection.all(DeliveryRow.jobs(seqs: chosen, nowMillis: nowMillis), DeliveryRow.job)
+            if !jobs.isEmpty { try await connection.run(DeliveryRow.lease(seqs: jobs.map(\.seq), nowMillis: nowMillis, leaseMillis: leaseMillis)) }
+            return jobs
         }
     }
 

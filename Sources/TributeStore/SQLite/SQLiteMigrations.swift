@@ -303,6 +303,14 @@ enum SQLiteMigrations {
         migrator.registerMigration("v9_denied_decisions_index") { db in
             try db.execute(sql: "CREATE INDEX decisions_denied_by_workspace ON decisions(workspace_id, seq) WHERE NOT success")
         }
+        // A claim of webhook deliveries takes the earliest due of each endpoint
+        // (`claimDeliveries`): found by endpoint among the pending ones only, however long
+        // the endpoint's history of sent deliveries.
+        migrator.registerMigration("v10_pending_deliveries_by_endpoint") { db in
+            try db.execute(sql: """
+                CREATE INDEX webhook_deliveries_pending_by_endpoint ON webhook_deliveries(endpoint_id, next_attempt_at, seq) WHERE status = 'pending';
+                """)
+        }
         return migrator
     }
 }

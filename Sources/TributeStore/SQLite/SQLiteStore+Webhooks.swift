@@ -32,22 +32,25 @@ extension SQLiteStore {
         }
     }
 
-    public func claimDeliveries(limit: Int, leaseMillis: Int64) async throws -> [DeliveryJob] {
+    public func claimDeliveries(limit: Int, perEndpoint: Int, inFlight: [String: Int], leaseMillis: Int64) async throws -> [DeliveryJob] {
+        guard limit > 0, perEndpoint > 0 else { return [] }
         let nowMillis = clock.nowMillis()
         // Most polls find nothing due; a read answers that without a write (and an fsync).
-        let due = try await pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1", arguments: [nowMillis]) == true
+        let candidates = try await pool.read { db in
+            try db.all(StoreStatement("""
+                SELECT d.seq, d.endpoint_id, d.next_attempt_at FROM webhook_endpoints w JOIN webhook_deliveries d ON d.seq IN (
+                    SELECT p.seq FROM webhook_deliveries p WHERE p.endpoint_id = w.id AND p.status = 'pending' AND p.next_attempt_at <= ?
+                    ORDER BY p.next_attempt_at, p.seq LIMIT ?)
+                WHERE w.deleted_at IS NULL
+                """, [.int(nowMillis), .int(Int64(perEndpoint))]), DeliveryRow.candidate)
         }
-        guard due else { return [] }
+        let chosen = DeliveryRow.chosen(candidates, limit: limit, perEndpoint: perEndpoint, inFlight: inFlight)
+        guard !chosen.isEmpty else { return [] }
         return try await write { db in
-            // The writer is the only one: what it reads stays due until it leases it below.
-            let jobs = try db.all(StoreStatement("""
-                SELECT d.seq, w.url, w.secret, d.event_id, e.type, e.body, d.attempts + 1
-                FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id JOIN events e ON e.id = d.event_id
-                WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.seq LIMIT ?
-                """, [.int(nowMillis), .int(Int64(limit))]), DeliveryRow.job)
-            let lease = try db.cachedStatement(sql: "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ? WHERE seq = ?")
-            for job in jobs { try lease.execute(arguments: [nowMillis + leaseMillis, nowMillis, job.seq]) }
+            // The writer is the only one: what it reads here stays due until it leases it
+            // below (a delivery recorded since the read above is no longer due, and skipped).
+            let jobs = try db.all(DeliveryRow.jobs(seqs: chosen, nowMillis: nowMillis), DeliveryRow.job)
+            if !jobs.isEmpty { try db.run(DeliveryRow.lease(seqs: jobs.map(\.seq), nowMillis: nowMillis, leaseMillis: leaseMillis)) }
             return jobs
         }
     }
