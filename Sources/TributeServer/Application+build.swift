@@ -66,7 +66,8 @@ public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? =
         PaymentRoutes(store: store, auth: auth, purchases: purchases).endpoints,
         WebhookRoutes(store: store, auth: auth, webhookURLs: webhookURLs, limits: limits).endpoints,
         EventRoutes(auth: auth, streams: streamHub).endpoints,
-        Dashboard(store: store, auth: auth, purchases: purchases, streams: streamHub, webhookURLs: webhookURLs, limits: limits).endpoints,
+        Dashboard(store: store, auth: auth, purchases: purchases, streams: streamHub, webhookURLs: webhookURLs, limits: limits,
+                  failedSignIns: AddressRateLimiter(limit: DashboardSession.failedSignInLimit, nowMillis: { store.nowMillis() })).endpoints,
     ]
     for collection in collections { router.addRoutes(collection) }
     // Last: it then wraps only the router's "no such route" answer (see the type).

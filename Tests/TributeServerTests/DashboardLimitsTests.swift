@@ -12,8 +12,8 @@ import TributeTestSupport
     @Test(arguments: Backend.allCases)
     func signedInPagesSpendTheKeysRateLimit(backend: Backend) async throws {
         let fixture = try await APIFixture(backend)
-        // Sign-in itself checks the key without a token; the pages after it take one each.
-        let limited = try await fixture.store.createAPIKey(role: .admin, workspaceIds: [], name: nil, rateLimit: RateLimit(perSecond: 1, burst: 2)).secret
+        // Sign-in takes one token (it writes a session); the pages after it take one each.
+        let limited = try await fixture.store.createAPIKey(role: .admin, workspaceIds: [], name: nil, rateLimit: RateLimit(perSecond: 1, burst: 3)).secret
         try await fixture.test { client in
             let session = try await DashboardTests.session(client, limited)
             let cookie: HTTPFields = [.cookie: "tribute_session=\(session)"]

@@ -20,6 +20,8 @@ struct Dashboard<Store: TributeStore>: Sendable {
     let webhookURLs: WebhookURLPolicy
     /// The caps on budgets, webhook endpoints and keys, as for the API.
     let limits: CollectionLimits
+    /// Failed sign-ins per client address (`DashboardSession.failedSignInLimit`).
+    let failedSignIns: AddressRateLimiter
 
     var endpoints: RouteCollection<TributeContext> {
         let routes = RouteCollection(context: TributeContext.self)
@@ -81,16 +83,34 @@ struct Dashboard<Store: TributeStore>: Sendable {
         Dashboard.html(Dashboard.signInPage(error: nil))
     }
 
+    /// Starts a session for the form's key. Every sign-in is a write, so it is limited
+    /// before anything is written: a valid key takes a token from its own rate limit (the
+    /// bucket its API calls and signed-in pages take from), and a key that does not verify
+    /// takes one from its client address's bucket (`failedSignIns`). An address out of
+    /// tokens is refused before its key is even looked up. Past either limit the answer is
+    /// the sign-in page with `429` and `Retry-After`, and nothing is written.
     @Sendable func signIn(_ request: Request, _ context: TributeContext) async throws -> Response {
         let form = FormBody(try await API.bytes(request))
         guard DashboardSession.isSameOrigin(request) else { return Dashboard.html(Dashboard.signInPage(error: "Sign in from this page."), status: .forbidden) }
-        let refused = Dashboard.html(Dashboard.signInPage(error: "That key is not valid, or it was revoked."), status: .unauthorized)
-        guard let key = form["key"], key.utf8.count <= 512, let principal = try await store.principal(secret: key) else { return refused }
+        // A peer without an IP address (a test's channel) is not counted, as for the API.
+        let address = context.clientAddress
+        let counted = address != .unknown
+        if counted, case let outcome = failedSignIns.peek(address), !outcome.allowed { return Dashboard.tooManySignIns(outcome) }
+        guard let key = form["key"], key.utf8.count <= 512, let principal = try await store.principal(secret: key) else {
+            if counted, case let outcome = failedSignIns.take(address), !outcome.allowed { return Dashboard.tooManySignIns(outcome) }
+            return Dashboard.html(Dashboard.signInPage(error: Dashboard.invalidKey), status: .unauthorized)
+        }
+        do {
+            try auth.rateLimiter.take(principal)
+        } catch let limited as APIError where limited.status == .tooManyRequests {
+            return Dashboard.tooManySignIns(limited.headers, fromAddress: false)
+        }
         let secret: String
         do {
             secret = try await store.createDashboardSession(keyId: principal.keyId)
         } catch TributeError.apiKeyNotFound {
-            return refused // revoked since it was checked
+            // Revoked since it was checked.
+            return Dashboard.html(Dashboard.signInPage(error: Dashboard.invalidKey), status: .unauthorized)
         }
         // A sign-in replaces the browser's earlier session rather than leaving it alive.
         if let earlier = DashboardSession.secret(request) { try await store.endDashboardSession(sessionSecret: earlier) }
@@ -209,6 +229,28 @@ struct Dashboard<Store: TributeStore>: Sendable {
 
     static func asset(_ text: String, type: String) -> Response {
         Response(status: .ok, headers: [.contentType: type, .cacheControl: "max-age=300"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static var invalidKey: String { "That key is not valid, or it was revoked." }
+
+    /// The sign-in page answered `429` for an address out of failed sign-ins, with
+    /// `Retry-After` and `RateLimit-*` as the API's own `429`.
+    static func tooManySignIns(_ outcome: TokenBucket.Outcome) -> Response {
+        var headers: HTTPFields = [.retryAfter: String(outcome.retryAfterSeconds)]
+        headers.append(rateLimitFieldsOf: outcome)
+        return tooManySignIns(headers, fromAddress: true)
+    }
+
+    /// The sign-in page answered `429` with `headers` (`Retry-After`, `RateLimit-*`): too
+    /// many sign-ins with one key, or too many failed ones from one address.
+    static func tooManySignIns(_ headers: HTTPFields, fromAddress: Bool) -> Response {
+        let retry = headers[.retryAfter].map { " Try again in \($0) s." } ?? ""
+        let message = fromAddress
+            ? "Too many sign-ins with keys that are not valid came from your address.\(retry)"
+            : "This key has signed in more often than its rate limit allows.\(retry)"
+        var response = html(signInPage(error: message), status: .tooManyRequests)
+        response.headers.append(contentsOf: headers)
+        return response
     }
 
     static func signInPage(error: String?) -> String {

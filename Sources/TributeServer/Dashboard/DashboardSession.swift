@@ -18,6 +18,10 @@ enum DashboardSession {
     static let cookieName = "tribute_session"
     /// The cookie that held the raw API key before sessions; sign-in and sign-out expire it.
     static let legacyCookieName = "tribute_key"
+    /// How many sign-ins with a key that does not verify one client address may try: 10 at
+    /// once, then one a second. Past it every sign-in from that address, with any key, is
+    /// `429` until a token comes back. (A valid key's sign-ins take from its own limit.)
+    static let failedSignInLimit = RateLimit(perSecond: 1, burst: 10)!
 
     /// The session secret in the request's cookie, if any.
     static func secret(_ request: Request) -> String? {
