@@ -15,16 +15,19 @@ import TributeStore
 /// `TRIBUTE_STREAMS_MAX`, `TRIBUTE_STREAM_MAX_SECONDS`). `metrics` is what `/metrics`
 /// shows (one per application; the webhook worker records into the same one), and
 /// `monitoring` its token and the request log's switch. `limits` caps what callers may make
-/// (budgets per workspace, webhook endpoints, API keys).
+/// (budgets per workspace, webhook endpoints, API keys). `unauthenticatedRateLimit` limits
+/// requests without a valid key per client address (`TRIBUTE_UNAUTHENTICATED_RATE_LIMIT`);
+/// `nil` leaves them unlimited.
 public func buildApplication(
     store: some TributeStore, stripe: StripeConfiguration? = nil, rateLimit: RateLimit? = nil, host: String, port: Int, services: [any Service] = [], logger: Logger,
     webhookURLs: WebhookURLPolicy = .publicOnly, httpTimeouts: HTTPTimeouts = .standard, streams: LiveStreamSettings = .standard,
     metrics: TributeMetrics = TributeMetrics(), monitoring: MonitoringSettings = .standard, limits: CollectionLimits = .standard,
+    unauthenticatedRateLimit: RateLimit? = .unauthenticatedStandard,
     onServerRunning: (@Sendable (Int) async -> Void)? = nil
 ) -> some ApplicationProtocol {
     Application(
         router: buildRouter(store: store, stripe: stripe, rateLimit: rateLimit, webhookURLs: webhookURLs, streams: streams, metrics: metrics, monitoring: monitoring,
-                            limits: limits),
+                            limits: limits, unauthenticatedRateLimit: unauthenticatedRateLimit),
         server: httpTimeouts.serverBuilder,
         configuration: .init(address: .hostname(host, port: port), serverName: "tribute"),
         services: services,
@@ -38,10 +41,11 @@ public func buildApplication(
 /// keys without one of their own; the buckets live in this router, on the store's clock.
 /// The live streams' shared readers and caps (`streams`) live in it too. The store's batch
 /// reports go to `metrics` from now on. `limits` caps what callers may make.
+/// `unauthenticatedRateLimit` limits requests without a valid key per client address.
 public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? = nil, rateLimit: RateLimit? = nil,
                         webhookURLs: WebhookURLPolicy = .publicOnly, streams: LiveStreamSettings = .standard,
                         metrics: TributeMetrics = TributeMetrics(), monitoring: MonitoringSettings = .standard,
-                        limits: CollectionLimits = .standard) -> Router<TributeContext> {
+                        limits: CollectionLimits = .standard, unauthenticatedRateLimit: RateLimit? = .unauthenticatedStandard) -> Router<TributeContext> {
     // `HEAD` wherever there is a `GET`, by the `GET` route (see `HeadMiddleware`).
     let router = Router(context: TributeContext.self, options: .autoGenerateHeadEndpoints)
     // First: it sees every answer, the error middleware's included, as its status.
@@ -50,7 +54,8 @@ public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? =
     router.add(middleware: HeadMiddleware())
     router.add(middleware: ErrorMiddleware())
     if let batches = store.batchMetrics { metrics.connect(batches) }
-    let auth = Auth(store: store, rateLimiter: RateLimiter(defaultLimit: rateLimit, nowMillis: { store.nowMillis() }))
+    let auth = Auth(store: store, rateLimiter: RateLimiter(defaultLimit: rateLimit, nowMillis: { store.nowMillis() }),
+                    unauthenticated: unauthenticatedRateLimit.map { limit in AddressRateLimiter(limit: limit, nowMillis: { store.nowMillis() }) })
     let purchases = CreditPurchases(store: store, stripe: stripe)
     let streamHub = StreamHub(store: store, settings: streams)
     let collections = [

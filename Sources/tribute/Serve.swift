@@ -26,6 +26,9 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = .info
         let rateLimit = try Serve.rateLimit()
         logger.info("default rate limit per key", metadata: ["rate_limit": "\(rateLimit?.configuration ?? "off")"])
+        let unauthenticatedRateLimit = try Serve.unauthenticatedRateLimit()
+        logger.info("rate limit of requests without a valid key, per client address",
+                    metadata: ["rate_limit": "\(unauthenticatedRateLimit?.configuration ?? "off")"])
         let url = DatabaseURL.resolve(options.database)
         let opened = try await DatabaseURL.open(url)
         let host = self.host
@@ -60,7 +63,7 @@ struct Serve: AsyncParsableCommand {
         // Services stop in reverse order: deliveries before the database pool.
         let app = buildApplication(store: opened.store, stripe: stripe, rateLimit: rateLimit, host: host, port: port, services: opened.services + background, logger: logger,
                                    webhookURLs: webhookURLs, httpTimeouts: httpTimeouts, streams: streams, metrics: metrics, monitoring: monitoring,
-                                   limits: limits) { boundPort in
+                                   limits: limits, unauthenticatedRateLimit: unauthenticatedRateLimit) { boundPort in
             // Written straight to the descriptor so that a pipe sees it at once.
             let line = "tribute listening on http://\(host):\(boundPort) (database \(shown))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
@@ -76,6 +79,21 @@ struct Serve: AsyncParsableCommand {
         guard let text = ProcessInfo.processInfo.environment["TRIBUTE_RATE_LIMIT"], !text.isEmpty else { return nil }
         guard let limit = RateLimit(configuration: text) else {
             throw ValidationError("TRIBUTE_RATE_LIMIT must be PER_SECOND:BURST, two whole numbers from 1 to \(RateLimit.maxValue) (such as 50:100), not \"\(text.prefix(40))\"")
+        }
+        return limit
+    }
+
+    /// The limit of requests without a valid key, per client address:
+    /// `TRIBUTE_UNAUTHENTICATED_RATE_LIMIT=PER_SECOND:BURST`, 20:40 when unset or empty,
+    /// none when `off`.
+    /// - Throws: `ValidationError` for anything else, so that a typo never runs unlimited.
+    static func unauthenticatedRateLimit() throws -> RateLimit? {
+        let text = ProcessInfo.processInfo.environment["TRIBUTE_UNAUTHENTICATED_RATE_LIMIT"] ?? ""
+        if text.isEmpty { return .unauthenticatedStandard }
+        if text == "off" { return nil }
+        guard let limit = RateLimit(configuration: text) else {
+            throw ValidationError(
+                "TRIBUTE_UNAUTHENTICATED_RATE_LIMIT must be PER_SECOND:BURST, two whole numbers from 1 to \(RateLimit.maxValue) (such as 20:40), or off, not \"\(text.prefix(40))\"")
         }
         return limit
     }

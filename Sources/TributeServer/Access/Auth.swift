@@ -9,6 +9,9 @@ import TributeStore
 struct Auth<Store: TributeStore>: Sendable {
     let store: Store
     let rateLimiter: RateLimiter
+    /// Requests without a valid key, per client address (`TRIBUTE_UNAUTHENTICATED_RATE_LIMIT`,
+    /// see `refusal(unauthenticatedFrom:)`); `nil` leaves them unlimited.
+    var unauthenticated: AddressRateLimiter? = nil
 
     /// How a request names the key it acts with.
     enum Credential: Sendable {
@@ -36,12 +39,13 @@ struct Auth<Store: TributeStore>: Sendable {
 
     /// The caller, if its key is valid, within its rate limit, and has one of `roles`.
     /// The rate limit is taken first, before the role, the body or any write: a refused
-    /// call costs the server nothing more.
-    /// - Throws: 401 without a valid key, 429 past the key's rate limit, 403 when the role
-    ///   may not use the route.
-    func admit(_ request: Request, by credential: Credential, roles: Set<Role>) async throws -> Principal {
+    /// call costs the server nothing more. An API request without a valid key takes from
+    /// its client `address`'s bucket instead (`refusal(unauthenticatedFrom:by:)`).
+    /// - Throws: 401 without a valid key (429 past the address's limit of those), 429 past
+    ///   the key's rate limit, 403 when the role may not use the route.
+    func admit(_ request: Request, by credential: Credential, roles: Set<Role>, from address: ClientAddress) async throws -> Principal {
         guard let secret = credential.secret(in: request),
-              let principal = try await credential.principal(secret: secret, store: store) else { throw APIError.unauthenticated }
+              let principal = try await credential.principal(secret: secret, store: store) else { throw refusal(unauthenticatedFrom: address, by: credential) }
         try rateLimiter.take(principal)
         guard roles.contains(principal.role) else {
             throw APIError.forbidden("A \(principal.role.rawValue) key may not do this")

@@ -20,7 +20,7 @@ struct RequireCaller<Store: TributeStore>: RouterMiddleware {
 
     func handle(_ request: Request, context: TributeContext, next: (Request, TributeContext) async throws -> Response) async throws -> Response {
         var context = context
-        let principal = try await auth.admit(request, by: credential, roles: roles)
+        let principal = try await auth.admit(request, by: credential, roles: roles, from: context.clientAddress)
         if let workspaceParameter {
             let workspaceId = try API.workspaceId(context, parameter: workspaceParameter)
             try principal.checkAccess(toWorkspace: workspaceId)
