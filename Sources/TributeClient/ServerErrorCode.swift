@@ -58,6 +58,12 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
     /// 413: the request body passes 64 KiB.
     case payloadTooLarge
     case methodNotAllowed
+    /// 400: a path parameter whose percent-encoding decodes to no text (`%ZZ`).
+    case invalidPath
+    /// 414: a request line past the server's limit.
+    case uriTooLong
+    /// 431: headers past the server's limit.
+    case headersTooLarge
     case tooManyStreams
     /// 503: the database is unavailable.
     case unavailable
@@ -78,7 +84,7 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
         .apiKeyNotFound, .packageNotFound, .purchaseNotFound, .webhookEndpointNotFound, .transactionNotFound,
         .decisionNotFound, .holdNotFound, .holdExpired, .holdClosed, .exceedsHold, .extendsPastPeriod, .workspaceSuspended, .invalidValue, .amountTooLarge,
         .unknownActionType, .invalidMultiplier, .alreadyReversed, .notReversible, .alreadyExists, .idempotencyKeyReused,
-        .overloaded, .tooManyBudgets, .tooManyWebhookEndpoints, .tooManyAPIKeys, .rateLimited, .payloadTooLarge, .methodNotAllowed, .tooManyStreams, .unavailable, .notReady,
+        .overloaded, .tooManyBudgets, .tooManyWebhookEndpoints, .tooManyAPIKeys, .rateLimited, .payloadTooLarge, .methodNotAllowed, .invalidPath, .uriTooLong, .headersTooLarge, .tooManyStreams, .unavailable, .notReady,
         .paymentsNotConfigured, .stripeRejected, .stripeUnavailable, .invalidSignature, .internalError,
     ]
 
@@ -126,6 +132,9 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
         case .rateLimited: "rate_limited"
         case .payloadTooLarge: "payload_too_large"
         case .methodNotAllowed: "method_not_allowed"
+        case .invalidPath: "invalid_path"
+        case .uriTooLong: "uri_too_long"
+        case .headersTooLarge: "headers_too_large"
         case .tooManyStreams: "too_many_streams"
         case .unavailable: "unavailable"
         case .notReady: "not_ready"
