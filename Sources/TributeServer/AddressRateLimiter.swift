@@ -55,55 +55,37 @@ extension TributeContext {
 /// no key's bucket to take from. Callers decide what to answer: `take` only counts.
 ///
 /// Per instance, like `RateLimiter`. Memory is bounded whatever addresses call: at most
-/// `maxAddresses` buckets; a full bucket is the same as none, so full ones are dropped
-/// first, then the longest idle (each may then start full again).
+/// `maxAddresses` buckets (`TokenBuckets`).
 final class AddressRateLimiter: @unchecked Sendable {
     let limit: RateLimit
-    /// The most buckets held.
-    let maxAddresses: Int
     private let nowMillis: @Sendable () -> Int64
     private let lock = Lock()
-    private var buckets: [ClientAddress: TokenBucket] = [:]
+    private var buckets: TokenBuckets<ClientAddress>
 
     /// - Parameter nowMillis: the clock, in milliseconds; tests pass one they move by hand.
     init(limit: RateLimit, maxAddresses: Int = 10_000, nowMillis: @escaping @Sendable () -> Int64) {
-        precondition(maxAddresses >= 4, "a limiter needs room for a few buckets")
         self.limit = limit
-        self.maxAddresses = maxAddresses
+        self.buckets = TokenBuckets(maxBuckets: maxAddresses)
         self.nowMillis = nowMillis
     }
+
+    /// The most buckets held.
+    var maxAddresses: Int { buckets.maxBuckets }
 
     /// Takes a token from `address`'s bucket if it holds one; either way says what is left.
     @discardableResult
     func take(_ address: ClientAddress) -> TokenBucket.Outcome {
         let nowMillis = nowMillis()
-        return lock.withLock {
-            if buckets[address] == nil, buckets.count >= maxAddresses { makeRoom(nowMillis: nowMillis) }
-            var bucket = buckets[address] ?? TokenBucket(limit: limit, nowMillis: nowMillis)
-            let outcome = bucket.take(nowMillis: nowMillis)
-            buckets[address] = bucket
-            return outcome
-        }
+        return lock.withLock { buckets.take(address, limit: limit, nowMillis: nowMillis) }
     }
 
     /// What `take` would answer now, without taking a token or holding a bucket: lets a
     /// caller refuse an address that is out of tokens before doing any work for it.
     func peek(_ address: ClientAddress) -> TokenBucket.Outcome {
         let nowMillis = nowMillis()
-        var bucket = lock.withLock { buckets[address] } ?? TokenBucket(limit: limit, nowMillis: nowMillis)
-        return bucket.take(nowMillis: nowMillis)
+        return lock.withLock { buckets.peek(address, limit: limit, nowMillis: nowMillis) }
     }
 
     /// How many buckets are held, for tests.
     var bucketCount: Int { lock.withLock { buckets.count } }
-
-    /// Brings the buckets down to three quarters of `maxAddresses` at most: full buckets
-    /// first, then the longest idle.
-    private func makeRoom(nowMillis: Int64) {
-        buckets = buckets.filter { !$0.value.isFull(nowMillis: nowMillis) }
-        let target = maxAddresses / 4 * 3
-        guard buckets.count > target else { return }
-        let kept = buckets.sorted { $0.value.updatedAtMillis > $1.value.updatedAtMillis }.prefix(target)
-        buckets = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
-    }
 }

@@ -8,24 +8,23 @@ import TributeCore
 ///
 /// Per instance: behind a load balancer spreading calls over N instances a key may make up
 /// to N times its limit. Memory is bounded whatever callers send: buckets exist only for
-/// keys that verified, at most `maxBuckets` of them. A full bucket is the same as none, so
-/// full ones are dropped first; if that is not enough, the longest idle go.
+/// keys that verified, at most `maxBuckets` of them (`TokenBuckets`).
 final class RateLimiter: @unchecked Sendable {
     /// The limit of keys without one of their own; `nil` leaves them unlimited.
     let defaultLimit: RateLimit?
-    /// The most buckets held.
-    let maxBuckets: Int
     private let nowMillis: @Sendable () -> Int64
     private let lock = Lock()
-    private var buckets: [String: TokenBucket] = [:]
+    private var buckets: TokenBuckets<String>
 
     /// - Parameter nowMillis: the clock, in milliseconds; tests pass one they move by hand.
     init(defaultLimit: RateLimit?, maxBuckets: Int = 100_000, nowMillis: @escaping @Sendable () -> Int64) {
-        precondition(maxBuckets >= 4, "a limiter needs room for a few buckets")
         self.defaultLimit = defaultLimit
-        self.maxBuckets = maxBuckets
+        self.buckets = TokenBuckets(maxBuckets: maxBuckets)
         self.nowMillis = nowMillis
     }
+
+    /// The most buckets held.
+    var maxBuckets: Int { buckets.maxBuckets }
 
     /// Takes a token for `principal`.
     /// - Returns: the bucket's state, or `nil` when the key is not limited.
@@ -34,39 +33,13 @@ final class RateLimiter: @unchecked Sendable {
     func take(_ principal: Principal) throws -> TokenBucket.Outcome? {
         guard let limit = principal.rateLimit ?? defaultLimit else { return nil }
         let nowMillis = nowMillis()
-        let outcome = lock.withLock { take(keyId: principal.keyId, limit: limit, nowMillis: nowMillis) }
+        let outcome = lock.withLock { buckets.take(principal.keyId, limit: limit, nowMillis: nowMillis) }
         guard outcome.allowed else { throw APIError.rateLimited(outcome) }
         return outcome
     }
 
     /// How many buckets are held, for tests.
     var bucketCount: Int { lock.withLock { buckets.count } }
-
-    private func take(keyId: String, limit: RateLimit, nowMillis: Int64) -> TokenBucket.Outcome {
-        if var bucket = buckets[keyId] {
-            bucket.reshape(to: limit, nowMillis: nowMillis)
-            let outcome = bucket.take(nowMillis: nowMillis)
-            buckets[keyId] = bucket
-            return outcome
-        }
-        if buckets.count >= maxBuckets { makeRoom(nowMillis: nowMillis) }
-        var bucket = TokenBucket(limit: limit, nowMillis: nowMillis)
-        let outcome = bucket.take(nowMillis: nowMillis)
-        buckets[keyId] = bucket
-        return outcome
-    }
-
-    /// Brings the buckets down to three quarters of `maxBuckets` at most, so that the
-    /// next quarter of new keys needs no sweep: full buckets first (forgetting them changes
-    /// nothing), then the longest idle (each may start full again: a small gift to the keys
-    /// that called least lately).
-    private func makeRoom(nowMillis: Int64) {
-        buckets = buckets.filter { !$0.value.isFull(nowMillis: nowMillis) }
-        let target = maxBuckets / 4 * 3
-        guard buckets.count > target else { return }
-        let kept = buckets.sorted { $0.value.updatedAtMillis > $1.value.updatedAtMillis }.prefix(target)
-        buckets = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
-    }
 }
 
 extension APIError {
