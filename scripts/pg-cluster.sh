@@ -30,7 +30,7 @@ case "$command" in
     # Durable like production (fsync and synchronous_commit stay on); more connections
     # than the default 100, for several instances and the benchmarks.
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -w -t 60 -l "$dir/server.log" \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300" start > /dev/null \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=1000" start > /dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
     for _ in $(seq 1 60); do
       "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres && exit 0
