@@ -81,45 +81,91 @@ public struct WebhookDeliveryService: Service {
         try? await http.shutdown()
     }
 
-    /// What the loop waits for: a delivery that ended (its place is free), or the poll.
+    /// What the loop waits for: a delivery that ended (its place is free; `timedOut` when
+    /// its deadline cut it), or the poll.
     enum Wake: Sendable {
-        case ended(DeliveryJob)
+        case ended(DeliveryJob, timedOut: Bool)
         case poll
+    }
+
+    /// The places in flight and the endpoints that are slow, as the loop keeps them.
+    ///
+    /// An endpoint whose last attempt ran into its deadline is slow until one ends in time:
+    /// it gets one place instead of its share, and all slow endpoints together at most three
+    /// quarters of the places. The last quarter stays for endpoints that answer, however
+    /// many are slow (several receivers down at once, or one host under many URLs).
+    struct Places {
+        let maxInFlight: Int
+        let perEndpoint: Int
+        private(set) var inFlight = 0
+        private(set) var sending: [String: Int] = [:]
+        private(set) var slow: Set<String> = []
+
+        /// The most places slow endpoints hold together.
+        var slowCap: Int { max(1, maxInFlight - maxInFlight / 4) }
+        var free: Int { maxInFlight - inFlight }
+        var slowInFlight: Int { slow.reduce(0) { $0 + (sending[$1] ?? 0) } }
+
+        /// What a claim is told is in flight, so that it gives no place to a slow endpoint
+        /// (`slowMayClaim` false) or at most one.
+        func claimView(slowMayClaim: Bool) -> [String: Int] {
+            var view = sending
+            for endpoint in slow { view[endpoint] = slowMayClaim ? max(sending[endpoint] ?? 0, perEndpoint - 1) : perEndpoint }
+            return view
+        }
+
+        mutating func started(_ job: DeliveryJob) {
+            inFlight += 1
+            sending[job.endpointId, default: 0] += 1
+        }
+
+        mutating func ended(_ job: DeliveryJob, timedOut: Bool) {
+            inFlight -= 1
+            sending[job.endpointId, default: 1] -= 1
+            if sending[job.endpointId] == 0 { sending[job.endpointId] = nil }
+            if timedOut {
+                // Bounded like every set a caller grows: endpoints are capped, and forgetting
+                // which are slow only gives them their share back until they time out again.
+                if slow.count >= 10_000 { slow.removeAll() }
+                slow.insert(job.endpointId)
+            } else {
+                slow.remove(job.endpointId)
+            }
+        }
     }
 
     /// Claims into every free place, then waits for a delivery to end or the poll interval
     /// to pass, whichever comes first, and claims again: a slow delivery holds only its own
-    /// place (and its endpoint's share), never the claiming of the next work.
+    /// place (and its endpoint's share), never the claiming of the next work. Endpoints that
+    /// answer are served first; slow ones get what `Places` leaves them.
     func loop(_ http: HTTPClient) async {
         await withTaskGroup(of: Wake.self) { group in
-            var sending: [String: Int] = [:]
-            var inFlight = 0
+            var places = Places(maxInFlight: maxInFlight, perEndpoint: maxInFlightPerEndpoint)
             var polling = false
+            func claim(limit: Int, slowMayClaim: Bool) async throws {
+                guard limit > 0 else { return }
+                let jobs = try await store.claimDeliveries(
+                    limit: limit, perEndpoint: maxInFlightPerEndpoint, inFlight: places.claimView(slowMayClaim: slowMayClaim), leaseMillis: WebhookDeliveryService.leaseMillis)
+                for job in jobs {
+                    places.started(job)
+                    group.addTask { .ended(job, timedOut: await deliver(job, http)) }
+                }
+            }
             running: while !Task.isCancelled {
-                if inFlight < maxInFlight {
-                    do {
-                        let jobs = try await store.claimDeliveries(
-                            limit: maxInFlight - inFlight, perEndpoint: maxInFlightPerEndpoint, inFlight: sending, leaseMillis: WebhookDeliveryService.leaseMillis)
-                        for job in jobs {
-                            sending[job.endpointId, default: 0] += 1
-                            inFlight += 1
-                            group.addTask { await deliver(job, http); return .ended(job) }
-                        }
-                    } catch where !Task.isCancelled {
-                        logger.warning("webhook deliveries could not be claimed", metadata: ["error": "\(describe(error))"])
-                    } catch {
-                        break running  // shutting down
-                    }
+                do {
+                    try await claim(limit: places.free, slowMayClaim: false)
+                    if !places.slow.isEmpty { try await claim(limit: min(places.free, places.slowCap - places.slowInFlight), slowMayClaim: true) }
+                } catch where !Task.isCancelled {
+                    logger.warning("webhook deliveries could not be claimed", metadata: ["error": "\(describe(error))"])
+                } catch {
+                    break running  // shutting down
                 }
                 if !polling {
                     polling = true
                     group.addTask { [pollMillis] in try? await Task.sleep(for: .milliseconds(pollMillis)); return .poll }
                 }
                 switch await group.next() {
-                case .ended(let job)?:
-                    inFlight -= 1
-                    sending[job.endpointId, default: 1] -= 1
-                    if sending[job.endpointId] == 0 { sending[job.endpointId] = nil }
+                case .ended(let job, let timedOut)?: places.ended(job, timedOut: timedOut)
                 case .poll?: polling = false
                 case nil: return
                 }
@@ -128,7 +174,10 @@ public struct WebhookDeliveryService: Service {
         }
     }
 
-    func deliver(_ job: DeliveryJob, _ http: HTTPClient) async {
+    /// Sends one attempt and records its answer.
+    /// - Returns: whether the attempt's deadline cut it.
+    @discardableResult
+    func deliver(_ job: DeliveryJob, _ http: HTTPClient) async -> Bool {
         var request = HTTPClientRequest(url: job.url)
         request.method = .POST
         let payload = Array(job.body.utf8)
@@ -141,6 +190,7 @@ public struct WebhookDeliveryService: Service {
         let deadline = ContinuousClock.now + .milliseconds(attemptTimeoutMillis)
         var statusCode: Int?
         var failure: String?
+        var timedOut = false
         do {
             // The race below keeps the time: the client's own deadline would end with the head.
             let response = try await Self.finish(by: deadline) { [self, request] in
@@ -157,6 +207,7 @@ public struct WebhookDeliveryService: Service {
         } catch let refusal as WebhookURLPolicy.Refusal {
             failure = "not sent: \(refusal.description)"
         } catch is AttemptTimedOut {
+            timedOut = true
             let limit = attemptTimeoutMillis % 1_000 == 0 ? "\(attemptTimeoutMillis / 1_000) s" : "\(attemptTimeoutMillis) ms"
             failure = statusCode.map { "HTTP \($0), but the answer did not end within \(limit)" } ?? "no answer within \(limit)"
         } catch {
@@ -174,6 +225,7 @@ public struct WebhookDeliveryService: Service {
             logger.info("webhook delivery failed", metadata: ["event": "\(job.eventId)", "attempt": "\(job.attempt)", "error": "\(failure)",
                                                            "retry": "\(next == nil ? "no" : "yes")"])
         }
+        return timedOut
     }
 
     /// An attempt passed its deadline.

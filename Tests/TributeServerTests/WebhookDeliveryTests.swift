@@ -151,6 +151,43 @@ actor SlowReceiver {
         }
     }
 
+    /// Receivers that time out hold no more than their places: with two slow endpoints and
+    /// enough due to them to fill every place round after round, a healthy endpoint's event
+    /// still goes out once their first attempts timed out, from the places slow endpoints
+    /// may not take. (Before, each round gave every place to the slow endpoints' earliest
+    /// deliveries, and the healthy one waited until their backlog ran out.)
+    @Test(.timeLimit(.minutes(2)), arguments: Backend.allCases)
+    func slowEndpointsLeavePlacesForTheOnesThatAnswer(backend: Backend) async throws {
+        let slow = SlowReceiver()
+        let healthy = Receiver(failures: 0)
+        try await slow.serve { slowURL in
+            try await healthy.serve { healthyURL in
+                let clock = ManualClock(millis: Identifier.currentMillis())
+                let (store, _, _) = try await Self.storeWithEvent(backend, url: slowURL, clock: clock)
+                _ = try await store.createWebhookEndpoint(url: slowURL, eventTypes: [], description: "a second slow receiver")
+                // Six due to each slow endpoint: three rounds of their two places each.
+                for _ in 0..<5 { try await Self.queueEvent(store) }
+                let service = WebhookDeliveryService(
+                    store: store, policy: RetryPolicy(baseDelayMillis: 1_000, maxDelayMillis: 60_000, maxAttempts: 5), pollMillis: 20,
+                    webhookURLs: .anyAddress, logger: Logger(label: "test"), attemptTimeoutMillis: 3_000, maxInFlight: 4, maxInFlightPerEndpoint: 2)
+                let worker = Task { try await service.run() }
+                #expect(try await Self.eventually { await slow.arrivals.count >= 4 })
+                let healthyId = try await store.createWebhookEndpoint(url: healthyURL, eventTypes: [], description: nil).0.id
+                try await Self.queueEvent(store)
+                let queued = ContinuousClock.now
+                // Sent after the first round is cut (3 s), not after the slow backlog (9 s and more).
+                #expect(try await Self.eventually(seconds: 30) { await healthy.received.count == 1 })
+                let waited = ContinuousClock.now - queued
+                #expect(waited < .milliseconds(5_500), "the healthy endpoint waited \(waited) behind the slow ones")
+                #expect(try await Self.eventually(seconds: 5) {
+                    try await store.webhookDeliveries(endpointId: healthyId, limit: 10, cursor: nil).items.first?.status == .delivered
+                })
+                worker.cancel()
+                _ = await worker.result
+            }
+        }
+    }
+
     /// A receiver that answers `200` at once and then sends its body a byte at a time,
     /// without end, holds up no other endpoint: while five deliveries to it are due and two
     /// of them hang (its share of the worker's four places), an event for a healthy endpoint
