@@ -124,6 +124,48 @@ import TributeTestSupport
     }
 }
 
+/// `allowance_over_plan` and plan edits (`PUT /v1/plans`): an edit of a plan's allowance
+/// takes effect at each workspace's next issue, so until then the audit does not compare
+/// with it; an edit of anything else leaves the audit on.
+@Suite struct PlanEditAuditConformanceTests {
+    static let tamper = TamperConformanceTests.cases.first { $0.rule == .allowanceOverPlan }!
+
+    static func freeWorkspaceWithADebit(_ backend: Backend) async throws -> any TributeStore {
+        let (store, clock) = try await backend.makeStore()
+        clock.advance(seconds: 60)
+        try await store.makeWorkspace("f", plan: "free")
+        _ = try await store.authorize(AuthorizeRequest(workspaceId: "f", actionType: "SIMPLE_LLM"), idempotency: nil)
+        clock.advance(seconds: 60)
+        return store
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aPriceEditKeepsTheAllowanceAuditOn(backend: Backend) async throws {
+        let store = try await Self.freeWorkspaceWithADebit(backend)
+        var free = try #require(try await store.plans().first { $0.id == "free" })
+        free.priceCents += 100
+        _ = try await store.putPlan(free)
+        _ = try await store.expectLedgerHolds()
+        try await Tampering.apply(store, sqlite: Self.tamper.sqlite, postgres: Self.tamper.postgres)
+        #expect(try await store.verifyLedger().violation?.rule == .allowanceOverPlan)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func anAllowanceEditIsCheckedFromTheNextIssue(backend: Backend) async throws {
+        let store = try await Self.freeWorkspaceWithADebit(backend)
+        var free = try #require(try await store.plans().first { $0.id == "free" })
+        // 999 actions left on a plan now granting 500: the edit applies from the next period.
+        free.monthlyAllowance = Amount(units: 500)
+        _ = try await store.putPlan(free)
+        _ = try await store.expectLedgerHolds()
+        // A plan change issues again: from then on the plan's new allowance is the rule.
+        _ = try await store.updateWorkspace(id: "f", patch: WorkspacePatch(planId: "pro", status: nil, name: nil))
+        _ = try await store.updateWorkspace(id: "f", patch: WorkspacePatch(planId: "free", status: nil, name: nil))
+        #expect(try await store.workspace(id: "f").remainingAllowance == Amount(units: 499))
+        _ = try await store.expectLedgerHolds()
+    }
+}
+
 /// Raw edits past the store, as a person with database access makes them: on SQLite with
 /// its own connection and foreign keys off (the `sqlite3` shell's default).
 enum Tampering {

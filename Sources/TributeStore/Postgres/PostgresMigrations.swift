@@ -369,6 +369,12 @@ enum PostgresMigrations {
         ("v13_pending_deliveries_by_endpoint", [
             "CREATE INDEX webhook_deliveries_pending_by_endpoint ON webhook_deliveries (endpoint_id, next_attempt_at, seq) WHERE status = 'pending'",
         ]),
+        // When a plan's allowance last changed, apart from its other fields: see the SQLite
+        // migration of the same name.
+        ("v14_plan_allowance_changed_at", [
+            "ALTER TABLE plans ADD COLUMN allowance_changed_at BIGINT NOT NULL DEFAULT 0",
+            "UPDATE plans SET allowance_changed_at = updated_at",
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

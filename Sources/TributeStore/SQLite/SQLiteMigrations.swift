@@ -311,6 +311,16 @@ enum SQLiteMigrations {
                 CREATE INDEX webhook_deliveries_pending_by_endpoint ON webhook_deliveries(endpoint_id, next_attempt_at, seq) WHERE status = 'pending';
                 """)
         }
+        // When a plan's allowance last changed (`PUT /v1/plans`), apart from its other
+        // fields: `ledger verify` checks a workspace against its plan only when its
+        // allowance was issued since (`AuditRows.allowances`). Edits made before this are
+        // taken as allowance changes.
+        migrator.registerMigration("v11_plan_allowance_changed_at") { db in
+            try db.execute(sql: """
+                ALTER TABLE plans ADD COLUMN allowance_changed_at INTEGER NOT NULL DEFAULT 0 CHECK (typeof(allowance_changed_at) = 'integer');
+                UPDATE plans SET allowance_changed_at = updated_at;
+                """)
+        }
         return migrator
     }
 }

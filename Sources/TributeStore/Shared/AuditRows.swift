@@ -6,10 +6,11 @@ import TributeCore
 enum AuditRows {
     /// Each workspace's allowance balance, what its period used, its plan's allowance and
     /// what its open holds of the current period hold from allowance. An admin's edit of a
-    /// plan (`PUT /v1/plans`) changes the allowance a workspace is issued from its next
-    /// period roll or plan change on, not the allowance it has left: a workspace whose plan
-    /// was edited after its allowance was last issued (its newest `allowance_reset`, or its
-    /// creation) is checked from its next issue on.
+    /// plan's allowance (`PUT /v1/plans`) changes what a workspace is issued from its next
+    /// period roll or plan change on, not the allowance it has left: a workspace whose plan's
+    /// allowance changed after its own was last issued (its newest `allowance_reset`, or its
+    /// creation) is checked from its next issue on. An edit of anything else (the price, the
+    /// name) does not move `allowance_changed_at`.
     static let allowances = StoreStatement("""
         SELECT w.id, CAST(COALESCE(a.balance_micros, 0) AS BIGINT), w.period_used_micros, p.monthly_allowance_micros, CAST(COALESCE(h.held, 0) AS BIGINT)
         FROM workspaces w JOIN plans p ON p.id = w.plan_id
@@ -18,7 +19,7 @@ enum AuditRows {
             ON h.workspace_id = w.id AND h.period_start = w.period_start
         LEFT JOIN (SELECT workspace_id, MAX(created_at) AS issued_at FROM transactions WHERE kind = 'allowance_reset' GROUP BY workspace_id) r
             ON r.workspace_id = w.id
-        WHERE p.updated_at <= COALESCE(r.issued_at, w.created_at)
+        WHERE p.allowance_changed_at <= COALESCE(r.issued_at, w.created_at)
         ORDER BY w.id
         """)
 

@@ -17,17 +17,20 @@ enum PlanRows {
             priceCents: try columns.int())
     }
 
-    /// Creates `plan` or replaces the plan of its id.
+    /// Creates `plan` or replaces the plan of its id. `allowance_changed_at` moves only
+    /// when the allowance does (`AuditRows.allowances`).
     static func put(_ plan: Plan, nowMillis: Int64) -> StoreStatement {
         StoreStatement("""
-            INSERT INTO plans (id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO plans (id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents, updated_at, allowance_changed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, monthly_allowance_micros = excluded.monthly_allowance_micros,
                 overage_policy = excluded.overage_policy, overage_rate_micros = excluded.overage_rate_micros,
-                price_cents = excluded.price_cents, updated_at = excluded.updated_at
+                price_cents = excluded.price_cents, updated_at = excluded.updated_at,
+                allowance_changed_at = CASE WHEN plans.monthly_allowance_micros <> excluded.monthly_allowance_micros
+                    THEN excluded.allowance_changed_at ELSE plans.allowance_changed_at END
             """, [
                 .text(plan.id), .text(plan.name), .int(plan.monthlyAllowance.micros), .text(plan.overagePolicy.rawValue),
-                .int(plan.overageRate.micros), .int(plan.priceCents), .int(nowMillis),
+                .int(plan.overageRate.micros), .int(plan.priceCents), .int(nowMillis), .int(nowMillis),
             ])
     }
 }
