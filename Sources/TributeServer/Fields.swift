@@ -48,8 +48,8 @@ struct Fields: FieldSource {
         if let refused = text.unicodeScalars.first(where: Fields.isRefusedInText) { throw refusal(name, refused) }
     }
 
-    /// The rule for an id a call carries, or a budget scope's id: `checkText`'s, and
-    /// neither U+200C nor U+200D (`isRefusedInId`).
+    /// The rule for an id a call carries, or a budget scope's id: `checkText`'s, and no
+    /// joiner, format or default-ignorable character either (`isRefusedInId`).
     /// - Throws: 422 otherwise.
     static func checkId(_ text: String, name: String, maxBytes: Int) throws {
         try checkText(text, name: name, maxBytes: maxBytes)
@@ -67,10 +67,11 @@ struct Fields: FieldSource {
     ///   U+200B, U+2060–U+2064, U+FEFF and the interlinear annotations U+FFF9–U+FFFB.
     ///
     /// The joiners U+200C and U+200D stay allowed in names: Persian and Indic scripts and
-    /// emoji sequences need them (ids refuse them, `isRefusedInId`). An explicit list of
-    /// the Basic Multilingual Plane, not a Unicode category, so that `openapi.yaml`'s
-    /// patterns can state the same rule character for character (tag characters, U+E0000
-    /// and up, spell flags and are allowed).
+    /// emoji sequences need them; so do variation selectors (U+FE0F asks for an emoji's
+    /// colour) and tag characters (U+E0020–U+E007F spell subdivision flags). Ids refuse
+    /// them all (`isRefusedInId`). An explicit list of the Basic Multilingual Plane, not a
+    /// Unicode category, so that `openapi.yaml`'s patterns can state the same rule
+    /// character for character.
     static func isRefusedInText(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F, 0xAD, 0x061C, 0x180E, 0x200B, 0x200E, 0x200F, 0x2028...0x202E, 0x2060...0x206F, 0xFEFF, 0xFFF9...0xFFFB:
@@ -80,16 +81,26 @@ struct Fields: FieldSource {
         }
     }
 
-    /// `isRefusedInText`, and the joiners U+200C and U+200D too: invisible between Latin
-    /// letters, they would make `bob` and `bo\u{200C}b` two users, two budgets, that look
-    /// the same on every page.
+    /// `isRefusedInText`, and every other character that can hide in an id: the joiners
+    /// U+200C and U+200D, every format character (general category Cf: tag characters
+    /// U+E0001–U+E007F, U+1D173–U+1D17A, U+0600–U+0605, ...) and every default-ignorable
+    /// code point (Default_Ignorable_Code_Point: U+034F, the variation selectors
+    /// U+FE00–U+FE0F and U+E0100–U+E01EF, the Hangul fillers U+115F, U+1160, U+3164 and
+    /// U+FFA0, U+17B4, U+17B5, U+180B–U+180F, and whatever Unicode keeps unassigned for
+    /// such characters, U+E0000–U+E0FFF among it). Each would make `bob` and `bob` with one
+    /// of them two users, two budgets, that look the same on every page.
+    ///
+    /// The categories rather than a list, so that a character a later Unicode adds to them
+    /// is refused too; `openapi.yaml`'s `CallId` pattern lists what they hold, and
+    /// `CallerTextTests` compares the two on every code point.
     static func isRefusedInId(_ scalar: Unicode.Scalar) -> Bool {
         isRefusedInText(scalar) || scalar.value == 0x200C || scalar.value == 0x200D
+            || scalar.properties.isDefaultIgnorableCodePoint || scalar.properties.generalCategory == .format
     }
 
     private static func refusal(_ name: String, _ scalar: Unicode.Scalar) -> APIError {
         let code = String(scalar.value, radix: 16, uppercase: true)
-        return APIError.invalid("\(name) must not contain control, bidirectional or invisible format characters (it holds U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code))")
+        return APIError.invalid("\(name) must not contain control, bidirectional, format or invisible characters (it holds U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code))")
     }
 
     /// An id a call carries (`userId`, `agentId`, `runId`): text by `checkId`, other than
