@@ -18,7 +18,10 @@ import TributeCore
 /// - anything else the parser refuses: `400 malformed_request`.
 ///
 /// Whether the request line had ended is `RequestLineWatch`'s to say: the parser reports
-/// both overflows the same way. The connection still closes after the answer.
+/// both overflows the same way. So is whether the request is a `HEAD`, whose answer keeps
+/// its `Content-Length` and has no body (RFC 9110 §9.3.2, as `HeadMiddleware` keeps every
+/// other answer to a `HEAD`): the parser refused the request before its method was known.
+/// The connection still closes after the answer.
 final class HTTPParseRefusal: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -39,16 +42,27 @@ final class HTTPParseRefusal: ChannelDuplexHandler, RemovableChannelHandler {
     /// Whether the current request's line (method, target, version) has ended: set by
     /// `RequestLineWatch`, cleared when a request has been read whole.
     var requestLineEnded = false
-    /// The answer owed for the parser's error, until Hummingbird writes its own.
-    private var refusal: APIError?
+    /// The first bytes of the current request, up to `"HEAD ".count` of them: kept by
+    /// `RequestLineWatch`, cleared when a request has been read whole.
+    var requestStart: [UInt8] = []
+    /// The answer owed for the parser's error, until Hummingbird writes its own, and
+    /// whether it answers a `HEAD`.
+    private var refusal: (error: APIError, toHead: Bool)?
+
+    static let headMethod = Array("HEAD ".utf8)
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .end = unwrapInboundIn(data) { requestLineEnded = false }
+        if case .end = unwrapInboundIn(data) {
+            requestLineEnded = false
+            requestStart = []
+        }
         context.fireChannelRead(data)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? HTTPParserError { refusal = Self.refusal(for: error, requestLineEnded: requestLineEnded) }
+        if let error = error as? HTTPParserError {
+            refusal = (Self.refusal(for: error, requestLineEnded: requestLineEnded), requestStart == Self.headMethod)
+        }
         context.fireErrorCaught(error)
     }
 
@@ -58,12 +72,17 @@ final class HTTPParseRefusal: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         self.refusal = nil
-        let body = ByteBuffer(string: refusal.body)
+        let body = ByteBuffer(string: refusal.error.body)
         var fields = head.headerFields
         fields[.contentType] = "application/json"
         fields[.contentLength] = String(body.readableBytes)
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: refusal.status, headerFields: fields))), promise: nil)
-        context.write(wrapOutboundOut(.body(body)), promise: promise)
+        let answer = HTTPResponse(status: refusal.error.status, headerFields: fields)
+        if refusal.toHead {
+            context.write(wrapOutboundOut(.head(answer)), promise: promise)
+        } else {
+            context.write(wrapOutboundOut(.head(answer)), promise: nil)
+            context.write(wrapOutboundOut(.body(body)), promise: promise)
+        }
     }
 
     /// Hummingbird's answer to a parse error: a bodiless 400 that closes the connection
@@ -87,10 +106,11 @@ final class HTTPParseRefusal: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
-/// Sees a connection's raw bytes before the HTTP decoder, and tells `HTTPParseRefusal` when
-/// the current request's line has ended (its first line feed). A client that pipelines a
-/// request behind a body in the same read may be told apart less exactly: its overflow is
-/// then called a header's.
+/// Sees a connection's raw bytes before the HTTP decoder, and tells `HTTPParseRefusal` how
+/// the current request starts (whether it is a `HEAD`) and when its line has ended (its
+/// first line feed), past the empty lines RFC 9112 §2.2 lets a client send before it. A
+/// client that pipelines a request behind another in the same read may be told apart less
+/// exactly: its overflow is then called a header's, and its method is not seen.
 final class RequestLineWatch: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -100,8 +120,12 @@ final class RequestLineWatch: ChannelInboundHandler, RemovableChannelHandler {
     init(refusal: HTTPParseRefusal) { self.refusal = refusal }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if !refusal.requestLineEnded, unwrapInboundIn(data).readableBytesView.contains(UInt8(ascii: "\n")) {
-            refusal.requestLineEnded = true
+        let startLength = HTTPParseRefusal.headMethod.count
+        for byte in unwrapInboundIn(data).readableBytesView {
+            if refusal.requestLineEnded && refusal.requestStart.count == startLength { break }
+            if refusal.requestStart.isEmpty && (byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n")) { continue }
+            if refusal.requestStart.count < startLength { refusal.requestStart.append(byte) }
+            if byte == UInt8(ascii: "\n") { refusal.requestLineEnded = true }
         }
         context.fireChannelRead(data)
     }
