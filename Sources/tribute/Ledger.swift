@@ -26,7 +26,7 @@ struct Ledger: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let proven = report.checkpoints.isEmpty ? "" : ", and \(report.checkpoints.count) checkpoint(s) still hold"
-            print("ledger verify: ok: \(summary); every transaction sums to zero, balances equal their postings, no workspace account is negative, wallets equal their grants, every workspace's decision chain is intact up to its stored head\(proven)")
+            print("ledger verify: ok: \(summary); every transaction sums to zero, balances equal their postings, no workspace account is negative, wallets equal their grants, no allowance passes its plan, every transaction moves what its decision records, every workspace's decision chain is intact up to its stored head\(proven)")
         }
     }
 

@@ -6,9 +6,23 @@ extension SQLiteStore {
     /// transactions, decisions' transactions, balances equal to their postings, no negative
     /// workspace account (hold accounts included), wallets equal to their grants, hold
     /// accounts equal to their open holds, every workspace's decision chain
-    /// up to its stored head, and the named checkpoints.
+    /// up to its stored head, no allowance past the plan, every transaction's legs what its
+    /// decision records, and the named checkpoints.
+    ///
+    /// On a connection of its own whose temporary store is on disk: the checks' sorts and
+    /// joins over every posting would otherwise hold the whole ledger's keys in memory (90 MiB
+    /// resident at 600,000 postings, growing with them); on disk they leave memory flat.
     public func verifyLedger(checkpoints digests: [String]) async throws -> LedgerReport {
-        try await pool.read { db in
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA temp_store = FILE")
+            try db.execute(sql: "PRAGMA cache_size = -8192")
+        }
+        let connection = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? connection.close() }
+        return try await connection.read { db in
             func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
             var report = LedgerReport(accounts: try count("accounts"), transactions: try count("transactions"), postings: try count("postings"),
                                       decisions: try count("decisions"), violation: nil)
