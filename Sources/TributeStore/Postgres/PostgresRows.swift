@@ -4,13 +4,8 @@ import TributeCore
 
 /// Decoding of the rows several queries share.
 enum PostgresRows {
-    /// The columns `workspace(_:plans:)` decodes, from `workspaces` alone: a query that
-    /// locks a row must not join, or PostgreSQL re-checks the join against the row's new
-    /// version after the wait and may drop it (a plan change, say).
-    static let workspaceColumns = """
-        id, name, status, anchor_date, period_start, period_end, period_used_micros, next_expiry_at, created_at, decision_head, plan_id,
-        low_balance_threshold_micros, next_hold_expiry_at
-        """
+    /// The columns `workspace(_:plans:)` decodes (`WorkspaceRows.columns`).
+    static let workspaceColumns = WorkspaceRows.columns
 
     /// A workspace row with its plan and the head of its decision chain (balances zero:
     /// they are read separately, after the lock).
@@ -24,18 +19,8 @@ enum PostgresRows {
 
     /// A workspace row with the plan `plan` gives for its plan id.
     static func workspace(_ row: PostgresRow, plan planOf: (String) throws -> Plan) throws -> WorkspaceState {
-        let (id, name, status, anchor, periodStart, periodEnd, periodUsed, nextExpiry, createdAt, head, planId, lowBalance, nextHoldExpiry) =
-            try row.decode((String, String, String, String, Int64, Int64, Int64, Int64?, Int64, String, String, Int64?, Int64?).self)
-        let plan = try planOf(planId)
-        guard let workspaceStatus = WorkspaceStatus(rawValue: status) else { throw StoreFault.unknownValue("workspaces.status", status) }
-        guard let anchorDate = CivilDate(parsing: anchor) else { throw StoreFault.unknownValue("workspaces.anchor_date", anchor) }
-        var state = WorkspaceState(
-            id: id, name: name, status: workspaceStatus, anchorDate: anchorDate,
-            period: BillingPeriod(start: periodStart, end: periodEnd), periodUsed: Amount(micros: periodUsed),
-            nextExpiryAtMillis: nextExpiry, createdAtMillis: createdAt, plan: plan, wallet: .zero, allowance: .zero,
-            lowBalanceThreshold: lowBalance.map(Amount.init(micros:)), decisionHead: head)
-        state.nextHoldExpiryAtMillis = nextHoldExpiry
-        return state
+        var columns = PostgresColumns(row)
+        return try WorkspaceRows.state(&columns, plan: planOf)
     }
 
     /// Sets the balance of one of the workspace's accounts, read by its `kind` column.
@@ -53,11 +38,7 @@ enum PostgresRows {
     /// - Throws: `StoreFault.unknownValue` for an overage policy Tribute never writes.
     static func plans(_ connection: PostgresConnection, logger: Logger) async throws -> [String: Plan] {
         var plans: [String: Plan] = [:]
-        for try await (id, name, allowance, policy, rate, price) in try await connection.query(
-            "SELECT id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents FROM plans", logger: logger
-        ).decode((String, String, Int64, String, Int64, Int64).self) {
-            plans[id] = try plan(id: id, name: name, allowanceMicros: allowance, policy: policy, rateMicros: rate, priceCents: price)
-        }
+        for plan in try await connection.all(PlanRows.all, PlanRows.plan) { plans[plan.id] = plan }
         return plans
     }
 

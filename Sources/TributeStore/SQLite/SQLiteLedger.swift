@@ -4,16 +4,13 @@ import TributeCore
 /// Ledger writes shared by every mutation: appending balanced transactions, rolling periods
 /// over and expiring grants. All run inside the writer's transaction.
 enum SQLiteLedger {
+    /// A workspace's row, its plan's and its four balances, in one read.
     static let workspaceSQL = """
-        SELECT w.id, w.name, w.status, w.anchor_date, w.period_start, w.period_end, w.period_used_micros,
-               w.next_expiry_at, w.created_at, p.id, p.name, p.monthly_allowance_micros, p.overage_policy,
-               p.overage_rate_micros, p.price_cents,
+        SELECT \(WorkspaceRows.columns(of: "w")), \(PlanRows.names.map { "p.\($0)" }.joined(separator: ", ")),
                (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':wallet'),
                (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':allowance'),
-               w.low_balance_threshold_micros, w.decision_head,
                (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':held_allowance'),
-               (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':held_credits'),
-               w.next_hold_expiry_at
+               (SELECT balance_micros FROM accounts WHERE id = 'workspace:' || w.id || ':held_credits')
         FROM workspaces w JOIN plans p ON p.id = w.plan_id WHERE w.id = ?
         """
 
@@ -23,34 +20,20 @@ enum SQLiteLedger {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: workspaceSQL), arguments: [id]) else {
             throw TributeError.workspaceNotFound(id)
         }
-        let policyText: String = try row.decode(atIndex: 12), statusText: String = try row.decode(atIndex: 2), anchorText: String = try row.decode(atIndex: 3)
-        guard let policy = OveragePolicy(rawValue: policyText) else { throw StoreFault.unknownValue("plans.overage_policy", policyText) }
-        guard let status = WorkspaceStatus(rawValue: statusText) else { throw StoreFault.unknownValue("workspaces.status", statusText) }
-        guard let anchor = CivilDate(parsing: anchorText) else { throw StoreFault.unknownValue("workspaces.anchor_date", anchorText) }
-        let plan = Plan(
-            id: try row.decode(atIndex: 9), name: try row.decode(atIndex: 10), monthlyAllowance: Amount(micros: try row.decode(atIndex: 11)),
-            overagePolicy: policy, overageRate: Amount(micros: try row.decode(atIndex: 13)), priceCents: try row.decode(atIndex: 14))
-        var state = WorkspaceState(
-            id: try row.decode(atIndex: 0), name: try row.decode(atIndex: 1), status: status, anchorDate: anchor,
-            period: BillingPeriod(start: try row.decode(atIndex: 4), end: try row.decode(atIndex: 5)), periodUsed: Amount(micros: try row.decode(atIndex: 6)),
-            nextExpiryAtMillis: try row.decode(atIndex: 7), createdAtMillis: try row.decode(atIndex: 8), plan: plan,
-            wallet: Amount(micros: try row.decode(atIndex: 15)), allowance: Amount(micros: try row.decode(atIndex: 16)),
-            lowBalanceThreshold: (try row.decode(atIndex: 17) as Int64?).map(Amount.init(micros:)), decisionHead: try row.decode(atIndex: 18))
-        state.heldAllowance = Amount(micros: try row.decode(atIndex: 19))
-        state.heldCredits = Amount(micros: try row.decode(atIndex: 20))
-        state.nextHoldExpiryAtMillis = try row.decode(atIndex: 21)
+        var columns = SQLiteColumns(row)
+        var planColumns = SQLiteColumns(row, from: WorkspaceRows.names.count)
+        var state = try WorkspaceRows.state(&columns) { _ in try PlanRows.plan(&planColumns) }
+        var balances = SQLiteColumns(row, from: WorkspaceRows.names.count + PlanRows.names.count)
+        state.wallet = try balances.amount()
+        state.allowance = try balances.amount()
+        state.heldAllowance = try balances.amount()
+        state.heldCredits = try balances.amount()
         return state
     }
 
     /// One plan. - Throws: `StoreFault.unknownValue` for a policy Tribute never writes.
     static func plan(_ db: Database, id: String) throws -> Plan? {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents FROM plans WHERE id = ?"),
-            arguments: [id]) else { return nil }
-        let policyText: String = try row.decode(atIndex: 3)
-        guard let policy = OveragePolicy(rawValue: policyText) else { throw StoreFault.unknownValue("plans.overage_policy", policyText) }
-        return Plan(id: try row.decode(atIndex: 0), name: try row.decode(atIndex: 1), monthlyAllowance: Amount(micros: try row.decode(atIndex: 2)),
-                    overagePolicy: policy, overageRate: Amount(micros: try row.decode(atIndex: 4)), priceCents: try row.decode(atIndex: 5))
+        try db.one(PlanRows.one(id: id), PlanRows.plan)
     }
 
     /// Appends a balanced transaction and moves the balances of its accounts, with the

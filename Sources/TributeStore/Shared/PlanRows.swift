@@ -3,10 +3,14 @@ import TributeCore
 /// The `plans` table as both stores read and write it.
 enum PlanRows {
     /// The columns `plan` reads, in its order.
-    static let columns = "id, name, monthly_allowance_micros, overage_policy, overage_rate_micros, price_cents"
+    static let names = ["id", "name", "monthly_allowance_micros", "overage_policy", "overage_rate_micros", "price_cents"]
+    static let columns = names.joined(separator: ", ")
 
     /// Every plan, by id.
     static let all = StoreStatement("SELECT \(columns) FROM plans ORDER BY id")
+
+    /// One plan by id.
+    static func one(id: String) -> StoreStatement { StoreStatement("SELECT \(columns) FROM plans WHERE id = ?", [.text(id)]) }
 
     /// A plan from a row of `columns`.
     /// - Throws: `StoreFault.unknownValue` for an overage policy Tribute never writes.
