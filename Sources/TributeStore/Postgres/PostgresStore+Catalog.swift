@@ -73,22 +73,13 @@ extension PostgresStore {
     public func updateWorkspace(id: String, patch: WorkspacePatch) async throws -> WorkspaceView {
         let nowMillis = clock.nowMillis()
         try await transaction { connection in
-            let logger = PostgresLedger.logger
             var state = try await PostgresLedger.lockWorkspace(connection, id: id)
             try await PostgresLedger.rollPeriodIfNeeded(connection, &state, nowMillis: nowMillis)
-            if let name = patch.name { try await connection.query("UPDATE workspaces SET name = \(name) WHERE id = \(id)", logger: logger) }
-            if let status = patch.status { try await connection.query("UPDATE workspaces SET status = \(status.rawValue) WHERE id = \(id)", logger: logger) }
-            if let threshold = patch.lowBalanceThreshold {
-                let micros: Int64? = threshold.isZero ? nil : threshold.micros
-                try await connection.query("UPDATE workspaces SET low_balance_threshold_micros = \(micros) WHERE id = \(id)", logger: logger)
-            }
-            if let planId = patch.planId, planId != state.plan.id {
-                guard let plan = try await PostgresRows.plans(connection, logger: logger)[planId] else { throw TributeError.planNotFound(planId) }
-                if let transaction = try state.changePlan(to: plan, nowMillis: nowMillis, transactionId: Identifier.make("txn")) {
-                    try await PostgresLedger.append(connection, transaction)
-                }
-                try await connection.query("UPDATE workspaces SET plan_id = \(planId) WHERE id = \(id)", logger: logger)
-            }
+            var plan: Plan?
+            if let planId = patch.planId { plan = try await connection.one(PlanRows.one(id: planId), PlanRows.plan) }
+            let patched = try WorkspaceRows.patched(&state, patch, plan: plan, nowMillis: nowMillis)
+            if let transaction = patched.transaction { try await PostgresLedger.append(connection, transaction) }
+            for statement in patched.statements { try await connection.run(statement) }
         }
         return try await workspace(id: id)
     }

@@ -64,31 +64,12 @@ extension SQLiteStore {
         return try await write { db in
             var state = try SQLiteLedger.loadWorkspace(db, id: id)
             try SQLiteLedger.rollPeriodIfNeeded(db, &state, nowMillis: nowMillis)
-            if let name = patch.name {
-                try db.execute(sql: "UPDATE workspaces SET name = ? WHERE id = ?", arguments: [name, id])
-            }
-            if let status = patch.status {
-                try db.execute(sql: "UPDATE workspaces SET status = ? WHERE id = ?", arguments: [status.rawValue, id])
-            }
-            if let threshold = patch.lowBalanceThreshold {
-                try db.execute(sql: "UPDATE workspaces SET low_balance_threshold_micros = ? WHERE id = ?", arguments: [threshold.isZero ? nil : threshold.micros, id])
-            }
-            if let planId = patch.planId, planId != state.plan.id {
-                try SQLiteStore.changePlan(db, state: state, to: planId, nowMillis: nowMillis)
-            }
+            let plan = try patch.planId.flatMap { try db.one(PlanRows.one(id: $0), PlanRows.plan) }
+            let patched = try WorkspaceRows.patched(&state, patch, plan: plan, nowMillis: nowMillis)
+            if let transaction = patched.transaction { try SQLiteLedger.append(db, transaction) }
+            for statement in patched.statements { try db.run(statement) }
             return try SQLiteStore.view(db, id: id, nowMillis: nowMillis)
         }
-    }
-
-    /// Moves a workspace to another plan mid-period by the kernel's rule
-    /// (`WorkspaceState.changePlan`).
-    static func changePlan(_ db: Database, state: WorkspaceState, to planId: String, nowMillis: Int64) throws {
-        guard let plan = try SQLiteLedger.plan(db, id: planId) else { throw TributeError.planNotFound(planId) }
-        var state = state
-        if let transaction = try state.changePlan(to: plan, nowMillis: nowMillis, transactionId: Identifier.make("txn")) {
-            try SQLiteLedger.append(db, transaction)
-        }
-        try db.execute(sql: "UPDATE workspaces SET plan_id = ? WHERE id = ?", arguments: [planId, state.id])
     }
 
     public func actionCosts() async throws -> [ActionCost] {

@@ -36,3 +36,38 @@ enum WorkspaceRows {
         return state
     }
 }
+
+extension WorkspaceRows {
+    /// What `PATCH /v1/workspaces/{id}` writes, the same on both backends: the name, the
+    /// status and the low-balance threshold as given, and a move to another plan by the
+    /// kernel's rule (`WorkspaceState.changePlan`: the allowance left becomes the new plan's
+    /// less what the period used). `state` is the workspace locked and rolled into the
+    /// current period; it leaves with the changes made.
+    /// - Parameter plan: the plan `patch.planId` names, as the backend read it (`nil` when
+    ///   the patch names none).
+    /// - Throws: `TributeError.planNotFound` when the patch names a plan that does not exist;
+    ///   `amountTooLarge`.
+    static func patched(_ state: inout WorkspaceState, _ patch: WorkspacePatch, plan: Plan?, nowMillis: Int64) throws -> (transaction: PendingTransaction?, statements: [StoreStatement]) {
+        var statements: [StoreStatement] = []
+        if let name = patch.name {
+            state.name = name
+            statements.append(StoreStatement("UPDATE workspaces SET name = ? WHERE id = ?", [.text(name), .text(state.id)]))
+        }
+        if let status = patch.status {
+            state.status = status
+            statements.append(StoreStatement("UPDATE workspaces SET status = ? WHERE id = ?", [.text(status.rawValue), .text(state.id)]))
+        }
+        if let threshold = patch.lowBalanceThreshold {
+            state.lowBalanceThreshold = threshold.isZero ? nil : threshold
+            statements.append(StoreStatement("UPDATE workspaces SET low_balance_threshold_micros = ? WHERE id = ?",
+                                             [.int(threshold.isZero ? nil : threshold.micros), .text(state.id)]))
+        }
+        var transaction: PendingTransaction?
+        if let planId = patch.planId, planId != state.plan.id {
+            guard let plan, plan.id == planId else { throw TributeError.planNotFound(planId) }
+            transaction = try state.changePlan(to: plan, nowMillis: nowMillis, transactionId: Identifier.make("txn"))
+            statements.append(StoreStatement("UPDATE workspaces SET plan_id = ? WHERE id = ?", [.text(planId), .text(state.id)]))
+        }
+        return (transaction, statements)
+    }
+}
