@@ -89,4 +89,32 @@ import TributeCore
         try await store.executeUnchecked(sql: "DELETE FROM decisions WHERE id = 'dec_old2'")
         #expect(try await store.verifyLedger().violation?.rule == .chainBroken)
     }
+
+    /// `v12_checks_without_in_lists`: the decisions' and holds' checks hold no IN list (a
+    /// temporary index per insert in SQLite), refuse the same values as before, and the
+    /// rows written before the rewrite are all still there.
+    @Test func theHotChecksAreEqualitiesAndStillRefuseWhatTheyRefused() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-migration-\(Identifier.randomBase62(count: 10)).sqlite").path
+        let queue = try DatabaseQueue(path: path)
+        let migrator = SQLiteMigrations.migrator(nowMillis: 1_700_000_000_000)
+        try migrator.migrate(queue, upTo: "v11_plan_allowance_changed_at")
+        let insert = """
+            INSERT INTO decisions (id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
+                debit_micros, cost_version, prev_hash, hash, kind) VALUES (?, 'w', 0, 'T', 1, 'APPROVED', 0, 0, 0, 1, '', '', ?)
+            """
+        try queue.write { db in try db.execute(sql: insert, arguments: ["dec_before", "hold"]) }
+        try migrator.migrate(queue)
+        let schema = try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name IN ('decisions', 'holds') ORDER BY name")
+        }
+        #expect(schema.count == 2)
+        for sql in schema { #expect(!sql.contains(" IN ('"), "\(sql)") }
+        #expect(schema[0].contains("kind = 'call' OR kind = 'hold' OR kind = 'commit' OR kind = 'release' OR kind = 'expiry'"))
+        #expect(schema[1].contains("status = 'open' OR status = 'committed' OR status = 'released' OR status = 'expired'"))
+        try queue.write { db in try db.execute(sql: insert, arguments: ["dec_after", "expiry"]) }
+        #expect(throws: DatabaseError.self) { try queue.write { db in try db.execute(sql: insert, arguments: ["dec_bad", "refund"]) } }
+        let ids = try queue.read { db in try String.fetchAll(db, sql: "SELECT id FROM decisions ORDER BY id") }
+        #expect(ids == ["dec_after", "dec_before"])
+        #expect(try queue.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
+    }
 }

@@ -321,6 +321,14 @@ enum SQLiteMigrations {
                 UPDATE plans SET allowance_changed_at = updated_at;
                 """)
         }
+        // The checks of the two hot tables without an IN list of more than two values, which
+        // SQLite evaluates through a temporary index per statement (`SQLiteCheckRewrite`):
+        // the same rows pass, the table is not rebuilt.
+        migrator.registerMigration("v12_checks_without_in_lists") { db in
+            try SQLiteCheckRewrite.rewrite(db, table: "decisions", SQLiteCheckRewrite.equalities(column: "kind", values: ["call", "hold", "commit", "release", "expiry"]))
+            try SQLiteCheckRewrite.rewrite(db, table: "holds", SQLiteCheckRewrite.equalities(column: "status", values: ["open", "committed", "released", "expired"]))
+            guard try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" else { throw StoreFault.unknownValue("sqlite_schema", "quick_check failed") }
+        }
         return migrator
     }
 }
