@@ -44,16 +44,20 @@ struct Fields: FieldSource {
     /// forms alike: 1 to `maxBytes` UTF-8 bytes, none of them `isRefusedInText`.
     /// - Throws: 422 otherwise.
     static func checkText(_ text: String, name: String, maxBytes: Int) throws {
-        guard !text.isEmpty, text.utf8.count <= maxBytes else { throw APIError.invalid("\(name) must be 1 to \(maxBytes) bytes of UTF-8") }
-        if let refused = text.unicodeScalars.first(where: Fields.isRefusedInText) { throw refusal(name, refused) }
+        try check(text, name: name, maxBytes: maxBytes, refusing: isRefusedInText)
     }
 
     /// The rule for an id a call carries, or a budget scope's id: `checkText`'s, and no
     /// joiner, format or default-ignorable character either (`isRefusedInId`).
     /// - Throws: 422 otherwise.
     static func checkId(_ text: String, name: String, maxBytes: Int) throws {
-        try checkText(text, name: name, maxBytes: maxBytes)
-        if let refused = text.unicodeScalars.first(where: Fields.isRefusedInId) { throw refusal(name, refused) }
+        try check(text, name: name, maxBytes: maxBytes, refusing: isRefusedInId)
+    }
+
+    /// 1 to `maxBytes` UTF-8 bytes, none of them `refused`: one pass over the text.
+    private static func check(_ text: String, name: String, maxBytes: Int, refusing refused: (Unicode.Scalar) -> Bool) throws {
+        guard !text.isEmpty, text.utf8.count <= maxBytes else { throw APIError.invalid("\(name) must be 1 to \(maxBytes) bytes of UTF-8") }
+        if let scalar = text.unicodeScalars.first(where: refused) { throw refusal(name, scalar) }
     }
 
     /// Characters no caller's text may hold, since they would change how it reads rather

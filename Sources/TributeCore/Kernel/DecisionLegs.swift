@@ -130,11 +130,9 @@ public struct DecisionLegsWalk: Sendable {
             current = (seq, decision())
             legs = DecisionLegs()
         }
-        guard let kind = AccountKind(rawValue: accountKind) else {
-            legs.add(kind: .grants, ownWorkspace: nil, amountMicros: amountMicros)
-            return finished
-        }
-        legs.add(kind: kind, ownWorkspace: owner == 0 ? false : owner == 1 ? true : nil, amountMicros: amountMicros)
+        // An account kind Tribute never writes is no account a decision may move.
+        let kind = AccountKind(rawValue: accountKind)
+        legs.add(kind: kind ?? .grants, ownWorkspace: kind == nil ? nil : owner == 0 ? false : owner == 1 ? true : nil, amountMicros: amountMicros)
         return finished
     }
 

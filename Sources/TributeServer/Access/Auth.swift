@@ -43,9 +43,11 @@ struct Auth<Store: TributeStore>: Sendable {
     /// its client `address`'s bucket instead (`refusal(unauthenticatedFrom:by:)`).
     /// - Throws: 401 without a valid key (429 past the address's limit of those), 429 past
     ///   the key's rate limit, 403 when the role may not use the route.
-    func admit(_ request: Request, by credential: Credential, roles: Set<Role>, from address: ClientAddress) async throws -> Principal {
+    ///
+    /// `address` is read only for a request that fails: a valid key's never costs it.
+    func admit(_ request: Request, by credential: Credential, roles: Set<Role>, from address: @autoclosure () -> ClientAddress) async throws -> Principal {
         guard let secret = credential.secret(in: request),
-              let principal = try await credential.principal(secret: secret, store: store) else { throw refusal(unauthenticatedFrom: address, by: credential) }
+              let principal = try await credential.principal(secret: secret, store: store) else { throw refusal(unauthenticatedFrom: address(), by: credential) }
         try rateLimiter.take(principal)
         guard roles.contains(principal.role) else {
             throw APIError.forbidden("A \(principal.role.rawValue) key may not do this")
