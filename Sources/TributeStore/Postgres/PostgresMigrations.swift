@@ -375,6 +375,11 @@ enum PostgresMigrations {
             "ALTER TABLE plans ADD COLUMN allowance_changed_at BIGINT NOT NULL DEFAULT 0",
             "UPDATE plans SET allowance_changed_at = updated_at",
         ]),
+        // Claims find due deliveries endpoint by endpoint through the partial index of
+        // pending ones (v13): no query reads `webhook_deliveries_due` any more.
+        ("v15_drop_deliveries_due_index", [
+            "DROP INDEX IF EXISTS webhook_deliveries_due",
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

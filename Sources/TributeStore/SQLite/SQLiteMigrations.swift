@@ -329,6 +329,12 @@ enum SQLiteMigrations {
             try SQLiteCheckRewrite.rewrite(db, table: "holds", SQLiteCheckRewrite.equalities(column: "status", values: ["open", "committed", "released", "expired"]))
             guard try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" else { throw StoreFault.unknownValue("sqlite_schema", "quick_check failed") }
         }
+        // Claims find due deliveries endpoint by endpoint through the partial index of
+        // pending ones (v10): no query reads `webhook_deliveries_due` any more, which held an
+        // entry for every delivery ever made.
+        migrator.registerMigration("v13_drop_deliveries_due_index") { db in
+            try db.execute(sql: "DROP INDEX IF EXISTS webhook_deliveries_due")
+        }
         return migrator
     }
 }
