@@ -14,35 +14,90 @@ import TributeTestSupport
         var postgres: String
     }
 
-    /// The newest charge of workspace `w`.
-    static let newestDebit = "(SELECT transaction_id FROM decisions WHERE workspace_id = 'w' AND transaction_id IS NOT NULL ORDER BY seq DESC LIMIT 1)"
+    /// The newest row of `transactions` of workspace `w` (its grant): a debit has none, its
+    /// decision carries its transfer (`DecisionTransfer`).
+    static let newestTransaction = "(SELECT id FROM transactions WHERE workspace_id = 'w' ORDER BY seq DESC LIMIT 1)"
+    /// The reversal of workspace `v`: a transaction of rows that its decision names.
+    static let reversal = "(SELECT transaction_id FROM decisions WHERE workspace_id = 'v' AND reason = 'REVERSED')"
+    /// The newest debit of workspace `w`: one decision row.
+    static let newestDebitDecision = "(SELECT MAX(seq) FROM decisions WHERE workspace_id = 'w' AND debit_micros > 0)"
+    /// Decisions of `w` that move nothing.
+    static let movingNothing = "workspace_id = 'w' AND debit_micros = 0 AND from_allowance_micros = 0"
 
     static let cases: [Tamper] = [
         Tamper(description: "an edited posting amount", rule: .unbalancedTransaction,
-               sqlite: ["UPDATE postings SET amount_micros = amount_micros - 1 WHERE transaction_seq = (SELECT seq FROM transactions WHERE id = \(newestDebit))"],
-               postgres: "UPDATE postings SET amount_micros = amount_micros - 1 WHERE transaction_id = \(newestDebit)"),
+               sqlite: ["UPDATE postings SET amount_micros = amount_micros - 1 WHERE transaction_seq = (SELECT seq FROM transactions WHERE id = \(newestTransaction))"],
+               postgres: "UPDATE postings SET amount_micros = amount_micros - 1 WHERE transaction_id = \(newestTransaction)"),
         Tamper(description: "an edited balance", rule: .balanceMismatch,
                sqlite: ["UPDATE accounts SET balance_micros = balance_micros + 5 WHERE id = 'workspace:w:wallet'"],
                postgres: "UPDATE accounts SET balance_micros = balance_micros + 5 WHERE id = 'workspace:w:wallet'"),
         Tamper(description: "the newest decision deleted", rule: .chainHeadMismatch,
-               sqlite: ["DELETE FROM decisions WHERE seq = (SELECT MAX(seq) FROM decisions WHERE workspace_id = 'w' AND transaction_id IS NULL)"],
-               postgres: "DELETE FROM decisions WHERE seq = (SELECT MAX(seq) FROM decisions WHERE workspace_id = 'w' AND transaction_id IS NULL)"),
+               sqlite: ["DELETE FROM decisions WHERE seq = (SELECT MAX(seq) FROM decisions WHERE \(movingNothing))"],
+               postgres: "DELETE FROM decisions WHERE seq = (SELECT MAX(seq) FROM decisions WHERE \(movingNothing))"),
         Tamper(description: "a middle decision deleted", rule: .chainBroken,
-               sqlite: ["DELETE FROM decisions WHERE seq = (SELECT MIN(seq) FROM decisions WHERE workspace_id = 'w' AND transaction_id IS NULL)"],
-               postgres: "DELETE FROM decisions WHERE seq = (SELECT MIN(seq) FROM decisions WHERE workspace_id = 'w' AND transaction_id IS NULL)"),
-        Tamper(description: "a charge's transaction deleted with its postings", rule: .missingTransaction,
-               sqlite: ["DELETE FROM postings WHERE transaction_seq = (SELECT seq FROM transactions WHERE id = \(newestDebit))",
-                        "DELETE FROM transactions WHERE id = \(newestDebit)"],
-               postgres: "WITH p AS (DELETE FROM postings WHERE transaction_id = \(newestDebit)) DELETE FROM transactions WHERE id = \(newestDebit)"),
+               sqlite: ["DELETE FROM decisions WHERE seq = (SELECT MIN(seq) FROM decisions WHERE \(movingNothing))"],
+               postgres: "DELETE FROM decisions WHERE seq = (SELECT MIN(seq) FROM decisions WHERE \(movingNothing))"),
+        // A debit is one row: deleting it takes its money movement with it.
+        Tamper(description: "a debit's decision deleted", rule: .balanceMismatch,
+               sqlite: ["DELETE FROM decisions WHERE seq = \(newestDebitDecision)"],
+               postgres: "DELETE FROM decisions WHERE seq = \(newestDebitDecision)"),
+        // A debit's amount doubled where it is kept, with the wallet, revenue and the grant
+        // moved to match: every balance still equals its postings; the chain says otherwise.
+        Tamper(description: "a debit's amount doubled, balances and grant to match", rule: .chainBroken,
+               sqlite: ["UPDATE decisions SET debit_micros = debit_micros * 2 WHERE seq = \(newestDebitDecision)",
+                        "UPDATE accounts SET balance_micros = balance_micros - 100000 WHERE id = 'workspace:w:wallet'",
+                        "UPDATE accounts SET balance_micros = balance_micros + 100000 WHERE id = 'system:revenue'",
+                        "UPDATE credit_grants SET remaining_micros = remaining_micros - 100000 WHERE workspace_id = 'w'"],
+               postgres: """
+                   DO $$ BEGIN
+                   UPDATE decisions SET debit_micros = debit_micros * 2 WHERE seq = \(newestDebitDecision);
+                   UPDATE accounts SET balance_micros = balance_micros - 100000 WHERE id = 'workspace:w:wallet';
+                   UPDATE system_balance_shards SET balance_micros = balance_micros + 100000
+                       WHERE account_id = 'system:revenue' AND shard = (SELECT MIN(shard) FROM system_balance_shards WHERE account_id = 'system:revenue');
+                   UPDATE credit_grants SET remaining_micros = remaining_micros - 100000 WHERE workspace_id = 'w';
+                   END $$
+                   """),
+        // A carried transfer's id is derived, never stored: a decision that names a
+        // transaction claims rows of its own.
+        Tamper(description: "a debit's decision made to name a transaction", rule: .missingTransaction,
+               sqlite: ["UPDATE decisions SET transaction_id = 'txn_ghost' WHERE seq = \(newestDebitDecision)"],
+               postgres: "UPDATE decisions SET transaction_id = 'txn_ghost' WHERE seq = \(newestDebitDecision)"),
+        Tamper(description: "a reversal's transaction deleted with its postings", rule: .missingTransaction,
+               sqlite: ["DELETE FROM postings WHERE transaction_seq = (SELECT seq FROM transactions WHERE id = \(reversal))",
+                        "DELETE FROM transactions WHERE id = \(reversal)"],
+               postgres: "WITH p AS (DELETE FROM postings WHERE transaction_id = \(reversal)) DELETE FROM transactions WHERE id = \(reversal)"),
         Tamper(description: "an orphan posting", rule: .danglingReference,
                sqlite: ["INSERT INTO postings (transaction_seq, account_id, unit, amount_micros) VALUES (999999, 'workspace:w:wallet', 'credits', 1)"],
                postgres: "INSERT INTO postings (transaction_id, ordinal, account_id, unit, amount_micros) VALUES ('txn_ghost', 0, 'workspace:w:wallet', 'credits', 1)"),
         Tamper(description: "an edited decision field", rule: .chainBroken,
                sqlite: ["UPDATE decisions SET user_id = 'mallory' WHERE seq = (SELECT MIN(seq) FROM decisions WHERE workspace_id = 'w')"],
                postgres: "UPDATE decisions SET user_id = 'mallory' WHERE seq = (SELECT MIN(seq) FROM decisions WHERE workspace_id = 'w')"),
-        Tamper(description: "a charge's link to its decision edited", rule: .missingTransaction,
-               sqlite: ["UPDATE transactions SET decision_id = 'dec_ghost' WHERE id = \(newestDebit)"],
-               postgres: "UPDATE transactions SET decision_id = 'dec_ghost' WHERE id = \(newestDebit)"),
+        Tamper(description: "a reversal's link to its decision edited", rule: .missingTransaction,
+               sqlite: ["UPDATE transactions SET decision_id = 'dec_ghost' WHERE id = \(reversal)"],
+               postgres: "UPDATE transactions SET decision_id = 'dec_ghost' WHERE id = \(reversal)"),
+        // A second transaction claiming a debit's decision, balanced and with balances to
+        // match: a decision has one transaction.
+        Tamper(description: "a transaction added to a debit's decision", rule: .decisionMismatch,
+               sqlite: ["INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at) SELECT 'txn_extra', 'w', 'debit', id, 0 FROM decisions WHERE seq = \(newestDebitDecision)",
+                        """
+                        INSERT INTO postings (transaction_seq, account_id, unit, amount_micros) VALUES
+                            ((SELECT seq FROM transactions WHERE id = 'txn_extra'), 'workspace:w:wallet', 'credits', -100000),
+                            ((SELECT seq FROM transactions WHERE id = 'txn_extra'), 'system:revenue', 'credits', 100000)
+                        """,
+                        "UPDATE accounts SET balance_micros = balance_micros - 100000 WHERE id = 'workspace:w:wallet'",
+                        "UPDATE accounts SET balance_micros = balance_micros + 100000 WHERE id = 'system:revenue'",
+                        "UPDATE credit_grants SET remaining_micros = remaining_micros - 100000 WHERE workspace_id = 'w'"],
+               postgres: """
+                   DO $$ BEGIN
+                   INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at) SELECT 'txn_extra', 'w', 'debit', id, 0 FROM decisions WHERE seq = \(newestDebitDecision);
+                   INSERT INTO postings (transaction_id, ordinal, account_id, unit, amount_micros) VALUES
+                       ('txn_extra', 0, 'workspace:w:wallet', 'credits', -100000), ('txn_extra', 1, 'system:revenue', 'credits', 100000);
+                   UPDATE accounts SET balance_micros = balance_micros - 100000 WHERE id = 'workspace:w:wallet';
+                   UPDATE system_balance_shards SET balance_micros = balance_micros + 100000
+                       WHERE account_id = 'system:revenue' AND shard = (SELECT MIN(shard) FROM system_balance_shards WHERE account_id = 'system:revenue');
+                   UPDATE credit_grants SET remaining_micros = remaining_micros - 100000 WHERE workspace_id = 'w';
+                   END $$
+                   """),
         Tamper(description: "a reversal's link to its charge cleared", rule: .reversalMismatch,
                sqlite: ["UPDATE transactions SET reverses = NULL WHERE kind = 'reversal'"],
                postgres: "UPDATE transactions SET reverses = NULL WHERE kind = 'reversal'"),
@@ -57,20 +112,20 @@ import TributeTestSupport
                    UPDATE decisions SET seq = -1 WHERE seq = a; UPDATE decisions SET seq = a WHERE seq = b; UPDATE decisions SET seq = b WHERE seq = -1;
                    END $$
                    """),
-        // A debit's postings doubled, with the wallet, revenue and the grant moved to match:
-        // every balance still equals its postings; only the decision says otherwise.
-        Tamper(description: "a debit's postings doubled, balances and grant to match", rule: .decisionMismatch,
-               sqlite: ["UPDATE postings SET amount_micros = amount_micros * 2 WHERE transaction_seq = (SELECT seq FROM transactions WHERE id = \(newestDebit))",
-                        "UPDATE accounts SET balance_micros = balance_micros - 100000 WHERE id = 'workspace:w:wallet'",
-                        "UPDATE accounts SET balance_micros = balance_micros + 100000 WHERE id = 'system:revenue'",
-                        "UPDATE credit_grants SET remaining_micros = remaining_micros - 100000 WHERE workspace_id = 'w'"],
+        // A reversal's postings doubled, with the wallet, revenue and the grant moved to
+        // match: every balance still equals its postings; only the decision says otherwise.
+        Tamper(description: "a reversal's postings doubled, balances and grant to match", rule: .decisionMismatch,
+               sqlite: ["UPDATE postings SET amount_micros = amount_micros * 2 WHERE transaction_seq = (SELECT seq FROM transactions WHERE id = \(reversal))",
+                        "UPDATE accounts SET balance_micros = balance_micros + 100000 WHERE id = 'workspace:v:wallet'",
+                        "UPDATE accounts SET balance_micros = balance_micros - 100000 WHERE id = 'system:revenue'",
+                        "UPDATE credit_grants SET remaining_micros = remaining_micros + 100000 WHERE workspace_id = 'v'"],
                postgres: """
                    DO $$ BEGIN
-                   UPDATE postings SET amount_micros = amount_micros * 2 WHERE transaction_id = \(newestDebit);
-                   UPDATE accounts SET balance_micros = balance_micros - 100000 WHERE id = 'workspace:w:wallet';
-                   UPDATE system_balance_shards SET balance_micros = balance_micros + 100000
+                   UPDATE postings SET amount_micros = amount_micros * 2 WHERE transaction_id = \(reversal);
+                   UPDATE accounts SET balance_micros = balance_micros + 100000 WHERE id = 'workspace:v:wallet';
+                   UPDATE system_balance_shards SET balance_micros = balance_micros - 100000
                        WHERE account_id = 'system:revenue' AND shard = (SELECT MIN(shard) FROM system_balance_shards WHERE account_id = 'system:revenue');
-                   UPDATE credit_grants SET remaining_micros = remaining_micros - 100000 WHERE workspace_id = 'w';
+                   UPDATE credit_grants SET remaining_micros = remaining_micros + 100000 WHERE workspace_id = 'v';
                    END $$
                    """),
         // Allowance the plan never gave, issued by a balanced transaction: what a release that

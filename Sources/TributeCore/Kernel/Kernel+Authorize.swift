@@ -83,17 +83,15 @@ extension Kernel {
         // A free action (base cost 0) is approved and recorded, but moves nothing, so it
         // writes no ledger transaction and its answer carries no transactionId.
         if outcome.approved && (!outcome.fromAllowance.isZero || !outcome.creditsDebited.isZero) {
-            transactionId = ids.transaction
-            // Spent: to usage and revenue. Held: into the workspace's hold accounts.
+            // One row a debit: the decision carries the transfer (`DecisionTransfer`).
+            transactionId = DecisionTransfer.id(decisionId: ids.decision)
             let actionsTo: AccountRef = holdId == nil ? .system(.usage) : AccountRef(kind: .heldAllowance, workspaceId: state.id)
             let creditsTo: AccountRef = holdId == nil ? .system(.revenue) : AccountRef(kind: .heldCredits, workspaceId: state.id)
-            guard let debit = try? LedgerTransaction(kind: holdId == nil ? .debit : .hold, postings: [
-                Posting(account: .allowance(state.id), amount: -outcome.fromAllowance),
-                Posting(account: actionsTo, amount: outcome.fromAllowance),
-                Posting(account: .wallet(state.id), amount: -outcome.creditsDebited),
-                Posting(account: creditsTo, amount: outcome.creditsDebited),
-            ]) else { preconditionFailure("a debit's postings are built in balanced pairs") }
-            transactions.append(PendingTransaction(debit, id: ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis))
+            guard let debit = DecisionTransfer.transaction(kind: holdId == nil ? .call : .hold, workspaceId: state.id, fromAllowance: outcome.fromAllowance,
+                                                           credits: outcome.creditsDebited) else { preconditionFailure("a debit's postings are built in balanced pairs") }
+            var pending = PendingTransaction(debit, id: transactionId ?? ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis)
+            pending.carriedByDecision = true
+            transactions.append(pending)
             state.allowance -= outcome.fromAllowance
             state.wallet -= outcome.creditsDebited
             // Allowance held counts as used in its period, as a debit's does: a plan change, a

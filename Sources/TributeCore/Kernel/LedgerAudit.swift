@@ -100,11 +100,12 @@ public struct ChainAudit: Sendable {
         }
     }
 
-    /// Checks the next decision in `seq` order against the hash it stores and the one it
-    /// says comes before it.
-    public mutating func check(seq: Int64, _ record: DecisionRecord, storedPrevious: String, storedHash: String) -> LedgerViolation? {
+    /// Checks the next decision in `seq` order against the hash it stores and, on rows that
+    /// store it, the one it says comes before it. Decisions written since the lean shape
+    /// store no previous hash: their own hash commits to the one before.
+    public mutating func check(seq: Int64, _ record: DecisionRecord, storedPrevious: String?, storedHash: String) -> LedgerViolation? {
         let expected = seq <= legacyEndSeq ? legacyPrevious : heads[record.workspaceId] ?? DecisionRecord.genesisHash
-        guard storedPrevious == expected, record.chainHash(previous: expected) == storedHash else {
+        guard storedPrevious.map({ $0 == expected }) ?? true, record.chainHash(previous: expected) == storedHash else {
             return LedgerViolation(.chainBroken, "decision \(record.id) breaks the hash chain of workspace \(record.workspaceId): the row, or one before it, was altered, removed or reordered")
         }
         if seq <= legacyEndSeq { legacyPrevious = storedHash }

@@ -82,6 +82,9 @@ public struct PendingTransaction: Sendable {
     public var reverses: String?
     public var atMillis: Int64
     public var postings: [Posting]
+    /// Whether the transfer is carried by its decision's row (`DecisionTransfer`): the
+    /// backends move its balances but write no transaction or posting rows for it.
+    public var carriedByDecision = false
 
     public init(_ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64, reverses: String? = nil) {
         self.id = id

@@ -35,16 +35,19 @@ struct PostgresBatchWrites {
     mutating func add(_ effects: LedgerEffects) {
         changedWorkspaces.insert(effects.workspace.id)
         for transaction in effects.transactions {
-            transactions.append(.object([
+            // A transfer its decision carries (`DecisionTransfer`) writes no rows; its balances move.
+            if !transaction.carriedByDecision { transactions.append(.object([
                 "id": .string(transaction.id), "workspace_id": .optional(transaction.workspaceId), "kind": .string(transaction.kind.rawValue),
                 "decision_id": .optional(transaction.decisionId), "created_at": .int(transaction.atMillis), "reverses": .optional(transaction.reverses),
-            ]))
+            ])) }
             for (ordinal, posting) in transaction.postings.enumerated() {
                 let account = posting.account.description
-                postings.append(.object([
-                    "transaction_id": .string(transaction.id), "ordinal": .int(Int64(ordinal)), "account_id": .string(account),
-                    "unit": .string(posting.unit.rawValue), "amount_micros": .int(posting.amount.micros),
-                ]))
+                if !transaction.carriedByDecision {
+                    postings.append(.object([
+                        "transaction_id": .string(transaction.id), "ordinal": .int(Int64(ordinal)), "account_id": .string(account),
+                        "unit": .string(posting.unit.rawValue), "amount_micros": .int(posting.amount.micros),
+                    ]))
+                }
                 if posting.account.workspaceId == nil {
                     systemDeltas[account, default: 0] += posting.amount.micros
                 } else {
@@ -60,8 +63,10 @@ struct PostgresBatchWrites {
                 "actions_charged_micros": .int(record.actionsCharged.micros), "from_allowance_micros": .int(record.fromAllowance.micros),
                 "debit_micros": .int(record.creditsDebited.micros), "user_id": .optional(record.userId), "agent_id": .optional(record.agentId),
                 "run_id": .optional(record.runId), "cost_version": .int(record.costVersion), "context": .optional(record.context),
-                "transaction_id": .optional(record.transactionId), "explanation": .optional(record.explanation), "kind": .string(record.kind.rawValue),
-                "prev_hash": .string(decision.previousHash), "hash": .string(decision.hash),
+                // Derived on reading, stored nowhere: a carried transfer's id, and the previous
+                // hash (which `hash` commits to).
+                "transaction_id": .optional(record.carriesTransfer ? nil : record.transactionId), "explanation": .optional(record.explanation),
+                "kind": .string(record.kind.rawValue), "hash": .string(decision.hash),
             ]))
         }
         for hold in effects.holds {
@@ -177,7 +182,7 @@ struct BatchWriteStatement: PostgresPreparedStatement {
     /// When the holds were written (`updated_at`).
     let atMillis: Int64
 
-    static let name = "tribute_batch_write_v5"
+    static let name = "tribute_batch_write_v6"
     static let sql = """
         WITH
         t AS (INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at, reverses)
@@ -187,13 +192,13 @@ struct BatchWriteStatement: PostgresPreparedStatement {
               SELECT transaction_id, ordinal, account_id, unit, amount_micros
               FROM jsonb_to_recordset($2::jsonb) AS x(transaction_id text, ordinal smallint, account_id text, unit text, amount_micros bigint)),
         d AS (INSERT INTO decisions (id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
-                  debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, kind, prev_hash, hash)
+                  debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, kind, hash)
               SELECT id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
-                  debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, kind, prev_hash, hash
+                  debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, kind, hash
               FROM jsonb_to_recordset($3::jsonb) AS x(id text, workspace_id text, created_at bigint, action_type text,
                   success boolean, reason text, actions_charged_micros bigint, from_allowance_micros bigint, debit_micros bigint,
                   user_id text, agent_id text, run_id text, cost_version bigint, context text, transaction_id text, explanation text,
-                  kind text, prev_hash text, hash text)),
+                  kind text, hash text)),
         a AS (UPDATE accounts SET balance_micros = accounts.balance_micros + x.delta
               FROM tribute_batch_rows($4::jsonb) AS e, jsonb_to_record(e) AS x(id text, delta bigint) WHERE accounts.id = x.id),
         s AS (INSERT INTO system_balance_shards (account_id, shard, balance_micros)

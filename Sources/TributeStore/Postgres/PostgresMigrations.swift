@@ -380,6 +380,16 @@ enum PostgresMigrations {
         ("v15_drop_deliveries_due_index", [
             "DROP INDEX IF EXISTS webhook_deliveries_due",
         ]),
+        // One row a debit: see the SQLite migration of the same name. The rows written
+        // before keep their transactions, postings and previous hashes. Transactions are
+        // numbered from the decisions' sequence from now on, past every row of both, so that
+        // a workspace's ledger lists rows and carried transfers in one order.
+        ("v16_decisions_carry_transfers", [
+            "ALTER TABLE decisions ALTER COLUMN prev_hash DROP NOT NULL",
+            "LOCK TABLE transactions, decisions IN EXCLUSIVE MODE",
+            "SELECT setval(pg_get_serial_sequence('decisions', 'seq'), GREATEST((SELECT MAX(seq) FROM decisions), (SELECT MAX(seq) FROM transactions), 1))",
+            "ALTER TABLE transactions ALTER COLUMN seq SET DEFAULT nextval('decisions_seq_seq'::regclass)",
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

@@ -10,7 +10,7 @@ extension PostgresStore {
                 throw TributeError.workspaceNotFound(workspaceId)
             }
             guard let row = try await connection.query(
-                "SELECT \(unescaped: PostgresRows.decisionColumns), prev_hash, hash FROM decisions WHERE id = \(id) AND workspace_id = \(workspaceId)", logger: logger
+                "SELECT \(unescaped: PostgresRows.decisionColumns), \(unescaped: DecisionRows.previousHash) AS prev_hash, hash FROM decisions d WHERE id = \(id) AND workspace_id = \(workspaceId)", logger: logger
             ).firstRow() else { throw TributeError.decisionNotFound(id) }
             let (seq, record) = try PostgresRows.decision(row)
             let cells = row.makeRandomAccess()
@@ -26,7 +26,10 @@ extension PostgresStore {
         let logger = PostgresLedger.logger
         guard let row = try await connection.query(
             "SELECT workspace_id, kind, created_at, decision_id, reverses FROM transactions WHERE id = \(id)", logger: logger
-        ).firstRow() else { return nil }
+        ).firstRow() else {
+            guard let carrier = TransferRows.carrier(transferId: id) else { return nil }
+            return try await connection.one(carrier, DecisionRows.decision)?.carriedTransaction.map(TransactionView.init)
+        }
         let (workspaceId, kind, createdAt, decisionId, reverses) = try row.decode((String?, String, Int64, String?, String?).self)
         var postings: [(account: String, unit: String, amount: Amount)] = []
         for try await (account, unit, micros) in try await connection.query(

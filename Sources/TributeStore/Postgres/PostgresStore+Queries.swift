@@ -11,17 +11,18 @@ extension PostgresStore {
                 SELECT seq, id, kind, created_at, decision_id, reverses FROM transactions
                 WHERE workspace_id = \(workspaceId) AND seq < \(before) ORDER BY seq DESC LIMIT \(Int64(limit + 1))
                 """, logger: PostgresLedger.logger).decode((Int64, String, String, Int64, String?, String?).self) { rows.append(row) }
-            let page = Array(rows.prefix(limit))
             var postings: [String: [(account: String, unit: String, amount: Amount)]] = [:]
             for try await (transactionId, account, unit, amount) in try await connection.query("""
-                SELECT transaction_id, account_id, unit, amount_micros FROM postings WHERE transaction_id = ANY(\(page.map(\.id))) ORDER BY transaction_id, ordinal
+                SELECT transaction_id, account_id, unit, amount_micros FROM postings WHERE transaction_id = ANY(\(rows.map(\.id))) ORDER BY transaction_id, ordinal
                 """, logger: PostgresLedger.logger).decode((String, String, String, Int64).self) {
                 postings[transactionId, default: []].append((account, unit, Amount(micros: amount)))
             }
-            let items = page.map {
-                TransactionView(id: $0.id, workspaceId: workspaceId, kind: $0.kind, createdAtMillis: $0.createdAt, decisionId: $0.decisionId, postings: postings[$0.id] ?? [], reverses: $0.reverses)
+            let items = rows.map {
+                (seq: $0.seq, item: TransactionView(id: $0.id, workspaceId: workspaceId, kind: $0.kind, createdAtMillis: $0.createdAt, decisionId: $0.decisionId,
+                                                    postings: postings[$0.id] ?? [], reverses: $0.reverses))
             }
-            return Page(items: items, nextCursor: rows.count > limit ? String(page.last!.seq) : nil)
+            let carried = try await connection.all(TransferRows.carried(workspaceId: workspaceId, beforeSeq: before, limit: limit), DecisionRows.numbered)
+            return TransferRows.merged(rows: items, carried: carried, limit: limit)
         }
     }
 

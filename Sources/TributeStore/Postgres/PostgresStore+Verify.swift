@@ -26,8 +26,12 @@ extension PostgresStore {
         func count(_ table: String) async throws -> Int {
             Int(try await connection.query("SELECT COUNT(*)::bigint FROM \(unescaped: table)", logger: logger).firstRow()?.decode(Int64.self) ?? 0)
         }
-        let accounts = try await count("accounts"), transactions = try await count("transactions")
-        let postings = try await count("postings"), decisions = try await count("decisions")
+        var carried: (Int64, Int64) = (0, 0)
+        if let row = try await connection.query(PostgresQuery(unsafeSQL: AuditRows.carriedCounts), logger: logger).firstRow() {
+            carried = try row.decode((Int64, Int64).self)
+        }
+        let accounts = try await count("accounts"), transactions = try await count("transactions") + Int(carried.0)
+        let postings = try await count("postings") + Int(carried.1), decisions = try await count("decisions")
         func report(_ violation: LedgerViolation?) -> LedgerReport {
             LedgerReport(accounts: accounts, transactions: transactions, postings: postings, decisions: decisions,
                          checkpoints: violation == nil ? digests : [], violation: violation)
@@ -88,12 +92,16 @@ extension PostgresStore {
             """, logger: logger).firstRow() {
             return report(.reversalMismatch(try row.decode(String.self)))
         }
-        if let row = try await connection.query("""
+        if let row = try await connection.query(PostgresQuery(unsafeSQL: AuditRows.strayTransaction), logger: logger).firstRow() {
+            return report(.decisionMismatch(try row.decode(String.self)))
+        }
+        if let row = try await connection.query(PostgresQuery(unsafeSQL: """
+            \(AuditRows.accountTotals)
             SELECT a.id, (a.balance_micros + COALESCE(s.total, 0))::bigint, COALESCE(p.total, 0)::bigint FROM accounts a
             LEFT JOIN (SELECT account_id, SUM(balance_micros) AS total FROM system_balance_shards GROUP BY account_id) s ON s.account_id = a.id
-            LEFT JOIN (SELECT account_id, SUM(amount_micros) AS total FROM postings GROUP BY account_id) p ON p.account_id = a.id
+            LEFT JOIN totals p ON p.account_id = a.id
             WHERE a.balance_micros + COALESCE(s.total, 0) <> COALESCE(p.total, 0) LIMIT 1
-            """, logger: logger).firstRow() {
+            """), logger: logger).firstRow() {
             let (id, balance, total) = try row.decode((String, Int64, Int64).self)
             return report(.balanceMismatch(id, balanceMicros: balance, postingsMicros: total))
         }
@@ -140,7 +148,7 @@ extension PostgresStore {
         ) {
             let (seq, record) = try PostgresRows.decision(row)
             let cells = row.makeRandomAccess()
-            let storedPrevious = try cells["prev_hash"].decode(String.self)
+            let storedPrevious = try cells["prev_hash"].decode(String?.self)
             let stored = try cells["hash"].decode(String.self)
             if let violation = audit.check(seq: seq, record, storedPrevious: storedPrevious, storedHash: stored) { return report(violation) }
         }

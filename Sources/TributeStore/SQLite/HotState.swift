@@ -32,11 +32,19 @@ final class HotState: @unchecked Sendable {
     /// System account balances with the pending changes applied, loaded when first needed:
     /// what `Posting.applied(to:)` checks each job's postings against.
     private var systemBalances: SystemBalances?
-    private var pendingTransactions: [PendingTransaction] = []
-    private var pendingDecisions: [ChainedDecision] = []
+    /// Transaction and decision rows not yet written, in the order they are numbered.
+    private var pendingRows: [LedgerRow] = []
     private var pendingEvents: [(workspaceId: String, atMillis: Int64, events: [EventDraft])] = []
-    /// The `seq` of the next transaction row, once known; other writers invalidate it.
-    private var nextTransactionSeq: Int64?
+    /// The `seq` of the next ledger row (`SQLiteLedger.nextSeq`), once known; other writers
+    /// invalidate it.
+    private var nextSeq: Int64?
+
+    /// A row of `transactions` (with its postings) or of `decisions`: both numbered from
+    /// one sequence, so that the ledger lists them in the order they were written.
+    private enum LedgerRow {
+        case transaction(PendingTransaction)
+        case decision(ChainedDecision)
+    }
 
     /// Bounds memory: past this many cached workspaces, the ones already written are
     /// dropped. Never a flush here: this runs inside a job.
@@ -149,26 +157,31 @@ final class HotState: @unchecked Sendable {
                 systemDeltas[posting.account.kind, default: 0] += posting.amount.micros
             }
         }
-        pendingTransactions += effects.transactions
-        pendingDecisions += effects.settled
-        pendingDecisions.append(effects.decision)
+        for transaction in effects.transactions where !transaction.carriedByDecision { pendingRows.append(.transaction(transaction)) }
+        for decision in effects.decisions { pendingRows.append(.decision(decision)) }
         if !effects.events.isEmpty { pendingEvents.append((id, effects.decision.record.createdAtMillis, effects.events)) }
     }
 
     /// Writes every pending row and balance into the current transaction.
     func flush(_ db: Database) throws {
-        if !pendingTransactions.isEmpty {
+        if !pendingRows.isEmpty {
             // Sequence numbers are given here rather than by SQLite so that postings can
             // name their transaction without a round trip per row.
-            var seq = try nextTransactionSeq ?? (Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM transactions") ?? 1)
+            var seq = try nextSeq ?? SQLiteLedger.nextSeq(db)
             var postings: [(seq: Int64, posting: Posting)] = []
-            var numbered: [(seq: Int64, transaction: PendingTransaction)] = []
-            for transaction in pendingTransactions {
-                numbered.append((seq, transaction))
-                for posting in transaction.postings { postings.append((seq, posting)) }
+            var transactions: [(seq: Int64, transaction: PendingTransaction)] = []
+            var decisions: [(seq: Int64, decision: ChainedDecision)] = []
+            for row in pendingRows {
+                switch row {
+                case .transaction(let transaction):
+                    transactions.append((seq, transaction))
+                    for posting in transaction.postings { postings.append((seq, posting)) }
+                case .decision(let decision):
+                    decisions.append((seq, decision))
+                }
                 seq += 1
             }
-            try RawStatement.insert(db, into: "transactions", columns: ["seq", "id", "workspace_id", "kind", "decision_id", "created_at", "reverses"], rows: numbered) { insert, row in
+            try RawStatement.insert(db, into: "transactions", columns: ["seq", "id", "workspace_id", "kind", "decision_id", "created_at", "reverses"], rows: transactions) { insert, row in
                 insert.bind(row.seq)
                 insert.bind(row.transaction.id)
                 insert.bind(row.transaction.workspaceId)
@@ -183,14 +196,12 @@ final class HotState: @unchecked Sendable {
                 insert.bind(row.posting.unit.rawValue)
                 insert.bind(row.posting.amount.micros)
             }
-            nextTransactionSeq = seq
-            pendingTransactions.removeAll(keepingCapacity: true)
-        }
-        if !pendingDecisions.isEmpty {
-            try RawStatement.insert(db, into: "decisions", columns: SQLiteLedger.decisionColumns, rows: pendingDecisions) { insert, decision in
-                SQLiteLedger.bindDecision(&insert, decision)
+            try RawStatement.insert(db, into: "decisions", columns: ["seq"] + SQLiteLedger.decisionColumns, rows: decisions) { insert, row in
+                insert.bind(row.seq)
+                SQLiteLedger.bindDecision(&insert, row.decision)
             }
-            pendingDecisions.removeAll(keepingCapacity: true)
+            nextSeq = seq
+            pendingRows.removeAll(keepingCapacity: true)
         }
         for pending in pendingEvents {
             try SQLiteStore.appendEvents(db, workspaceId: pending.workspaceId, pending.events, atMillis: pending.atMillis)
@@ -277,10 +288,9 @@ final class HotState: @unchecked Sendable {
         dirtyGrants.removeAll(keepingCapacity: true)
         systemDeltas.removeAll(keepingCapacity: true)
         systemBalances = nil
-        pendingTransactions.removeAll(keepingCapacity: true)
-        pendingDecisions.removeAll(keepingCapacity: true)
+        pendingRows.removeAll(keepingCapacity: true)
         pendingEvents.removeAll(keepingCapacity: true)
-        nextTransactionSeq = nil
+        nextSeq = nil
     }
 }
 

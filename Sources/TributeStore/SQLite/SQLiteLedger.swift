@@ -70,10 +70,12 @@ enum SQLiteLedger {
                 preconditionFailure("the kernel builds only balanced transactions")
             }
             try insert(db, transaction, id: pending.id, workspaceId: pending.workspaceId, decisionId: pending.decisionId, atMillis: pending.atMillis,
-                       reverses: pending.reverses, movingBalances: true)
+                       reverses: pending.reverses, movingBalances: true, writingRows: !pending.carriedByDecision)
         }
         for decision in effects.decisions {
-            var insert = try RawStatement(db, sql: "INSERT INTO decisions (\(decisionColumns.joined(separator: ", "))) VALUES (\(decisionColumns.map { _ in "?" }.joined(separator: ", ")))")
+            let columns = ["seq"] + decisionColumns
+            var insert = try RawStatement(db, sql: "INSERT INTO decisions (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))")
+            insert.bind(try nextSeq(db))
             bindDecision(&insert, decision)
             try insert.step()
         }
@@ -95,16 +97,19 @@ enum SQLiteLedger {
     /// accounts checked against the bound here, system accounts by `settling` before.
     @discardableResult
     private static func insert(_ db: Database, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64,
-                               reverses: String? = nil, movingBalances: Bool) throws -> Int64 {
-        try db.cachedStatement(sql: "INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at, reverses) VALUES (?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [id, workspaceId, transaction.kind.rawValue, decisionId, atMillis, reverses])
-        let seq = db.lastInsertedRowID
+                               reverses: String? = nil, movingBalances: Bool, writingRows: Bool = true) throws -> Int64 {
+        // A transfer its decision carries (`DecisionTransfer`) has no rows: only its balances move.
+        let seq = writingRows ? try nextSeq(db) : 0
+        if writingRows {
+            try db.cachedStatement(sql: "INSERT INTO transactions (seq, id, workspace_id, kind, decision_id, created_at, reverses) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [seq, id, workspaceId, transaction.kind.rawValue, decisionId, atMillis, reverses])
+        }
         let insert = try db.cachedStatement(sql: "INSERT INTO postings (transaction_seq, account_id, unit, amount_micros) VALUES (?, ?, ?, ?)")
         let read = try db.cachedStatement(sql: "SELECT balance_micros FROM accounts WHERE id = ?")
         let update = try db.cachedStatement(sql: "UPDATE accounts SET balance_micros = ? WHERE id = ?")
         for posting in transaction.postings {
             let account = posting.account.description
-            try insert.execute(arguments: [seq, account, posting.unit.rawValue, posting.amount.micros])
+            if writingRows { try insert.execute(arguments: [seq, account, posting.unit.rawValue, posting.amount.micros]) }
             guard movingBalances else { continue }
             guard let balance = try Int64.fetchOne(read, arguments: [account]) else { throw StoreFault.missingAccount(account) }
             let (next, overflow) = balance.addingReportingOverflow(posting.amount.micros)
@@ -113,6 +118,15 @@ enum SQLiteLedger {
             try update.execute(arguments: [next, account])
         }
         return seq
+    }
+
+    /// The `seq` of the next row of `transactions` or `decisions`: the two are numbered from
+    /// one sequence (since v14), so that a workspace's ledger, rows and the transfers its
+    /// decisions carry, lists in the order it was written (`TransferRows.page`).
+    static func nextSeq(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT MAX(COALESCE((SELECT MAX(seq) FROM decisions), 0), COALESCE((SELECT MAX(seq) FROM transactions), 0)) + 1
+            """)) ?? 1
     }
 
     /// Every system account's balance.
@@ -178,10 +192,10 @@ enum SQLiteLedger {
     /// The columns `bindDecision` binds, in its order.
     static let decisionColumns = [
         "id", "workspace_id", "created_at", "action_type", "success", "reason", "actions_charged_micros",
-        "from_allowance_micros", "debit_micros", "user_id", "agent_id", "run_id", "cost_version", "context", "transaction_id", "explanation", "kind", "prev_hash", "hash",
+        "from_allowance_micros", "debit_micros", "user_id", "agent_id", "run_id", "cost_version", "context", "transaction_id", "explanation", "kind", "hash",
     ]
 
-    /// Binds one decision row, chained after `previous`, in the order of `decisionColumns`.
+    /// Binds one decision row in the order of `decisionColumns`.
     static func bindDecision(_ insert: inout RawStatement, _ decision: ChainedDecision) {
         let record = decision.record
         insert.bind(record.id)
@@ -198,10 +212,11 @@ enum SQLiteLedger {
         insert.bind(record.runId)
         insert.bind(record.costVersion)
         insert.bind(record.context)
-        insert.bind(record.transactionId)
+        // Derived on reading, stored nowhere: a carried transfer's id, and the previous hash
+        // (the hash before in the workspace's chain, which `hash` already commits to).
+        insert.bind(record.carriesTransfer ? nil : record.transactionId)
         insert.bind(record.explanation)
         insert.bind(record.kind.rawValue)
-        insert.bind(decision.previousHash)
         insert.bind(decision.hash)
     }
 }

@@ -335,6 +335,15 @@ enum SQLiteMigrations {
         migrator.registerMigration("v13_drop_deliveries_due_index") { db in
             try db.execute(sql: "DROP INDEX IF EXISTS webhook_deliveries_due")
         }
+        // One row a debit (docs/ledger.md): a debit's or a hold's transfer is carried by its
+        // decision, which stores neither a transaction id (derived from its own) nor the
+        // previous hash (its hash commits to it). The rows written before stay as they are,
+        // with their transactions, postings and hashes; only the NOT NULL of `prev_hash` goes,
+        // in place (`SQLiteCheckRewrite`: every stored row still passes).
+        migrator.registerMigration("v14_decisions_carry_transfers") { db in
+            try SQLiteCheckRewrite.rewrite(db, table: "decisions", ("prev_hash TEXT NOT NULL,", "prev_hash TEXT,"))
+            guard try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" else { throw StoreFault.unknownValue("sqlite_schema", "quick_check failed") }
+        }
         return migrator
     }
 }

@@ -6,7 +6,7 @@ extension SQLiteStore {
         try await pool.read { db in
             try SQLiteStore.requireWorkspace(db, workspaceId)
             let columns = SQLiteStore.decisionColumnCount
-            guard let row = try Row.fetchOne(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), prev_hash, hash FROM decisions WHERE id = ? AND workspace_id = ?",
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), \(DecisionRows.previousHash), hash FROM decisions d WHERE id = ? AND workspace_id = ?",
                                              arguments: [id, workspaceId]) else { throw TributeError.decisionNotFound(id) }
             let record = try SQLiteStore.decision(from: row, offset: 1)
             let transaction = try record.transactionId.flatMap { try SQLiteStore.transactionView(db, id: $0) }
@@ -18,7 +18,8 @@ extension SQLiteStore {
     /// A transaction with its postings, or `nil`.
     static func transactionView(_ db: Database, id: String) throws -> TransactionView? {
         guard let row = try Row.fetchOne(db, sql: "SELECT seq, workspace_id, kind, created_at, decision_id, reverses FROM transactions WHERE id = ?", arguments: [id]) else {
-            return nil
+            guard let carrier = TransferRows.carrier(transferId: id) else { return nil }
+            return try db.one(carrier, DecisionRows.decision)?.carriedTransaction.map(TransactionView.init)
         }
         let postings = try Row.fetchAll(db, sql: "SELECT account_id, unit, amount_micros FROM postings WHERE transaction_seq = ? ORDER BY rowid",
                                         arguments: [try row.decode(atIndex: 0) as Int64])

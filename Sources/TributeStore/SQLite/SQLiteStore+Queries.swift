@@ -10,13 +10,14 @@ extension SQLiteStore {
                 SELECT seq, id, kind, created_at, decision_id, reverses FROM transactions
                 WHERE workspace_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?
                 """, arguments: [workspaceId, before, limit + 1])
-            let page = Array(rows.prefix(limit))
             let postingStatement = try db.cachedStatement(sql: "SELECT account_id, unit, amount_micros FROM postings WHERE transaction_seq = ? ORDER BY rowid")
-            let items = try page.map { row in
-                let postings = try Row.fetchAll(postingStatement, arguments: [try row.decode(atIndex: 0) as Int64]).map { (account: try $0.decode(atIndex: 0) as String, unit: try $0.decode(atIndex: 1) as String, amount: Amount(micros: try $0.decode(atIndex: 2))) }
-                return TransactionView(id: try row.decode(atIndex: 1), workspaceId: workspaceId, kind: try row.decode(atIndex: 2), createdAtMillis: try row.decode(atIndex: 3), decisionId: try row.decode(atIndex: 4), postings: postings, reverses: try row.decode(atIndex: 5))
+            let items = try rows.map { row in
+                let seq: Int64 = try row.decode(atIndex: 0)
+                let postings = try Row.fetchAll(postingStatement, arguments: [seq]).map { (account: try $0.decode(atIndex: 0) as String, unit: try $0.decode(atIndex: 1) as String, amount: Amount(micros: try $0.decode(atIndex: 2))) }
+                return (seq, TransactionView(id: try row.decode(atIndex: 1), workspaceId: workspaceId, kind: try row.decode(atIndex: 2), createdAtMillis: try row.decode(atIndex: 3), decisionId: try row.decode(atIndex: 4), postings: postings, reverses: try row.decode(atIndex: 5)))
             }
-            return Page(items: items, nextCursor: rows.count > limit ? String(try rows[limit - 1].decode(Int64.self, atIndex: 0)) : nil)
+            let carried = try db.all(TransferRows.carried(workspaceId: workspaceId, beforeSeq: before, limit: limit), DecisionRows.numbered)
+            return TransferRows.merged(rows: items, carried: carried, limit: limit)
         }
     }
 

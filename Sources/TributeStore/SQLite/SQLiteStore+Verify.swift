@@ -24,7 +24,9 @@ extension SQLiteStore {
         defer { try? connection.close() }
         return try await connection.read { db in
             func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
-            var report = LedgerReport(accounts: try count("accounts"), transactions: try count("transactions"), postings: try count("postings"),
+            let carried = try Row.fetchOne(db, sql: AuditRows.carriedCounts)
+            let (transfers, legs): (Int, Int) = (try carried?.decode(atIndex: 0) ?? 0, try carried?.decode(atIndex: 1) ?? 0)
+            var report = LedgerReport(accounts: try count("accounts"), transactions: try count("transactions") + transfers, postings: try count("postings") + legs,
                                       decisions: try count("decisions"), violation: nil)
             report.violation = try SQLiteStore.firstViolation(db, checkpoints: digests)
             if report.violation == nil { report.checkpoints = digests }
@@ -100,9 +102,13 @@ extension SQLiteStore {
             """) {
             return .reversalMismatch(id)
         }
+        if let id = try String.fetchOne(db, sql: AuditRows.strayTransaction) {
+            return .decisionMismatch(id)
+        }
         if let row = try Row.fetchOne(db, sql: """
-            SELECT a.id, a.balance_micros, COALESCE(SUM(p.amount_micros), 0) AS total FROM accounts a
-            LEFT JOIN postings p ON p.account_id = a.id GROUP BY a.id HAVING a.balance_micros <> total LIMIT 1
+            \(AuditRows.accountTotals)
+            SELECT a.id, a.balance_micros, COALESCE(p.total, 0) FROM accounts a
+            LEFT JOIN totals p ON p.account_id = a.id WHERE a.balance_micros <> COALESCE(p.total, 0) LIMIT 1
             """) {
             return .balanceMismatch(try row.decode(atIndex: 0), balanceMicros: try row.decode(atIndex: 1), postingsMicros: try row.decode(atIndex: 2))
         }
@@ -134,7 +140,7 @@ extension SQLiteStore {
         let cursor = try Row.fetchCursor(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), prev_hash, hash FROM decisions ORDER BY seq")
         while let row = try cursor.next() {
             let record = try SQLiteStore.decision(from: row, offset: 1)
-            if let violation = audit.check(seq: try row.decode(atIndex: 0), record, storedPrevious: try row.decode(atIndex: columns + 1), storedHash: try row.decode(atIndex: columns + 2)) {
+            if let violation = audit.check(seq: try row.decode(atIndex: 0), record, storedPrevious: try row.decode(String?.self, atIndex: columns + 1), storedHash: try row.decode(atIndex: columns + 2)) {
                 return violation
             }
         }

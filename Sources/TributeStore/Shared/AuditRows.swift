@@ -36,6 +36,35 @@ enum AuditRows {
         """
     }
 
+    /// Every account's total over the ledger: its postings, and the legs of the transfers
+    /// decisions carry (`DecisionTransfer`: allowance and wallet out; usage and revenue in, or
+    /// the workspace's hold accounts for a hold), summed per workspace and kind in one pass
+    /// over the decisions. Columns `account_id, total`; the balance check joins it.
+    static let accountTotals = """
+        WITH c AS (SELECT workspace_id, kind, SUM(from_allowance_micros) AS a, SUM(debit_micros) AS cr FROM decisions
+                   WHERE \(TransferRows.carriedCondition) GROUP BY workspace_id, kind),
+        legs(account_id, amount_micros) AS (
+            SELECT 'workspace:' || workspace_id || ':allowance', -a FROM c
+            UNION ALL SELECT 'workspace:' || workspace_id || ':wallet', -cr FROM c
+            UNION ALL SELECT CASE WHEN kind = 'hold' THEN 'workspace:' || workspace_id || ':held_allowance' ELSE 'system:usage' END, a FROM c
+            UNION ALL SELECT CASE WHEN kind = 'hold' THEN 'workspace:' || workspace_id || ':held_credits' ELSE 'system:revenue' END, cr FROM c),
+        totals AS (SELECT account_id, SUM(amount_micros) AS total FROM (SELECT account_id, amount_micros FROM postings UNION ALL SELECT account_id, amount_micros FROM legs) x
+                   GROUP BY account_id)
+        """
+
+    /// The transfers decisions carry and their postings (two a leg), which `ledger verify`
+    /// counts with the rows of `transactions` and `postings`.
+    static let carriedCounts = """
+        SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN from_allowance_micros <> 0 THEN 2 ELSE 0 END + CASE WHEN debit_micros <> 0 THEN 2 ELSE 0 END), 0) AS BIGINT)
+        FROM decisions WHERE \(TransferRows.carriedCondition)
+        """
+
+    /// A transaction row that names a decision whose transaction it is not: a decision has
+    /// one transaction, its own row's or the one it carries.
+    static let strayTransaction = """
+        SELECT t.id FROM transactions t JOIN decisions d ON d.id = t.decision_id WHERE d.transaction_id IS NULL OR d.transaction_id <> t.id LIMIT 1
+        """
+
     /// The decision fields of a `decisionLegs` row, `nil` for a kind or reason Tribute never writes.
     static func recorded(id: String, kind: String, reason: String, fromAllowanceMicros: Int64, creditsMicros: Int64, explanation: String?) -> DecisionLegs.Recorded? {
         guard let kind = DecisionKind(rawValue: kind), let reason = DecisionReason(rawValue: reason) else { return nil }

@@ -8,6 +8,12 @@ enum DecisionRows {
         user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, kind
         """
 
+    /// The hash before a decision row `d` in its workspace's chain: stored on rows written
+    /// before the lean shape, derived from the row before otherwise (`ChainAudit`).
+    static let previousHash = """
+        COALESCE(d.prev_hash, (SELECT b.hash FROM decisions b WHERE b.workspace_id = d.workspace_id AND b.seq < d.seq ORDER BY b.seq DESC LIMIT 1), '\(DecisionRecord.genesisHash)')
+        """
+
     /// The number of columns `columns` names.
     static let columnCount = 16
 
@@ -21,6 +27,7 @@ enum DecisionRows {
             agentId: try columns.optionalText(), runId: try columns.optionalText(), costVersion: try columns.int(),
             context: try columns.optionalText(), transactionId: try columns.optionalText(), explanation: try columns.optionalText())
         record.kind = try columns.value(DecisionKind.self, column: "decisions.kind")
+        record.deriveTransferId()
         return record
     }
 
