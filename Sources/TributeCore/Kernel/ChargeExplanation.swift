@@ -19,6 +19,25 @@ public struct ChargeExplanation: Sendable, Equatable {
     /// For a hold's commit: the start of the period its allowance was held in (Unix
     /// seconds), which a reversal gives allowance back to, not the period of the commit.
     public var periodStart: Int64?
+    /// For a hold's commit (the final one), release or expiry: what went back out of the
+    /// hold accounts, which the decision's carried transfer moves (`DecisionTransfer`).
+    public var givenBack: GivenBack?
+
+    /// What a hold's settlement gives back: credits to the wallet, allowance to the
+    /// allowance, and allowance that lapses (its period ended, or the plan no longer grants it).
+    public struct GivenBack: Sendable, Equatable {
+        public var credits: Amount
+        public var allowance: Amount
+        public var lapsed: Amount
+
+        public init(credits: Amount, allowance: Amount, lapsed: Amount) {
+            self.credits = credits
+            self.allowance = allowance
+            self.lapsed = lapsed
+        }
+
+        public var isZero: Bool { credits.isZero && allowance.isZero && lapsed.isZero }
+    }
 
     public init(baseCost: Amount, costMultiplier: Amount, grants: [GrantDraw] = [], budgets: [BudgetCheck] = [], reverses: String? = nil, note: String? = nil,
                 hold: String? = nil, periodStart: Int64? = nil) {
@@ -54,7 +73,8 @@ public struct ChargeExplanation: Sendable, Equatable {
     }
 
     /// The canonical text: compact JSON with sorted one-letter keys, amounts in integer
-    /// micro-units and empty parts left out — `b` base cost, `g` grants as `[id, micros]`,
+    /// micro-units and empty parts left out — `x` what a hold's settlement gave back as
+    /// `[credits, allowance, lapsed]`, `b` base cost, `g` grants as `[id, micros]`,
     /// `h` the hold, `m` multiplier, `n` note, `p` a commit's hold period, `r` the charge reversed, `u` budgets as `[scope, unit,
     /// period, limit, usedBefore]` — the same bytes for the same explanation on every
     /// backend. Short, and written without building a dictionary, because it is built,
@@ -102,6 +122,15 @@ public struct ChargeExplanation: Sendable, Equatable {
             }
             output += "]"
         }
+        if let givenBack, !givenBack.isZero {
+            output += ",\"x\":["
+            output += String(givenBack.credits.micros)
+            output += ","
+            output += String(givenBack.allowance.micros)
+            output += ","
+            output += String(givenBack.lapsed.micros)
+            output += "]"
+        }
         output += "}"
         return output
     }
@@ -119,6 +148,9 @@ public struct ChargeExplanation: Sendable, Equatable {
         if let note { object["n"] = .string(note) }
         if let hold { object["h"] = .string(hold) }
         if let periodStart { object["p"] = .int(periodStart) }
+        if let givenBack, !givenBack.isZero {
+            object["x"] = .array([.int(givenBack.credits.micros), .int(givenBack.allowance.micros), .int(givenBack.lapsed.micros)])
+        }
         return .object(object)
     }
 
@@ -148,6 +180,11 @@ public struct ChargeExplanation: Sendable, Equatable {
         self.init(baseCost: Amount(micros: baseCost), costMultiplier: Amount(micros: multiplier), grants: grants, budgets: budgets,
                   reverses: object["r"]?.stringValue, note: object["n"]?.stringValue, hold: object["h"]?.stringValue,
                   periodStart: object["p"]?.int64Value)
+        if let list = object["x"] {
+            guard case .array(let items) = list, items.count == 3, let credits = items[0].int64Value, let allowance = items[1].int64Value,
+                  let lapsed = items[2].int64Value else { return nil }
+            givenBack = GivenBack(credits: Amount(micros: credits), allowance: Amount(micros: allowance), lapsed: Amount(micros: lapsed))
+        }
     }
 }
 

@@ -88,7 +88,7 @@ extension Kernel {
             let actionsTo: AccountRef = holdId == nil ? .system(.usage) : AccountRef(kind: .heldAllowance, workspaceId: state.id)
             let creditsTo: AccountRef = holdId == nil ? .system(.revenue) : AccountRef(kind: .heldCredits, workspaceId: state.id)
             guard let debit = DecisionTransfer.transaction(kind: holdId == nil ? .call : .hold, workspaceId: state.id, fromAllowance: outcome.fromAllowance,
-                                                           credits: outcome.creditsDebited) else { preconditionFailure("a debit's postings are built in balanced pairs") }
+                                                           credits: outcome.creditsDebited, givenBack: nil) else { preconditionFailure("a debit's postings are built in balanced pairs") }
             var pending = PendingTransaction(debit, id: transactionId ?? ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis)
             pending.carriedByDecision = true
             transactions.append(pending)

@@ -144,12 +144,6 @@ extension Kernel {
         }
         // Rounded like the estimate was: never more than what is held.
         let credits = min(overageCredits, hold.heldCredits)
-        var postings = [
-            Posting(account: AccountRef(kind: .heldAllowance, workspaceId: state.id), amount: -fromAllowance),
-            Posting(account: .system(.usage), amount: fromAllowance),
-            Posting(account: AccountRef(kind: .heldCredits, workspaceId: state.id), amount: -credits),
-            Posting(account: .system(.revenue), amount: credits),
-        ]
         state.heldAllowance -= fromAllowance
         state.heldCredits -= credits
         // The allowance charged was counted as used when it was held.
@@ -165,17 +159,21 @@ extension Kernel {
         }
         var budgets: [StoredBudget] = []
         var expiry: PendingTransaction?
+        var givenBack: ChargeExplanation.GivenBack?
         if final || hold.heldActions.isZero {
-            // The rest goes back in the commit's own transaction: one transaction a commit.
+            // The rest goes back in the commit's own transfer: one transfer a commit.
             let back = try giveBack(&hold, state: &state, grants: &grants, budgets: stored, into: &budgets, ids: ids, nowMillis: nowMillis)
-            postings += back.postings
+            givenBack = back.givenBack
             expiry = back.expiry
             hold.status = .committed
         }
+        // The decision carries the transfer (`DecisionTransfer`).
         var commitId: String?
-        if let commit = try? LedgerTransaction(kind: .holdCommit, postings: postings) {
-            commitId = ids.transaction
-            transactions.append(PendingTransaction(commit, id: ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis))
+        if let commit = DecisionTransfer.transaction(kind: .commit, workspaceId: state.id, fromAllowance: fromAllowance, credits: credits, givenBack: givenBack) {
+            commitId = DecisionTransfer.id(decisionId: ids.decision)
+            var pending = PendingTransaction(commit, id: DecisionTransfer.id(decisionId: ids.decision), workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis)
+            pending.carriedByDecision = true
+            transactions.append(pending)
         }
         if let expiry { transactions.append(expiry) }
         let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
@@ -185,8 +183,9 @@ extension Kernel {
             stored.first { $0.budget.scope == reservation.scope && $0.budget.unit == reservation.unit }
                 .map { ChargeExplanation.BudgetCheck($0.current(periodStart: state.period.start)) }
         }
-        let explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: consumed, budgets: checks, hold: hold.id,
+        var explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: consumed, budgets: checks, hold: hold.id,
                                             periodStart: hold.periodStart)
+        explanation.givenBack = givenBack
         var record = DecisionRecord(
             id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: hold.actionType, reason: .approved,
             actionsCharged: actualActions, fromAllowance: fromAllowance, creditsDebited: credits, userId: hold.userId, agentId: hold.agentId,
@@ -229,18 +228,24 @@ extension Kernel {
         var budgets: [StoredBudget] = []
         let returned = hold.draws
         let back = try giveBack(&hold, state: &state, grants: &grants, budgets: stored, into: &budgets, ids: ids, nowMillis: nowMillis)
-        if let release = try? LedgerTransaction(kind: .holdRelease, postings: back.postings) {
-            transactions.append(PendingTransaction(release, id: ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis))
+        // The decision carries the transfer (`DecisionTransfer`).
+        var releaseId: String?
+        if let release = DecisionTransfer.transaction(kind: .release, workspaceId: state.id, fromAllowance: .zero, credits: .zero, givenBack: back.givenBack) {
+            releaseId = DecisionTransfer.id(decisionId: ids.decision)
+            var pending = PendingTransaction(release, id: DecisionTransfer.id(decisionId: ids.decision), workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis)
+            pending.carriedByDecision = true
+            transactions.append(pending)
         }
         if let expiry = back.expiry { transactions.append(expiry) }
         hold.status = expired ? .expired : .released
         let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
         if let netting { transactions.append(PendingTransaction(netting, id: ids.next("txn"), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
-        let explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: returned, hold: hold.id)
+        var explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: returned, hold: hold.id)
+        explanation.givenBack = back.givenBack
         var record = DecisionRecord(
             id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: hold.actionType, reason: .approved,
             actionsCharged: .zero, fromAllowance: .zero, creditsDebited: .zero, userId: hold.userId, agentId: hold.agentId, runId: hold.runId,
-            costVersion: hold.costVersion, context: nil, transactionId: transactions.first { $0.kind == .holdRelease }?.id, explanation: explanation.encoded)
+            costVersion: hold.costVersion, context: nil, transactionId: releaseId, explanation: explanation.encoded)
         record.kind = expired ? .expiry : .release
         let decision = ChainedDecision.link(record, onto: &state)
         var effects = LedgerEffects(workspace: state, grants: grants, budgets: budgets, transactions: transactions, decision: decision,
@@ -259,18 +264,13 @@ extension Kernel {
     private static func giveBack(
         _ hold: inout HoldRecord, state: inout WorkspaceState, grants: inout OpenGrants, budgets stored: [StoredBudget],
         into budgets: inout [StoredBudget], ids: Ids, nowMillis: Int64
-    ) throws -> (postings: [Posting], expiry: PendingTransaction?) {
+    ) throws -> (givenBack: ChargeExplanation.GivenBack, expiry: PendingTransaction?) {
         let samePeriod = hold.periodStart == state.period.start
         // Allowance of an ended period lapses, as the roll would have lapsed it; in the same
         // period, what a plan change since the hold no longer grants lapses too.
         let allowanceBack = samePeriod ? state.allowanceReturnable(hold.heldAllowance, uncounting: hold.heldAllowance) : .zero
-        let postings = [
-            Posting(account: AccountRef(kind: .heldAllowance, workspaceId: state.id), amount: -hold.heldAllowance),
-            Posting(account: .allowance(state.id), amount: allowanceBack),
-            Posting(account: .system(.allowanceLapsed), amount: hold.heldAllowance - allowanceBack),
-            Posting(account: AccountRef(kind: .heldCredits, workspaceId: state.id), amount: -hold.heldCredits),
-            Posting(account: .wallet(state.id), amount: hold.heldCredits),
-        ]
+        let givenBack = ChargeExplanation.GivenBack(credits: hold.heldCredits, allowance: allowanceBack, lapsed: hold.heldAllowance - allowanceBack)
+        let postings = DecisionTransfer.givenBackPostings(givenBack, workspaceId: state.id)
         for posting in postings where posting.account == .wallet(state.id) { state.wallet = try posting.applied(to: state.wallet) }
         for posting in postings where posting.account == .allowance(state.id) { state.allowance = try posting.applied(to: state.allowance) }
         state.heldAllowance -= hold.heldAllowance
@@ -293,7 +293,7 @@ extension Kernel {
         hold.heldCredits = .zero
         hold.draws = []
         for index in hold.budgets.indices { hold.budgets[index].reserved = .zero }
-        return (postings.filter { !$0.amount.isZero }, expiry)
+        return (givenBack, expiry)
     }
 
     /// Takes `amount` from the front of `draws` (the order the credits were drawn in).

@@ -26,12 +26,10 @@ extension PostgresStore {
         func count(_ table: String) async throws -> Int {
             Int(try await connection.query("SELECT COUNT(*)::bigint FROM \(unescaped: table)", logger: logger).firstRow()?.decode(Int64.self) ?? 0)
         }
-        var carried: (Int64, Int64) = (0, 0)
-        if let row = try await connection.query(PostgresQuery(unsafeSQL: AuditRows.carriedCounts), logger: logger).firstRow() {
-            carried = try row.decode((Int64, Int64).self)
-        }
-        let accounts = try await count("accounts"), transactions = try await count("transactions") + Int(carried.0)
-        let postings = try await count("postings") + Int(carried.1), decisions = try await count("decisions")
+        // Transactions: the rows and the transfers decisions carry; postings: the rows.
+        let carried = Int(try await connection.query(PostgresQuery(unsafeSQL: AuditRows.carriedCount), logger: logger).firstRow()?.decode(Int64.self) ?? 0)
+        let accounts = try await count("accounts"), transactions = try await count("transactions") + carried
+        let postings = try await count("postings"), decisions = try await count("decisions")
         func report(_ violation: LedgerViolation?) -> LedgerReport {
             LedgerReport(accounts: accounts, transactions: transactions, postings: postings, decisions: decisions,
                          checkpoints: violation == nil ? digests : [], violation: violation)
@@ -96,7 +94,7 @@ extension PostgresStore {
             return report(.decisionMismatch(try row.decode(String.self)))
         }
         if let row = try await connection.query(PostgresQuery(unsafeSQL: """
-            \(AuditRows.accountTotals)
+            \(AuditRows.accountTotals { "(explanation::jsonb #>> '{x,\($0)}')::bigint" })
             SELECT a.id, (a.balance_micros + COALESCE(s.total, 0))::bigint, COALESCE(p.total, 0)::bigint FROM accounts a
             LEFT JOIN (SELECT account_id, SUM(balance_micros) AS total FROM system_balance_shards GROUP BY account_id) s ON s.account_id = a.id
             LEFT JOIN totals p ON p.account_id = a.id

@@ -24,9 +24,9 @@ extension SQLiteStore {
         defer { try? connection.close() }
         return try await connection.read { db in
             func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
-            let carried = try Row.fetchOne(db, sql: AuditRows.carriedCounts)
-            let (transfers, legs): (Int, Int) = (try carried?.decode(atIndex: 0) ?? 0, try carried?.decode(atIndex: 1) ?? 0)
-            var report = LedgerReport(accounts: try count("accounts"), transactions: try count("transactions") + transfers, postings: try count("postings") + legs,
+            // Transactions: the rows and the transfers decisions carry; postings: the rows.
+            let carried = try Int.fetchOne(db, sql: AuditRows.carriedCount) ?? 0
+            var report = LedgerReport(accounts: try count("accounts"), transactions: try count("transactions") + carried, postings: try count("postings"),
                                       decisions: try count("decisions"), violation: nil)
             report.violation = try SQLiteStore.firstViolation(db, checkpoints: digests)
             if report.violation == nil { report.checkpoints = digests }
@@ -106,7 +106,7 @@ extension SQLiteStore {
             return .decisionMismatch(id)
         }
         if let row = try Row.fetchOne(db, sql: """
-            \(AuditRows.accountTotals)
+            \(AuditRows.accountTotals { "json_extract(explanation, '$.x[\($0)]')" })
             SELECT a.id, a.balance_micros, COALESCE(p.total, 0) FROM accounts a
             LEFT JOIN totals p ON p.account_id = a.id WHERE a.balance_micros <> COALESCE(p.total, 0) LIMIT 1
             """) {

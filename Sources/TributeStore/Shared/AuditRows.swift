@@ -37,27 +37,35 @@ enum AuditRows {
     }
 
     /// Every account's total over the ledger: its postings, and the legs of the transfers
-    /// decisions carry (`DecisionTransfer`: allowance and wallet out; usage and revenue in, or
-    /// the workspace's hold accounts for a hold), summed per workspace and kind in one pass
-    /// over the decisions. Columns `account_id, total`; the balance check joins it.
-    static let accountTotals = """
-        WITH c AS (SELECT workspace_id, kind, SUM(from_allowance_micros) AS a, SUM(debit_micros) AS cr FROM decisions
-                   WHERE \(TransferRows.carriedCondition) GROUP BY workspace_id, kind),
-        legs(account_id, amount_micros) AS (
-            SELECT 'workspace:' || workspace_id || ':allowance', -a FROM c
-            UNION ALL SELECT 'workspace:' || workspace_id || ':wallet', -cr FROM c
-            UNION ALL SELECT CASE WHEN kind = 'hold' THEN 'workspace:' || workspace_id || ':held_allowance' ELSE 'system:usage' END, a FROM c
-            UNION ALL SELECT CASE WHEN kind = 'hold' THEN 'workspace:' || workspace_id || ':held_credits' ELSE 'system:revenue' END, cr FROM c),
-        totals AS (SELECT account_id, SUM(amount_micros) AS total FROM (SELECT account_id, amount_micros FROM postings UNION ALL SELECT account_id, amount_micros FROM legs) x
-                   GROUP BY account_id)
-        """
+    /// decisions carry (`DecisionTransfer`), summed per workspace and kind in one pass over
+    /// the decisions. Columns `account_id, total`; the balance check joins it.
+    /// - Parameter givenBack: this backend's expression for element `i` of the explanation's
+    ///   given-back part (`ChargeExplanation.givenBack`: credits, allowance, lapsed).
+    static func accountTotals(givenBack: (Int) -> String) -> String {
+        func back(_ index: Int) -> String {
+            "CASE WHEN kind = 'commit' OR kind = 'release' OR kind = 'expiry' THEN COALESCE(\(givenBack(index)), 0) ELSE 0 END"
+        }
+        func account(_ kind: String) -> String { "'workspace:' || workspace_id || ':\(kind)'" }
+        return """
+            WITH c AS (SELECT workspace_id, kind, SUM(from_allowance_micros) AS fa, SUM(debit_micros) AS cr,
+                           SUM(\(back(0))) AS xc, SUM(\(back(1))) AS xa, SUM(\(back(2))) AS xl
+                       FROM decisions WHERE \(TransferRows.carriedCondition) GROUP BY workspace_id, kind),
+            legs(account_id, amount_micros) AS (
+                SELECT \(account("allowance")), CASE WHEN kind = 'call' OR kind = 'hold' THEN -fa ELSE 0 END + xa FROM c
+                UNION ALL SELECT \(account("wallet")), CASE WHEN kind = 'call' OR kind = 'hold' THEN -cr ELSE 0 END + xc FROM c
+                UNION ALL SELECT \(account("held_allowance")), CASE kind WHEN 'hold' THEN fa WHEN 'commit' THEN -fa ELSE 0 END - xa - xl FROM c
+                UNION ALL SELECT \(account("held_credits")), CASE kind WHEN 'hold' THEN cr WHEN 'commit' THEN -cr ELSE 0 END - xc FROM c
+                UNION ALL SELECT 'system:usage', CASE WHEN kind = 'call' OR kind = 'commit' THEN fa ELSE 0 END FROM c
+                UNION ALL SELECT 'system:revenue', CASE WHEN kind = 'call' OR kind = 'commit' THEN cr ELSE 0 END FROM c
+                UNION ALL SELECT 'system:allowance_lapsed', xl FROM c),
+            totals AS (SELECT account_id, SUM(amount_micros) AS total FROM (SELECT account_id, amount_micros FROM postings UNION ALL SELECT account_id, amount_micros FROM legs) x
+                       GROUP BY account_id)
+            """
+    }
 
-    /// The transfers decisions carry and their postings (two a leg), which `ledger verify`
-    /// counts with the rows of `transactions` and `postings`.
-    static let carriedCounts = """
-        SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN from_allowance_micros <> 0 THEN 2 ELSE 0 END + CASE WHEN debit_micros <> 0 THEN 2 ELSE 0 END), 0) AS BIGINT)
-        FROM decisions WHERE \(TransferRows.carriedCondition)
-        """
+    /// The transfers decisions carry, which `ledger verify` counts with the rows of
+    /// `transactions`.
+    static let carriedCount = "SELECT CAST(COUNT(*) AS BIGINT) FROM decisions WHERE \(TransferRows.carriedCondition)"
 
     /// A transaction row that names a decision whose transaction it is not: a decision has
     /// one transaction, its own row's or the one it carries.

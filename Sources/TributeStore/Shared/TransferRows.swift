@@ -5,10 +5,11 @@ import TributeCore
 /// decisions carry in their own row (`DecisionTransfer`: every debit and hold), merged
 /// newest first.
 enum TransferRows {
-    /// The condition of a decision row that carries its transfer, as `DecisionTransfer.carried`
-    /// states it, with the stored transaction id empty (older decisions name their rows).
+    /// The condition of a decision row that carries its transfer, as
+    /// `DecisionRecord.deriveTransferId` states it: approved, moving something, with the
+    /// stored transaction id empty (older decisions name their rows).
     static let carriedCondition = """
-        transaction_id IS NULL AND success AND (kind = 'call' OR kind = 'hold') AND (debit_micros <> 0 OR from_allowance_micros <> 0)
+        transaction_id IS NULL AND success AND (debit_micros <> 0 OR from_allowance_micros <> 0 OR explanation LIKE '%\(DecisionTransfer.givenBackMarker)%')
         """
 
     /// The workspace's decisions that carry a transfer, before `beforeSeq`, newest first, as
