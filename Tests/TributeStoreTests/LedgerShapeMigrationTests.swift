@@ -39,7 +39,10 @@ import TributeTestSupport
                 statements.append("UPDATE decisions SET transaction_id = \(literal(transfer.id)) WHERE id = \(literal(record.id))")
             }
         }
-        statements.append("UPDATE decisions SET prev_hash = \(DecisionRows.previousHash.replacingOccurrences(of: "d.", with: "decisions.")) WHERE prev_hash IS NULL")
+        let previous = postgres ? DecisionRows.previousHash() : DecisionRows.previousHash(hashText: SQLiteLedger.hashText)
+        statements.append("UPDATE decisions SET prev_hash = \(previous.replacingOccurrences(of: "d.", with: "decisions.")) WHERE prev_hash IS NULL")
+        // The earlier version stored hashes as text.
+        if !postgres { statements.append("UPDATE decisions SET hash = lower(hex(hash)) WHERE typeof(hash) = 'blob'") }
         return statements
     }
 

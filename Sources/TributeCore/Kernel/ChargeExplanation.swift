@@ -72,10 +72,14 @@ public struct ChargeExplanation: Sendable, Equatable {
         }
     }
 
+    /// The multiplier of a call that names none, which the canonical text leaves out (a
+    /// debit's explanation is stored with every debit; older ones keep their `m` of 1).
+    public static let defaultMultiplier = Amount(units: 1)
+
     /// The canonical text: compact JSON with sorted one-letter keys, amounts in integer
     /// micro-units and empty parts left out — `x` what a hold's settlement gave back as
     /// `[credits, allowance, lapsed]`, `b` base cost, `g` grants as `[id, micros]`,
-    /// `h` the hold, `m` multiplier, `n` note, `p` a commit's hold period, `r` the charge reversed, `u` budgets as `[scope, unit,
+    /// `h` the hold, `m` multiplier (left out when 1), `n` note, `p` a commit's hold period, `r` the charge reversed, `u` budgets as `[scope, unit,
     /// period, limit, usedBefore]` — the same bytes for the same explanation on every
     /// backend. Short, and written without building a dictionary, because it is built,
     /// hashed and stored for every decision on the writer's thread.
@@ -91,8 +95,10 @@ public struct ChargeExplanation: Sendable, Equatable {
             output += ",\"h\":"
             JSON.writeString(hold, to: &output)
         }
-        output += ",\"m\":"
-        output += String(costMultiplier.micros)
+        if costMultiplier != Self.defaultMultiplier {
+            output += ",\"m\":"
+            output += String(costMultiplier.micros)
+        }
         if let note {
             output += ",\"n\":"
             JSON.writeString(note, to: &output)
@@ -137,7 +143,8 @@ public struct ChargeExplanation: Sendable, Equatable {
 
     /// The same text as a `JSON` value: what `encoded` must equal, serialized.
     var jsonValue: JSON {
-        var object: [String: JSON] = ["b": .int(baseCost.micros), "m": .int(costMultiplier.micros)]
+        var object: [String: JSON] = ["b": .int(baseCost.micros)]
+        if costMultiplier != Self.defaultMultiplier { object["m"] = .int(costMultiplier.micros) }
         if !grants.isEmpty { object["g"] = .array(grants.map { .array([.string($0.grantId), .int($0.amount.micros)]) }) }
         if !budgets.isEmpty {
             object["u"] = .array(budgets.map {
@@ -158,7 +165,9 @@ public struct ChargeExplanation: Sendable, Equatable {
     /// - Returns: `nil` for text `encoded` never writes.
     public init?(decoding text: String) {
         guard let object = (try? JSON.parse(Array(text.utf8)))?.objectValue,
-              let baseCost = object["b"]?.int64Value, let multiplier = object["m"]?.int64Value else { return nil }
+              let baseCost = object["b"]?.int64Value else { return nil }
+        let multiplier = object["m"].map { $0.int64Value } ?? Self.defaultMultiplier.micros
+        guard let multiplier else { return nil }
         var grants: [GrantDraw] = []
         if let list = object["g"] {
             guard case .array(let items) = list else { return nil }

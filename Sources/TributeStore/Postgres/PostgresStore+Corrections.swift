@@ -10,7 +10,7 @@ extension PostgresStore {
                 throw TributeError.workspaceNotFound(workspaceId)
             }
             guard let row = try await connection.query(
-                "SELECT \(unescaped: PostgresRows.decisionColumns), \(unescaped: DecisionRows.previousHash) AS prev_hash, hash FROM decisions d WHERE id = \(id) AND workspace_id = \(workspaceId)", logger: logger
+                "SELECT \(unescaped: PostgresRows.decisionColumns), \(unescaped: DecisionRows.previousHash()) AS prev_hash, hash FROM decisions d WHERE id = \(id) AND workspace_id = \(workspaceId)", logger: logger
             ).firstRow() else { throw TributeError.decisionNotFound(id) }
             let (seq, record) = try PostgresRows.decision(row)
             let cells = row.makeRandomAccess()

@@ -50,6 +50,15 @@ struct RawStatement {
         record(code)
     }
 
+    mutating func bind(blob bytes: [UInt8]) {
+        let handle = statement.sqliteStatement
+        let position = index
+        let code = bytes.withUnsafeBytes { raw in
+            sqlite3_bind_blob(handle, position, raw.baseAddress, CInt(raw.count), RawStatement.transient)
+        }
+        record(code)
+    }
+
     private mutating func bindNull() {
         record(sqlite3_bind_null(statement.sqliteStatement, index))
     }

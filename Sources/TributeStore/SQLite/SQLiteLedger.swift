@@ -189,6 +189,11 @@ enum SQLiteLedger {
             .map { GrantBalance(id: try $0.decode(atIndex: 0), remaining: Amount(micros: try $0.decode(atIndex: 1)), expiresAt: try $0.decode(atIndex: 2)) }
     }
 
+    /// A decision's `hash` as hex text: stored as 32 bytes since v14, as text before.
+    static func hashText(_ column: String) -> String {
+        "CASE WHEN typeof(\(column)) = 'blob' THEN lower(hex(\(column))) ELSE \(column) END"
+    }
+
     /// The columns `bindDecision` binds, in its order.
     static let decisionColumns = [
         "id", "workspace_id", "created_at", "action_type", "success", "reason", "actions_charged_micros",
@@ -217,7 +222,8 @@ enum SQLiteLedger {
         insert.bind(record.carriesTransfer ? nil : record.transactionId)
         insert.bind(record.explanation)
         insert.bind(record.kind.rawValue)
-        insert.bind(decision.hash)
+        // The hash as its 32 bytes, not 64 hex digits (`hashText` reads either back).
+        if let bytes = Hex.decode(decision.hash) { insert.bind(blob: bytes) } else { insert.bind(decision.hash) }
     }
 }
 

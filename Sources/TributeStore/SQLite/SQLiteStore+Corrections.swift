@@ -6,7 +6,7 @@ extension SQLiteStore {
         try await pool.read { db in
             try SQLiteStore.requireWorkspace(db, workspaceId)
             let columns = SQLiteStore.decisionColumnCount
-            guard let row = try Row.fetchOne(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), \(DecisionRows.previousHash), hash FROM decisions d WHERE id = ? AND workspace_id = ?",
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), \(DecisionRows.previousHash(hashText: SQLiteLedger.hashText)), \(SQLiteLedger.hashText("hash")) FROM decisions d WHERE id = ? AND workspace_id = ?",
                                              arguments: [id, workspaceId]) else { throw TributeError.decisionNotFound(id) }
             let record = try SQLiteStore.decision(from: row, offset: 1)
             let transaction = try record.transactionId.flatMap { try SQLiteStore.transactionView(db, id: $0) }

@@ -137,7 +137,7 @@ extension SQLiteStore {
         }
         var audit = ChainAudit(legacyEndSeq: try Int64.fetchOne(db, sql: "SELECT legacy_chain_end_seq FROM ledger_meta") ?? 0, checkpoints: checkpoints)
         let columns = SQLiteStore.decisionColumnCount
-        let cursor = try Row.fetchCursor(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), prev_hash, hash FROM decisions ORDER BY seq")
+        let cursor = try Row.fetchCursor(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), prev_hash, \(SQLiteLedger.hashText("hash")) FROM decisions ORDER BY seq")
         while let row = try cursor.next() {
             let record = try SQLiteStore.decision(from: row, offset: 1)
             if let violation = audit.check(seq: try row.decode(atIndex: 0), record, storedPrevious: try row.decode(String?.self, atIndex: columns + 1), storedHash: try row.decode(atIndex: columns + 2)) {

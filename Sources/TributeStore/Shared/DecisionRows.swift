@@ -10,9 +10,12 @@ enum DecisionRows {
 
     /// The hash before a decision row `d` in its workspace's chain: stored on rows written
     /// before the lean shape, derived from the row before otherwise (`ChainAudit`).
-    static let previousHash = """
-        COALESCE(d.prev_hash, (SELECT b.hash FROM decisions b WHERE b.workspace_id = d.workspace_id AND b.seq < d.seq ORDER BY b.seq DESC LIMIT 1), '\(DecisionRecord.genesisHash)')
+    /// - Parameter hashText: this backend's text of a stored hash column.
+    static func previousHash(hashText: (String) -> String = { $0 }) -> String {
         """
+        COALESCE(d.prev_hash, (SELECT \(hashText("b.hash")) FROM decisions b WHERE b.workspace_id = d.workspace_id AND b.seq < d.seq ORDER BY b.seq DESC LIMIT 1), '\(DecisionRecord.genesisHash)')
+        """
+    }
 
     /// The number of columns `columns` names.
     static let columnCount = 16
