@@ -135,9 +135,11 @@ import Testing
                                                costMultiplier: Amount(micros: Int64(rng.below(5_000_000))))
                 let grants = model.grants.filter { !$0.remaining.isZero }
                 let stored = model.budgets.filter { budget in request.budgetScopes.contains(budget.budget.scope) }
-                let expiring = model.expiring, allGrants = model.grants, holdId = model.id("hold")
+                // Only what `Kernel.needs` says is loaded, as the backends load it.
+                let needs = Kernel.needs(model.state, nowMillis: now)
+                let expiring = needs.holds ? model.expiring : [], allGrants = model.grants, holdId = model.id("hold")
                 let result = try Kernel.hold(request, ttlSeconds: Int64(1 + rng.below(86_400)), holdId: holdId, state: model.state,
-                                             cost: (Amount(units: 1), 1), budgets: stored, grants: { OpenGrants(allGrants) }, holds: { expiring },
+                                             cost: (Amount(units: 1), 1), budgets: stored, grants: needs.grants ? OpenGrants(allGrants) : nil, holds: expiring,
                                              system: model.system, ids: model.ids(), nowMillis: now)
                 _ = grants
                 model.system = result.system
@@ -173,9 +175,10 @@ import Testing
                 let ids = model.ids()
                 let grants = model.grants.filter { !$0.remaining.isZero }
                 let stored = model.budgets.filter { budget in request.budgetScopes.contains(budget.budget.scope) }
-                let expiring = model.expiring, allGrants = model.grants
+                let needs = Kernel.needs(model.state, nowMillis: now)
+                let expiring = needs.holds ? model.expiring : [], allGrants = model.grants
                 let result = try Kernel.authorize(request, state: model.state, cost: (Amount(units: 1), 1), budgets: stored,
-                                                  grants: { OpenGrants(allGrants) }, holds: { expiring }, system: model.system, ids: ids, nowMillis: now)
+                                                  grants: needs.grants ? OpenGrants(allGrants) : nil, holds: expiring, system: model.system, ids: ids, nowMillis: now)
                 _ = grants
                 model.system = result.system
                 model.take(result.effects)
@@ -261,7 +264,7 @@ import Testing
         _ = state.rollPeriod(nowMillis: now, transactionId: "t0")
         let ids = Kernel.Ids(decision: "d1", transaction: "x1", next: { _ in "n" })
         let charged = try Kernel.authorize(AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 5)), state: state,
-                                           cost: (Amount(units: 1), 1), budgets: [], grants: { OpenGrants([]) }, system: SystemBalances(), ids: ids, nowMillis: now)
+                                           cost: (Amount(units: 1), 1), budgets: [], grants: OpenGrants([]), system: SystemBalances(), ids: ids, nowMillis: now)
         state = charged.effects.workspace
         #expect(state.allowance == Amount(units: 15))
         _ = try state.changePlan(to: Self.plans[2], nowMillis: now, transactionId: "t1")
@@ -284,7 +287,7 @@ import Testing
         state.wallet = Amount(units: 10)
         let grants = OpenGrants([GrantBalance(id: "g", remaining: Amount(units: 10), expiresAt: nil)])
         let held = try Kernel.hold(AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 20)), ttlSeconds: 60, holdId: "h",
-                                   state: state, cost: (Amount(units: 1), 1), budgets: [], grants: { grants }, system: SystemBalances(),
+                                   state: state, cost: (Amount(units: 1), 1), budgets: [], grants: grants, system: SystemBalances(),
                                    ids: Kernel.Ids(decision: "d1", transaction: "x1", next: { _ in "n1" }), nowMillis: now)
         let hold = try #require(held.hold)
         return (held.effects.workspace, held.effects.grants ?? grants, hold, held.system)
@@ -338,7 +341,7 @@ import Testing
         #expect(state.nextHoldExpiryAtMillis == hold.expiresAtMillis)
         let call = try Kernel.authorize(
             AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 100)), state: state, cost: (Amount(units: 1), 1),
-            budgets: [], grants: { grants }, holds: { [ExpiringHold(hold: hold, budgets: [])] }, system: system,
+            budgets: [], grants: grants, holds: [ExpiringHold(hold: hold, budgets: [])], system: system,
             ids: Kernel.Ids(decision: "d9", transaction: "x9", next: { "\($0)_9" }), nowMillis: hold.expiresAtMillis)
         #expect(call.answer.outcome.approved && call.answer.outcome.creditsDebited == Amount(units: 10))
         #expect(call.effects.settled.map(\.record.kind) == [.expiry])

@@ -14,17 +14,18 @@ extension Kernel {
     /// - Parameters:
     ///   - budgets: the stored budgets of the request's scopes that exist.
     ///   - grants: the workspace's open grants in creation order (changes of earlier calls
-    ///     kept in `changed`); called only when needed.
+    ///     kept in `changed`), loaded before the call when `Kernel.needs` says so: the
+    ///     kernel reads nothing while it decides.
     ///   - system: the system accounts' balances before the call.
     /// - Throws: `invalidMultiplier` when the cost is out of range, `amountTooLarge` when a
     ///   balance would pass the bound.
-    ///   - holds: the workspace's open holds with their budgets; called only when one may
-    ///     have expired (`WorkspaceState.nextHoldExpiryAtMillis`).
+    ///   - holds: the workspace's open holds with their budgets, loaded when one may have
+    ///     expired (`Kernel.needs`).
     public static func authorize(
         _ request: AuthorizeRequest, state initial: WorkspaceState, cost: (baseCost: Amount, version: Int64), budgets stored: [StoredBudget],
-        grants loadGrants: () throws -> OpenGrants, holds loadHolds: () throws -> [ExpiringHold] = { [] }, system: SystemBalances, ids: Ids, nowMillis: Int64
+        grants given: OpenGrants?, holds expiring: [ExpiringHold] = [], system: SystemBalances, ids: Ids, nowMillis: Int64
     ) throws -> Authorized {
-        try decide(request, state: initial, cost: cost, budgets: stored, grants: loadGrants, holds: loadHolds, system: system, ids: ids,
+        try decide(request, state: initial, cost: cost, budgets: stored, grants: given, holds: expiring, system: system, ids: ids,
                    nowMillis: nowMillis, holding: nil).authorized
     }
 
@@ -34,7 +35,7 @@ extension Kernel {
     ///   hold keeps.
     static func decide(
         _ request: AuthorizeRequest, state initial: WorkspaceState, cost: (baseCost: Amount, version: Int64), budgets givenBudgets: [StoredBudget],
-        grants loadGrants: () throws -> OpenGrants, holds loadHolds: () throws -> [ExpiringHold], system givenSystem: SystemBalances, ids: Ids,
+        grants given: OpenGrants?, holds expiring: [ExpiringHold], system givenSystem: SystemBalances, ids: Ids,
         nowMillis: Int64, holding holdId: String?
     ) throws -> (authorized: Authorized, draws: [GrantDraw], budgets: [Budget]) {
         var state = initial
@@ -44,7 +45,7 @@ extension Kernel {
         var settled: [ChainedDecision] = [], settledHolds: [HoldRecord] = [], settledBudgets: [StoredBudget] = []
 
         // Holds whose time ran out are released first: their amounts are this call's to use.
-        if let settlement = try settleExpiredHolds(state: state, grants: loadGrants, holds: loadHolds, system: system, ids: ids, nowMillis: nowMillis) {
+        if let settlement = try settleExpiredHolds(state: state, grants: given, holds: expiring, system: system, ids: ids, nowMillis: nowMillis) {
             state = settlement.state
             grants = settlement.grants
             system = settlement.system
@@ -60,7 +61,7 @@ extension Kernel {
 
         if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")), let roll { transactions.append(roll) }
         if state.hasExpiredGrants(nowMillis: nowMillis) {
-            var open = try loadGrants()
+            guard var open = grants ?? given else { throw MissingInput.grants }
             if let expiry = state.expireGrants(&open, nowMillis: nowMillis, transactionId: ids.next("txn")) { transactions.append(expiry) }
             grants = open
         }
@@ -103,7 +104,7 @@ extension Kernel {
                 state.heldCredits = try Posting(account: creditsTo, amount: outcome.creditsDebited).applied(to: state.heldCredits)
             }
             if !outcome.creditsDebited.isZero {
-                var open = try grants ?? loadGrants()
+                guard var open = grants ?? given else { throw MissingInput.grants }
                 draws = open.spend(outcome.creditsDebited)
                 state.nextExpiryAtMillis = open.nextExpiryAtMillis
                 grants = open

@@ -16,25 +16,24 @@ extension Kernel {
     /// call after `expiresAt`, without waiting for the sweeper).
     /// - Parameters:
     ///   - holds: the workspace's open holds in expiry order: every one whose time has run
-    ///     out (at most `HoldRecord.settleBound`), then the first that has not. Called only when
-    ///     `state.nextHoldExpiryAtMillis` has passed.
+    ///     out (at most `HoldRecord.settleBound`), then the first that has not; loaded when
+    ///     `Kernel.needs` says so.
     ///   - grants: the open grants with the drawn grants of those holds among them (even
-    ///     used up), in creation order; called only when a hold gives credits back.
+    ///     used up), in creation order; loaded when `Kernel.needs` says so.
     /// - Returns: `nil` when no hold was due.
     static func settleExpiredHolds(
-        state initial: WorkspaceState, grants loadGrants: () throws -> OpenGrants, holds loadHolds: () throws -> [ExpiringHold],
+        state initial: WorkspaceState, grants given: OpenGrants?, holds loaded: [ExpiringHold],
         system: SystemBalances, ids: Ids, nowMillis: Int64
     ) throws -> Settlement? {
         guard let next = initial.nextHoldExpiryAtMillis, next <= nowMillis else { return nil }
         var settlement = Settlement(state: initial, system: system)
         var remaining: Int64?
-        let loaded = try loadHolds()
         for expiring in loaded {
             guard expiring.hold.hasExpired(nowMillis: nowMillis) else {
                 if expiring.hold.status == .open { remaining = min(remaining ?? .max, expiring.hold.expiresAtMillis) }
                 continue
             }
-            let open = try settlement.grants ?? loadGrants()
+            guard let open = settlement.grants ?? given else { throw MissingInput.grants }
             // A budget an earlier hold of this settlement gave use back to, as it left it.
             let budgets = expiring.budgets.map { loaded in settlement.budgets.first { $0.budget.scope == loaded.budget.scope } ?? loaded }
             let step = try settleHold(expiring.hold, state: settlement.state, grants: open, budgets: budgets, system: settlement.system,
@@ -63,7 +62,7 @@ extension Kernel {
     ///   expired open hold in, whatever `state.nextHoldExpiryAtMillis` says.
     /// - Returns: `nil` when no hold was due.
     public static func expireHolds(
-        state given: WorkspaceState, grants: () throws -> OpenGrants, holds: () throws -> [ExpiringHold], system: SystemBalances, ids: Ids, nowMillis: Int64
+        state given: WorkspaceState, grants: OpenGrants?, holds: [ExpiringHold], system: SystemBalances, ids: Ids, nowMillis: Int64
     ) throws -> (effects: LedgerEffects, system: SystemBalances)? {
         var state = given
         state.nextHoldExpiryAtMillis = min(state.nextHoldExpiryAtMillis ?? .max, nowMillis)

@@ -32,7 +32,7 @@ extension Kernel {
     ///   throws.
     public static func hold(
         _ request: AuthorizeRequest, ttlSeconds: Int64, holdId: String, state: WorkspaceState, cost: (baseCost: Amount, version: Int64),
-        budgets stored: [StoredBudget], grants: () throws -> OpenGrants, holds: () throws -> [ExpiringHold] = { [] }, system: SystemBalances, ids: Ids,
+        budgets stored: [StoredBudget], grants: OpenGrants?, holds: [ExpiringHold] = [], system: SystemBalances, ids: Ids,
         nowMillis: Int64
     ) throws -> Held {
         guard (1...HoldRecord.maxTTLSeconds).contains(ttlSeconds) else {

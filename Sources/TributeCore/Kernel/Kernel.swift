@@ -20,6 +20,34 @@ public enum Kernel {
     }
 }
 
+extension Kernel {
+    /// What a call needs loaded beyond its workspace, its action's cost, its budgets and the
+    /// system balances, decided from the workspace alone before the kernel runs, so that
+    /// the kernel reads nothing while it decides: the open holds when one may have expired,
+    /// and the open grants when credits may be drawn, expired or given back.
+    public struct Needs: Sendable, Equatable {
+        public var holds: Bool
+        public var grants: Bool
+
+        public init(holds: Bool, grants: Bool) {
+            self.holds = holds
+            self.grants = grants
+        }
+    }
+
+    /// The one rule of what to load (`Needs`): a call draws credits only from a wallet that
+    /// holds some, and a settled hold may first put some back.
+    public static func needs(_ state: WorkspaceState, nowMillis: Int64) -> Needs {
+        let holds = state.nextHoldExpiryAtMillis.map { $0 <= nowMillis } ?? false
+        return Needs(holds: holds, grants: holds || !state.wallet.isZero || state.hasExpiredGrants(nowMillis: nowMillis))
+    }
+
+    /// An input the kernel needed and the backend did not load, against `needs`: a bug.
+    public enum MissingInput: Error {
+        case grants
+    }
+}
+
 /// What one call changes, for a backend to write in the same database transaction.
 public struct LedgerEffects: Sendable {
     /// The workspace after the call, its chain head moved to the decision's hash.

@@ -162,15 +162,15 @@ extension PostgresBatch.State {
             guard let cost = costs[request.actionType] else { throw TributeError.unknownActionType(request.actionType) }
             let expiring = PostgresBatch.expiring(workspace, budgets: budgets)
             let authorized = try Kernel.authorize(
-                request, state: workspace.state, cost: cost, budgets: stored(request), grants: { grants }, holds: { expiring }, system: system,
+                request, state: workspace.state, cost: cost, budgets: stored(request), grants: grants, holds: expiring, system: system,
                 ids: job.ids, nowMillis: nowMillis)
             (effects, system, outcome) = (authorized.effects, authorized.system, AuthorizeOutcome(authorized.answer))
         case .hold(let request, let ttlSeconds, let holdId):
             guard let cost = costs[request.actionType] else { throw TributeError.unknownActionType(request.actionType) }
             let expiring = PostgresBatch.expiring(workspace, budgets: budgets)
             let held = try Kernel.hold(
-                request, ttlSeconds: ttlSeconds, holdId: holdId, state: workspace.state, cost: cost, budgets: stored(request), grants: { grants },
-                holds: { expiring }, system: system, ids: job.ids, nowMillis: nowMillis)
+                request, ttlSeconds: ttlSeconds, holdId: holdId, state: workspace.state, cost: cost, budgets: stored(request), grants: grants,
+                holds: expiring, system: system, ids: job.ids, nowMillis: nowMillis)
             (effects, system, outcome) = (held.effects, held.system, held.outcome)
         case .commit(let commit, _):
             guard let hold = steps[commit.holdId] else { throw TributeError.holdNotFound(commit.holdId) }

@@ -40,7 +40,7 @@ extension PostgresStore {
             let ledger = try await PostgresStore.holdLedger(connection, state: state, holds: holds)
             let expiring = holds.map { ExpiringHold(hold: $0, budgets: ledger.budgets(of: $0)) }
             guard let (effects, _) = try Kernel.expireHolds(
-                state: state, grants: { ledger.grants }, holds: { expiring }, system: ledger.system, ids: ids, nowMillis: nowMillis
+                state: state, grants: ledger.grants, holds: expiring, system: ledger.system, ids: ids, nowMillis: nowMillis
             ) else { return 0 }
             try await PostgresBatchWrites.write(effects, connection, nowMillis: nowMillis)
             return effects.holds.filter { $0.status == .expired }.count

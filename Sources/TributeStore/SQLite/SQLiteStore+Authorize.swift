@@ -30,11 +30,11 @@ extension SQLiteStore {
     static func authorize(_ db: Database, hot: HotState, _ request: AuthorizeRequest, idempotency: IdempotencyClaim?, ids: Kernel.Ids, nowMillis: Int64) throws -> AuthorizeResult {
         if let idempotency, let replay = try replay(db, workspaceId: request.workspaceId, claim: idempotency) { return .stored(replay) }
         let state = try hot.workspace(db, id: request.workspaceId)
-        let settling = HoldSettlementLoaders(db, hot: hot, workspaceId: state.id, nowMillis: nowMillis)
+        let inputs = try KernelInputs(db, hot: hot, state: state, nowMillis: nowMillis)
         let authorized = try Kernel.authorize(
             request, state: state, cost: try hot.cost(db, actionType: request.actionType),
             budgets: try hot.budgets(db, workspaceId: state.id, scopes: request.budgetScopes),
-            grants: settling.grants, holds: settling.holds, system: try hot.systemBalances(db), ids: ids, nowMillis: nowMillis)
+            grants: inputs.grants, holds: inputs.holds, system: try hot.systemBalances(db), ids: ids, nowMillis: nowMillis)
         var result = AuthorizeResult.answered(authorized.answer)
         if let idempotency {
             let outcome = AuthorizeOutcome(authorized.answer)

@@ -19,10 +19,10 @@ extension SQLiteStore {
             let nowMillis = clock.nowMillis()
             if let idempotency, let replay = try SQLiteStore.replay(db, workspaceId: request.call.workspaceId, claim: idempotency) { return { replay } }
             let state = try hot.workspace(db, id: request.call.workspaceId)
-            let settling = HoldSettlementLoaders(db, hot: hot, workspaceId: state.id, nowMillis: nowMillis)
+            let inputs = try KernelInputs(db, hot: hot, state: state, nowMillis: nowMillis)
             let held = try Kernel.hold(
                 request.call, ttlSeconds: request.ttlSeconds, holdId: holdId, state: state, cost: try hot.cost(db, actionType: request.call.actionType),
-                budgets: try hot.budgets(db, workspaceId: state.id, scopes: request.call.budgetScopes), grants: settling.grants, holds: settling.holds,
+                budgets: try hot.budgets(db, workspaceId: state.id, scopes: request.call.budgetScopes), grants: inputs.grants, holds: inputs.holds,
                 system: try hot.systemBalances(db), ids: ids, nowMillis: nowMillis)
             var body: HoldAnswerBody = { [answer = held.answer, hold = held.hold] in HoldAnswer.created(answer, hold: hold) }
             if let idempotency {
@@ -134,9 +134,9 @@ extension SQLiteStore {
         return try await write(usesHotState: true) { db in
             let nowMillis = clock.nowMillis()
             let state = try hot.workspace(db, id: workspaceId)
-            let settling = HoldSettlementLoaders(db, hot: hot, workspaceId: workspaceId, nowMillis: nowMillis)
+            let inputs = try KernelInputs(db, hot: hot, state: state, nowMillis: nowMillis, sweeping: true)
             guard let (effects, system) = try Kernel.expireHolds(
-                state: state, grants: settling.grants, holds: settling.holds, system: try hot.systemBalances(db), ids: ids, nowMillis: nowMillis) else { return 0 }
+                state: state, grants: inputs.grants, holds: inputs.holds, system: try hot.systemBalances(db), ids: ids, nowMillis: nowMillis) else { return 0 }
             hot.commitJob(effects, system: system)
             return effects.holds.count
         }
