@@ -79,6 +79,17 @@ paced_p99() {
   awk '$1 == "99%" {print $2}' "$BENCH_DIR/paced.txt"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
+# CPU per debit: the clock ticks (user + system) of Tribute's process and of the cluster's
+# (the postmaster and its backends, which the server's pool keeps open), sampled around each
+# unpaced run; printed as microseconds per debit.
+PG_MASTER="$(head -1 "$(find "$PG_DIR" -name postmaster.pid | head -1)")"
+TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
+ticks() { local total=0 pid; for pid in "$@"; do [ -r "/proc/$pid/stat" ] && total=$(( total + $(awk '{print $14 + $15}' "/proc/$pid/stat") )); done; echo "$total"; }
+pg_ticks() { ticks "$PG_MASTER" $(pgrep -P "$PG_MASTER"); }
+cpu_line() { # NAME RATE SERVER_TICKS PG_TICKS
+  awk -v n="$1" -v r="$2" -v s="$3" -v p="$4" -v t="$TICK_US" -v d="$SECONDS_PER_RUN" \
+    'BEGIN { c = r * d; if (c < 1) c = 1; printf "%s: server %.0f µs, postgres %.0f µs of CPU per debit", n, s * t / c, p * t / c }'
+}
 
 echo "== pgbench, naive debit, one hot wallet, $CONNECTIONS clients" >&2
 NAIVE_HOT=$(pgbench_tps "$BENCH_DIR/hot.sql")
@@ -88,13 +99,17 @@ for n in $SPREADS; do
   NAIVE_SPREAD[$n]=$(pgbench_tps "$BENCH_DIR/spread-$n.sql")
 done
 echo "== Tribute authorize-and-debit, one hot workspace, $CONNECTIONS connections" >&2
+S0=$(ticks "$SERVER"); P0=$(pg_ticks)
 HOT=$(WORKSPACE=hot wrk_rate)
+CPU_LINES="$(cpu_line hot "$HOT" $(( $(ticks "$SERVER") - S0 )) $(( $(pg_ticks) - P0 )))"
 echo "== the same, paced at half of that peak" >&2
 HOT_P99=$(WORKSPACE=hot paced_p99 "$HOT")
 declare -A SPREAD_P99
 for n in $SPREADS; do
   echo "== Tribute authorize-and-debit, $n workspaces, $CONNECTIONS connections" >&2
+  S0=$(ticks "$SERVER"); P0=$(pg_ticks)
   SPREAD_RATE[$n]=$(WORKSPACE=ws WORKSPACES=$n wrk_rate)
+  CPU_LINES="$CPU_LINES; $(cpu_line "$n" "${SPREAD_RATE[$n]}" $(( $(ticks "$SERVER") - S0 )) $(( $(pg_ticks) - P0 )))"
   echo "== the same, paced at half of that peak" >&2
   SPREAD_P99[$n]=$(WORKSPACE=ws WORKSPACES=$n paced_p99 "${SPREAD_RATE[$n]}")
 done
@@ -104,4 +119,5 @@ LINE="pg-bench: hot workspace ${HOT} debits/s vs pgbench ${NAIVE_HOT} tps ×$(ra
 for n in $SPREADS; do
   LINE="$LINE; $n workspaces ${SPREAD_RATE[$n]} debits/s vs pgbench ${NAIVE_SPREAD[$n]} tps ×$(ratio "${SPREAD_RATE[$n]}" "${NAIVE_SPREAD[$n]}") (p99 at half: ${SPREAD_P99[$n]})"
 done
+echo "pg-bench cpu: $CPU_LINES" >&2
 echo "$LINE"

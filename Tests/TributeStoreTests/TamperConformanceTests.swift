@@ -66,6 +66,10 @@ import TributeTestSupport
                sqlite: ["DELETE FROM postings WHERE transaction_seq = (SELECT seq FROM transactions WHERE id = \(reversal))",
                         "DELETE FROM transactions WHERE id = \(reversal)"],
                postgres: "WITH p AS (DELETE FROM postings WHERE transaction_id = \(reversal)) DELETE FROM transactions WHERE id = \(reversal)"),
+        // Only carried transfers move `system:usage` here (f's debit from its allowance).
+        Tamper(description: "an account only carried transfers move, deleted", rule: .danglingReference,
+               sqlite: ["DELETE FROM accounts WHERE id = 'system:usage'"],
+               postgres: "WITH s AS (DELETE FROM system_balance_shards WHERE account_id = 'system:usage') DELETE FROM accounts WHERE id = 'system:usage'"),
         Tamper(description: "an orphan posting", rule: .danglingReference,
                sqlite: ["INSERT INTO postings (transaction_seq, account_id, unit, amount_micros) VALUES (999999, 'workspace:w:wallet', 'credits', 1)"],
                postgres: "INSERT INTO postings (transaction_id, ordinal, account_id, unit, amount_micros) VALUES ('txn_ghost', 0, 'workspace:w:wallet', 'credits', 1)"),

@@ -41,8 +41,13 @@ public enum DecisionTransfer {
 
     /// The transfer's postings, in the order the kernel builds them (zero legs left out).
     /// - Returns: `nil` when they move nothing.
+    /// Amounts out of range (an edited row: the kernel writes none) give `nil`, never a trap.
     public static func transaction(kind: DecisionKind, workspaceId: String, fromAllowance: Amount, credits: Amount,
                                    givenBack: ChargeExplanation.GivenBack?) -> LedgerTransaction? {
+        let parts = [fromAllowance, credits] + (givenBack.map { [$0.credits, $0.allowance, $0.lapsed] } ?? [])
+        guard parts.allSatisfy({ $0 >= .zero && $0 <= Amount.max }), givenBack.map({ ($0.allowance.micros.addingReportingOverflow($0.lapsed.micros)).overflow == false && $0.allowance + $0.lapsed <= Amount.max }) ?? true else {
+            return nil
+        }
         let heldAllowance = AccountRef(kind: .heldAllowance, workspaceId: workspaceId), heldCredits = AccountRef(kind: .heldCredits, workspaceId: workspaceId)
         var postings: [Posting]
         let transactionKind: LedgerTransaction.Kind

@@ -93,8 +93,12 @@ extension PostgresStore {
         if let row = try await connection.query(PostgresQuery(unsafeSQL: AuditRows.strayTransaction), logger: logger).firstRow() {
             return report(.decisionMismatch(try row.decode(String.self)))
         }
+        let totals = AuditRows.accountTotals { "(explanation::jsonb #>> '{x,\($0)}')::bigint" }
+        if let row = try await connection.query(PostgresQuery(unsafeSQL: totals + " " + AuditRows.missingAccount), logger: logger).firstRow() {
+            return report(.danglingPosting(transaction: "carried by a decision", account: try row.decode(String.self)))
+        }
         if let row = try await connection.query(PostgresQuery(unsafeSQL: """
-            \(AuditRows.accountTotals { "(explanation::jsonb #>> '{x,\($0)}')::bigint" })
+            \(totals)
             SELECT a.id, (a.balance_micros + COALESCE(s.total, 0))::bigint, COALESCE(p.total, 0)::bigint FROM accounts a
             LEFT JOIN (SELECT account_id, SUM(balance_micros) AS total FROM system_balance_shards GROUP BY account_id) s ON s.account_id = a.id
             LEFT JOIN totals p ON p.account_id = a.id

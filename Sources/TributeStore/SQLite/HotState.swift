@@ -157,8 +157,22 @@ final class HotState: @unchecked Sendable {
                 systemDeltas[posting.account.kind, default: 0] += posting.amount.micros
             }
         }
-        for transaction in effects.transactions where !transaction.carriedByDecision { pendingRows.append(.transaction(transaction)) }
-        for decision in effects.decisions { pendingRows.append(.decision(decision)) }
+        // In the order the kernel applied them: a decision where the transfer it carries
+        // stands among the job's transactions, the decisions always in their chain order.
+        let decisions = effects.decisions
+        var written = 0
+        for transaction in effects.transactions {
+            guard transaction.carriedByDecision else {
+                pendingRows.append(.transaction(transaction))
+                continue
+            }
+            guard let index = decisions[written...].firstIndex(where: { $0.record.id == transaction.decisionId }) else { continue }
+            while written <= index {
+                pendingRows.append(.decision(decisions[written]))
+                written += 1
+            }
+        }
+        for decision in decisions[written...] { pendingRows.append(.decision(decision)) }
         if !effects.events.isEmpty { pendingEvents.append((id, effects.decision.record.createdAtMillis, effects.events)) }
     }
 

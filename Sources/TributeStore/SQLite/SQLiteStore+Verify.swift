@@ -105,8 +105,12 @@ extension SQLiteStore {
         if let id = try String.fetchOne(db, sql: AuditRows.strayTransaction) {
             return .decisionMismatch(id)
         }
+        let totals = AuditRows.accountTotals { "json_extract(explanation, '$.x[\($0)]')" }
+        if let account = try String.fetchOne(db, sql: totals + " " + AuditRows.missingAccount) {
+            return .danglingPosting(transaction: "carried by a decision", account: account)
+        }
         if let row = try Row.fetchOne(db, sql: """
-            \(AuditRows.accountTotals { "json_extract(explanation, '$.x[\($0)]')" })
+            \(totals)
             SELECT a.id, a.balance_micros, COALESCE(p.total, 0) FROM accounts a
             LEFT JOIN totals p ON p.account_id = a.id WHERE a.balance_micros <> COALESCE(p.total, 0) LIMIT 1
             """) {

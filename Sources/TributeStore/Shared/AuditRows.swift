@@ -67,11 +67,16 @@ enum AuditRows {
     /// `transactions`.
     static let carriedCount = "SELECT CAST(COUNT(*) AS BIGINT) FROM decisions WHERE \(TransferRows.carriedCondition)"
 
-    /// A transaction row that names a decision whose transaction it is not: a decision has
-    /// one transaction, its own row's or the one it carries.
+    /// A transaction row that names a decision that carries its own transfer: a decision has
+    /// one transaction. (Before the lean shape a final commit's give-back could be a second
+    /// row naming the commit, so rows naming a decision of rows are not compared.)
     static let strayTransaction = """
-        SELECT t.id FROM transactions t JOIN decisions d ON d.id = t.decision_id WHERE d.transaction_id IS NULL OR d.transaction_id <> t.id LIMIT 1
+        SELECT t.id FROM transactions t JOIN decisions d ON d.id = t.decision_id WHERE d.transaction_id IS NULL LIMIT 1
         """
+
+    /// An account that a carried transfer moves but that has no row (`totals` of
+    /// `accountTotals`): its balance cannot be checked, so it is a dangling reference.
+    static let missingAccount = "SELECT p.account_id FROM totals p LEFT JOIN accounts a ON a.id = p.account_id WHERE a.id IS NULL AND p.total <> 0 LIMIT 1"
 
     /// The decision fields of a `decisionLegs` row, `nil` for a kind or reason Tribute never writes.
     static func recorded(id: String, kind: String, reason: String, fromAllowanceMicros: Int64, creditsMicros: Int64, explanation: String?) -> DecisionLegs.Recorded? {
