@@ -12,7 +12,7 @@ import TributeStore
 /// run on every instance at once (on PostgreSQL, a workspace another instance is sweeping
 /// is skipped), and a failure waits for the next round: it is logged, never fatal.
 public struct HoldSweeper: Service {
-    let store: any TributeStore
+    let store: any LedgerWriting
     let intervalMillis: Int64
     let logger: Logger
 
@@ -22,7 +22,7 @@ public struct HoldSweeper: Service {
     static let stepsPerRound = 10
     public static let defaultIntervalMillis: Int64 = 1_000
 
-    public init(store: any TributeStore, intervalMillis: Int64 = defaultIntervalMillis, logger: Logger) {
+    public init(store: any LedgerWriting, intervalMillis: Int64 = defaultIntervalMillis, logger: Logger) {
         self.store = store
         self.intervalMillis = max(10, intervalMillis)
         self.logger = logger

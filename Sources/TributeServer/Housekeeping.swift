@@ -16,7 +16,7 @@ import TributeStore
 ///
 /// Every instance runs it; each task is safe to run twice at once.
 public struct Housekeeping: Service {
-    let store: any TributeStore
+    let store: any LedgerWriting & StoreOperations
     let ttlMillis: Int64
     let intervalMillis: Int64
     /// `nil`: no checkpoints are taken by the server.
@@ -27,7 +27,7 @@ public struct Housekeeping: Service {
     static let chunk = 5_000
     public static let defaultTTLDays: Int64 = 7
 
-    public init(store: any TributeStore, idempotencyTTLDays: Int64 = defaultTTLDays, intervalMillis: Int64 = 60_000, checkpointMinutes: Int64? = nil, logger: Logger) {
+    public init(store: any LedgerWriting & StoreOperations, idempotencyTTLDays: Int64 = defaultTTLDays, intervalMillis: Int64 = 60_000, checkpointMinutes: Int64? = nil, logger: Logger) {
         self.store = store
         self.checkpointMillis = checkpointMinutes.map { $0 * 60_000 }
         self.ttlMillis = idempotencyTTLDays * 86_400_000

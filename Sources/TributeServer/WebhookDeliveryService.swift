@@ -27,7 +27,7 @@ import TributeStore
 /// names that simply point inward and slow rebinding, not a resolver that changes its answer
 /// within milliseconds.
 public struct WebhookDeliveryService: Service {
-    let store: any TributeStore
+    let store: any EventLog & StoreOperations
     let policy: RetryPolicy
     let pollMillis: Int64
     let webhookURLs: WebhookURLPolicy
@@ -55,7 +55,7 @@ public struct WebhookDeliveryService: Service {
     /// the connection can be used again).
     static let maxAnswerBytes = 64 * 1024
 
-    public init(store: any TributeStore, policy: RetryPolicy = .standard, pollMillis: Int64 = 500, webhookURLs: WebhookURLPolicy = .publicOnly,
+    public init(store: any EventLog & StoreOperations, policy: RetryPolicy = .standard, pollMillis: Int64 = 500, webhookURLs: WebhookURLPolicy = .publicOnly,
                 resolve: @escaping @Sendable (String) async throws -> [IPAddress] = { try await HostResolver.addresses($0) }, logger: Logger,
                 metrics: TributeMetrics? = nil, attemptTimeoutMillis: Int64 = defaultAttemptTimeoutMillis,
                 maxInFlight: Int = defaultMaxInFlight, maxInFlightPerEndpoint: Int = defaultMaxInFlightPerEndpoint) {

@@ -1,68 +1,133 @@
 import TributeCore
 
-/// Everything Tribute keeps. One protocol, one implementation per database; every
-/// implementation passes the same conformance suite.
+/// Everything Tribute keeps, by capability: each of the protocols below is one part of
+/// it, and a component that needs only one part names only that one. One implementation per
+/// database implements them all; every implementation passes the same conformance suite.
 ///
 /// Every mutation is one atomic, durable transaction: when it returns, it is on disk; when
 /// it throws, nothing was written. Each throws `TributeError` for anything a caller did
 /// wrong, and other errors only for faults of the database itself.
-public protocol TributeStore: Sendable {
+public protocol TributeStore: LedgerWriting, LedgerReading, Catalog, KeysAndSessions, Payments, EventLog, StoreOperations {}
+
+/// Money moves: every call the kernel decides, and the audit of what it wrote.
+public protocol LedgerWriting: Sendable {
     /// Prices, checks and debits one action, recording the decision (approved or denied).
     /// With a claim, a repeat of the same request replays the first answer byte for byte.
     /// - Throws: `workspaceNotFound`, `unknownActionType`, `invalidMultiplier` (cost out of
     ///   range), `idempotencyKeyReused`, `overloaded`.
     func authorize(_ request: AuthorizeRequest, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome
+    /// - Throws: `workspaceNotFound`, `invalidValue` (expiry in the past).
+    func grantCredits(workspaceId: String, grant: CreditGrantDraft) async throws -> CreditGrantView
+    /// Deletes up to `limit` idempotency keys answered before `createdBeforeMillis`, oldest
+    /// first, and returns how many went. A key inside the window still replays.
+    func expireIdempotencyKeys(createdBeforeMillis: Int64, limit: Int) async throws -> Int
+    /// Appends the `SystemNetting` transaction when a system account has passed its
+    /// threshold, and returns whether it did: shared lifetime counters never reach the
+    /// bound while the workspaces' own balances are within it.
+    func netSystemAccounts() async throws -> Bool
+    /// Checks every rule of the ledger (SPEC §4) over the whole database, and that every
+    /// named checkpoint is stored unaltered and its heads are still in their chains.
+    /// - Parameter checkpoints: checkpoint digests kept outside the database.
+    func verifyLedger(checkpoints: [String]) async throws -> LedgerReport
+    /// Records every decision chain's head as a checkpoint (SPEC §4) and sends a
+    /// `ledger.checkpoint` event to each workspace whose head moved since the last one;
+    /// when no head moved, writes nothing and returns the last checkpoint.
+    func recordCheckpoint() async throws -> LedgerCheckpoint
+    /// Reverses a charge (`Kernel.reverse`): one appended transaction and a `REVERSED`
+    /// decision in the workspace's chain, at most once per charge.
+    /// - Throws: `transactionNotFound`, `alreadyReversed`, `notReversible`, `amountTooLarge`.
+    func reverseTransaction(id: String, reason: String) async throws -> Reversal
+    /// Prices and checks a hold exactly like `authorize` and moves the estimate into the
+    /// workspace's hold accounts (`Kernel.hold`). The body is `HoldAnswer.created`; with a
+    /// claim, a repeat replays it.
+    /// - Throws: as `authorize`, and `invalidValue` for a time to live outside 1 s…24 h.
+    func hold(_ request: HoldRequest, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome
+    /// Charges the actual cost of a hold (`Kernel.commitHold`); body `HoldAnswer.committed`.
+    /// The claim's key belongs to the hold's workspace.
+    /// - Parameter canAccess: whether the caller may touch a workspace; a hold of one it
+    ///   may not is `holdNotFound`.
+    /// - Throws: `holdNotFound`, `holdClosed`, `holdExpired`, `exceedsHold`, `invalidMultiplier`, `idempotencyKeyReused`.
+    func commitHold(_ commit: HoldCommit, canAccess: @escaping @Sendable (String) -> Bool, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome
+    /// Gives back everything a hold still holds (`Kernel.releaseHold`); body `HoldAnswer.released`.
+    /// - Throws: `holdNotFound`, `holdClosed`, `idempotencyKeyReused`.
+    func releaseHold(id: String, canAccess: @escaping @Sendable (String) -> Bool, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome
+    /// Moves a hold's expiry `ttlSeconds` from now (`Kernel.extendHold`).
+    /// - Throws: `holdNotFound`, `holdClosed`, `holdExpired`, `invalidValue`.
+    func extendHold(id: String, ttlSeconds: Int64, canAccess: @escaping @Sendable (String) -> Bool) async throws -> HoldRecord
+    /// The sweeper's step: releases, as expiries, the open holds whose time ran out, in up
+    /// to `limit` workspaces (on PostgreSQL, workspaces another instance is sweeping are
+    /// skipped). - Returns: how many holds expired.
+    func expireHolds(limit: Int) async throws -> Int
+}
 
-    /// - Throws: `planNotFound`, `alreadyExists`.
-    func createWorkspace(_ draft: WorkspaceDraft) async throws -> WorkspaceView
+/// Reads of the ledger and of what it holds, for the API, the dashboard and the metrics.
+public protocol LedgerReading: Sendable {
     /// - Throws: `workspaceNotFound`.
     func workspace(id: String) async throws -> WorkspaceView
     /// Every workspace, oldest first, at most `limit`.
     func workspaces(limit: Int, cursor: String?) async throws -> Page<WorkspaceView>
-    /// A plan change keeps what was used this period: the allowance left becomes the new
-    /// plan's allowance minus the actions already taken from allowance this period.
-    /// - Throws: `workspaceNotFound`, `planNotFound`.
-    func updateWorkspace(id: String, patch: WorkspacePatch) async throws -> WorkspaceView
-
-    func actionCosts() async throws -> [ActionCost]
-    /// Creates the action type or adds a new version of its cost.
-    func setActionCost(actionType: String, baseCost: Amount) async throws -> ActionCost
-    /// Every version, newest first.
-    /// - Throws: `unknownActionType`.
-    func actionCostHistory(actionType: String) async throws -> [ActionCost]
-
-    func plans() async throws -> [Plan]
-    /// Creates or replaces a plan; workspaces on it see the change at once.
-    func putPlan(_ plan: Plan) async throws -> Plan
-
-    /// - Throws: `workspaceNotFound`, `invalidValue` (expiry in the past).
-    func grantCredits(workspaceId: String, grant: CreditGrantDraft) async throws -> CreditGrantView
-
-    /// Creates or replaces a budget, keeping what it has used. A new scope is refused while
-    /// the workspace has `maxBudgets` budgets, counted in the transaction that would insert
-    /// it (under the workspace's lock), so budgets created at once never pass the cap; new
-    /// terms for an existing budget are always accepted.
-    /// - Throws: `workspaceNotFound`, `tooManyBudgets`.
-    func putBudget(workspaceId: String, scope: BudgetScope, limit: Amount, unit: BudgetUnit, period: BudgetPeriod, maxBudgets: Int) async throws -> BudgetView
     /// The workspace's budgets in the order of their scopes, at most `limit`, after the
     /// budget `cursor` names (the `nextCursor` of an earlier page; a budget deleted since
     /// still marks the place).
     /// - Throws: `workspaceNotFound`, `invalidValue` (bad cursor).
     func budgets(workspaceId: String, limit: Int, cursor: String?) async throws -> Page<BudgetView>
-    /// - Throws: `workspaceNotFound`, `budgetNotFound`.
-    func deleteBudget(workspaceId: String, scope: BudgetScope) async throws
-
     /// Newest first. - Throws: `workspaceNotFound`, `invalidValue` (bad cursor).
     func transactions(workspaceId: String, limit: Int, cursor: String?) async throws -> Page<TransactionView>
     /// Newest first; `approved` filters by outcome. - Throws: `workspaceNotFound`, `invalidValue`.
     func decisions(workspaceId: String, limit: Int, cursor: String?, approved: Bool?) async throws -> Page<DecisionRecord>
     /// Usage from approved decisions in `[fromMillis, toMillis)`. - Throws: `workspaceNotFound`.
     func usage(workspaceId: String, fromMillis: Int64, toMillis: Int64) async throws -> UsageReport
-
     /// Consumption of each named workspace in the 7 days before `nowMillis` (zero for an
     /// unknown id): what the admin view shows for a page of workspaces.
     func velocities(workspaceIds: [String], nowMillis: Int64) async throws -> [String: Velocity]
+    /// One decision with everything that explains it (SPEC §3.5).
+    /// - Throws: `workspaceNotFound`, `decisionNotFound` (also for another workspace's).
+    func decision(workspaceId: String, id: String) async throws -> DecisionExplanation
+    /// One hold as stored (an open hold past its expiry shows as `expired`).
+    /// - Throws: `holdNotFound` (also for a workspace the caller may not touch).
+    func hold(id: String, canAccess: @escaping @Sendable (String) -> Bool) async throws -> HoldRecord
+    /// The workspace's holds, newest first, of one status when given.
+    /// - Throws: `workspaceNotFound`, `invalidValue` (bad cursor).
+    func holds(workspaceId: String, status: HoldRecord.Status?, limit: Int, cursor: String?) async throws -> Page<HoldRecord>
+    /// How many holds are open and not yet past their expiry at the store's clock: the
+    /// `tribute_holds_open` gauge, read when `/metrics` is scraped, through the partial index
+    /// on open holds.
+    func openHoldCount() async throws -> Int
+}
 
+/// What an admin sets: workspaces, plans, action costs, budgets and credit packages.
+public protocol Catalog: Sendable {
+    /// - Throws: `planNotFound`, `alreadyExists`.
+    func createWorkspace(_ draft: WorkspaceDraft) async throws -> WorkspaceView
+    /// A plan change keeps what was used this period: the allowance left becomes the new
+    /// plan's allowance minus the actions already taken from allowance this period.
+    /// - Throws: `workspaceNotFound`, `planNotFound`.
+    func updateWorkspace(id: String, patch: WorkspacePatch) async throws -> WorkspaceView
+    func actionCosts() async throws -> [ActionCost]
+    /// Creates the action type or adds a new version of its cost.
+    func setActionCost(actionType: String, baseCost: Amount) async throws -> ActionCost
+    /// Every version, newest first.
+    /// - Throws: `unknownActionType`.
+    func actionCostHistory(actionType: String) async throws -> [ActionCost]
+    func plans() async throws -> [Plan]
+    /// Creates or replaces a plan; workspaces on it see the change at once.
+    func putPlan(_ plan: Plan) async throws -> Plan
+    /// Creates or replaces a budget, keeping what it has used. A new scope is refused while
+    /// the workspace has `maxBudgets` budgets, counted in the transaction that would insert
+    /// it (under the workspace's lock), so budgets created at once never pass the cap; new
+    /// terms for an existing budget are always accepted.
+    /// - Throws: `workspaceNotFound`, `tooManyBudgets`.
+    func putBudget(workspaceId: String, scope: BudgetScope, limit: Amount, unit: BudgetUnit, period: BudgetPeriod, maxBudgets: Int) async throws -> BudgetView
+    /// - Throws: `workspaceNotFound`, `budgetNotFound`.
+    func deleteBudget(workspaceId: String, scope: BudgetScope) async throws
+    /// Every credit package, cheapest first, retired ones included.
+    func creditPackages() async throws -> [CreditPackage]
+    /// Creates or replaces a package; purchases made keep the terms they were made with.
+    func putCreditPackage(_ package: CreditPackage) async throws -> CreditPackage
+}
+
+/// Who may call: API keys (stored hashed) and dashboard sessions.
+public protocol KeysAndSessions: Sendable {
     /// Creates a key and returns its record and the secret, which is stored only hashed.
     /// `rateLimit` is the key's own; `nil` follows the server's default.
     /// - Throws: `workspaceNotFound` for a named workspace that does not exist,
@@ -78,11 +143,25 @@ public protocol TributeStore: Sendable {
     func revokeAPIKey(id: String) async throws
     /// The principal of a presented secret, or `nil` for an unknown or revoked key.
     func principal(secret: String) async throws -> Principal?
+    /// Signs a live key in to the dashboard: makes a random secret for the browser's cookie
+    /// and stores only its SHA-256, with the key and an expiry `DashboardSessionPolicy.lifetimeMillis`
+    /// ahead. The key's oldest sessions beyond `DashboardSessionPolicy.maxPerKey` end, and up
+    /// to `DashboardSessionPolicy.sweepLimit` expired sessions of any key are removed.
+    /// - Returns: the secret, which the store never sees again.
+    /// - Throws: `apiKeyNotFound` for an unknown or revoked key.
+    func createDashboardSession(keyId: String) async throws -> String
+    /// The principal of the key a dashboard session belongs to; `nil` when the secret names
+    /// no session, the session expired, or its key was revoked (the key is read live, never
+    /// from a cache, so revocation ends the session at once).
+    func dashboardPrincipal(sessionSecret: String) async throws -> Principal?
+    /// Ends the session the secret names (sign-out); an unknown secret changes nothing.
+    func endDashboardSession(sessionSecret: String) async throws
+    /// The key's sessions that have not expired, newest first: what is stored of them.
+    func dashboardSessions(keyId: String) async throws -> [DashboardSessionRecord]
+}
 
-    /// Every credit package, cheapest first, retired ones included.
-    func creditPackages() async throws -> [CreditPackage]
-    /// Creates or replaces a package; purchases made keep the terms they were made with.
-    func putCreditPackage(_ package: CreditPackage) async throws -> CreditPackage
+/// Purchases of credits and Stripe's payment events.
+public protocol Payments: Sendable {
     /// Records a pending purchase of an active package, before Stripe hears of it.
     /// - Throws: `workspaceNotFound`, `packageNotFound` (unknown or retired).
     func createPurchase(workspaceId: String, packageId: String) async throws -> Purchase
@@ -100,11 +179,13 @@ public protocol TributeStore: Sendable {
     /// outbox events, in one transaction. The purchase is found by the id in the
     /// PaymentIntent's metadata, else by the PaymentIntent's id.
     func applyPayment(_ event: PaymentEvent) async throws -> PaymentOutcome
+}
 
+/// The outbox: events, the live stream's reads, and webhook endpoints and deliveries.
+public protocol EventLog: Sendable {
     /// The workspace's outbox events after `afterSeq`, oldest first, at most `limit`.
     /// - Throws: `workspaceNotFound`.
     func events(workspaceId: String, afterSeq: Int64, limit: Int) async throws -> [EventRecord]
-
     /// The newest outbox event and decision of the workspace: where a live stream starts.
     /// - Throws: `workspaceNotFound`.
     func streamPosition(workspaceId: String) async throws -> StreamPosition
@@ -116,7 +197,6 @@ public protocol TributeStore: Sendable {
     /// found by index alone, without reading a row.
     /// - Throws: `workspaceNotFound`.
     func streamBacklog(workspaceId: String, after position: StreamPosition, upTo bound: StreamPosition, limit: Int) async throws -> Int
-
     /// Registers a URL for events (`eventTypes` empty: all). The secret that signs its
     /// deliveries is returned here and kept to sign; events written from now on are
     /// delivered to it.
@@ -139,97 +219,24 @@ public protocol TributeStore: Sendable {
     /// Records how an attempt went: delivered, to be retried at `nextAttemptAtMillis`, or
     /// (with neither) failed for good.
     func recordDelivery(seq: Int64, delivered: Bool, statusCode: Int?, error: String?, nextAttemptAtMillis: Int64?) async throws
+}
 
-    /// Deletes up to `limit` idempotency keys answered before `createdBeforeMillis`, oldest
-    /// first, and returns how many went. A key inside the window still replays.
-    func expireIdempotencyKeys(createdBeforeMillis: Int64, limit: Int) async throws -> Int
-
-    /// Appends the `SystemNetting` transaction when a system account has passed its
-    /// threshold, and returns whether it did: shared lifetime counters never reach the
-    /// bound while the workspaces' own balances are within it.
-    func netSystemAccounts() async throws -> Bool
-
-    /// Checks every rule of the ledger (SPEC §4) over the whole database, and that every
-    /// named checkpoint is stored unaltered and its heads are still in their chains.
-    /// - Parameter checkpoints: checkpoint digests kept outside the database.
-    func verifyLedger(checkpoints: [String]) async throws -> LedgerReport
-
-    /// Records every decision chain's head as a checkpoint (SPEC §4) and sends a
-    /// `ledger.checkpoint` event to each workspace whose head moved since the last one;
-    /// when no head moved, writes nothing and returns the last checkpoint.
-    func recordCheckpoint() async throws -> LedgerCheckpoint
-
-    /// One decision with everything that explains it (SPEC §3.5).
-    /// - Throws: `workspaceNotFound`, `decisionNotFound` (also for another workspace's).
-    func decision(workspaceId: String, id: String) async throws -> DecisionExplanation
-
-    /// Reverses a charge (`Kernel.reverse`): one appended transaction and a `REVERSED`
-    /// decision in the workspace's chain, at most once per charge.
-    /// - Throws: `transactionNotFound`, `alreadyReversed`, `notReversible`, `amountTooLarge`.
-    func reverseTransaction(id: String, reason: String) async throws -> Reversal
-
-    /// Prices and checks a hold exactly like `authorize` and moves the estimate into the
-    /// workspace's hold accounts (`Kernel.hold`). The body is `HoldAnswer.created`; with a
-    /// claim, a repeat replays it.
-    /// - Throws: as `authorize`, and `invalidValue` for a time to live outside 1 s…24 h.
-    func hold(_ request: HoldRequest, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome
-    /// Charges the actual cost of a hold (`Kernel.commitHold`); body `HoldAnswer.committed`.
-    /// The claim's key belongs to the hold's workspace.
-    /// - Parameter canAccess: whether the caller may touch a workspace; a hold of one it
-    ///   may not is `holdNotFound`.
-    /// - Throws: `holdNotFound`, `holdClosed`, `holdExpired`, `exceedsHold`, `invalidMultiplier`, `idempotencyKeyReused`.
-    func commitHold(_ commit: HoldCommit, canAccess: @escaping @Sendable (String) -> Bool, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome
-    /// Gives back everything a hold still holds (`Kernel.releaseHold`); body `HoldAnswer.released`.
-    /// - Throws: `holdNotFound`, `holdClosed`, `idempotencyKeyReused`.
-    func releaseHold(id: String, canAccess: @escaping @Sendable (String) -> Bool, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome
-    /// Moves a hold's expiry `ttlSeconds` from now (`Kernel.extendHold`).
-    /// - Throws: `holdNotFound`, `holdClosed`, `holdExpired`, `invalidValue`.
-    func extendHold(id: String, ttlSeconds: Int64, canAccess: @escaping @Sendable (String) -> Bool) async throws -> HoldRecord
-    /// One hold as stored (an open hold past its expiry shows as `expired`).
-    /// - Throws: `holdNotFound` (also for a workspace the caller may not touch).
-    func hold(id: String, canAccess: @escaping @Sendable (String) -> Bool) async throws -> HoldRecord
-    /// The workspace's holds, newest first, of one status when given.
-    /// - Throws: `workspaceNotFound`, `invalidValue` (bad cursor).
-    func holds(workspaceId: String, status: HoldRecord.Status?, limit: Int, cursor: String?) async throws -> Page<HoldRecord>
-    /// The sweeper's step: releases, as expiries, the open holds whose time ran out, in up
-    /// to `limit` workspaces (on PostgreSQL, workspaces another instance is sweeping are
-    /// skipped). - Returns: how many holds expired.
-    func expireHolds(limit: Int) async throws -> Int
-
+/// The store itself: its clock, its readiness, its batch metrics.
+public protocol StoreOperations: Sendable {
     /// The store's clock, in Unix milliseconds.
     func nowMillis() -> Int64
-
     /// Whether the database answers.
     func isReady() async -> Bool
-
-    /// How many holds are open and not yet past their expiry at the store's clock: the
-    /// `tribute_holds_open` gauge, read when `/metrics` is scraped, through the partial index
-    /// on open holds.
-    func openHoldCount() async throws -> Int
     /// Where the store's group-commit writer reports its batches; `nil` for a store that
     /// does not report them (yet).
     var batchMetrics: BatchMetrics? { get }
+}
 
-    /// Signs a live key in to the dashboard: makes a random secret for the browser's cookie
-    /// and stores only its SHA-256, with the key and an expiry `DashboardSessionPolicy.lifetimeMillis`
-    /// ahead. The key's oldest sessions beyond `DashboardSessionPolicy.maxPerKey` end, and up
-    /// to `DashboardSessionPolicy.sweepLimit` expired sessions of any key are removed.
-    /// - Returns: the secret, which the store never sees again.
-    /// - Throws: `apiKeyNotFound` for an unknown or revoked key.
-    func createDashboardSession(keyId: String) async throws -> String
-    /// The principal of the key a dashboard session belongs to; `nil` when the secret names
-    /// no session, the session expired, or its key was revoked (the key is read live, never
-    /// from a cache, so revocation ends the session at once).
-    func dashboardPrincipal(sessionSecret: String) async throws -> Principal?
-    /// Ends the session the secret names (sign-out); an unknown secret changes nothing.
-    func endDashboardSession(sessionSecret: String) async throws
-    /// The key's sessions that have not expired, newest first: what is stored of them.
-    func dashboardSessions(keyId: String) async throws -> [DashboardSessionRecord]
+extension StoreOperations {
+    public var batchMetrics: BatchMetrics? { nil }
 }
 
 extension TributeStore {
-    public var batchMetrics: BatchMetrics? { nil }
-
     /// Checks every rule of the ledger (SPEC §4) over the whole database.
     public func verifyLedger() async throws -> LedgerReport { try await verifyLedger(checkpoints: []) }
 
