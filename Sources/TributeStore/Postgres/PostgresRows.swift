@@ -50,7 +50,7 @@ enum PostgresRows {
              overageRate: Amount(micros: rateMicros), priceCents: priceCents)
     }
 
-    static let budgetColumns = "workspace_id, scope, limit_micros, unit, period, used_micros, period_start"
+    static let budgetColumns = "workspace_id, " + BudgetRows.columns
 
     /// A budget row of `budgetColumns`.
     /// - Throws: `StoreFault.unknownValue` for a scope, unit or period Tribute never writes.
