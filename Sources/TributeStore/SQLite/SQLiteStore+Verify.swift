@@ -140,14 +140,18 @@ extension SQLiteStore {
             }
         }
         var audit = ChainAudit(legacyEndSeq: try Int64.fetchOne(db, sql: "SELECT legacy_chain_end_seq FROM ledger_meta") ?? 0, checkpoints: checkpoints)
-        let columns = SQLiteStore.decisionColumnCount
-        let cursor = try Row.fetchCursor(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), prev_hash, \(SQLiteLedger.hashText("hash")) FROM decisions ORDER BY seq")
-        while let row = try cursor.next() {
-            let record = try SQLiteStore.decision(from: row, offset: 1)
-            if let violation = audit.check(seq: try row.decode(atIndex: 0), record, storedPrevious: try row.decode(String?.self, atIndex: columns + 1), storedHash: try row.decode(atIndex: columns + 2)) {
-                return violation
-            }
+        // Every decision, through SQLite's C API (`RawRows`): the walk is the verify's
+        // longest pass, and GRDB's generic decoding cost more than the hashing.
+        var chainViolation: LedgerViolation?
+        try RawRows(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), prev_hash, hash FROM decisions ORDER BY seq").forEach { columns in
+            let seq = try columns.int()
+            let record = try DecisionRows.decision(&columns)
+            let previous = try columns.optionalText()
+            guard let hash = try columns.hashText() else { throw StoreFault.unknownValue("decisions.hash", "NULL") }
+            chainViolation = audit.check(seq: seq, record, storedPrevious: previous, storedHash: hash)
+            return chainViolation == nil
         }
+        if let chainViolation { return chainViolation }
         var heads: [String: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, decision_head FROM workspaces") { heads[try row.decode(atIndex: 0)] = try row.decode(atIndex: 1) }
         if let violation = audit.finish(storedHeads: heads) { return violation }
