@@ -91,6 +91,16 @@ public enum DecisionTransfer {
     }
 }
 
+extension PendingTransaction {
+    /// The transfer the decision `decisionId` carries: its id derived from the decision's,
+    /// no rows of its own.
+    static func carried(_ transaction: LedgerTransaction, decisionId: String, workspaceId: String, atMillis: Int64) -> PendingTransaction {
+        var pending = PendingTransaction(transaction, id: DecisionTransfer.id(decisionId: decisionId), workspaceId: workspaceId, decisionId: decisionId, atMillis: atMillis)
+        pending.carriedByDecision = true
+        return pending
+    }
+}
+
 extension DecisionRecord {
     /// Whether the decision carries its own transfer (`DecisionTransfer`): as the kernel
     /// writes it, approved and naming the transfer id derived from its own; stored without
@@ -110,13 +120,11 @@ extension DecisionRecord {
     /// The transfer the decision carries, as a transaction with its postings; `nil` when it
     /// carries none.
     public var carriedTransaction: PendingTransaction? {
-        guard carriesTransfer, let transactionId else { return nil }
+        guard carriesTransfer else { return nil }
         let givenBack = kind == .call || kind == .hold ? nil : explanation.flatMap(ChargeExplanation.init(decoding:))?.givenBack
         guard let transaction = DecisionTransfer.transaction(kind: kind, workspaceId: workspaceId, fromAllowance: fromAllowance, credits: creditsDebited,
                                                              givenBack: givenBack) else { return nil }
-        var pending = PendingTransaction(transaction, id: transactionId, workspaceId: workspaceId, decisionId: id, atMillis: createdAtMillis)
-        pending.carriedByDecision = true
-        return pending
+        return .carried(transaction, decisionId: id, workspaceId: workspaceId, atMillis: createdAtMillis)
     }
 }
 

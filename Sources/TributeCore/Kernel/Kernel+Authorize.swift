@@ -90,9 +90,7 @@ extension Kernel {
             let creditsTo: AccountRef = holdId == nil ? .system(.revenue) : AccountRef(kind: .heldCredits, workspaceId: state.id)
             guard let debit = DecisionTransfer.transaction(kind: holdId == nil ? .call : .hold, workspaceId: state.id, fromAllowance: outcome.fromAllowance,
                                                            credits: outcome.creditsDebited, givenBack: nil) else { preconditionFailure("a debit's postings are built in balanced pairs") }
-            var pending = PendingTransaction(debit, id: transactionId ?? ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis)
-            pending.carriedByDecision = true
-            transactions.append(pending)
+            transactions.append(.carried(debit, decisionId: ids.decision, workspaceId: state.id, atMillis: nowMillis))
             state.allowance -= outcome.fromAllowance
             state.wallet -= outcome.creditsDebited
             // Allowance held counts as used in its period, as a debit's does: a plan change, a

@@ -171,9 +171,7 @@ extension Kernel {
         var commitId: String?
         if let commit = DecisionTransfer.transaction(kind: .commit, workspaceId: state.id, fromAllowance: fromAllowance, credits: credits, givenBack: givenBack) {
             commitId = DecisionTransfer.id(decisionId: ids.decision)
-            var pending = PendingTransaction(commit, id: DecisionTransfer.id(decisionId: ids.decision), workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis)
-            pending.carriedByDecision = true
-            transactions.append(pending)
+            transactions.append(.carried(commit, decisionId: ids.decision, workspaceId: state.id, atMillis: nowMillis))
         }
         if let expiry { transactions.append(expiry) }
         let (systemAfter, netting) = try system.settling(transactions.lazy.flatMap(\.postings))
@@ -232,9 +230,7 @@ extension Kernel {
         var releaseId: String?
         if let release = DecisionTransfer.transaction(kind: .release, workspaceId: state.id, fromAllowance: .zero, credits: .zero, givenBack: back.givenBack) {
             releaseId = DecisionTransfer.id(decisionId: ids.decision)
-            var pending = PendingTransaction(release, id: DecisionTransfer.id(decisionId: ids.decision), workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis)
-            pending.carriedByDecision = true
-            transactions.append(pending)
+            transactions.append(.carried(release, decisionId: ids.decision, workspaceId: state.id, atMillis: nowMillis))
         }
         if let expiry = back.expiry { transactions.append(expiry) }
         hold.status = expired ? .expired : .released
