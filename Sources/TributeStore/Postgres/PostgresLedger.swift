@@ -133,14 +133,7 @@ enum PostgresLedger {
 
     /// The workspace's grants with credits left, and those named, in creation order.
     static func openGrants(_ connection: PostgresConnection, workspaceId: String, including named: [String]) async throws -> [GrantBalance] {
-        var grants: [GrantBalance] = []
-        for try await (id, remaining, expiresAt) in try await connection.query("""
-            SELECT id, remaining_micros, expires_at FROM credit_grants WHERE workspace_id = \(workspaceId) AND (remaining_micros > 0 OR id = ANY(\(named)))
-            ORDER BY created_at, id
-            """, logger: logger).decode((String, Int64, Int64?).self) {
-            grants.append(GrantBalance(id: id, remaining: Amount(micros: remaining), expiresAt: expiresAt))
-        }
-        return grants
+        try await connection.all(GrantRows.open(workspaceId: workspaceId, including: named), GrantRows.balance)
     }
 
     /// Stores the remaining credits of the grants the kernel changed.

@@ -23,21 +23,11 @@ extension PostgresStore {
 
     /// A transaction with its postings, or `nil`.
     static func transactionView(_ connection: PostgresConnection, id: String) async throws -> TransactionView? {
-        let logger = PostgresLedger.logger
-        guard let row = try await connection.query(
-            "SELECT workspace_id, kind, created_at, decision_id, reverses FROM transactions WHERE id = \(id)", logger: logger
-        ).firstRow() else {
+        guard let row = try await connection.one(TransactionRows.one(id: id), TransactionRows.transaction) else {
             guard let carrier = TransferRows.carrier(transferId: id) else { return nil }
             return try await connection.one(carrier, DecisionRows.decision)?.carriedTransaction.map(TransactionView.init)
         }
-        let (workspaceId, kind, createdAt, decisionId, reverses) = try row.decode((String?, String, Int64, String?, String?).self)
-        var postings: [(account: String, unit: String, amount: Amount)] = []
-        for try await (account, unit, micros) in try await connection.query(
-            "SELECT account_id, unit, amount_micros FROM postings WHERE transaction_id = \(id) ORDER BY ordinal", logger: logger
-        ).decode((String, String, Int64).self) {
-            postings.append((account, unit, Amount(micros: micros)))
-        }
-        return TransactionView(id: id, workspaceId: workspaceId, kind: kind, createdAtMillis: createdAt, decisionId: decisionId, postings: postings, reverses: reverses)
+        return try await withPostings(connection, [row]).first?.item
     }
 
     public func reverseTransaction(id: String, reason: String) async throws -> Reversal {

@@ -6,23 +6,28 @@ extension PostgresStore {
         let before = try listCursor(cursor) ?? Int64.max
         return try await read { connection in
             try await PostgresStore.requireWorkspace(connection, workspaceId)
-            var rows: [(seq: Int64, id: String, kind: String, createdAt: Int64, decisionId: String?, reverses: String?)] = []
-            for try await row in try await connection.query("""
-                SELECT seq, id, kind, created_at, decision_id, reverses FROM transactions
-                WHERE workspace_id = \(workspaceId) AND seq < \(before) ORDER BY seq DESC LIMIT \(Int64(limit + 1))
-                """, logger: PostgresLedger.logger).decode((Int64, String, String, Int64, String?, String?).self) { rows.append(row) }
-            var postings: [String: [(account: String, unit: String, amount: Amount)]] = [:]
-            for try await (transactionId, account, unit, amount) in try await connection.query("""
-                SELECT transaction_id, account_id, unit, amount_micros FROM postings WHERE transaction_id = ANY(\(rows.map(\.id))) ORDER BY transaction_id, ordinal
-                """, logger: PostgresLedger.logger).decode((String, String, String, Int64).self) {
-                postings[transactionId, default: []].append((account, unit, Amount(micros: amount)))
-            }
-            let items = rows.map {
-                (seq: $0.seq, item: TransactionView(id: $0.id, workspaceId: workspaceId, kind: $0.kind, createdAtMillis: $0.createdAt, decisionId: $0.decisionId,
-                                                    postings: postings[$0.id] ?? [], reverses: $0.reverses))
-            }
+            let rows = try await PostgresStore.withPostings(
+                connection, try await connection.all(TransactionRows.page(workspaceId: workspaceId, beforeSeq: before, limit: limit), TransactionRows.transaction))
             let carried = try await connection.all(TransferRows.carried(workspaceId: workspaceId, beforeSeq: before, limit: limit), DecisionRows.numbered)
-            return TransferRows.merged(rows: items, carried: carried, limit: limit)
+            return TransferRows.merged(rows: rows, carried: carried, limit: limit)
+        }
+    }
+
+    /// Transaction rows with their postings, in the order they were written.
+    static func withPostings(_ connection: PostgresConnection, _ rows: [(seq: Int64, item: TransactionView)]) async throws -> [(seq: Int64, item: TransactionView)] {
+        guard !rows.isEmpty else { return [] }
+        var postings: [String: [(account: String, unit: String, amount: Amount)]] = [:]
+        let ids = rows.map(\.item.id)
+        let statement = StoreStatement(
+            "SELECT transaction_id, \(TransactionRows.postingColumns) FROM postings WHERE transaction_id IN (\(ids.map { _ in "?" }.joined(separator: ", "))) ORDER BY transaction_id, ordinal",
+            ids.map { .text($0) })
+        for (transactionId, posting) in try await connection.all(statement, { columns in (try columns.text(), try TransactionRows.posting(&columns)) }) {
+            postings[transactionId, default: []].append(posting)
+        }
+        return rows.map { row in
+            var item = row.item
+            item.postings = postings[item.id] ?? []
+            return (row.seq, item)
         }
     }
 

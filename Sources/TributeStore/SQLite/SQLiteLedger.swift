@@ -171,22 +171,15 @@ enum SQLiteLedger {
         return next
     }
 
-    /// The workspace's grants with credits left, in creation order.
+    /// The workspace's grants with credits left, in creation order (`GrantRows.open`).
     static func openGrants(_ db: Database, workspaceId: String) throws -> [GrantBalance] {
-        try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT id, remaining_micros, expires_at FROM credit_grants WHERE workspace_id = ? AND remaining_micros > 0 ORDER BY created_at, id"),
-            arguments: [workspaceId]
-        ).map { GrantBalance(id: try $0.decode(atIndex: 0), remaining: Amount(micros: try $0.decode(atIndex: 1)), expiresAt: try $0.decode(atIndex: 2)) }
+        try db.all(GrantRows.open(workspaceId: workspaceId), GrantRows.balance)
     }
 
     /// The workspace's grants with credits left and the grants named (even used up), in
     /// creation order: what giving credits back to the grants they came from needs.
     static func grants(_ db: Database, workspaceId: String, including ids: [String]) throws -> [GrantBalance] {
-        try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT id, remaining_micros, expires_at FROM credit_grants WHERE workspace_id = ?
-            AND (remaining_micros > 0 OR id IN (SELECT value FROM json_each(?))) ORDER BY created_at, id
-            """), arguments: [workspaceId, JSON.array(ids.map(JSON.string)).serialized])
-            .map { GrantBalance(id: try $0.decode(atIndex: 0), remaining: Amount(micros: try $0.decode(atIndex: 1)), expiresAt: try $0.decode(atIndex: 2)) }
+        try db.all(GrantRows.open(workspaceId: workspaceId, including: ids), GrantRows.balance)
     }
 
     /// A decision's `hash` as hex text: stored as 32 bytes since v14, as text before.

@@ -17,15 +17,11 @@ extension SQLiteStore {
 
     /// A transaction with its postings, or `nil`.
     static func transactionView(_ db: Database, id: String) throws -> TransactionView? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT seq, workspace_id, kind, created_at, decision_id, reverses FROM transactions WHERE id = ?", arguments: [id]) else {
+        guard let row = try db.one(TransactionRows.one(id: id), TransactionRows.transaction) else {
             guard let carrier = TransferRows.carrier(transferId: id) else { return nil }
             return try db.one(carrier, DecisionRows.decision)?.carriedTransaction.map(TransactionView.init)
         }
-        let postings = try Row.fetchAll(db, sql: "SELECT account_id, unit, amount_micros FROM postings WHERE transaction_seq = ? ORDER BY rowid",
-                                        arguments: [try row.decode(atIndex: 0) as Int64])
-            .map { (account: try $0.decode(atIndex: 0) as String, unit: try $0.decode(atIndex: 1) as String, amount: Amount(micros: try $0.decode(atIndex: 2))) }
-        return TransactionView(id: id, workspaceId: try row.decode(atIndex: 1), kind: try row.decode(atIndex: 2), createdAtMillis: try row.decode(atIndex: 3),
-                               decisionId: try row.decode(atIndex: 4), postings: postings, reverses: try row.decode(atIndex: 5))
+        return try withPostings(db, row.item, seq: row.seq)
     }
 
     public func reverseTransaction(id: String, reason: String) async throws -> Reversal {

@@ -6,19 +6,19 @@ extension SQLiteStore {
         let before = try listCursor(cursor) ?? Int64.max
         return try await pool.read { db in
             try SQLiteStore.requireWorkspace(db, workspaceId)
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT seq, id, kind, created_at, decision_id, reverses FROM transactions
-                WHERE workspace_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?
-                """, arguments: [workspaceId, before, limit + 1])
-            let postingStatement = try db.cachedStatement(sql: "SELECT account_id, unit, amount_micros FROM postings WHERE transaction_seq = ? ORDER BY rowid")
-            let items = try rows.map { row in
-                let seq: Int64 = try row.decode(atIndex: 0)
-                let postings = try Row.fetchAll(postingStatement, arguments: [seq]).map { (account: try $0.decode(atIndex: 0) as String, unit: try $0.decode(atIndex: 1) as String, amount: Amount(micros: try $0.decode(atIndex: 2))) }
-                return (seq, TransactionView(id: try row.decode(atIndex: 1), workspaceId: workspaceId, kind: try row.decode(atIndex: 2), createdAtMillis: try row.decode(atIndex: 3), decisionId: try row.decode(atIndex: 4), postings: postings, reverses: try row.decode(atIndex: 5)))
-            }
+            let rows = try db.all(TransactionRows.page(workspaceId: workspaceId, beforeSeq: before, limit: limit), TransactionRows.transaction)
+                .map { row in (seq: row.seq, item: try SQLiteStore.withPostings(db, row.item, seq: row.seq)) }
             let carried = try db.all(TransferRows.carried(workspaceId: workspaceId, beforeSeq: before, limit: limit), DecisionRows.numbered)
-            return TransferRows.merged(rows: items, carried: carried, limit: limit)
+            return TransferRows.merged(rows: rows, carried: carried, limit: limit)
         }
+    }
+
+    /// A transaction row with its postings, in the order they were written.
+    static func withPostings(_ db: Database, _ transaction: TransactionView, seq: Int64) throws -> TransactionView {
+        var transaction = transaction
+        transaction.postings = try db.all(
+            StoreStatement("SELECT \(TransactionRows.postingColumns) FROM postings WHERE transaction_seq = ? ORDER BY rowid", [.int(seq)]), TransactionRows.posting)
+        return transaction
     }
 
     public func decisions(workspaceId: String, limit: Int, cursor: String?, approved: Bool?) async throws -> Page<DecisionRecord> {
