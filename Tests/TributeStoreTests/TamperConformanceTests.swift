@@ -132,6 +132,11 @@ import TributeTestSupport
                    UPDATE credit_grants SET remaining_micros = remaining_micros + 100000 WHERE workspace_id = 'v';
                    END $$
                    """),
+        // A hold's final commit whose explanation is no longer JSON: the legs it carries
+        // cannot be read, and verify names the balances they leave, not a database error.
+        Tamper(description: "a commit's explanation made unreadable", rule: .balanceMismatch,
+               sqlite: ["UPDATE decisions SET explanation = replace(explanation, '\"x\":[', '\"x\":[[') WHERE workspace_id = 'h' AND kind = 'commit'"],
+               postgres: "UPDATE decisions SET explanation = replace(explanation, '\"x\":[', '\"x\":[[') WHERE workspace_id = 'h' AND kind = 'commit'"),
         // Allowance the plan never gave, issued by a balanced transaction: what a release that
         // ignored a downgrade left behind before the kernel kept the plan rule.
         Tamper(description: "allowance past the plan, balanced", rule: .allowanceOverPlan,
@@ -171,6 +176,11 @@ import TributeTestSupport
             // A decision in the middle of w's chain that moves nothing.
             if index == 1 { _ = try await store.authorize(AuthorizeRequest(workspaceId: "w", actionType: "FREE_LOOKUP"), idempotency: nil) }
         }
+        // A hold committed for less than it held, in a workspace of its own: the commit's
+        // decision carries what it gave back.
+        try await store.makeWorkspace("h", credits: Amount(units: 5))
+        let (_, holdId) = try await HoldConformanceTests.hold(store, "h", multiplier: Amount(units: 3))
+        _ = try await HoldConformanceTests.commit(store, try #require(holdId), .actions(Amount(units: 2)))
         // A reversal in v's chain, so that its link can be tampered with.
         let charged = try await store.transactions(workspaceId: "v", limit: 1, cursor: nil).items[0].id
         _ = try await store.reverseTransaction(id: charged, reason: "test")

@@ -80,20 +80,20 @@ extension PostgresStore {
             SELECT t.id FROM transactions t LEFT JOIN decisions d ON d.id = t.decision_id
             WHERE (t.kind = 'reversal' OR t.reverses IS NOT NULL OR d.reason = 'REVERSED')
               AND (t.kind <> 'reversal' OR d.reason IS DISTINCT FROM 'REVERSED' OR t.reverses IS NULL
-                   OR t.reverses IS DISTINCT FROM (d.explanation::jsonb ->> 'r'))
+                   OR t.reverses IS DISTINCT FROM \(unescaped: PostgresStore.reversedField("d.explanation")))
             LIMIT 1
             """, logger: logger).firstRow() {
             return report(.reversalMismatch(try row.decode(String.self)))
         }
         if let row = try await connection.query("""
-            SELECT MIN(id) FROM decisions WHERE reason = 'REVERSED' GROUP BY explanation::jsonb ->> 'r' HAVING COUNT(*) > 1 LIMIT 1
+            SELECT MIN(id) FROM decisions WHERE reason = 'REVERSED' GROUP BY \(unescaped: PostgresStore.reversedField("explanation")) HAVING COUNT(*) > 1 LIMIT 1
             """, logger: logger).firstRow() {
             return report(.reversalMismatch(try row.decode(String.self)))
         }
         if let row = try await connection.query(PostgresQuery(unsafeSQL: AuditRows.strayTransaction), logger: logger).firstRow() {
             return report(.decisionMismatch(try row.decode(String.self)))
         }
-        let totals = AuditRows.accountTotals { "(explanation::jsonb #>> '{x,\($0)}')::bigint" }
+        let totals = AuditRows.accountTotals { PostgresStore.givenBackField($0) }
         if let row = try await connection.query(PostgresQuery(unsafeSQL: totals + " " + AuditRows.missingAccount), logger: logger).firstRow() {
             return report(.danglingPosting(transaction: "carried by a decision", account: try row.decode(String.self)))
         }
@@ -170,6 +170,23 @@ extension PostgresStore {
             if let violation = walk.add(seq: seq, decision: recorded, accountKind: accountKind, owner: owner, amountMicros: amount) { return report(violation) }
         }
         return report(walk.finish())
+    }
+
+    /// The charge a stored reversal explanation names (`r`), read from its canonical text
+    /// (`ChargeExplanation.encoded`) without parsing it as JSON: an edited row that is not
+    /// JSON is named by the rule it breaks, never a database error. PostgreSQL 15 has no
+    /// test of whether text is JSON.
+    static func reversedField(_ column: String) -> String {
+        "substring(\(column) from '\"r\":\"([^\"]*)\"')"
+    }
+
+    /// Element `index` of the given-back part (`x`) of a stored explanation, read from its
+    /// canonical text as `reversedField` is; a number past any amount reads as one past the
+    /// largest, never an overflow.
+    static func givenBackField(_ index: Int) -> String {
+        let pattern = "'\"x\":\\[(\\d{1,19}),(\\d{1,19}),(\\d{1,19})\\]'"
+        // LEAST skips a NULL, so the cap applies only to text that matched.
+        return "CASE WHEN explanation ~ \(pattern) THEN LEAST((regexp_match(explanation, \(pattern)))[\(index + 1)]::numeric, 1000000000000000001)::bigint END"
     }
 
     /// Each workspace's hold accounts against what its open holds still hold (SPEC §3.1).

@@ -92,20 +92,20 @@ extension SQLiteStore {
             SELECT t.id FROM transactions t LEFT JOIN decisions d ON d.id = t.decision_id
             WHERE (t.kind = 'reversal' OR t.reverses IS NOT NULL OR d.reason = 'REVERSED')
               AND (t.kind <> 'reversal' OR d.reason IS NOT 'REVERSED' OR t.reverses IS NULL
-                   OR t.reverses IS NOT json_extract(d.explanation, '$.r'))
+                   OR t.reverses IS NOT \(SQLiteStore.jsonField("d.explanation", "$.r")))
             LIMIT 1
             """) {
             return .reversalMismatch(id)
         }
         if let id = try String.fetchOne(db, sql: """
-            SELECT MIN(id) FROM decisions WHERE reason = 'REVERSED' GROUP BY json_extract(explanation, '$.r') HAVING COUNT(*) > 1 LIMIT 1
+            SELECT MIN(id) FROM decisions WHERE reason = 'REVERSED' GROUP BY \(SQLiteStore.jsonField("explanation", "$.r")) HAVING COUNT(*) > 1 LIMIT 1
             """) {
             return .reversalMismatch(id)
         }
         if let id = try String.fetchOne(db, sql: AuditRows.strayTransaction) {
             return .decisionMismatch(id)
         }
-        let totals = AuditRows.accountTotals { "json_extract(explanation, '$.x[\($0)]')" }
+        let totals = AuditRows.accountTotals { SQLiteStore.jsonField("explanation", "$.x[\($0)]") }
         if let account = try String.fetchOne(db, sql: totals + " " + AuditRows.missingAccount) {
             return .danglingPosting(transaction: "carried by a decision", account: account)
         }
@@ -157,6 +157,12 @@ extension SQLiteStore {
         if let violation = audit.finish(storedHeads: heads) { return violation }
         // After the chain: the decisions the legs are checked against are proven unaltered.
         return try legsViolation(db)
+    }
+
+    /// A field of a stored explanation, `NULL` when the text is not JSON: an edited row is
+    /// named by the rule it breaks (its hash, its balances), never a database error.
+    static func jsonField(_ column: String, _ path: String) -> String {
+        "CASE WHEN json_valid(\(column)) THEN json_extract(\(column), '\(path)') END"
     }
 
     /// A workspace with more allowance than its plan grants (`AllowanceAudit`).
