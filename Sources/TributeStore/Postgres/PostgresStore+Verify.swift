@@ -94,18 +94,18 @@ extension PostgresStore {
             return report(.decisionMismatch(try row.decode(String.self)))
         }
         let totals = AuditRows.accountTotals { PostgresStore.givenBackField($0) }
-        if let row = try await connection.query(PostgresQuery(unsafeSQL: totals + " " + AuditRows.missingAccount), logger: logger).firstRow() {
-            return report(.danglingPosting(transaction: "carried by a decision", account: try row.decode(String.self)))
-        }
         if let row = try await connection.query(PostgresQuery(unsafeSQL: """
             \(totals)
-            SELECT a.id, (a.balance_micros + COALESCE(s.total, 0))::bigint, COALESCE(p.total, 0)::bigint FROM accounts a
+            \(AuditRows.missingAccounts)
+            UNION ALL SELECT 1, a.id, (a.balance_micros + COALESCE(s.total, 0))::bigint, COALESCE(p.total, 0)::bigint FROM accounts a
             LEFT JOIN (SELECT account_id, SUM(balance_micros) AS total FROM system_balance_shards GROUP BY account_id) s ON s.account_id = a.id
             LEFT JOIN totals p ON p.account_id = a.id
-            WHERE a.balance_micros + COALESCE(s.total, 0) <> COALESCE(p.total, 0) LIMIT 1
+            WHERE a.balance_micros + COALESCE(s.total, 0) <> COALESCE(p.total, 0)
+            ORDER BY 1 LIMIT 1
             """), logger: logger).firstRow() {
-            let (id, balance, total) = try row.decode((String, Int64, Int64).self)
-            return report(.balanceMismatch(id, balanceMicros: balance, postingsMicros: total))
+            let (tag, account, balance, total) = try row.decode((Int32, String, Int64, Int64).self)
+            if tag == 0 { return report(.danglingPosting(transaction: "carried by a decision", account: account)) }
+            return report(.balanceMismatch(account, balanceMicros: balance, postingsMicros: total))
         }
         if let row = try await connection.query(
             "SELECT id, balance_micros FROM accounts WHERE NOT allows_negative AND balance_micros < 0 LIMIT 1", logger: logger

@@ -106,15 +106,16 @@ extension SQLiteStore {
             return .decisionMismatch(id)
         }
         let totals = AuditRows.accountTotals { SQLiteStore.jsonField("explanation", "$.x[\($0)]") }
-        if let account = try String.fetchOne(db, sql: totals + " " + AuditRows.missingAccount) {
-            return .danglingPosting(transaction: "carried by a decision", account: account)
-        }
         if let row = try Row.fetchOne(db, sql: """
             \(totals)
-            SELECT a.id, a.balance_micros, COALESCE(p.total, 0) FROM accounts a
-            LEFT JOIN totals p ON p.account_id = a.id WHERE a.balance_micros <> COALESCE(p.total, 0) LIMIT 1
+            \(AuditRows.missingAccounts)
+            UNION ALL SELECT 1, a.id, a.balance_micros, COALESCE(p.total, 0) FROM accounts a
+            LEFT JOIN totals p ON p.account_id = a.id WHERE a.balance_micros <> COALESCE(p.total, 0)
+            ORDER BY 1 LIMIT 1
             """) {
-            return .balanceMismatch(try row.decode(atIndex: 0), balanceMicros: try row.decode(atIndex: 1), postingsMicros: try row.decode(atIndex: 2))
+            let account: String = try row.decode(atIndex: 1)
+            if (try row.decode(atIndex: 0) as Int64) == 0 { return .danglingPosting(transaction: "carried by a decision", account: account) }
+            return .balanceMismatch(account, balanceMicros: try row.decode(atIndex: 2), postingsMicros: try row.decode(atIndex: 3))
         }
         if let row = try Row.fetchOne(db, sql: "SELECT id, balance_micros FROM accounts WHERE allows_negative = 0 AND balance_micros < 0 LIMIT 1") {
             return .negative(try row.decode(atIndex: 0), balanceMicros: try row.decode(atIndex: 1))

@@ -74,9 +74,14 @@ enum AuditRows {
         SELECT t.id FROM transactions t JOIN decisions d ON d.id = t.decision_id WHERE d.transaction_id IS NULL LIMIT 1
         """
 
-    /// An account that a carried transfer moves but that has no row (`totals` of
-    /// `accountTotals`): its balance cannot be checked, so it is a dangling reference.
-    static let missingAccount = "SELECT p.account_id FROM totals p LEFT JOIN accounts a ON a.id = p.account_id WHERE a.id IS NULL AND p.total <> 0 LIMIT 1"
+    /// The accounts a carried transfer moves that have no row (`totals` of `accountTotals`):
+    /// their balance cannot be checked, so each is a dangling reference. Rows of `0`, the
+    /// account, and two zeros: the first part of the one query that also compares every
+    /// balance (each backend's, after `UNION ALL`, tagged `1`), so that the decisions are
+    /// summed once (a CTE read twice is computed once, on both databases).
+    static let missingAccounts = """
+        SELECT 0, p.account_id, CAST(0 AS BIGINT), CAST(0 AS BIGINT) FROM totals p LEFT JOIN accounts a ON a.id = p.account_id WHERE a.id IS NULL AND p.total <> 0
+        """
 
     /// The decision fields of a `decisionLegs` row, `nil` for a kind or reason Tribute never writes.
     static func recorded(id: String, kind: String, reason: String, fromAllowanceMicros: Int64, creditsMicros: Int64, explanation: String?) -> DecisionLegs.Recorded? {
