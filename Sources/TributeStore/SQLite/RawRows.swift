@@ -44,9 +44,6 @@ struct RawColumns: ColumnReader {
         self.handle = handle
     }
 
-    /// Skips the next column.
-    mutating func skip() { index += 1 }
-
     private mutating func take(_ expected: CInt) throws -> CInt? {
         defer { index += 1 }
         let type = sqlite3_column_type(handle, index)
