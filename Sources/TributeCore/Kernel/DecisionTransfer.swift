@@ -44,9 +44,11 @@ public enum DecisionTransfer {
     /// Amounts out of range (an edited row: the kernel writes none) give `nil`, never a trap.
     public static func transaction(kind: DecisionKind, workspaceId: String, fromAllowance: Amount, credits: Amount,
                                    givenBack: ChargeExplanation.GivenBack?) -> LedgerTransaction? {
-        let parts = [fromAllowance, credits] + (givenBack.map { [$0.credits, $0.allowance, $0.lapsed] } ?? [])
-        guard parts.allSatisfy({ $0 >= .zero && $0 <= Amount.max }), givenBack.map({ ($0.allowance.micros.addingReportingOverflow($0.lapsed.micros)).overflow == false && $0.allowance + $0.lapsed <= Amount.max }) ?? true else {
-            return nil
+        func inRange(_ amount: Amount) -> Bool { amount >= .zero && amount <= Amount.max }
+        guard inRange(fromAllowance), inRange(credits) else { return nil }
+        if let back = givenBack {
+            // Each at most `Amount.max`, so their sum cannot overflow before it is compared.
+            guard inRange(back.credits), inRange(back.allowance), inRange(back.lapsed), back.allowance + back.lapsed <= Amount.max else { return nil }
         }
         let heldAllowance = AccountRef(kind: .heldAllowance, workspaceId: workspaceId), heldCredits = AccountRef(kind: .heldCredits, workspaceId: workspaceId)
         var postings: [Posting]
