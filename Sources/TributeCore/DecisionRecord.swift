@@ -48,7 +48,10 @@ public struct DecisionRecord: Sendable, Equatable {
     /// length-prefixed so that no two different records share an encoding. Editing any
     /// field of any row changes every hash after it. The explanation is hashed only when
     /// present, so decisions recorded before it existed keep their hashes.
-    public func chainHash(previous: String) -> String {
+    public func chainHash(previous: String) -> String { Hex.encode(chainDigest(previous: previous)) }
+
+    /// The chain hash's 32 bytes, which SQLite stores as they are (`chainHash` is their hex).
+    public func chainDigest(previous: String) -> [UInt8] {
         // One buffer hashed once: this runs on the writer's thread for every decision.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256 + (context?.utf8.count ?? 0) + (explanation?.utf8.count ?? 0))
@@ -77,7 +80,7 @@ public struct DecisionRecord: Sendable, Equatable {
         // always follows an explanation field, so the two never read as each other.
         if explanation != nil || kind != .call { field(explanation) }
         if kind != .call { field(kind.rawValue) }
-        return Hex.encode(SHA256.hash(data: bytes))
+        return Array(SHA256.hash(data: bytes))
     }
 
     /// The hash before the first record.

@@ -39,7 +39,7 @@ import Testing
 
         mutating func ids() -> Kernel.Ids {
             let extra = Counter(start: counter * 1_000)
-            return Kernel.Ids(decision: id("dec"), transaction: id("txn"), next: { extra.next($0) })
+            return Kernel.Ids(decision: id("dec"), next: { extra.next($0) })
         }
 
         mutating func apply(_ transactions: [PendingTransaction]) {
@@ -57,8 +57,9 @@ import Testing
         mutating func take(_ effects: LedgerEffects) {
             apply(effects.transactions)
             for decision in effects.decisions {
-                #expect(decision.previousHash == (chain.last?.hash ?? DecisionRecord.genesisHash))
-                #expect(decision.hash == decision.record.chainHash(previous: decision.previousHash))
+                let previous = chain.last?.hash ?? DecisionRecord.genesisHash
+                #expect(decision.hash == decision.record.chainHash(previous: previous))
+                #expect(decision.digest == decision.record.chainDigest(previous: previous))
                 chain.append(decision)
             }
             for hold in effects.holds {
@@ -262,7 +263,7 @@ import Testing
         var state = Self.proState()
         let now: Int64 = 1_773_144_000_000
         _ = state.rollPeriod(nowMillis: now, transactionId: "t0")
-        let ids = Kernel.Ids(decision: "d1", transaction: "x1", next: { _ in "n" })
+        let ids = Kernel.Ids(decision: "d1", next: { _ in "n" })
         let charged = try Kernel.authorize(AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 5)), state: state,
                                            cost: (Amount(units: 1), 1), budgets: [], grants: OpenGrants([]), system: SystemBalances(), ids: ids, nowMillis: now)
         state = charged.effects.workspace
@@ -272,7 +273,7 @@ import Testing
         let debit = try #require(charged.effects.transactions.first { $0.kind == .debit })
         let reversed = try Kernel.reverse(Kernel.Charge(transaction: debit, decision: charged.effects.decision.record), reason: "r", state: state,
                                           grants: OpenGrants([]), budgets: [], system: charged.system,
-                                          ids: Kernel.Ids(decision: "d2", transaction: "x2", next: { _ in "m" }), nowMillis: now + 1)
+                                          ids: Kernel.Ids(decision: "d2", next: { _ in "m" }), nowMillis: now + 1)
         // The capped plan holds 10 a period; with the charge undone nothing was used.
         #expect(reversed.effects.workspace.allowance == Amount(units: 10))
         #expect(reversed.effects.workspace.periodUsed == .zero)
@@ -288,7 +289,7 @@ import Testing
         let grants = OpenGrants([GrantBalance(id: "g", remaining: Amount(units: 10), expiresAt: nil)])
         let held = try Kernel.hold(AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 20)), ttlSeconds: 60, holdId: "h",
                                    state: state, cost: (Amount(units: 1), 1), budgets: [], grants: grants, system: SystemBalances(),
-                                   ids: Kernel.Ids(decision: "d1", transaction: "x1", next: { _ in "n1" }), nowMillis: now)
+                                   ids: Kernel.Ids(decision: "d1", next: { _ in "n1" }), nowMillis: now)
         let hold = try #require(held.hold)
         return (held.effects.workspace, held.effects.grants ?? grants, hold, held.system)
     }
@@ -298,14 +299,14 @@ import Testing
         #expect(state.wallet == Amount(units: 8) && state.heldCredits == Amount(units: 2))
         #expect(hold.heldActions == Amount(units: 20) && hold.draws == [GrantDraw(grantId: "g", amount: Amount(units: 2))])
         let now: Int64 = 1_773_144_000_000 + 1_000
-        let ids = Kernel.Ids(decision: "d2", transaction: "x2", next: { _ in "n2" })
+        let ids = Kernel.Ids(decision: "d2", next: { _ in "n2" })
         let partial = try Kernel.commitHold(hold, actualActions: Amount(units: 5), final: false, state: state, grants: grants, budgets: [],
                                             system: system, ids: ids, nowMillis: now)
         #expect(partial.hold.status == .open && partial.hold.heldCredits == Amount(micros: 1_500_000))
         #expect(partial.effects.workspace.wallet == Amount(units: 8))
         let final = try Kernel.commitHold(partial.hold, actualActions: Amount(units: 5), final: true, state: partial.effects.workspace,
                                           grants: partial.effects.grants ?? grants, budgets: [], system: partial.system,
-                                          ids: Kernel.Ids(decision: "d3", transaction: "x3", next: { _ in "n3" }), nowMillis: now)
+                                          ids: Kernel.Ids(decision: "d3", next: { _ in "n3" }), nowMillis: now)
         #expect(final.hold.status == .committed && final.hold.committedCredits == Amount(units: 1))
         // 1 credit charged in all; the other back in the wallet and its grant.
         #expect(final.effects.workspace.wallet == Amount(units: 9) && final.effects.workspace.heldCredits == .zero)
@@ -322,7 +323,7 @@ import Testing
     @Test func anExpiredHoldRefusesACommitAndAReleaseAndItsSettlementIsAnExpiry() throws {
         let (state, grants, hold, system) = try Self.held()
         let late = hold.expiresAtMillis
-        let ids = Kernel.Ids(decision: "d2", transaction: "x2", next: { _ in "n2" })
+        let ids = Kernel.Ids(decision: "d2", next: { _ in "n2" })
         #expect(throws: TributeError.holdExpired("h")) {
             try Kernel.commitHold(hold, actualActions: Amount(units: 1), final: true, state: state, grants: grants, budgets: [], system: system, ids: ids, nowMillis: late)
         }
@@ -342,11 +343,11 @@ import Testing
         let call = try Kernel.authorize(
             AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 100)), state: state, cost: (Amount(units: 1), 1),
             budgets: [], grants: grants, holds: [ExpiringHold(hold: hold, budgets: [])], system: system,
-            ids: Kernel.Ids(decision: "d9", transaction: "x9", next: { "\($0)_9" }), nowMillis: hold.expiresAtMillis)
+            ids: Kernel.Ids(decision: "d9", next: { "\($0)_9" }), nowMillis: hold.expiresAtMillis)
         #expect(call.answer.outcome.approved && call.answer.outcome.creditsDebited == Amount(units: 10))
         #expect(call.effects.settled.map(\.record.kind) == [.expiry])
         #expect(call.effects.holds.map(\.status) == [.expired])
-        #expect(call.effects.decision.previousHash == call.effects.settled[0].hash)
+        #expect(call.effects.decision.hash == call.effects.decision.record.chainHash(previous: call.effects.settled[0].hash))
         #expect(call.effects.workspace.heldCredits == .zero && call.effects.workspace.wallet == .zero)
         #expect(call.effects.workspace.nextHoldExpiryAtMillis == nil)
     }

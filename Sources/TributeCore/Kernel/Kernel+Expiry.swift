@@ -37,7 +37,7 @@ extension Kernel {
             // A budget an earlier hold of this settlement gave use back to, as it left it.
             let budgets = expiring.budgets.map { loaded in settlement.budgets.first { $0.budget.scope == loaded.budget.scope } ?? loaded }
             let step = try settleHold(expiring.hold, state: settlement.state, grants: open, budgets: budgets, system: settlement.system,
-                                       ids: Ids(decision: ids.next("dec"), transaction: ids.next("txn"), next: ids.next), nowMillis: nowMillis)
+                                       ids: Ids(decision: ids.next("dec"), next: ids.next), nowMillis: nowMillis)
             settlement.state = step.effects.workspace
             settlement.grants = step.effects.grants
             settlement.system = step.system

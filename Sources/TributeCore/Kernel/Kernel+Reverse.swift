@@ -62,7 +62,8 @@ extension Kernel {
         for posting in reversal.postings where posting.account.workspaceId != nil {
             _ = try posting.applied(to: posting.account.kind == .wallet ? state.wallet : state.allowance)
         }
-        transactions.append(PendingTransaction(reversal, id: ids.transaction, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis,
+        let reversalId = ids.next("txn")
+        transactions.append(PendingTransaction(reversal, id: reversalId, workspaceId: state.id, decisionId: ids.decision, atMillis: nowMillis,
                                                reverses: charge.transaction.id))
         state.wallet += credits
         state.allowance += allowanceBack
@@ -99,7 +100,7 @@ extension Kernel {
             id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: original.actionType, reason: .reversed,
             actionsCharged: -original.actionsCharged, fromAllowance: -allowanceBack, creditsDebited: -credits,
             userId: original.userId, agentId: original.agentId, runId: original.runId, costVersion: original.costVersion,
-            context: nil, transactionId: ids.transaction, explanation: note.encoded)
+            context: nil, transactionId: reversalId, explanation: note.encoded)
         let decision = ChainedDecision.link(record, onto: &state)
         let effects = LedgerEffects(workspace: state, grants: grants, budgets: budgets, transactions: transactions, decision: decision, events: [])
         return (effects, systemAfter)

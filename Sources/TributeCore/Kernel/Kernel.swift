@@ -2,19 +2,16 @@
 /// decision and its effects. It reads no clock, makes no ids and touches no database; the
 /// backends load state, call it, and persist `LedgerEffects` in their batches.
 public enum Kernel {
-    /// The ids one call may give its rows, made by the caller (off any hot thread); the
-    /// rare ones — a period roll, a grant expiry, netting settled on the way — only when
-    /// needed, by `next`.
+    /// The ids one call may give its rows, made by the caller (off any hot thread): the
+    /// decision's (a transfer it carries takes its id from it, `DecisionTransfer`); the rare
+    /// ones — a period roll, a grant expiry, netting, a reversal — only when needed, by `next`.
     public struct Ids: Sendable {
         public var decision: String
-        /// The debit (or reversal) transaction.
-        public var transaction: String
         /// Makes another id of the call, with the prefix given (`txn`, `dec`).
         public var next: @Sendable (_ prefix: String) -> String
 
-        public init(decision: String, transaction: String, next: @escaping @Sendable (_ prefix: String) -> String) {
+        public init(decision: String, next: @escaping @Sendable (_ prefix: String) -> String) {
             self.decision = decision
-            self.transaction = transaction
             self.next = next
         }
     }
@@ -83,14 +80,17 @@ public struct LedgerEffects: Sendable {
 /// A decision with its place in its workspace's hash chain.
 public struct ChainedDecision: Sendable, Equatable {
     public var record: DecisionRecord
-    public var previousHash: String
+    /// The chain hash's 32 bytes (what SQLite stores) and their hex (the workspace's head,
+    /// and what PostgreSQL stores). The previous hash is the head before: not kept.
+    public var digest: [UInt8]
     public var hash: String
 
     /// Links `record` after the workspace's head and moves the head to it: the one chain
     /// rule, a chain per workspace.
     public static func link(_ record: DecisionRecord, onto state: inout WorkspaceState) -> ChainedDecision {
-        let hash = record.chainHash(previous: state.decisionHead)
-        defer { state.decisionHead = hash }
-        return ChainedDecision(record: record, previousHash: state.decisionHead, hash: hash)
+        let digest = record.chainDigest(previous: state.decisionHead)
+        let hash = Hex.encode(digest)
+        state.decisionHead = hash
+        return ChainedDecision(record: record, digest: digest, hash: hash)
     }
 }

@@ -79,7 +79,7 @@ extension PostgresStore {
             writes.finish(effects.workspace, grants: effects.grants ?? OpenGrants([]))
             for budget in effects.budgets { writes.budget(KeyRef(workspaceId: workspaceId, key: budget.budget.scope.description), budget) }
             try await writes.execute(connection, logger: logger)
-            guard let transaction = try await PostgresStore.transactionView(connection, id: ids.transaction) else {
+            guard let transaction = try await PostgresStore.transactionView(connection, id: effects.decision.record.transactionId ?? "") else {
                 preconditionFailure("the reversal was just written")
             }
             return Reversal(transaction: transaction, decision: effects.decision.record)

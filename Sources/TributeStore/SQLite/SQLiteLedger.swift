@@ -216,7 +216,7 @@ enum SQLiteLedger {
         insert.bind(record.explanation)
         insert.bind(record.kind.rawValue)
         // The hash as its 32 bytes, not 64 hex digits (`hashText` reads either back).
-        if let bytes = Hex.decode(decision.hash) { insert.bind(blob: bytes) } else { insert.bind(decision.hash) }
+        insert.bind(blob: decision.digest)
     }
 }
 

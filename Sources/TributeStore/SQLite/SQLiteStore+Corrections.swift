@@ -59,7 +59,7 @@ extension SQLiteStore {
             let (effects, _) = try Kernel.reverse(
                 charge, reason: reason, state: state, grants: OpenGrants(grants), budgets: budgets, system: try SQLiteLedger.systemBalances(db), ids: ids, nowMillis: nowMillis)
             try SQLiteLedger.persist(db, effects)
-            guard let transaction = try SQLiteStore.transactionView(db, id: ids.transaction) else { preconditionFailure("the reversal was just written") }
+            guard let transaction = try SQLiteStore.transactionView(db, id: effects.decision.record.transactionId ?? "") else { preconditionFailure("the reversal was just written") }
             return Reversal(transaction: transaction, decision: effects.decision.record)
         }
     }
