@@ -15,7 +15,7 @@ public struct DecisionExplanation: Sendable {
         self.record = record
         self.previousHash = previousHash
         self.hash = hash
-        self.explanation = record.explanation.flatMap(ChargeExplanation.init(decoding:))
+        self.explanation = record.chargeExplanation
         self.transaction = transaction
     }
 }

@@ -21,6 +21,12 @@ public struct DecisionRecord: Sendable, Equatable {
     /// `ChargeExplanation.encoded`: what the decision was priced at and drew from. `nil`
     /// on decisions recorded before explanations were kept.
     public var explanation: String?
+
+    /// `explanation` read back (with the base cost it leaves out when it equals
+    /// `actionsCharged`); `nil` when there is none or it is not a text Tribute writes.
+    public var chargeExplanation: ChargeExplanation? {
+        explanation.flatMap { ChargeExplanation(decoding: $0, actionsCharged: actionsCharged) }
+    }
     /// What the decision records: a call (the default), or a step of a hold.
     public var kind: DecisionKind = .call
 

@@ -367,11 +367,19 @@ import Testing
             baseCost: Amount(micros: 1_500_000), costMultiplier: Amount(units: 3), grants: [GrantDraw(grantId: "g", amount: Amount(micros: 7))],
             budgets: [.init(scope: BudgetScope(kind: .run, id: "r:1"), unit: .credits, period: .month, limit: Amount(units: 9), usedBefore: Amount(units: 2))],
             reverses: "txn_1", note: "why \"quoted\"")
-        #expect(ChargeExplanation(decoding: explanation.encoded) == explanation)
-        #expect(explanation.encoded == explanation.jsonValue.serialized)
+        for charged in [Amount(micros: 1_500_000), Amount(units: 4)] {
+            let text = explanation.encoded(actionsCharged: charged)
+            #expect(ChargeExplanation(decoding: text, actionsCharged: charged) == explanation)
+            #expect(text == explanation.jsonValue(actionsCharged: charged).serialized)
+        }
+        // A base cost equal to the charge is the row's, not written again.
+        #expect(!explanation.encoded(actionsCharged: Amount(micros: 1_500_000)).contains("\"b\""))
         let bare = ChargeExplanation(baseCost: .zero, costMultiplier: .one)
-        #expect(bare.encoded == bare.jsonValue.serialized)
-        #expect(ChargeExplanation(decoding: "{}") == nil)
+        #expect(bare.encoded(actionsCharged: .zero) == "{}")
+        #expect(bare.encoded(actionsCharged: .one) == bare.jsonValue(actionsCharged: .one).serialized)
+        #expect(ChargeExplanation(decoding: "{}", actionsCharged: .zero) == bare)
+        #expect(ChargeExplanation(decoding: "[]", actionsCharged: .one) == nil)
+        #expect(ChargeExplanation(decoding: "{\"b\":\"1\"}", actionsCharged: .one) == nil)
     }
 }
 

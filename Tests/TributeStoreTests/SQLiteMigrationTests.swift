@@ -103,7 +103,8 @@ import TributeCore
                 debit_micros, cost_version, prev_hash, hash, kind) VALUES (?, 'w', 0, 'T', 1, 'APPROVED', 0, 0, 0, 1, '', '', ?)
             """
         try queue.write { db in try db.execute(sql: insert, arguments: ["dec_before", "hold"]) }
-        try migrator.migrate(queue)
+        // Up to the last migration that names a decision's workspace by its id.
+        try migrator.migrate(queue, upTo: "v14_decisions_carry_transfers")
         let schema = try queue.read { db in
             try String.fetchAll(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name IN ('decisions', 'holds') ORDER BY name")
         }

@@ -18,11 +18,11 @@ import TributeTestSupport
     /// decision carries its transfer (`DecisionTransfer`).
     static let newestTransaction = "(SELECT id FROM transactions WHERE workspace_id = 'w' ORDER BY seq DESC LIMIT 1)"
     /// The reversal of workspace `v`: a transaction of rows that its decision names.
-    static let reversal = "(SELECT transaction_id FROM decisions WHERE workspace_id = 'v' AND reason = 'REVERSED')"
+    static let reversal = "(SELECT transaction_id FROM decisions WHERE workspace_seq = (SELECT seq FROM workspaces WHERE id = 'v') AND reason = 'REVERSED')"
     /// The newest debit of workspace `w`: one decision row.
-    static let newestDebitDecision = "(SELECT MAX(seq) FROM decisions WHERE workspace_id = 'w' AND debit_micros > 0)"
+    static let newestDebitDecision = "(SELECT MAX(seq) FROM decisions WHERE workspace_seq = (SELECT seq FROM workspaces WHERE id = 'w') AND debit_micros > 0)"
     /// Decisions of `w` that move nothing.
-    static let movingNothing = "workspace_id = 'w' AND debit_micros = 0 AND from_allowance_micros = 0"
+    static let movingNothing = "workspace_seq = (SELECT seq FROM workspaces WHERE id = 'w') AND debit_micros = 0 AND from_allowance_micros = 0"
 
     static let cases: [Tamper] = [
         Tamper(description: "an edited posting amount", rule: .unbalancedTransaction,
@@ -74,8 +74,16 @@ import TributeTestSupport
                sqlite: ["INSERT INTO postings (transaction_seq, account_id, unit, amount_micros) VALUES (999999, 'workspace:w:wallet', 'credits', 1)"],
                postgres: "INSERT INTO postings (transaction_id, ordinal, account_id, unit, amount_micros) VALUES ('txn_ghost', 0, 'workspace:w:wallet', 'credits', 1)"),
         Tamper(description: "an edited decision field", rule: .chainBroken,
-               sqlite: ["UPDATE decisions SET user_id = 'mallory' WHERE seq = (SELECT MIN(seq) FROM decisions WHERE workspace_id = 'w')"],
-               postgres: "UPDATE decisions SET user_id = 'mallory' WHERE seq = (SELECT MIN(seq) FROM decisions WHERE workspace_id = 'w')"),
+               sqlite: ["UPDATE decisions SET user_id = 'mallory' WHERE seq = (SELECT MIN(seq) FROM decisions WHERE workspace_seq = (SELECT seq FROM workspaces WHERE id = 'w'))"],
+               postgres: "UPDATE decisions SET user_id = 'mallory' WHERE seq = (SELECT MIN(seq) FROM decisions WHERE workspace_seq = (SELECT seq FROM workspaces WHERE id = 'w'))"),
+        // A decision names its workspace by the workspace's number, which the chain covers
+        // as the workspace's id.
+        Tamper(description: "a decision moved to another workspace", rule: .chainBroken,
+               sqlite: ["UPDATE decisions SET workspace_seq = (SELECT seq FROM workspaces WHERE id = 'v') WHERE seq = (SELECT MIN(seq) FROM decisions WHERE \(movingNothing))"],
+               postgres: "UPDATE decisions SET workspace_seq = (SELECT seq FROM workspaces WHERE id = 'v') WHERE seq = (SELECT MIN(seq) FROM decisions WHERE \(movingNothing))"),
+        Tamper(description: "a decision moved to no workspace", rule: .chainBroken,
+               sqlite: ["UPDATE decisions SET workspace_seq = 999999 WHERE seq = (SELECT MIN(seq) FROM decisions WHERE \(movingNothing))"],
+               postgres: "UPDATE decisions SET workspace_seq = 999999 WHERE seq = (SELECT MIN(seq) FROM decisions WHERE \(movingNothing))"),
         Tamper(description: "a reversal's link to its decision edited", rule: .missingTransaction,
                sqlite: ["UPDATE transactions SET decision_id = 'dec_ghost' WHERE id = \(reversal)"],
                postgres: "UPDATE transactions SET decision_id = 'dec_ghost' WHERE id = \(reversal)"),
@@ -106,13 +114,13 @@ import TributeTestSupport
                sqlite: ["UPDATE transactions SET reverses = NULL WHERE kind = 'reversal'"],
                postgres: "UPDATE transactions SET reverses = NULL WHERE kind = 'reversal'"),
         Tamper(description: "two decisions reordered", rule: .chainBroken,
-               sqlite: ["CREATE TEMP TABLE pair AS SELECT MIN(seq) AS a, MAX(seq) AS b FROM (SELECT seq FROM decisions WHERE workspace_id = 'w' ORDER BY seq LIMIT 2)",
+               sqlite: ["CREATE TEMP TABLE pair AS SELECT MIN(seq) AS a, MAX(seq) AS b FROM (SELECT seq FROM decisions WHERE workspace_seq = (SELECT seq FROM workspaces WHERE id = 'w') ORDER BY seq LIMIT 2)",
                         "UPDATE decisions SET seq = -1 WHERE seq = (SELECT a FROM pair)",
                         "UPDATE decisions SET seq = (SELECT a FROM pair) WHERE seq = (SELECT b FROM pair)",
                         "UPDATE decisions SET seq = (SELECT b FROM pair) WHERE seq = -1"],
                postgres: """
                    DO $$ DECLARE a bigint; b bigint; BEGIN
-                   SELECT MIN(seq), MAX(seq) INTO a, b FROM (SELECT seq FROM decisions WHERE workspace_id = 'w' ORDER BY seq LIMIT 2) t;
+                   SELECT MIN(seq), MAX(seq) INTO a, b FROM (SELECT seq FROM decisions WHERE workspace_seq = (SELECT seq FROM workspaces WHERE id = 'w') ORDER BY seq LIMIT 2) t;
                    UPDATE decisions SET seq = -1 WHERE seq = a; UPDATE decisions SET seq = a WHERE seq = b; UPDATE decisions SET seq = b WHERE seq = -1;
                    END $$
                    """),
@@ -135,8 +143,8 @@ import TributeTestSupport
         // A hold's final commit whose explanation is no longer JSON: the legs it carries
         // cannot be read, and verify names the balances they leave, not a database error.
         Tamper(description: "a commit's explanation made unreadable", rule: .balanceMismatch,
-               sqlite: ["UPDATE decisions SET explanation = replace(explanation, '\"x\":[', '\"x\":[[') WHERE workspace_id = 'h' AND kind = 'commit'"],
-               postgres: "UPDATE decisions SET explanation = replace(explanation, '\"x\":[', '\"x\":[[') WHERE workspace_id = 'h' AND kind = 'commit'"),
+               sqlite: ["UPDATE decisions SET explanation = replace(explanation, '\"x\":[', '\"x\":[[') WHERE workspace_seq = (SELECT seq FROM workspaces WHERE id = 'h') AND kind = 'commit'"],
+               postgres: "UPDATE decisions SET explanation = replace(explanation, '\"x\":[', '\"x\":[[') WHERE workspace_seq = (SELECT seq FROM workspaces WHERE id = 'h') AND kind = 'commit'"),
         // Allowance the plan never gave, issued by a balanced transaction: what a release that
         // ignored a downgrade left behind before the kernel kept the plan rule.
         Tamper(description: "allowance past the plan, balanced", rule: .allowanceOverPlan,

@@ -78,15 +78,21 @@ public struct ChargeExplanation: Sendable, Equatable {
 
     /// The canonical text: compact JSON with sorted one-letter keys, amounts in integer
     /// micro-units and empty parts left out — `x` what a hold's settlement gave back as
-    /// `[credits, allowance, lapsed]`, `b` base cost, `g` grants as `[id, micros]`,
+    /// `[credits, allowance, lapsed]`, `b` base cost (left out when it equals the decision's
+    /// `actionsCharged`, as it does for most calls: the row has it), `g` grants as `[id, micros]`,
     /// `h` the hold, `m` multiplier (left out when 1), `n` note, `p` a commit's hold period, `r` the charge reversed, `u` budgets as `[scope, unit,
     /// period, limit, usedBefore]` — the same bytes for the same explanation on every
     /// backend. Short, and written without building a dictionary, because it is built,
     /// hashed and stored for every decision on the writer's thread.
-    public var encoded: String {
-        var output = "{\"b\":"
+    /// - Parameter actionsCharged: the decision's, which `decoding` is given back.
+    public func encoded(actionsCharged: Amount) -> String {
+        // Every part opens with a comma; the first part's is taken out at the end.
+        var output = "{"
         output.reserveCapacity(48 + 48 * grants.count + 64 * budgets.count)
-        output += String(baseCost.micros)
+        if baseCost != actionsCharged {
+            output += ",\"b\":"
+            output += String(baseCost.micros)
+        }
         if !grants.isEmpty {
             output += ",\"g\":"
             GrantDraw.write(grants, to: &output)
@@ -137,13 +143,15 @@ public struct ChargeExplanation: Sendable, Equatable {
             output += String(givenBack.lapsed.micros)
             output += "]"
         }
+        if output.utf8.count > 1 { output.remove(at: output.index(after: output.startIndex)) }
         output += "}"
         return output
     }
 
     /// The same text as a `JSON` value: what `encoded` must equal, serialized.
-    var jsonValue: JSON {
-        var object: [String: JSON] = ["b": .int(baseCost.micros)]
+    func jsonValue(actionsCharged: Amount) -> JSON {
+        var object: [String: JSON] = [:]
+        if baseCost != actionsCharged { object["b"] = .int(baseCost.micros) }
         if costMultiplier != Self.defaultMultiplier { object["m"] = .int(costMultiplier.micros) }
         if !grants.isEmpty { object["g"] = .array(grants.map { .array([.string($0.grantId), .int($0.amount.micros)]) }) }
         if !budgets.isEmpty {
@@ -162,10 +170,12 @@ public struct ChargeExplanation: Sendable, Equatable {
     }
 
     /// Reads the canonical text back.
+    /// - Parameter actionsCharged: the decision's: the base cost when the text leaves it out.
     /// - Returns: `nil` for text `encoded` never writes.
-    public init?(decoding text: String) {
-        guard let object = (try? JSON.parse(Array(text.utf8)))?.objectValue,
-              let baseCost = object["b"]?.int64Value else { return nil }
+    public init?(decoding text: String, actionsCharged: Amount) {
+        guard let object = (try? JSON.parse(Array(text.utf8)))?.objectValue else { return nil }
+        let baseCost = object["b"].map { $0.int64Value } ?? actionsCharged.micros
+        guard let baseCost else { return nil }
         let multiplier = object["m"].map { $0.int64Value } ?? Self.defaultMultiplier.micros
         guard let multiplier else { return nil }
         var grants: [GrantDraw] = []

@@ -74,7 +74,8 @@ public struct DecisionLegs: Sendable {
             holds = revenue == credits && usage == fromAllowance && wallet >= 0 && allowance >= 0 && lapsed >= 0
                 && wallet + heldCredits == -credits && allowance + heldAllowance + lapsed == -fromAllowance
         case (.approved, .release), (.approved, .expiry):
-            let returned = decision.explanation.flatMap(ChargeExplanation.init(decoding:))?.grants.reduce(Int64(0)) { $0 &+ $1.amount.micros }
+            // Only the grants are read (a release charges no actions).
+            let returned = decision.explanation.flatMap { ChargeExplanation(decoding: $0, actionsCharged: .zero) }?.grants.reduce(Int64(0)) { $0 &+ $1.amount.micros }
             holds = credits == 0 && fromAllowance == 0 && revenue == 0 && usage == 0 && wallet == (returned ?? wallet) && wallet >= 0
                 && wallet + heldCredits == 0 && allowance >= 0 && lapsed >= 0 && allowance + heldAllowance + lapsed == 0
         default:

@@ -123,7 +123,7 @@ extension DecisionRecord {
     /// carries none.
     public var carriedTransaction: PendingTransaction? {
         guard carriesTransfer else { return nil }
-        let givenBack = kind == .call || kind == .hold ? nil : explanation.flatMap(ChargeExplanation.init(decoding:))?.givenBack
+        let givenBack = kind == .call || kind == .hold ? nil : chargeExplanation?.givenBack
         guard let transaction = DecisionTransfer.transaction(kind: kind, workspaceId: workspaceId, fromAllowance: fromAllowance, credits: creditsDebited,
                                                              givenBack: givenBack) else { return nil }
         return .carried(transaction, decisionId: id, workspaceId: workspaceId, atMillis: createdAtMillis)

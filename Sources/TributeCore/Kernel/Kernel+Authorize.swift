@@ -127,7 +127,7 @@ extension Kernel {
             id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: request.actionType, reason: outcome.reason,
             actionsCharged: outcome.actionsCharged, fromAllowance: outcome.fromAllowance, creditsDebited: outcome.creditsDebited,
             userId: request.userId, agentId: request.agentId, runId: request.runId, costVersion: cost.version,
-            context: request.context, transactionId: transactionId, explanation: explanation.encoded)
+            context: request.context, transactionId: transactionId, explanation: explanation.encoded(actionsCharged: outcome.actionsCharged))
         if holdId != nil { record.kind = .hold }
         let decision = ChainedDecision.link(record, onto: &state)
         let answer = AuthorizeAnswer(

@@ -187,7 +187,7 @@ extension Kernel {
         var record = DecisionRecord(
             id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: hold.actionType, reason: .approved,
             actionsCharged: actualActions, fromAllowance: fromAllowance, creditsDebited: credits, userId: hold.userId, agentId: hold.agentId,
-            runId: hold.runId, costVersion: hold.costVersion, context: nil, transactionId: commitId, explanation: explanation.encoded)
+            runId: hold.runId, costVersion: hold.costVersion, context: nil, transactionId: commitId, explanation: explanation.encoded(actionsCharged: actualActions))
         record.kind = .commit
         let decision = ChainedDecision.link(record, onto: &state)
         let effects = LedgerEffects(workspace: state, grants: grants, budgets: budgets, transactions: transactions, decision: decision, events: [])
@@ -241,7 +241,7 @@ extension Kernel {
         var record = DecisionRecord(
             id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: hold.actionType, reason: .approved,
             actionsCharged: .zero, fromAllowance: .zero, creditsDebited: .zero, userId: hold.userId, agentId: hold.agentId, runId: hold.runId,
-            costVersion: hold.costVersion, context: nil, transactionId: releaseId, explanation: explanation.encoded)
+            costVersion: hold.costVersion, context: nil, transactionId: releaseId, explanation: explanation.encoded(actionsCharged: .zero))
         record.kind = expired ? .expiry : .release
         let decision = ChainedDecision.link(record, onto: &state)
         var effects = LedgerEffects(workspace: state, grants: grants, budgets: budgets, transactions: transactions, decision: decision,

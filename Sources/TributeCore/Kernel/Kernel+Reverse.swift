@@ -34,7 +34,7 @@ extension Kernel {
         }
         let credits = charge.transaction.postings.filter { $0.account == .system(.revenue) }.reduce(Amount.zero) { $0 + $1.amount }
         let allowanceTaken = charge.transaction.postings.filter { $0.account == .system(.usage) }.reduce(Amount.zero) { $0 + $1.amount }
-        guard let explanation = charge.decision.explanation.flatMap(ChargeExplanation.init(decoding:)),
+        guard let explanation = charge.decision.chargeExplanation,
               explanation.grants.reduce(Amount.zero, { $0 + $1.amount }) == credits else {
             throw TributeError.notReversible("This charge was recorded before charges kept the grants they drew from")
         }
@@ -100,7 +100,7 @@ extension Kernel {
             id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: original.actionType, reason: .reversed,
             actionsCharged: -original.actionsCharged, fromAllowance: -allowanceBack, creditsDebited: -credits,
             userId: original.userId, agentId: original.agentId, runId: original.runId, costVersion: original.costVersion,
-            context: nil, transactionId: reversalId, explanation: note.encoded)
+            context: nil, transactionId: reversalId, explanation: note.encoded(actionsCharged: -original.actionsCharged))
         let decision = ChainedDecision.link(record, onto: &state)
         let effects = LedgerEffects(workspace: state, grants: grants, budgets: budgets, transactions: transactions, decision: decision, events: [])
         return (effects, systemAfter)

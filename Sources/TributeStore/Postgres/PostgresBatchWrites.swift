@@ -191,9 +191,9 @@ struct BatchWriteStatement: PostgresPreparedStatement {
         p AS (INSERT INTO postings (transaction_id, ordinal, account_id, unit, amount_micros)
               SELECT transaction_id, ordinal, account_id, unit, amount_micros
               FROM jsonb_to_recordset($2::jsonb) AS x(transaction_id text, ordinal smallint, account_id text, unit text, amount_micros bigint)),
-        d AS (INSERT INTO decisions (id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
+        d AS (INSERT INTO decisions (id, workspace_seq, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
                   debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, kind, hash)
-              SELECT id, workspace_id, created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
+              SELECT id, (SELECT w.seq FROM workspaces w WHERE w.id = x.workspace_id), created_at, action_type, success, reason, actions_charged_micros, from_allowance_micros,
                   debit_micros, user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, kind, hash
               FROM jsonb_to_recordset($3::jsonb) AS x(id text, workspace_id text, created_at bigint, action_type text,
                   success boolean, reason text, actions_charged_micros bigint, from_allowance_micros bigint, debit_micros bigint,

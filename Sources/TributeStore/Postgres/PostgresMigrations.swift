@@ -390,6 +390,19 @@ enum PostgresMigrations {
             "SELECT setval(pg_get_serial_sequence('decisions', 'seq'), GREATEST((SELECT MAX(seq) FROM decisions), (SELECT MAX(seq) FROM transactions), 1))",
             "ALTER TABLE transactions ALTER COLUMN seq SET DEFAULT nextval('decisions_seq_seq'::regclass)",
         ]),
+        // Decisions name their workspace by its `seq`: see the SQLite migration of the same name.
+        ("v17_decisions_by_workspace_seq", [
+            "ALTER TABLE decisions ADD COLUMN workspace_seq BIGINT",
+            "UPDATE decisions d SET workspace_seq = w.seq FROM workspaces w WHERE w.id = d.workspace_id",
+            "ALTER TABLE decisions ALTER COLUMN workspace_seq SET NOT NULL",
+            "DROP INDEX decisions_by_workspace",
+            "DROP INDEX decisions_by_workspace_time",
+            "DROP INDEX decisions_denied_by_workspace",
+            "ALTER TABLE decisions DROP COLUMN workspace_id",
+            "CREATE INDEX decisions_by_workspace ON decisions (workspace_seq, seq)",
+            "CREATE INDEX decisions_by_workspace_time ON decisions (workspace_seq, created_at)",
+            "CREATE INDEX decisions_denied_by_workspace ON decisions (workspace_seq, seq) WHERE NOT success",
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

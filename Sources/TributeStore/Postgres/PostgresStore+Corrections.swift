@@ -10,7 +10,7 @@ extension PostgresStore {
                 throw TributeError.workspaceNotFound(workspaceId)
             }
             guard let row = try await connection.query(
-                "SELECT \(unescaped: PostgresRows.decisionColumns), \(unescaped: DecisionRows.previousHash()) AS prev_hash, hash FROM decisions d WHERE id = \(id) AND workspace_id = \(workspaceId)", logger: logger
+                "SELECT \(unescaped: PostgresRows.decisionColumns), \(unescaped: DecisionRows.previousHash()) AS prev_hash, hash FROM decisions d WHERE id = \(id) AND workspace_seq = (SELECT seq FROM workspaces WHERE id = \(workspaceId))", logger: logger
             ).firstRow() else { throw TributeError.decisionNotFound(id) }
             let (seq, record) = try PostgresRows.decision(row)
             let cells = row.makeRandomAccess()
@@ -54,7 +54,7 @@ extension PostgresStore {
                 throw TributeError.notReversible("Only charges are reversed; a \(found.kind) transaction is corrected by its own operation")
             }
             let (_, decision) = try PostgresRows.decision(decisionRow)
-            let explanation = decision.explanation.flatMap(ChargeExplanation.init(decoding:))
+            let explanation = decision.chargeExplanation
             let grants = try await PostgresLedger.openGrants(connection, workspaceId: workspaceId, including: explanation?.grants.map(\.grantId) ?? [])
             var budgets: [StoredBudget] = []
             for try await row in try await connection.query(

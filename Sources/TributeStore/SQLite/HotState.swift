@@ -210,7 +210,8 @@ final class HotState: @unchecked Sendable {
                 insert.bind(row.posting.unit.rawValue)
                 insert.bind(row.posting.amount.micros)
             }
-            try RawStatement.insert(db, into: "decisions", columns: ["seq"] + SQLiteLedger.decisionColumns, rows: decisions) { insert, row in
+            try RawStatement.insert(db, into: "decisions", columns: ["seq"] + SQLiteLedger.decisionColumns, values: ["?"] + SQLiteLedger.decisionValues,
+                                   rows: decisions) { insert, row in
                 insert.bind(row.seq)
                 SQLiteLedger.bindDecision(&insert, row.decision)
             }

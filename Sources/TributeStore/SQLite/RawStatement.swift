@@ -104,9 +104,11 @@ extension RawStatement {
 
     /// Inserts `rows` into `table`, `rowsPerInsert` rows per statement and the remainder
     /// one by one; `bind` binds one row's values in the order of `columns`.
-    static func insert<Element>(_ db: Database, into table: String, columns: [String], rows: some Collection<Element>, bind: (inout RawStatement, Element) -> Void) throws {
+    /// - Parameter values: each column's value as SQL with its own `?` (`"?"` for all by default).
+    static func insert<Element>(_ db: Database, into table: String, columns: [String], values: [String]? = nil, rows: some Collection<Element>,
+                                bind: (inout RawStatement, Element) -> Void) throws {
         func sql(rowCount: Int) -> String {
-            let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+            let row = "(" + (values ?? Array(repeating: "?", count: columns.count)).joined(separator: ", ") + ")"
             return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES " + Array(repeating: row, count: rowCount).joined(separator: ", ")
         }
         var rest = rows[...]

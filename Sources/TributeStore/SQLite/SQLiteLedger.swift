@@ -73,8 +73,7 @@ enum SQLiteLedger {
                        reverses: pending.reverses, movingBalances: true, writingRows: !pending.carriedByDecision)
         }
         for decision in effects.decisions {
-            let columns = ["seq"] + decisionColumns
-            var insert = try RawStatement(db, sql: "INSERT INTO decisions (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))")
+            var insert = try RawStatement(db, sql: "INSERT INTO decisions (seq, \(decisionColumns.joined(separator: ", "))) VALUES (?, \(decisionValues.joined(separator: ", ")))")
             insert.bind(try nextSeq(db))
             bindDecision(&insert, decision)
             try insert.step()
@@ -189,11 +188,14 @@ enum SQLiteLedger {
 
     /// The columns `bindDecision` binds, in its order.
     static let decisionColumns = [
-        "id", "workspace_id", "created_at", "action_type", "success", "reason", "actions_charged_micros",
+        "id", "workspace_seq", "created_at", "action_type", "success", "reason", "actions_charged_micros",
         "from_allowance_micros", "debit_micros", "user_id", "agent_id", "run_id", "cost_version", "context", "transaction_id", "explanation", "kind", "hash",
     ]
 
-    /// Binds one decision row in the order of `decisionColumns`.
+    /// The SQL of each of `decisionColumns`' values: the workspace is bound by its id.
+    static let decisionValues = decisionColumns.map { $0 == "workspace_seq" ? DecisionRows.workspaceSeq : "?" }
+
+    /// Binds one decision row in the order of `decisionColumns`, into `decisionValues`.
     static func bindDecision(_ insert: inout RawStatement, _ decision: ChainedDecision) {
         let record = decision.record
         insert.bind(record.id)

@@ -344,6 +344,23 @@ enum SQLiteMigrations {
             try SQLiteCheckRewrite.rewrite(db, table: "decisions", ("prev_hash TEXT NOT NULL,", "prev_hash TEXT,"))
             guard try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" else { throw StoreFault.unknownValue("sqlite_schema", "quick_check failed") }
         }
+        // A decision names its workspace by the workspace's `seq`, an integer of a byte or
+        // two, in its row and in each of its three indexes, instead of the id (`DecisionRows.
+        // workspaceSeq`). A decision of a workspace that does not exist stops the migration
+        // (NOT NULL), as it would have failed `ledger verify`.
+        migrator.registerMigration("v15_decisions_by_workspace_seq") { db in
+            try db.execute(sql: """
+                DROP INDEX decisions_by_workspace;
+                DROP INDEX decisions_by_workspace_time;
+                DROP INDEX decisions_denied_by_workspace;
+                ALTER TABLE decisions ADD COLUMN workspace_seq INTEGER NOT NULL DEFAULT 0;
+                UPDATE decisions SET workspace_seq = (SELECT w.seq FROM workspaces w WHERE w.id = decisions.workspace_id);
+                ALTER TABLE decisions DROP COLUMN workspace_id;
+                CREATE INDEX decisions_by_workspace ON decisions(workspace_seq, seq);
+                CREATE INDEX decisions_by_workspace_time ON decisions(workspace_seq, created_at);
+                CREATE INDEX decisions_denied_by_workspace ON decisions(workspace_seq, seq) WHERE NOT success;
+                """)
+        }
         return migrator
     }
 }

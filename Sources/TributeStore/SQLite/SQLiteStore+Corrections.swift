@@ -6,7 +6,7 @@ extension SQLiteStore {
         try await pool.read { db in
             try SQLiteStore.requireWorkspace(db, workspaceId)
             let columns = SQLiteStore.decisionColumnCount
-            guard let row = try Row.fetchOne(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), \(DecisionRows.previousHash(hashText: SQLiteLedger.hashText)), \(SQLiteLedger.hashText("hash")) FROM decisions d WHERE id = ? AND workspace_id = ?",
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, \(SQLiteStore.decisionColumns), \(DecisionRows.previousHash(hashText: SQLiteLedger.hashText)), \(SQLiteLedger.hashText("hash")) FROM decisions d WHERE id = ? AND workspace_seq = \(DecisionRows.workspaceSeq)",
                                              arguments: [id, workspaceId]) else { throw TributeError.decisionNotFound(id) }
             let record = try SQLiteStore.decision(from: row, offset: 1)
             let transaction = try record.transactionId.flatMap { try SQLiteStore.transactionView(db, id: $0) }
@@ -43,9 +43,9 @@ extension SQLiteStore {
             }
             let decision = try SQLiteStore.decision(from: decisionRow, offset: 0)
             let state = try SQLiteLedger.loadWorkspace(db, id: workspaceId)
-            let drawn = decision.explanation.flatMap(ChargeExplanation.init(decoding:))?.grants.map(\.grantId) ?? []
+            let drawn = decision.chargeExplanation?.grants.map(\.grantId) ?? []
             let grants = try SQLiteLedger.grants(db, workspaceId: workspaceId, including: drawn)
-            let scopes = decision.explanation.flatMap(ChargeExplanation.init(decoding:))?.budgets.map(\.scope) ?? []
+            let scopes = decision.chargeExplanation?.budgets.map(\.scope) ?? []
             let budgets = BudgetRows.dated(try scopes.compactMap { try SQLiteStore.loadStoredBudget(db, workspaceId: workspaceId, scope: $0) },
                                            try db.all(BudgetRows.createdAt(workspaceId: workspaceId), BudgetRows.createdAt))
             let charge = Kernel.Charge(

@@ -30,7 +30,7 @@ enum AuditRows {
     static func decisionLegs(postingsJoin: String) -> String {
         """
         SELECT d.seq, d.id, d.kind, d.reason, d.from_allowance_micros, d.debit_micros, d.explanation, a.kind,
-            CAST(CASE WHEN a.workspace_id IS NULL THEN 0 WHEN a.workspace_id = d.workspace_id THEN 1 ELSE 2 END AS BIGINT), p.amount_micros
+            CAST(CASE WHEN a.workspace_id IS NULL THEN 0 WHEN a.workspace_id = \(DecisionRows.workspaceId) THEN 1 ELSE 2 END AS BIGINT), p.amount_micros
         FROM decisions d JOIN transactions t ON t.id = d.transaction_id JOIN postings p ON \(postingsJoin) JOIN accounts a ON a.id = p.account_id
         ORDER BY d.seq
         """
@@ -45,11 +45,13 @@ enum AuditRows {
         func back(_ index: Int) -> String {
             "CASE WHEN kind = 'commit' OR kind = 'release' OR kind = 'expiry' THEN COALESCE(\(givenBack(index)), 0) ELSE 0 END"
         }
-        func account(_ kind: String) -> String { "'workspace:' || workspace_id || ':\(kind)'" }
+        // A decision naming no workspace names an account no workspace has, which the
+        // balance check reports as missing.
+        func account(_ kind: String) -> String { "'workspace:' || \(DecisionRows.workspaceId) || ':\(kind)'" }
         return """
-            WITH c AS (SELECT workspace_id, kind, SUM(from_allowance_micros) AS fa, SUM(debit_micros) AS cr,
+            WITH c AS (SELECT workspace_seq, kind, SUM(from_allowance_micros) AS fa, SUM(debit_micros) AS cr,
                            SUM(\(back(0))) AS xc, SUM(\(back(1))) AS xa, SUM(\(back(2))) AS xl
-                       FROM decisions WHERE \(TransferRows.carriedCondition) GROUP BY workspace_id, kind),
+                       FROM decisions WHERE \(TransferRows.carriedCondition) GROUP BY workspace_seq, kind),
             legs(account_id, amount_micros) AS (
                 SELECT \(account("allowance")), CASE WHEN kind = 'call' OR kind = 'hold' THEN -fa ELSE 0 END + xa FROM c
                 UNION ALL SELECT \(account("wallet")), CASE WHEN kind = 'call' OR kind = 'hold' THEN -cr ELSE 0 END + xc FROM c

@@ -2,9 +2,19 @@ import TributeCore
 
 /// The `decisions` table as both stores read it (the writers bind their own rows).
 enum DecisionRows {
+    /// A decision names its workspace by the workspace's `seq` (SQLite v15, PostgreSQL v17):
+    /// a small integer in the row and in each of its workspace indexes, where the id took
+    /// up to 64 bytes in each. This finds the `seq` of a workspace id bound in its place.
+    static let workspaceSeq = "(SELECT seq FROM workspaces WHERE id = ?)"
+
+    /// The workspace id of the decision row being read (its column `workspace_seq`); for a
+    /// `seq` no workspace has (only an edit of the database writes one), `#` and the number,
+    /// which no workspace id is: `ledger verify` reports the chain or the account it breaks.
+    static let workspaceId = "COALESCE((SELECT w.id FROM workspaces w WHERE w.seq = workspace_seq), '#' || workspace_seq)"
+
     /// The columns `decision` reads, in its order.
     static let columns = """
-        id, workspace_id, created_at, action_type, reason, actions_charged_micros, from_allowance_micros, debit_micros,
+        id, \(workspaceId), created_at, action_type, reason, actions_charged_micros, from_allowance_micros, debit_micros,
         user_id, agent_id, run_id, cost_version, context, transaction_id, explanation, kind
         """
 
@@ -13,7 +23,7 @@ enum DecisionRows {
     /// - Parameter hashText: this backend's text of a stored hash column.
     static func previousHash(hashText: (String) -> String = { $0 }) -> String {
         """
-        COALESCE(d.prev_hash, (SELECT \(hashText("b.hash")) FROM decisions b WHERE b.workspace_id = d.workspace_id AND b.seq < d.seq ORDER BY b.seq DESC LIMIT 1), '\(DecisionRecord.genesisHash)')
+        COALESCE(d.prev_hash, (SELECT \(hashText("b.hash")) FROM decisions b WHERE b.workspace_seq = d.workspace_seq AND b.seq < d.seq ORDER BY b.seq DESC LIMIT 1), '\(DecisionRecord.genesisHash)')
         """
     }
 
@@ -47,13 +57,13 @@ enum DecisionRows {
     /// an approved hold, listed with the approved and never as denials.
     ///
     /// The denied are read through the partial index `decisions_denied_by_workspace`,
-    /// `(workspace_id, seq) WHERE NOT success` (on both backends), so that a workspace with
+    /// `(workspace_seq, seq) WHERE NOT success` (on both backends), so that a workspace with
     /// millions of approvals and a few denials reads the few; it costs space only for the
     /// decisions that are not approvals. A planner uses a partial index only when the query
     /// states the index's condition itself, so `NOT success` is written out here, not bound:
     /// keep the two the same (`DeniedDecisionsIndexTests` checks both plans).
     static func page(workspaceId: String, beforeSeq: Int64, limit: Int, approved: Bool?) -> StoreStatement {
-        var statement = StoreStatement("SELECT seq, \(columns) FROM decisions WHERE workspace_id = ? AND seq < ?", [.text(workspaceId), .int(beforeSeq)])
+        var statement = StoreStatement("SELECT seq, \(columns) FROM decisions WHERE workspace_seq = \(workspaceSeq) AND seq < ?", [.text(workspaceId), .int(beforeSeq)])
         switch approved {
         case true?:
             statement.sql += " AND success = ? AND reason <> ?"
@@ -77,7 +87,7 @@ enum DecisionRows {
     /// `numbered` reads them.
     static func since(workspaceId: String, afterSeq: Int64, limit: Int) -> StoreStatement {
         StoreStatement(
-            "SELECT seq, \(columns) FROM decisions WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            "SELECT seq, \(columns) FROM decisions WHERE workspace_seq = \(workspaceSeq) AND seq > ? ORDER BY seq LIMIT ?",
             [.text(workspaceId), .int(afterSeq), .int(Int64(limit))])
     }
 }

@@ -34,16 +34,16 @@ enum EventRows {
     static func streamPosition(workspaceId: String) -> StoreStatement {
         StoreStatement("""
             SELECT (SELECT COALESCE(MAX(seq), 0) FROM events WHERE workspace_id = ?),
-                   (SELECT COALESCE(MAX(seq), 0) FROM decisions WHERE workspace_id = ?)
+                   (SELECT COALESCE(MAX(seq), 0) FROM decisions WHERE workspace_seq = \(DecisionRows.workspaceSeq))
             """, [.text(workspaceId), .text(workspaceId)])
     }
 
     /// How many of the workspace's events and decisions lie after `position` up to
-    /// `bound`, at most `limit` of each: two index range scans of `(workspace_id, seq)`.
+    /// `bound`, at most `limit` of each: two index range scans, of `(workspace_id, seq)` and `(workspace_seq, seq)`.
     static func backlog(workspaceId: String, after position: StreamPosition, upTo bound: StreamPosition, limit: Int) -> StoreStatement {
         StoreStatement("""
             SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE workspace_id = ? AND seq > ? AND seq <= ? LIMIT ?) AS e),
-                   (SELECT COUNT(*) FROM (SELECT 1 FROM decisions WHERE workspace_id = ? AND seq > ? AND seq <= ? LIMIT ?) AS d)
+                   (SELECT COUNT(*) FROM (SELECT 1 FROM decisions WHERE workspace_seq = \(DecisionRows.workspaceSeq) AND seq > ? AND seq <= ? LIMIT ?) AS d)
             """, [
                 .text(workspaceId), .int(position.eventSeq), .int(bound.eventSeq), .int(Int64(limit)),
                 .text(workspaceId), .int(position.decisionSeq), .int(bound.decisionSeq), .int(Int64(limit)),

@@ -16,7 +16,7 @@ enum TransferRows {
     /// `DecisionRows.numbered` reads them.
     static func carried(workspaceId: String, beforeSeq: Int64, limit: Int) -> StoreStatement {
         StoreStatement(
-            "SELECT seq, \(DecisionRows.columns) FROM decisions WHERE workspace_id = ? AND seq < ? AND \(carriedCondition) ORDER BY seq DESC LIMIT ?",
+            "SELECT seq, \(DecisionRows.columns) FROM decisions WHERE workspace_seq = \(DecisionRows.workspaceSeq) AND seq < ? AND \(carriedCondition) ORDER BY seq DESC LIMIT ?",
             [.text(workspaceId), .int(beforeSeq), .int(Int64(limit) + 1)])
     }
 

@@ -21,7 +21,7 @@ struct UsageQuery: Sendable {
     /// those kinds are left out (`usageKinds`).
     private func window(_ selectList: String, then rest: String) -> StoreStatement {
         StoreStatement(
-            "SELECT \(selectList) FROM decisions WHERE workspace_id = ? AND created_at >= ? AND created_at < ? AND (success = ? OR reason = ?) AND kind IN (\(UsageQuery.usageKindPlaceholders)) \(rest)",
+            "SELECT \(selectList) FROM decisions WHERE workspace_seq = \(DecisionRows.workspaceSeq) AND created_at >= ? AND created_at < ? AND (success = ? OR reason = ?) AND kind IN (\(UsageQuery.usageKindPlaceholders)) \(rest)",
             [.text(workspaceId), .int(fromMillis), .int(toMillis), .bool(true), .text(DecisionReason.reversed.rawValue)]
                 + UsageQuery.usageKinds.map { .text($0.rawValue) })
     }

@@ -15,11 +15,11 @@ struct VelocityQuery: Sendable {
         guard !workspaceIds.isEmpty else { return nil }
         let placeholders = Array(repeating: "?", count: workspaceIds.count).joined(separator: ", ")
         return StoreStatement("""
-            SELECT workspace_id, CAST(COALESCE(SUM(CASE WHEN created_at >= ? THEN actions_charged_micros ELSE 0 END), 0) AS BIGINT),
+            SELECT \(DecisionRows.workspaceId), CAST(COALESCE(SUM(CASE WHEN created_at >= ? THEN actions_charged_micros ELSE 0 END), 0) AS BIGINT),
                    CAST(COALESCE(SUM(actions_charged_micros), 0) AS BIGINT)
-            FROM decisions WHERE workspace_id IN (\(placeholders)) AND created_at >= ? AND created_at < ? AND (success = ? OR reason = ?)
-              AND kind IN (\(UsageQuery.usageKindPlaceholders))
-            GROUP BY workspace_id
+            FROM decisions WHERE workspace_seq IN (SELECT seq FROM workspaces WHERE id IN (\(placeholders))) AND created_at >= ? AND created_at < ?
+              AND (success = ? OR reason = ?) AND kind IN (\(UsageQuery.usageKindPlaceholders))
+            GROUP BY workspace_seq
             """, [.int(nowMillis - VelocityQuery.dayMillis)] + workspaceIds.map { .text($0) }
                 + [.int(nowMillis - 7 * VelocityQuery.dayMillis), .int(nowMillis), .bool(true), .text(DecisionReason.reversed.rawValue)]
                 + UsageQuery.usageKinds.map { .text($0.rawValue) })
