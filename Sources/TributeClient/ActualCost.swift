@@ -6,6 +6,9 @@ public enum ActualCost: Sendable, Equatable {
     case actions(Amount)
     /// This multiple of the action's base cost at the hold's cost version (0 charges nothing).
     case costMultiplier(Amount)
+    /// A token-priced action's tokens, at the hold's rates (SPEC §3.6): what the model's
+    /// `usage` says (`TokenUsage(openAI:)`, `TokenUsage(anthropic:)`, `TokenUsage(gemini:)`).
+    case usage(TokenUsage)
     /// Everything still held.
     case everythingHeld
 
@@ -14,6 +17,7 @@ public enum ActualCost: Sendable, Equatable {
         switch self {
         case .actions(let amount): ["actualActions": .number(amount.description)]
         case .costMultiplier(let multiplier): ["actualCostMultiplier": .number(multiplier.description)]
+        case .usage(let usage): ["actualUsage": usage.json]
         case .everythingHeld: [:]
         }
     }

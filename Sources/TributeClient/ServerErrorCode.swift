@@ -40,6 +40,9 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
     case unknownActionType
     /// 422: the cost multiplier is not above 0 and at most 1000 with six decimals.
     case invalidMultiplier
+    /// 422: `usage` on an action priced per call, a multiplier or no usage on a token-priced
+    /// one, or token counts that are not whole numbers from 0 to 10⁹.
+    case invalidUsage
     case alreadyReversed
     case notReversible
     case alreadyExists
@@ -83,7 +86,7 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
         .malformedRequest, .unauthenticated, .forbidden, .notFound, .workspaceNotFound, .planNotFound, .budgetNotFound,
         .apiKeyNotFound, .packageNotFound, .purchaseNotFound, .webhookEndpointNotFound, .transactionNotFound,
         .decisionNotFound, .holdNotFound, .holdExpired, .holdClosed, .exceedsHold, .extendsPastPeriod, .workspaceSuspended, .invalidValue, .amountTooLarge,
-        .unknownActionType, .invalidMultiplier, .alreadyReversed, .notReversible, .alreadyExists, .idempotencyKeyReused,
+        .unknownActionType, .invalidMultiplier, .invalidUsage, .alreadyReversed, .notReversible, .alreadyExists, .idempotencyKeyReused,
         .overloaded, .tooManyBudgets, .tooManyWebhookEndpoints, .tooManyAPIKeys, .rateLimited, .payloadTooLarge, .methodNotAllowed, .invalidPath, .uriTooLong, .headersTooLarge, .tooManyStreams, .unavailable, .notReady,
         .paymentsNotConfigured, .stripeRejected, .stripeUnavailable, .invalidSignature, .internalError,
     ]
@@ -121,6 +124,7 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
         case .amountTooLarge: "amount_too_large"
         case .unknownActionType: "unknown_action_type"
         case .invalidMultiplier: "invalid_multiplier"
+        case .invalidUsage: "invalid_usage"
         case .alreadyReversed: "already_reversed"
         case .notReversible: "not_reversible"
         case .alreadyExists: "already_exists"

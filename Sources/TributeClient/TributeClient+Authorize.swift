@@ -7,7 +7,9 @@ extension TributeClient {
     /// recorded decision like an approval. Retries reuse one idempotency key, so the action is
     /// charged at most once; `replayed` tells that an earlier attempt had been applied.
     /// - Parameters:
-    ///   - costMultiplier: exact, above 0 and at most 1000 with at most six decimals.
+    ///   - costMultiplier: exact, above 0 and at most 1000 with at most six decimals; for an
+    ///     action priced per call.
+    ///   - usage: a token-priced action's tokens (SPEC §3.6), instead of a multiplier.
     ///   - context: recorded with the decision; at most 16 KiB.
     ///   - idempotencyKey: your own key for this call (kept 7 days by the server), to make it
     ///     safe to repeat across restarts of your process; one is made when `nil`.
@@ -16,11 +18,11 @@ extension TributeClient {
     ///   `.unavailable` when Tribute cannot be reached under `.failClosed` (under `.failOpen`
     ///   a local approval, `recorded == false`, until `maxActions` are used);
     ///   `.invalidResponse`; `CancellationError`.
-    public func authorizeAndDebit(workspaceId: String, actionType: String, costMultiplier: Amount = .one, userId: String? = nil,
+    public func authorizeAndDebit(workspaceId: String, actionType: String, costMultiplier: Amount = .one, usage: TokenUsage? = nil, userId: String? = nil,
                                   agentId: String? = nil, runId: String? = nil, context: [String: JSON]? = nil,
                                   idempotencyKey: String? = nil) async throws -> Decision {
-        let call = ActionCall(workspaceId: workspaceId, actionType: actionType, costMultiplier: costMultiplier, userId: userId, agentId: agentId,
-                              runId: runId, context: context)
+        let call = ActionCall(workspaceId: workspaceId, actionType: actionType, costMultiplier: costMultiplier, usage: usage, userId: userId,
+                              agentId: agentId, runId: runId, context: context)
         let key = try Self.idempotencyKey(idempotencyKey)
         do {
             return try await send(call, idempotencyKey: key)
@@ -40,7 +42,7 @@ extension TributeClient {
     /// - Returns: the decision, which may be a denial: the action already ran.
     /// - Throws: as `authorizeAndDebit`, with `.unavailable` whatever the outage policy.
     public func report(_ action: UnrecordedAction) async throws -> Decision {
-        let call = ActionCall(workspaceId: action.workspaceId, actionType: action.actionType, costMultiplier: action.costMultiplier,
+        let call = ActionCall(workspaceId: action.workspaceId, actionType: action.actionType, costMultiplier: action.costMultiplier, usage: action.usage,
                               userId: action.userId, agentId: action.agentId, runId: action.runId, context: action.context)
         // A hold's report must not reuse the hold's key (another route's request with the
         // same key is refused): a key derived from it, the same on every report of it.

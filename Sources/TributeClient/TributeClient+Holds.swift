@@ -8,12 +8,16 @@ extension TributeClient {
     /// A denied hold is returned (`success == false`, no `holdId`), not thrown. Under
     /// `.failOpen`, a hold Tribute could not be asked about is allowed locally like a debit
     /// (`recorded == false`, no `holdId`), recorded at its estimate.
-    /// - Parameter ttlSeconds: 1 to 86,400; the server's default (300) when `nil`.
+    /// - Parameters:
+    ///   - usage: a token-priced action's estimated tokens: the prompt's, and `max_tokens`
+    ///     as output.
+    ///   - ttlSeconds: 1 to 86,400; the server's default (300) when `nil`.
     /// - Throws: as `authorizeAndDebit`.
-    public func hold(workspaceId: String, actionType: String, costMultiplier: Amount = .one, ttlSeconds: Int? = nil, userId: String? = nil,
-                     agentId: String? = nil, runId: String? = nil, context: [String: JSON]? = nil, idempotencyKey: String? = nil) async throws -> Hold {
-        let call = ActionCall(workspaceId: workspaceId, actionType: actionType, costMultiplier: costMultiplier, userId: userId, agentId: agentId,
-                              runId: runId, context: context)
+    public func hold(workspaceId: String, actionType: String, costMultiplier: Amount = .one, usage: TokenUsage? = nil, ttlSeconds: Int? = nil,
+                     userId: String? = nil, agentId: String? = nil, runId: String? = nil, context: [String: JSON]? = nil,
+                     idempotencyKey: String? = nil) async throws -> Hold {
+        let call = ActionCall(workspaceId: workspaceId, actionType: actionType, costMultiplier: costMultiplier, usage: usage, userId: userId,
+                              agentId: agentId, runId: runId, context: context)
         let key = try Self.idempotencyKey(idempotencyKey)
         do {
             return try await sendHold(call, ttlSeconds: ttlSeconds, idempotencyKey: key)

@@ -21,16 +21,16 @@ extension TributeClient {
     /// `holdExpired`.
     /// - Returns: the commit: what was charged.
     /// - Throws: `.denied`, what `hold(...)` and `commit(...)` throw, and what `body` throws.
-    public func withHold(workspaceId: String, actionType: String, costMultiplier: Amount = .one, ttlSeconds: Int? = nil, userId: String? = nil,
-                         agentId: String? = nil, runId: String? = nil, context: [String: JSON]? = nil, idempotencyKey: String? = nil,
+    public func withHold(workspaceId: String, actionType: String, costMultiplier: Amount = .one, usage: TokenUsage? = nil, ttlSeconds: Int? = nil,
+                         userId: String? = nil, agentId: String? = nil, runId: String? = nil, context: [String: JSON]? = nil, idempotencyKey: String? = nil,
                          body: (Hold) async throws -> ActualCost) async throws -> Commit {
         try Task.checkCancellation()
-        let call = ActionCall(workspaceId: workspaceId, actionType: actionType, costMultiplier: costMultiplier, userId: userId, agentId: agentId,
-                              runId: runId, context: context)
+        let call = ActionCall(workspaceId: workspaceId, actionType: actionType, costMultiplier: costMultiplier, usage: usage, userId: userId,
+                              agentId: agentId, runId: runId, context: context)
         let key = try Self.idempotencyKey(idempotencyKey)
         let hold: Hold
         do {
-            hold = try await self.hold(workspaceId: workspaceId, actionType: actionType, costMultiplier: costMultiplier, ttlSeconds: ttlSeconds,
+            hold = try await self.hold(workspaceId: workspaceId, actionType: actionType, costMultiplier: costMultiplier, usage: usage, ttlSeconds: ttlSeconds,
                                        userId: userId, agentId: agentId, runId: runId, context: context, idempotencyKey: key)
         } catch is CancellationError {
             await unstructured { try await self.releaseIfMade(call, ttlSeconds: ttlSeconds, idempotencyKey: key) }

@@ -16,6 +16,8 @@ public struct UnrecordedAction: Sendable, Equatable {
     public let workspaceId: String
     public let actionType: String
     public let costMultiplier: Amount
+    /// A token-priced call's tokens (a hold's: its estimate).
+    public let usage: TokenUsage?
     public let userId: String?
     public let agentId: String?
     public let runId: String?

@@ -5,17 +5,23 @@ public struct AuthorizeRequest: Sendable, Equatable {
     public var userId: String?
     public var agentId: String?
     public var runId: String?
-    public var costMultiplier: Amount
+    /// `nil` when the caller gave none: 1 for an action priced per call; a token-priced
+    /// action takes none (`Pricing.terms`).
+    public var costMultiplier: Amount?
+    /// A token-priced call's tokens (SPEC §3.6).
+    public var usage: TokenUsage?
     /// The caller's context object, serialized (at most 16 KiB).
     public var context: String?
 
-    public init(workspaceId: String, actionType: String, userId: String? = nil, agentId: String? = nil, runId: String? = nil, costMultiplier: Amount = .one, context: String? = nil) {
+    public init(workspaceId: String, actionType: String, userId: String? = nil, agentId: String? = nil, runId: String? = nil, costMultiplier: Amount? = nil,
+                usage: TokenUsage? = nil, context: String? = nil) {
         self.workspaceId = workspaceId
         self.actionType = actionType
         self.userId = userId
         self.agentId = agentId
         self.runId = runId
         self.costMultiplier = costMultiplier
+        self.usage = usage
         self.context = context
     }
 

@@ -24,7 +24,7 @@ public struct CreditPackage: Sendable, Equatable {
     public static let priceCentsRange: ClosedRange<Int64> = 50...99_999_999
 
     /// The part of the credits a refund of `refundedCents` takes back: proportional to the
-    /// refunded share of the price, rounded half up to a micro-unit by `Amount`'s one rule.
+    /// refunded share of the price, rounded up to a micro-unit by `Amount`'s one rule.
     /// - Returns: `nil` when the refund is negative or more than was paid.
     public func creditsFor(refundedCents: Int64) -> Amount? {
         CreditPackage.share(of: credits, refundedCents: refundedCents, priceCents: priceCents)

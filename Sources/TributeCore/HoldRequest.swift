@@ -10,11 +10,12 @@ public struct HoldRequest: Sendable, Equatable {
     }
 }
 
-/// What a commit charges: actions, or a multiplier of the action's base cost (priced by
-/// the same rule as the estimate: `Amount.multiplied(by:)`).
+/// What a commit charges: actions, a multiplier of the action's base cost, or a
+/// token-priced action's tokens (each priced by the same rule as the estimate).
 public enum HoldActual: Sendable, Equatable {
     case actions(Amount)
     case costMultiplier(Amount)
+    case usage(TokenUsage)
 }
 
 /// `POST /v1/holds/{id}/commit`, validated.

@@ -34,6 +34,7 @@ public enum JSON: Sendable, Equatable {
 
     public var objectValue: [String: JSON]? { if case .object(let value) = self { value } else { nil } }
     public var stringValue: String? { if case .string(let value) = self { value } else { nil } }
+    public var arrayValue: [JSON]? { if case .array(let value) = self { value } else { nil } }
 
     /// The JSON type name, for error messages.
     public var typeName: String {

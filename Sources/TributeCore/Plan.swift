@@ -28,19 +28,24 @@ public struct Plan: Sendable, Equatable {
     }
 }
 
-/// One version of an action type's base cost in the registry.
+/// One version of an action type's cost in the registry: a base cost per call (times the
+/// caller's multiplier), or token rates (SPEC §3.6) with `baseCost` as the part per call.
 public struct ActionCost: Sendable, Equatable {
     public var actionType: String
-    /// Cost in actions before the caller's multiplier.
+    /// Cost in actions before the caller's multiplier; for a token-priced action, the fixed
+    /// part of every call (`perCall`).
     public var baseCost: Amount
+    /// Actions per 1,000,000 tokens of each kind; `nil` for an action priced per call.
+    public var tokenRates: TokenRates?
     /// Starts at 1 and grows by one with every change; recorded on each decision.
     public var version: Int64
     /// Unix seconds.
     public var updatedAt: Int64
 
-    public init(actionType: String, baseCost: Amount, version: Int64, updatedAt: Int64) {
+    public init(actionType: String, baseCost: Amount, tokenRates: TokenRates? = nil, version: Int64, updatedAt: Int64) {
         self.actionType = actionType
         self.baseCost = baseCost
+        self.tokenRates = tokenRates
         self.version = version
         self.updatedAt = updatedAt
     }

@@ -25,6 +25,8 @@ public enum DecisionReason: String, Sendable, CaseIterable {
 public struct PricingInput: Sendable {
     public var baseCost: Amount
     public var costMultiplier: Amount
+    /// A token-priced call's tokens and rates: its cost instead of base × multiplier.
+    public var tokens: TokenCharge?
     public var allowanceLeft: Amount
     public var overagePolicy: OveragePolicy
     public var overageRate: Amount
@@ -33,9 +35,11 @@ public struct PricingInput: Sendable {
     public var budgets: [Budget]
     public var suspended: Bool
 
-    public init(baseCost: Amount, costMultiplier: Amount, allowanceLeft: Amount, overagePolicy: OveragePolicy, overageRate: Amount, creditsAvailable: Amount, budgets: [Budget], suspended: Bool) {
+    public init(baseCost: Amount, costMultiplier: Amount, tokens: TokenCharge? = nil, allowanceLeft: Amount, overagePolicy: OveragePolicy, overageRate: Amount,
+                creditsAvailable: Amount, budgets: [Budget], suspended: Bool) {
         self.baseCost = baseCost
         self.costMultiplier = costMultiplier
+        self.tokens = tokens
         self.allowanceLeft = allowanceLeft
         self.overagePolicy = overagePolicy
         self.overageRate = overageRate
@@ -62,6 +66,8 @@ public struct PricingOutcome: Sendable, Equatable {
 public enum PricingError: Error, Equatable, Sendable {
     /// The cost overflows `Amount.max`.
     case costOutOfRange
+    /// `usage` for an action priced per call, a multiplier (or no usage) for a token-priced one.
+    case usageMismatch(String)
 }
 
 /// The pricing rule of SPEC §2, as a pure function.
@@ -70,7 +76,7 @@ public enum Pricing {
     /// then every applicable budget. A denial charges nothing.
     /// - Throws: `PricingError.costOutOfRange` when a product overflows.
     public static func price(_ input: PricingInput) throws(PricingError) -> PricingOutcome {
-        guard let cost = input.baseCost.multiplied(by: input.costMultiplier) else { throw .costOutOfRange }
+        guard let cost = input.tokens.map({ $0.cost }) ?? input.baseCost.multiplied(by: input.costMultiplier) else { throw .costOutOfRange }
         func deny(_ reason: DecisionReason) -> PricingOutcome {
             PricingOutcome(reason: reason, actionsCharged: cost, fromAllowance: .zero, creditsDebited: .zero)
         }
@@ -92,5 +98,27 @@ public enum Pricing {
             return deny(.budgetExceeded)
         }
         return PricingOutcome(reason: .approved, actionsCharged: cost, fromAllowance: fromAllowance, creditsDebited: credits)
+    }
+}
+
+extension Pricing {
+    /// How a call of an action is priced, from what the caller gave (SPEC §3.6): an action
+    /// priced per call takes a multiplier (1 when none is given) and no `usage`; a
+    /// token-priced one takes `usage` and no multiplier.
+    /// - Returns: the multiplier (1 for a token-priced call, which the explanation leaves
+    ///   out) and, for a token-priced call, its tokens at the action's rates.
+    /// - Throws: `usageMismatch` for any other combination.
+    public static func terms(of cost: ActionCost, multiplier: Amount?, usage: TokenUsage?) throws(PricingError) -> (multiplier: Amount, tokens: TokenCharge?) {
+        switch (cost.tokenRates, usage) {
+        case (nil, nil):
+            return (multiplier ?? .one, nil)
+        case (nil, .some):
+            throw .usageMismatch("\(cost.actionType) is priced per call: give costMultiplier, not usage")
+        case (.some, nil):
+            throw .usageMismatch("\(cost.actionType) is priced per token: give usage")
+        case (let rates?, let usage?):
+            guard multiplier == nil else { throw .usageMismatch("\(cost.actionType) is priced per token: give usage, not costMultiplier") }
+            return (.one, TokenCharge(usage: usage, rates: rates, perCall: cost.baseCost))
+        }
     }
 }

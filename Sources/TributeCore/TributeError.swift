@@ -11,6 +11,9 @@ public enum TributeError: Error, Equatable, Sendable {
     case amountTooLarge(String)
     case unknownActionType(String)
     case invalidMultiplier(String)
+    /// `usage` on an action priced per call, or a multiplier (or no usage) on a token-priced
+    /// one (SPEC §3.6).
+    case invalidUsage(String)
     case workspaceNotFound(String)
     case planNotFound(String)
     case budgetNotFound(String)
@@ -57,6 +60,7 @@ public enum TributeError: Error, Equatable, Sendable {
         case .amountTooLarge: "amount_too_large"
         case .unknownActionType: "unknown_action_type"
         case .invalidMultiplier: "invalid_multiplier"
+        case .invalidUsage: "invalid_usage"
         case .workspaceNotFound: "workspace_not_found"
         case .planNotFound: "plan_not_found"
         case .budgetNotFound: "budget_not_found"
@@ -86,7 +90,7 @@ public enum TributeError: Error, Equatable, Sendable {
     /// The sentence for people.
     public var message: String {
         switch self {
-        case .invalidValue(let detail), .amountTooLarge(let detail), .invalidMultiplier(let detail), .alreadyExists(let detail):
+        case .invalidValue(let detail), .amountTooLarge(let detail), .invalidMultiplier(let detail), .invalidUsage(let detail), .alreadyExists(let detail):
             detail
         case .unknownActionType(let type): "Unknown action type \"\(type)\""
         case .workspaceNotFound(let id): "No workspace \"\(id)\""

@@ -18,7 +18,7 @@ struct APIError: HTTPResponseError {
     /// The one mapping from domain errors to HTTP statuses.
     init(_ error: TributeError) {
         let status: HTTPResponse.Status = switch error {
-        case .invalidValue, .amountTooLarge, .unknownActionType, .invalidMultiplier, .notReversible, .exceedsHold, .extendsPastPeriod: .unprocessableContent
+        case .invalidValue, .amountTooLarge, .unknownActionType, .invalidMultiplier, .invalidUsage, .notReversible, .exceedsHold, .extendsPastPeriod: .unprocessableContent
         case .workspaceNotFound, .planNotFound, .budgetNotFound, .apiKeyNotFound, .purchaseNotFound, .webhookEndpointNotFound,
              .transactionNotFound, .decisionNotFound, .holdNotFound: .notFound
         // A body field naming no package on sale: the request, not the path, is wrong.

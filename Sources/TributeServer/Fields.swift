@@ -19,6 +19,11 @@ struct Fields: FieldSource {
         self.members = members
     }
 
+    /// The members of an object inside a body (`tokenRates`), validated by the same rules.
+    init(members: [String: JSON]) {
+        self.members = members
+    }
+
     /// The field's value; absent is `nil`. An explicit `null` is refused: optional fields
     /// are omitted, so that a typo'd or half-built request never passes as "not given".
     private mutating func value(_ name: String) throws -> JSON? {

@@ -104,8 +104,9 @@ public protocol Catalog: Sendable {
     /// - Throws: `workspaceNotFound`, `planNotFound`.
     func updateWorkspace(id: String, patch: WorkspacePatch) async throws -> WorkspaceView
     func actionCosts() async throws -> [ActionCost]
-    /// Creates the action type or adds a new version of its cost.
-    func setActionCost(actionType: String, baseCost: Amount) async throws -> ActionCost
+    /// Creates the action type or adds a new version of its cost: a base cost per call, or
+    /// token rates with `baseCost` as the part per call (SPEC §3.6).
+    func setActionCost(actionType: String, baseCost: Amount, tokenRates: TokenRates?) async throws -> ActionCost
     /// Every version, newest first.
     /// - Throws: `unknownActionType`.
     func actionCostHistory(actionType: String) async throws -> [ActionCost]
@@ -265,5 +266,12 @@ extension TributeStore {
     /// Registers an endpoint under the standard cap (`CollectionLimits.standard`).
     public func createWebhookEndpoint(url: String, eventTypes: [EventType], description: String?) async throws -> (WebhookEndpoint, secret: String) {
         try await createWebhookEndpoint(url: url, eventTypes: eventTypes, description: description, maxEndpoints: CollectionLimits.standard.webhookEndpoints)
+    }
+}
+
+extension Catalog {
+    /// An action priced per call.
+    public func setActionCost(actionType: String, baseCost: Amount) async throws -> ActionCost {
+        try await setActionCost(actionType: actionType, baseCost: baseCost, tokenRates: nil)
     }
 }

@@ -50,6 +50,11 @@ struct Admin: Sendable {
         return key
     }
 
+    /// Prices `actionType` per token: `rates` is the `tokenRates` object's JSON.
+    func setTokenRates(_ actionType: String, _ rates: String, perCall: String = "0") async throws {
+        try await require(200, .PUT, "/v1/action-costs/\(actionType)", #"{"tokenRates":\#(rates),"perCall":\#(perCall)}"#)
+    }
+
     func setBudget(workspace: String, scope: String, limit: String, unit: String = "actions") async throws {
         try await require(200, .PUT, "/v1/workspaces/\(workspace)/budgets/\(scope)", #"{"limit":\#(limit),"unit":"\#(unit)","period":"lifetime"}"#)
     }

@@ -102,7 +102,7 @@ final class StallingServer: @unchecked Sendable {
         let transport = RecordingTransport(nil)
         let client = client(transport, retry: .never)
         let key = String(repeating: "h", count: 255)
-        let action = UnrecordedAction(kind: .hold, workspaceId: "w", actionType: "SIMPLE_LLM", costMultiplier: .one, userId: nil, agentId: nil,
+        let action = UnrecordedAction(kind: .hold, workspaceId: "w", actionType: "SIMPLE_LLM", costMultiplier: .one, usage: nil, userId: nil, agentId: nil,
                                       runId: nil, context: nil, idempotencyKey: key, allowedAt: Date(), lastFailure: "down")
         _ = try? await client.report(action)
         _ = try? await client.report(action)

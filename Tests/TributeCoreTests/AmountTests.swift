@@ -28,11 +28,11 @@ import Testing
     }
 
     @Test(arguments: [
-        // (a, b, a×b) in micros; ties round up.
-        (2_000_000, 1_500_000, 3_000_000), (1, 500_000, 1), (1, 499_999, 0), (3, 333_333, 1), (1_000_000, 1, 1),
-        (500_000, 500_000, 250_000), (1_234_567, 1_000_000, 1_234_567),
+        // (a, b, a×b) in micros; anything past a micro-unit rounds up to the next.
+        (2_000_000, 1_500_000, 3_000_000), (1, 500_000, 1), (1, 499_999, 1), (1, 1, 1), (3, 333_333, 1), (1_000_000, 1, 1),
+        (500_000, 500_000, 250_000), (1_234_567, 1_000_000, 1_234_567), (1_000_001, 1_000_001, 1_000_003), (0, 7, 0),
     ])
-    func multiplicationRoundsHalfUpToAMicroUnit(a: Int64, b: Int64, product: Int64) {
+    func multiplicationRoundsUpToAMicroUnit(a: Int64, b: Int64, product: Int64) {
         #expect(Amount(micros: a).multiplied(by: Amount(micros: b)) == Amount(micros: product))
     }
 
@@ -97,10 +97,10 @@ struct CreditPackageTests {
         #expect(DefaultCatalog.creditPackages[0].creditsFor(refundedCents: refundedCents) == credits)
     }
 
-    @Test func sharesRoundHalfUpLikeEveryProduct() {
-        // 100 credits × 1/3 = 33.3333333… → 33.333333; × 2/3 = 66.6666666… → 66.666667.
+    @Test func sharesRoundUpLikeEveryProduct() {
+        // 100 credits × 1/3 = 33.3333333… → 33.333334; × 2/3 = 66.6666666… → 66.666667.
         let package = CreditPackage(id: "p", name: "P", credits: Amount(units: 100), priceCents: 300)
-        #expect(package.creditsFor(refundedCents: 100) == Amount(micros: 33_333_333))
+        #expect(package.creditsFor(refundedCents: 100) == Amount(micros: 33_333_334))
         #expect(package.creditsFor(refundedCents: 200) == Amount(micros: 66_666_667))
         #expect(package.creditsFor(refundedCents: 301) == nil)
         #expect(package.creditsFor(refundedCents: -1) == nil)

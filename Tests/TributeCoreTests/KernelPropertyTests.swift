@@ -140,7 +140,7 @@ import Testing
                 let needs = Kernel.needs(model.state, nowMillis: now)
                 let expiring = needs.holds ? model.expiring : [], allGrants = model.grants, holdId = model.id("hold")
                 let result = try Kernel.hold(request, ttlSeconds: Int64(1 + rng.below(86_400)), holdId: holdId, state: model.state,
-                                             cost: (Amount(units: 1), 1), budgets: stored, grants: needs.grants ? OpenGrants(allGrants) : nil, holds: expiring,
+                                             cost: .unit, budgets: stored, grants: needs.grants ? OpenGrants(allGrants) : nil, holds: expiring,
                                              system: model.system, ids: model.ids(), nowMillis: now)
                 _ = grants
                 model.system = result.system
@@ -178,7 +178,7 @@ import Testing
                 let stored = model.budgets.filter { budget in request.budgetScopes.contains(budget.budget.scope) }
                 let needs = Kernel.needs(model.state, nowMillis: now)
                 let expiring = needs.holds ? model.expiring : [], allGrants = model.grants
-                let result = try Kernel.authorize(request, state: model.state, cost: (Amount(units: 1), 1), budgets: stored,
+                let result = try Kernel.authorize(request, state: model.state, cost: .unit, budgets: stored,
                                                   grants: needs.grants ? OpenGrants(allGrants) : nil, holds: expiring, system: model.system, ids: ids, nowMillis: now)
                 _ = grants
                 model.system = result.system
@@ -265,7 +265,7 @@ import Testing
         _ = state.rollPeriod(nowMillis: now, transactionId: "t0")
         let ids = Kernel.Ids(decision: "d1", next: { _ in "n" })
         let charged = try Kernel.authorize(AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 5)), state: state,
-                                           cost: (Amount(units: 1), 1), budgets: [], grants: OpenGrants([]), system: SystemBalances(), ids: ids, nowMillis: now)
+                                           cost: .unit, budgets: [], grants: OpenGrants([]), system: SystemBalances(), ids: ids, nowMillis: now)
         state = charged.effects.workspace
         #expect(state.allowance == Amount(units: 15))
         _ = try state.changePlan(to: Self.plans[2], nowMillis: now, transactionId: "t1")
@@ -288,7 +288,7 @@ import Testing
         state.wallet = Amount(units: 10)
         let grants = OpenGrants([GrantBalance(id: "g", remaining: Amount(units: 10), expiresAt: nil)])
         let held = try Kernel.hold(AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 20)), ttlSeconds: 60, holdId: "h",
-                                   state: state, cost: (Amount(units: 1), 1), budgets: [], grants: grants, system: SystemBalances(),
+                                   state: state, cost: .unit, budgets: [], grants: grants, system: SystemBalances(),
                                    ids: Kernel.Ids(decision: "d1", next: { _ in "n1" }), nowMillis: now)
         let hold = try #require(held.hold)
         return (held.effects.workspace, held.effects.grants ?? grants, hold, held.system)
@@ -341,7 +341,7 @@ import Testing
         let (state, grants, hold, system) = try Self.held()
         #expect(state.nextHoldExpiryAtMillis == hold.expiresAtMillis)
         let call = try Kernel.authorize(
-            AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 100)), state: state, cost: (Amount(units: 1), 1),
+            AuthorizeRequest(workspaceId: "w", actionType: "A", costMultiplier: Amount(units: 100)), state: state, cost: .unit,
             budgets: [], grants: grants, holds: [ExpiringHold(hold: hold, budgets: [])], system: system,
             ids: Kernel.Ids(decision: "d9", next: { "\($0)_9" }), nowMillis: hold.expiresAtMillis)
         #expect(call.answer.outcome.approved && call.answer.outcome.creditsDebited == Amount(units: 10))
@@ -400,4 +400,9 @@ final class Counter: @unchecked Sendable {
 
 extension Result where Failure == LedgerViolation {
     var failureRule: LedgerRule? { if case .failure(let violation) = self { violation.rule } else { nil } }
+}
+
+extension ActionCost {
+    /// One action a call, version 1: the cost the kernel's tests price at.
+    static let unit = ActionCost(actionType: "A", baseCost: Amount(units: 1), version: 1, updatedAt: 0)
 }

@@ -22,6 +22,9 @@ public struct ChargeExplanation: Sendable, Equatable {
     /// For a hold's commit (the final one), release or expiry: what went back out of the
     /// hold accounts, which the decision's carried transfer moves (`DecisionTransfer`).
     public var givenBack: GivenBack?
+    /// A token-priced call, hold or commit: its tokens and the rates they were priced at,
+    /// with `baseCost` as the part per call (SPEC §3.6).
+    public var tokens: TokenCharge?
 
     /// What a hold's settlement gives back: credits to the wallet, allowance to the
     /// allowance, and allowance that lapses (its period ended, or the plan no longer grants it).
@@ -40,7 +43,8 @@ public struct ChargeExplanation: Sendable, Equatable {
     }
 
     public init(baseCost: Amount, costMultiplier: Amount, grants: [GrantDraw] = [], budgets: [BudgetCheck] = [], reverses: String? = nil, note: String? = nil,
-                hold: String? = nil, periodStart: Int64? = nil) {
+                hold: String? = nil, periodStart: Int64? = nil, tokens: TokenCharge? = nil) {
+        self.tokens = tokens
         self.hold = hold
         self.periodStart = periodStart
         self.baseCost = baseCost
@@ -81,7 +85,8 @@ public struct ChargeExplanation: Sendable, Equatable {
     /// `[credits, allowance, lapsed]`, `b` base cost (left out when it equals the decision's
     /// `actionsCharged`, as it does for most calls: the row has it), `g` grants as `[id, micros]`,
     /// `h` the hold, `m` multiplier (left out when 1), `n` note, `p` a commit's hold period, `r` the charge reversed, `u` budgets as `[scope, unit,
-    /// period, limit, usedBefore]` — the same bytes for the same explanation on every
+    /// period, limit, usedBefore]`, `t` a token-priced charge's `[tokens, rate]` for each
+    /// `TokenKind` in order (`0` for a kind with neither) — the same bytes for the same explanation on every
     /// backend. Short, and written without building a dictionary, because it is built,
     /// hashed and stored for every decision on the writer's thread.
     /// - Parameter actionsCharged: the decision's, which `decoding` is given back.
@@ -116,6 +121,15 @@ public struct ChargeExplanation: Sendable, Equatable {
         if let reverses {
             output += ",\"r\":"
             JSON.writeString(reverses, to: &output)
+        }
+        if let tokens {
+            output += ",\"t\":["
+            for (index, kind) in TokenKind.allCases.enumerated() {
+                if index > 0 { output += "," }
+                let (count, rate) = (tokens.usage[kind], tokens.rates[kind].micros)
+                output += count == 0 && rate == 0 ? "0" : "[\(count),\(rate)]"
+            }
+            output += "]"
         }
         if !budgets.isEmpty {
             output += ",\"u\":["
@@ -160,6 +174,12 @@ public struct ChargeExplanation: Sendable, Equatable {
             })
         }
         if let reverses { object["r"] = .string(reverses) }
+        if let tokens {
+            object["t"] = .array(TokenKind.allCases.map { kind in
+                let (count, rate) = (tokens.usage[kind], tokens.rates[kind].micros)
+                return count == 0 && rate == 0 ? .int(0) : .array([.int(count), .int(rate)])
+            })
+        }
         if let note { object["n"] = .string(note) }
         if let hold { object["h"] = .string(hold) }
         if let periodStart { object["p"] = .int(periodStart) }
@@ -199,6 +219,19 @@ public struct ChargeExplanation: Sendable, Equatable {
         self.init(baseCost: Amount(micros: baseCost), costMultiplier: Amount(micros: multiplier), grants: grants, budgets: budgets,
                   reverses: object["r"]?.stringValue, note: object["n"]?.stringValue, hold: object["h"]?.stringValue,
                   periodStart: object["p"]?.int64Value)
+        if let list = object["t"] {
+            guard case .array(let items) = list, items.count == TokenKind.allCases.count else { return nil }
+            var counts = PerTokenKind<Int64>(inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0)
+            var rates = PerTokenKind<Amount>(inputTokens: .zero, cachedInputTokens: .zero, cacheWriteTokens: .zero, outputTokens: .zero, reasoningTokens: .zero)
+            for (kind, item) in zip(TokenKind.allCases, items) {
+                if item.int64Value == 0 { continue }
+                guard case .array(let pair) = item, pair.count == 2, let count = pair[0].int64Value, let rate = pair[1].int64Value, rate >= 0 else { return nil }
+                counts[kind] = count
+                rates[kind] = Amount(micros: rate)
+            }
+            guard let usage = TokenUsage(counts) else { return nil }
+            tokens = TokenCharge(usage: usage, rates: TokenRates(rates), perCall: Amount(micros: baseCost))
+        }
         if let list = object["x"] {
             guard case .array(let items) = list, items.count == 3, let credits = items[0].int64Value, let allowance = items[1].int64Value,
                   let lapsed = items[2].int64Value else { return nil }

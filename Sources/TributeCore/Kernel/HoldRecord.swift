@@ -28,8 +28,11 @@ public struct HoldRecord: Sendable, Equatable {
     public var agentId: String?
     public var runId: String?
     public var costVersion: Int64
-    /// The action's base cost at `costVersion`: what `actualCostMultiplier` multiplies.
+    /// The action's base cost at `costVersion`: what `actualCostMultiplier` multiplies (for a
+    /// token-priced action, the part per call).
     public var baseCost: Amount
+    /// A token-priced action's rates at `costVersion`: what `actualUsage` is priced at.
+    public var tokenRates: TokenRates?
     /// The plan's overage rate when the hold was made: what its credits were priced at.
     public var overageRate: Amount
     /// Actions still held (the estimate less what was committed).
@@ -52,8 +55,9 @@ public struct HoldRecord: Sendable, Equatable {
 
     public init(id: String, workspaceId: String, actionType: String, userId: String?, agentId: String?, runId: String?, costVersion: Int64,
                 baseCost: Amount, overageRate: Amount, heldActions: Amount, heldAllowance: Amount, heldCredits: Amount, draws: [GrantDraw],
-                budgets: [BudgetReservation], periodStart: Int64, createdAtMillis: Int64, expiresAtMillis: Int64) {
+                budgets: [BudgetReservation], periodStart: Int64, createdAtMillis: Int64, expiresAtMillis: Int64, tokenRates: TokenRates? = nil) {
         self.id = id
+        self.tokenRates = tokenRates
         self.workspaceId = workspaceId
         self.actionType = actionType
         self.userId = userId

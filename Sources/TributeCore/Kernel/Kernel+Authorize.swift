@@ -17,12 +17,13 @@ extension Kernel {
     ///     kept in `changed`), loaded before the call when `Kernel.needs` says so: the
     ///     kernel reads nothing while it decides.
     ///   - system: the system accounts' balances before the call.
-    /// - Throws: `invalidMultiplier` when the cost is out of range, `amountTooLarge` when a
-    ///   balance would pass the bound.
+    /// - Throws: `invalidUsage` when what the call gave does not fit how the action is priced
+    ///   (`Pricing.terms`), `invalidMultiplier` when the cost is out of range,
+    ///   `amountTooLarge` when a balance would pass the bound.
     ///   - holds: the workspace's open holds with their budgets, loaded when one may have
     ///     expired (`Kernel.needs`).
     public static func authorize(
-        _ request: AuthorizeRequest, state initial: WorkspaceState, cost: (baseCost: Amount, version: Int64), budgets stored: [StoredBudget],
+        _ request: AuthorizeRequest, state initial: WorkspaceState, cost: ActionCost, budgets stored: [StoredBudget],
         grants given: OpenGrants?, holds expiring: [ExpiringHold] = [], system: SystemBalances, ids: Ids, nowMillis: Int64
     ) throws -> Authorized {
         try decide(request, state: initial, cost: cost, budgets: stored, grants: given, holds: expiring, system: system, ids: ids,
@@ -34,7 +35,7 @@ extension Kernel {
     /// - Returns: also the credits drawn from each grant and the budgets checked, which a
     ///   hold keeps.
     static func decide(
-        _ request: AuthorizeRequest, state initial: WorkspaceState, cost: (baseCost: Amount, version: Int64), budgets givenBudgets: [StoredBudget],
+        _ request: AuthorizeRequest, state initial: WorkspaceState, cost: ActionCost, budgets givenBudgets: [StoredBudget],
         grants given: OpenGrants?, holds expiring: [ExpiringHold], system givenSystem: SystemBalances, ids: Ids,
         nowMillis: Int64, holding holdId: String?
     ) throws -> (authorized: Authorized, draws: [GrantDraw], budgets: [Budget]) {
@@ -68,10 +69,17 @@ extension Kernel {
         let budgets = stored.map { $0.current(periodStart: state.period.start) }
         let usedBefore = state.periodUsed
 
+        let terms: (multiplier: Amount, tokens: TokenCharge?)
+        do {
+            terms = try Pricing.terms(of: cost, multiplier: request.costMultiplier, usage: request.usage)
+        } catch {
+            guard case .usageMismatch(let detail) = error else { throw TributeError.invalidUsage("The call's cost is out of range") }
+            throw TributeError.invalidUsage(detail)
+        }
         let outcome: PricingOutcome
         do {
             outcome = try Pricing.price(PricingInput(
-                baseCost: cost.baseCost, costMultiplier: request.costMultiplier, allowanceLeft: state.allowance,
+                baseCost: cost.baseCost, costMultiplier: terms.multiplier, tokens: terms.tokens, allowanceLeft: state.allowance,
                 overagePolicy: state.plan.overagePolicy, overageRate: state.plan.overageRate,
                 creditsAvailable: state.wallet, budgets: budgets, suspended: state.status == .suspended))
         } catch {
@@ -121,8 +129,8 @@ extension Kernel {
         if let netting { transactions.append(PendingTransaction(netting, id: ids.next("txn"), workspaceId: nil, decisionId: nil, atMillis: nowMillis)) }
 
         let explanation = ChargeExplanation(
-            baseCost: cost.baseCost, costMultiplier: request.costMultiplier, grants: draws, budgets: budgets.map(ChargeExplanation.BudgetCheck.init),
-            hold: outcome.approved ? holdId : nil)
+            baseCost: cost.baseCost, costMultiplier: terms.multiplier, grants: draws, budgets: budgets.map(ChargeExplanation.BudgetCheck.init),
+            hold: outcome.approved ? holdId : nil, tokens: terms.tokens)
         var record = DecisionRecord(
             id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: request.actionType, reason: outcome.reason,
             actionsCharged: outcome.actionsCharged, fromAllowance: outcome.fromAllowance, creditsDebited: outcome.creditsDebited,

@@ -31,7 +31,7 @@ extension Kernel {
     /// - Throws: `invalidValue` for a time to live outside 1 s…24 h, and what `authorize`
     ///   throws.
     public static func hold(
-        _ request: AuthorizeRequest, ttlSeconds: Int64, holdId: String, state: WorkspaceState, cost: (baseCost: Amount, version: Int64),
+        _ request: AuthorizeRequest, ttlSeconds: Int64, holdId: String, state: WorkspaceState, cost: ActionCost,
         budgets stored: [StoredBudget], grants: OpenGrants?, holds: [ExpiringHold] = [], system: SystemBalances, ids: Ids,
         nowMillis: Int64
     ) throws -> Held {
@@ -49,7 +49,8 @@ extension Kernel {
             costVersion: cost.version, baseCost: cost.baseCost, overageRate: state.plan.overageRate, heldActions: outcome.actionsCharged,
             heldAllowance: outcome.fromAllowance, heldCredits: outcome.creditsDebited, draws: draws,
             budgets: budgets.map { HoldRecord.BudgetReservation(scope: $0.scope, unit: $0.unit, reserved: $0.unit == .actions ? outcome.actionsCharged : outcome.creditsDebited) },
-            periodStart: authorized.effects.workspace.period.start, createdAtMillis: nowMillis, expiresAtMillis: nowMillis + ttlSeconds * 1000)
+            periodStart: authorized.effects.workspace.period.start, createdAtMillis: nowMillis, expiresAtMillis: nowMillis + ttlSeconds * 1000,
+            tokenRates: cost.tokenRates)
         // A hold of nothing (a free action) is stored, but closed: there is nothing to commit.
         if hold.heldAllowance.isZero && hold.heldCredits.isZero { hold.status = .committed }
         if hold.status == .open {
@@ -62,22 +63,32 @@ extension Kernel {
     }
 
     /// `POST /v1/holds/{id}/commit` with what the caller sent: actions, a multiplier of the
-    /// action's base cost at the hold's cost version, or (`nil`) everything still held.
-    /// - Throws: `invalidMultiplier` for a cost past the largest amount, and what
+    /// action's base cost at the hold's cost version, a token-priced action's tokens at the
+    /// hold's rates, or (`nil`) everything still held.
+    /// - Throws: `invalidMultiplier` for a cost past the largest amount, `invalidUsage` for
+    ///   tokens on a hold priced per call or a multiplier on a token-priced one, and what
     ///   `commitHold(_:actualActions:...)` throws.
     public static func commitHold(
         _ hold: HoldRecord, actual: HoldActual?, final: Bool, state: WorkspaceState, grants: OpenGrants, budgets: [StoredBudget],
         system: SystemBalances, ids: Ids, nowMillis: Int64
     ) throws -> HoldStep {
         let actions: Amount
+        var tokens: TokenCharge?
         switch actual {
         case nil: actions = hold.heldActions
         case .actions(let value): actions = value
         case .costMultiplier(let multiplier):
+            guard hold.tokenRates == nil else { throw TributeError.invalidUsage("\(hold.actionType) is priced per token: give actualUsage or actualActions") }
             guard let cost = hold.baseCost.multiplied(by: multiplier) else { throw TributeError.invalidMultiplier("The actual cost is out of range") }
             actions = cost
+        case .usage(let usage):
+            guard let rates = hold.tokenRates else { throw TributeError.invalidUsage("\(hold.actionType) is priced per call: give actualCostMultiplier or actualActions") }
+            let charge = TokenCharge(usage: usage, rates: rates, perCall: hold.baseCost)
+            guard let cost = charge.cost else { throw TributeError.exceedsHold("The actual usage costs more than the largest amount, more than is held") }
+            (actions, tokens) = (cost, charge)
         }
-        return try commitHold(hold, actualActions: actions, final: final, state: state, grants: grants, budgets: budgets, system: system, ids: ids, nowMillis: nowMillis)
+        return try commitHold(hold, actualActions: actions, tokens: tokens, final: final, state: state, grants: grants, budgets: budgets, system: system,
+                              ids: ids, nowMillis: nowMillis)
     }
 
     /// `POST /v1/holds/{id}/extend` (SPEC §3.1): the hold's new `expiresAt`, `ttlSeconds`
@@ -120,9 +131,10 @@ extension Kernel {
     ///   - grants: the workspace's open grants with the hold's drawn grants among them (even
     ///     used up), in creation order.
     ///   - budgets: the stored budgets of the hold's scopes, with their creation times.
+    ///   - tokens: a token-priced commit's tokens at the hold's rates, which its explanation records.
     /// - Throws: `holdClosed`, `holdExpired`, `exceedsHold`, `amountTooLarge`.
     public static func commitHold(
-        _ hold: HoldRecord, actualActions: Amount, final: Bool, state initial: WorkspaceState, grants loaded: OpenGrants, budgets stored: [StoredBudget],
+        _ hold: HoldRecord, actualActions: Amount, tokens: TokenCharge? = nil, final: Bool, state initial: WorkspaceState, grants loaded: OpenGrants, budgets stored: [StoredBudget],
         system: SystemBalances, ids: Ids, nowMillis: Int64
     ) throws -> HoldStep {
         guard hold.status != .expired, !hold.hasExpired(nowMillis: nowMillis) else { throw TributeError.holdExpired(hold.id) }
@@ -183,6 +195,7 @@ extension Kernel {
         }
         var explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: consumed, budgets: checks, hold: hold.id,
                                             periodStart: hold.periodStart)
+        explanation.tokens = tokens
         explanation.givenBack = givenBack
         var record = DecisionRecord(
             id: ids.decision, workspaceId: state.id, createdAtMillis: nowMillis, actionType: hold.actionType, reason: .approved,

@@ -53,15 +53,23 @@ struct AdminPage {
 
         body += """
             <section><h2>Action costs</h2>
-            <table id="action-costs"><thead><tr><th scope="col">Action type</th><th scope="col">Base cost (actions)</th><th scope="col">Version</th><th scope="col">Updated (UTC)</th></tr></thead><tbody>
+            <table id="action-costs"><thead><tr><th scope="col">Action type</th><th scope="col">Price (actions)</th><th scope="col">Version</th><th scope="col">Updated (UTC)</th></tr></thead><tbody>
             """
         for cost in costs {
             let field = "cost-\(e(cost.actionType))"
+            let inputs: String
+            if let rates = cost.tokenRates {
+                inputs = AdminPage.tokenInputs(idPrefix: field, rates: rates, perCall: cost.baseCost, of: cost.actionType)
+            } else {
+                inputs = """
+                    <label for="\(field)" class="visually-hidden">Base cost of \(e(cost.actionType))</label>
+                    <input id="\(field)" name="baseCost" value="\(cost.baseCost.description)" inputmode="decimal" required size="8">
+                    """
+            }
             body += """
                 <tr><td><a href="/admin/action-costs/\(e(cost.actionType))">\(e(cost.actionType))</a></td>
                 <td><form method="post" action="/admin/action-costs/\(e(cost.actionType))" class="inline">
-                <label for="\(field)" class="visually-hidden">Base cost of \(e(cost.actionType))</label>
-                <input id="\(field)" name="baseCost" value="\(cost.baseCost.description)" inputmode="decimal" required size="8">
+                \(inputs)
                 <button type="submit">Save</button></form></td>
                 <td>\(cost.version)</td><td>\(HTML.time(cost.updatedAt))</td></tr>
                 """
@@ -70,6 +78,9 @@ struct AdminPage {
             </tbody></table>
             <form method="post" action="/admin/action-costs" class="inline"><label>New action type <input name="actionType" pattern="[A-Z0-9_]{1,64}" required size="16"></label>
             <label>Base cost <input name="baseCost" inputmode="decimal" required size="8"></label><button type="submit">Add</button></form>
+            <form method="post" action="/admin/action-costs" class="inline" id="new-token-cost"><label>New token-priced action type <input name="actionType" pattern="[A-Z0-9_]{1,64}" required size="16"></label>
+            \(AdminPage.tokenInputs(idPrefix: "new-token", rates: nil, perCall: nil, of: nil))
+            <button type="submit">Add</button></form>
             </section>
             """
 
@@ -120,16 +131,39 @@ struct AdminPage {
     }
 }
 
+extension AdminPage {
+    /// The inputs of a token-priced cost (SPEC §3.6): the part per call and actions per
+    /// million tokens of each kind (empty: 0), with `pricing=tokens`.
+    static func tokenInputs(idPrefix: String, rates: TokenRates?, perCall: Amount?, of actionType: String?) -> String {
+        let e = HTML.escape
+        let of = actionType.map { " of \(e($0))" } ?? ""
+        var html = #"<input type="hidden" name="pricing" value="tokens">"#
+        html += #"<label for="\#(idPrefix)-perCall">Per call\#(of)</label> <input id="\#(idPrefix)-perCall" name="perCall" value="\#(perCall?.description ?? "")" inputmode="decimal" size="6">"#
+        for kind in TokenKind.allCases {
+            let id = "\(idPrefix)-\(kind.rawValue)"
+            html += #" <label for="\#(id)">\#(kind.rawValue) per million\#(of)</label> <input id="\#(id)" name="\#(kind.rawValue)" value="\#(rates?[kind].description ?? "")" inputmode="decimal" size="6">"#
+        }
+        return html
+    }
+}
+
 /// One action type's cost versions.
 struct CostHistoryPage {
+    /// A cost as people read it: a base cost, or a token-priced cost's parts.
+    static func price(_ cost: ActionCost) -> String {
+        guard let rates = cost.tokenRates else { return HTML.amount(cost.baseCost) }
+        let parts = TokenKind.allCases.filter { !rates[$0].isZero }.map { "\(HTML.amount(rates[$0])) per million \($0.rawValue)" }
+        return ([HTML.amount(cost.baseCost) + " per call"] + parts).joined(separator: ", ")
+    }
+
     var actionType: String
     var versions: [ActionCost]
 
     func render(principal: Principal) -> String {
         var body = "<h1>\(HTML.escape(actionType)) <small>cost history</small></h1><p><a href=\"/admin\">← Admin</a></p>"
-        body += "<table><thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Base cost</th><th scope=\"col\">From (UTC)</th></tr></thead><tbody>"
+        body += "<table><thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Price (actions)</th><th scope=\"col\">From (UTC)</th></tr></thead><tbody>"
         for version in versions {
-            body += "<tr><td>\(version.version)</td><td>\(HTML.amount(version.baseCost))</td><td>\(HTML.time(version.updatedAt))</td></tr>"
+            body += "<tr><td>\(version.version)</td><td>\(CostHistoryPage.price(version))</td><td>\(HTML.time(version.updatedAt))</td></tr>"
         }
         return HTML.page(title: actionType, principal: principal, body: body + "</tbody></table>")
     }

@@ -42,8 +42,9 @@ extension Dashboard {
         try await adminForm(request, context) { form in
             let name = context.parameters.get("actionType") != nil ? try API.parameter(context, "actionType") : form["actionType"]
             let actionType = try ActionCostInput.actionType(name)
-            let cost = try await store.setActionCost(actionType: actionType, baseCost: try ActionCostInput.baseCost(from: &form))
-            return "\(actionType) costs \(HTML.amount(cost.baseCost)) (version \(cost.version))."
+            let price = try ActionCostInput.price(fromForm: &form)
+            let cost = try await store.setActionCost(actionType: actionType, baseCost: price.baseCost, tokenRates: price.tokenRates)
+            return "\(actionType) costs \(CostHistoryPage.price(cost)) (version \(cost.version))."
         }
     }
 

@@ -46,7 +46,16 @@ struct DecisionPage {
     func explanationFacts() -> String {
         let e = HTML.escape
         guard let explanation = explained.explanation else { return "<dt>Explanation</dt><dd>Recorded before explanations were kept.</dd>" }
-        var html = "<dt>Priced at</dt><dd>base cost \(HTML.amount(explanation.baseCost)) × multiplier \(HTML.amount(explanation.costMultiplier))</dd>"
+        var html: String
+        if let tokens = explanation.tokens {
+            // Each line rounded up alone; the charge is the exact sum rounded up once.
+            let lines = TokenKind.allCases.filter { tokens.usage[$0] != 0 || !tokens.rates[$0].isZero }.map { kind in
+                "\(tokens.usage[kind]) \(e(kind.rawValue)) at \(HTML.amount(tokens.rates[kind])) per million: \(tokens.amount(of: kind).map { HTML.amount($0) } ?? "–")"
+            }
+            html = "<dt>Priced at</dt><dd id=\"tokens\">\(HTML.amount(tokens.perCall)) per call<br>\(lines.joined(separator: "<br>"))</dd>"
+        } else {
+            html = "<dt>Priced at</dt><dd>base cost \(HTML.amount(explanation.baseCost)) × multiplier \(HTML.amount(explanation.costMultiplier))</dd>"
+        }
         if let hold = explanation.hold { html += "<dt>Hold</dt><dd>\(e(hold))</dd>" }
         if let reverses = explanation.reverses {
             html += "<dt>Reverses</dt><dd>transaction \(e(reverses))\(explanation.note.map { ": “\(e($0))”" } ?? "")</dd>"

@@ -27,9 +27,9 @@ struct CatalogRoutes<Store: TributeStore>: Sendable {
     @Sendable func putActionCost(_ request: Request, _ context: TributeContext) async throws -> Response {
         let actionType = try ActionCostInput.actionType(try API.parameter(context, "actionType"))
         var fields = try await API.fields(request)
-        let baseCost = try ActionCostInput.baseCost(from: &fields)
+        let price = try ActionCostInput.price(from: &fields)
         try fields.rejectUnknown()
-        return API.json(try await store.setActionCost(actionType: actionType, baseCost: baseCost).json)
+        return API.json(try await store.setActionCost(actionType: actionType, baseCost: price.baseCost, tokenRates: price.tokenRates).json)
     }
 
     @Sendable func actionCostHistory(_ request: Request, _ context: TributeContext) async throws -> Response {

@@ -16,24 +16,21 @@ enum HoldInput {
         return HoldRequest(call, ttlSeconds: ttlSeconds)
     }
 
-    /// `POST /v1/holds/{id}/commit`: `actualActions` or `actualCostMultiplier` (neither:
-    /// everything still held), and `final` (default `true`).
-    /// - Throws: 400 for a mistyped or unknown field; 422 `invalid_value` for both actual
-    ///   fields or actions out of range, `invalid_multiplier` for a multiplier out of range.
+    /// `POST /v1/holds/{id}/commit`: one of `actualActions`, `actualCostMultiplier` and
+    /// `actualUsage` (none: everything still held), and `final` (default `true`).
+    /// - Throws: 400 for a mistyped or unknown field; 422 `invalid_value` for more than one
+    ///   actual field or actions out of range, `invalid_multiplier` for a multiplier out of
+    ///   range, `invalid_usage` for usage that is not token counts.
     static func commit(_ fields: inout Fields, holdId: String) throws -> HoldCommit {
         let actions = try fields.amount("actualActions", in: Amount.zero...Amount.max)
         // 0 is a multiplier here: the work turned out to cost nothing.
         let multiplier = try CallInput.multiplier(&fields, "actualCostMultiplier", in: Amount.zero...Amount(units: 1000))
+        let usage = try CallInput.usage(&fields, "actualUsage")
         let final = try fields.bool("final") ?? true
         try fields.rejectUnknown()
-        let actual: HoldActual?
-        switch (actions, multiplier) {
-        case (let actions?, nil): actual = .actions(actions)
-        case (nil, let multiplier?): actual = .costMultiplier(multiplier)
-        case (nil, nil): actual = nil
-        case (.some, .some): throw APIError.invalid("Give actualActions or actualCostMultiplier, not both")
-        }
-        return HoldCommit(holdId: holdId, actual: actual, final: final)
+        let given: [HoldActual] = [actions.map(HoldActual.actions), multiplier.map(HoldActual.costMultiplier), usage.map(HoldActual.usage)].compactMap { $0 }
+        guard given.count <= 1 else { throw APIError.invalid("Give one of actualActions, actualCostMultiplier and actualUsage, not more") }
+        return HoldCommit(holdId: holdId, actual: given.first, final: final)
     }
 
     /// `POST /v1/holds/{id}/extend`: `ttlSeconds`, required.
@@ -57,6 +54,7 @@ enum HoldInput {
         switch commit.actual {
         case .actions(let actions): fields["actualActions"] = .amount(actions)
         case .costMultiplier(let multiplier): fields["actualCostMultiplier"] = .amount(multiplier)
+        case .usage(let usage): fields["actualUsage"] = CallInput.usageJSON(usage)
         case nil: break
         }
         return .object(fields)

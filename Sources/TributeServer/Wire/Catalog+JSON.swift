@@ -3,9 +3,24 @@ import TributeCore
 // The catalog an admin edits: action costs, plans and credit packages.
 
 extension ActionCost: JSONRepresentable {
-    /// One version of an action type's cost, as `/v1/action-costs` lists it.
+    /// One version of an action type's cost, as `/v1/action-costs` lists it: `baseCost` for
+    /// an action priced per call; `tokenRates` and `perCall` for a token-priced one.
     var json: JSON {
-        .object(["actionType": .string(actionType), "baseCost": .amount(baseCost), "version": .int(version), "updatedAt": .timestamp(millis: updatedAt)])
+        var fields: [String: JSON] = ["actionType": .string(actionType), "version": .int(version), "updatedAt": .timestamp(millis: updatedAt)]
+        if let tokenRates {
+            fields["tokenRates"] = tokenRates.json
+            fields["perCall"] = .amount(baseCost)
+        } else {
+            fields["baseCost"] = .amount(baseCost)
+        }
+        return .object(fields)
+    }
+}
+
+extension TokenRates {
+    /// Actions per 1,000,000 tokens of each kind, every kind named.
+    var json: JSON {
+        .object(Dictionary(uniqueKeysWithValues: TokenKind.allCases.map { ($0.rawValue, JSON.amount(self[$0])) }))
     }
 }
 

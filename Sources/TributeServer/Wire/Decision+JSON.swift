@@ -39,6 +39,7 @@ extension DecisionExplanation {
             })
             body["reverses"] = .optional(explanation.reverses)
             body["note"] = .optional(explanation.note)
+            body["tokens"] = explanation.tokens.map(\.json) ?? .null
         } else {
             body["baseCost"] = .null
             body["costMultiplier"] = .null
@@ -46,9 +47,27 @@ extension DecisionExplanation {
             body["budgets"] = .null
             body["reverses"] = .null
             body["note"] = .null
+            body["tokens"] = .null
         }
         body["transaction"] = transaction?.json ?? .null
         body["chain"] = .object(["seq": .int(seq), "prevHash": .string(previousHash), "hash": .string(hash)])
         return .object(body)
+    }
+}
+
+extension TokenCharge {
+    /// A token-priced decision's lines (SPEC §3.6): each kind's tokens, rate (actions per
+    /// 1,000,000 tokens) and amount (that kind alone, rounded up), and the part per call.
+    /// The decision's `actionsCharged` is the exact sum rounded up once.
+    var json: JSON {
+        .object([
+            "perCall": .amount(perCall),
+            "lines": .array(TokenKind.allCases.map { kind in
+                .object([
+                    "kind": .string(kind.rawValue), "tokens": .int(usage[kind]), "rate": .amount(rates[kind]),
+                    "amount": amount(of: kind).map { .amount($0) } ?? .null,
+                ])
+            }),
+        ])
     }
 }

@@ -20,7 +20,7 @@ extension PostgresBatch {
     /// Everything the batch read under its locks, as its jobs so far left it.
     struct State {
         var loaded: [String: Loaded] = [:]
-        var costs: [String: (baseCost: Amount, version: Int64)] = [:]
+        var costs: [String: ActionCost] = [:]
         var budgets: [KeyRef: StoredBudget] = [:]
         /// Read without a lock (batches add to their own shards): concurrent batches may
         /// take a total a little past the bound, which `settling` lets shrink and nets back.
@@ -87,7 +87,7 @@ extension PostgresBatch {
             SELECT 'p', '', id, monthly_allowance_micros, overage_rate_micros, price_cents, overage_policy, name, NULL
             FROM plans WHERE id = ANY(\(planIds.sorted()))
             UNION ALL
-            SELECT 'c', '', action_type, base_cost_micros, version, NULL, NULL, NULL, NULL
+            SELECT 'c', '', action_type, base_cost_micros, version, NULL, token_rates, NULL, NULL
             FROM action_types WHERE action_type = ANY(\(actionTypes.sorted()))
             UNION ALL
             SELECT 'g', workspace_id, id, remaining_micros, expires_at, created_at, NULL, NULL, NULL
@@ -129,7 +129,8 @@ extension PostgresBatch {
                 plans[name] = try PostgresRows.plan(
                     id: name, name: period ?? "", allowanceMicros: first, policy: unit ?? "", rateMicros: second ?? 0, priceCents: third ?? 0)
             case "c":
-                state.costs[name] = (Amount(micros: first), second ?? 0)
+                state.costs[name] = ActionCost(actionType: name, baseCost: Amount(micros: first), tokenRates: try ActionCostRows.tokenRates(unit), version: second ?? 0,
+                                               updatedAt: 0)
             default:
                 var budget = try BudgetRows.stored(
                     scope: name, limitMicros: first, unit: unit ?? "", period: period ?? "", usedMicros: second ?? 0, periodStart: third ?? 0)

@@ -160,6 +160,8 @@ struct PostgresBatchWrites {
                 text += ","
                 text += String(number)
             }
+            text += ","
+            if let rates = hold.tokenRates { JSON.writeString(rates.stored, to: &text) } else { text += "null" }
             text += "]"
         }
         return text + "]"
@@ -220,10 +222,10 @@ struct BatchWriteStatement: PostgresPreparedStatement {
               WHERE idempotency_keys.workspace_id = x.workspace_id AND idempotency_keys.key = x.key AND idempotency_keys.response_body IS NULL),
         h AS (INSERT INTO holds (id, workspace_id, status, action_type, user_id, agent_id, run_id, cost_version, base_cost_micros,
                   overage_rate_micros, held_actions_micros, held_allowance_micros, held_credits_micros, committed_actions_micros,
-                  committed_credits_micros, draws, budgets, period_start, created_at, expires_at, updated_at)
+                  committed_credits_micros, draws, budgets, period_start, created_at, expires_at, token_rates, updated_at)
               SELECT x->>0, x->>1, x->>2, x->>3, x->>4, x->>5, x->>6, (x->>7)::bigint, (x->>8)::bigint, (x->>9)::bigint, (x->>10)::bigint,
                   (x->>11)::bigint, (x->>12)::bigint, (x->>13)::bigint, (x->>14)::bigint, x->>15, x->>16, (x->>17)::bigint, (x->>18)::bigint,
-                  (x->>19)::bigint, $13::bigint
+                  (x->>19)::bigint, x->>20, $13::bigint
               FROM jsonb_array_elements($12::jsonb) AS x
               ON CONFLICT (id) DO UPDATE SET status = excluded.status, held_actions_micros = excluded.held_actions_micros,
                   held_allowance_micros = excluded.held_allowance_micros, held_credits_micros = excluded.held_credits_micros,

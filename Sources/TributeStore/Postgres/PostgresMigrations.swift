@@ -403,6 +403,12 @@ enum PostgresMigrations {
             "CREATE INDEX decisions_by_workspace_time ON decisions (workspace_seq, created_at)",
             "CREATE INDEX decisions_denied_by_workspace ON decisions (workspace_seq, seq) WHERE NOT success",
         ]),
+        // Token-priced actions: see the SQLite migration of the same name.
+        ("v18_token_rates", [
+            "ALTER TABLE action_types ADD COLUMN token_rates TEXT",
+            "ALTER TABLE action_cost_versions ADD COLUMN token_rates TEXT",
+            "ALTER TABLE holds ADD COLUMN token_rates TEXT",
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

@@ -88,14 +88,15 @@ extension PostgresStore {
         try await read { connection in try await connection.all(ActionCostRows.all, ActionCostRows.cost) }
     }
 
-    public func setActionCost(actionType: String, baseCost: Amount) async throws -> ActionCost {
+    public func setActionCost(actionType: String, baseCost: Amount, tokenRates: TokenRates?) async throws -> ActionCost {
         let nowMillis = clock.nowMillis()
         return try await transaction { connection in
             // The type's row lock orders concurrent edits; a type new to every instance is
             // created by exactly one of them.
-            try await connection.run(ActionCostRows.createIfAbsent(actionType: actionType, baseCost: baseCost, nowMillis: nowMillis))
+            try await connection.run(ActionCostRows.createIfAbsent(ActionCost(actionType: actionType, baseCost: baseCost, tokenRates: tokenRates, version: 1, updatedAt: nowMillis), nowMillis: nowMillis))
             let stored = try await connection.one(ActionCostRows.current(actionType: actionType).appending("FOR UPDATE"), ActionCostRows.stored)
-            let cost = ActionCost(actionType: actionType, baseCost: baseCost, version: try ActionCostRows.versionAfter(stored), updatedAt: nowMillis)
+            let cost = ActionCost(actionType: actionType, baseCost: baseCost, tokenRates: tokenRates, version: try ActionCostRows.versionAfter(stored),
+                                  updatedAt: nowMillis)
             for statement in ActionCostRows.writes(cost) { try await connection.run(statement) }
             return cost
         }

@@ -13,7 +13,7 @@ import TributeCore
 /// stays the truth.
 final class HotState: @unchecked Sendable {
     private var workspaces: [String: WorkspaceState] = [:]
-    private var costs: [String: (baseCost: Amount, version: Int64)] = [:]
+    private var costs: [String: ActionCost] = [:]
     /// Open grants per workspace, in creation order, loaded when a debit first needs them.
     private var grants: [String: [GrantBalance]] = [:]
     /// Budgets that exist, of the workspaces calls have named.
@@ -63,12 +63,9 @@ final class HotState: @unchecked Sendable {
         return state
     }
 
-    func cost(_ db: Database, actionType: String) throws -> (baseCost: Amount, version: Int64) {
+    func cost(_ db: Database, actionType: String) throws -> ActionCost {
         if let cached = costs[actionType] { return cached }
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT base_cost_micros, version FROM action_types WHERE action_type = ?"), arguments: [actionType]) else {
-            throw TributeError.unknownActionType(actionType)
-        }
-        let cost = (Amount(micros: try row.decode(atIndex: 0)), try row.decode(atIndex: 1) as Int64)
+        guard let cost = try db.one(ActionCostRows.currentCost(of: actionType), ActionCostRows.cost) else { throw TributeError.unknownActionType(actionType) }
         costs[actionType] = cost
         return cost
     }

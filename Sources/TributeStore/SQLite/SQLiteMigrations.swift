@@ -361,6 +361,16 @@ enum SQLiteMigrations {
                 CREATE INDEX decisions_denied_by_workspace ON decisions(workspace_seq, seq) WHERE NOT success;
                 """)
         }
+        // Token-priced actions (SPEC §3.6): an action's rates per million tokens of each kind
+        // (`TokenRates.stored`), NULL for an action priced per call; a hold keeps the rates
+        // its commit prices actual usage at.
+        migrator.registerMigration("v16_token_rates") { db in
+            try db.execute(sql: """
+                ALTER TABLE action_types ADD COLUMN token_rates TEXT;
+                ALTER TABLE action_cost_versions ADD COLUMN token_rates TEXT;
+                ALTER TABLE holds ADD COLUMN token_rates TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -76,12 +76,13 @@ extension SQLiteStore {
         try await pool.read { db in try db.all(ActionCostRows.all, ActionCostRows.cost) }
     }
 
-    public func setActionCost(actionType: String, baseCost: Amount) async throws -> ActionCost {
+    public func setActionCost(actionType: String, baseCost: Amount, tokenRates: TokenRates?) async throws -> ActionCost {
         let nowMillis = clock.nowMillis()
         return try await write { db in
-            try db.run(ActionCostRows.createIfAbsent(actionType: actionType, baseCost: baseCost, nowMillis: nowMillis))
+            try db.run(ActionCostRows.createIfAbsent(ActionCost(actionType: actionType, baseCost: baseCost, tokenRates: tokenRates, version: 1, updatedAt: nowMillis), nowMillis: nowMillis))
             let stored = try db.one(ActionCostRows.current(actionType: actionType), ActionCostRows.stored)
-            let cost = ActionCost(actionType: actionType, baseCost: baseCost, version: try ActionCostRows.versionAfter(stored), updatedAt: nowMillis)
+            let cost = ActionCost(actionType: actionType, baseCost: baseCost, tokenRates: tokenRates, version: try ActionCostRows.versionAfter(stored),
+                                  updatedAt: nowMillis)
             for statement in ActionCostRows.writes(cost) { try db.run(statement) }
             return cost
         }

@@ -8,7 +8,7 @@ enum HoldRows {
     static let columns = """
         id, workspace_id, status, action_type, user_id, agent_id, run_id, cost_version, base_cost_micros, overage_rate_micros,
         held_actions_micros, held_allowance_micros, held_credits_micros, committed_actions_micros, committed_credits_micros,
-        draws, budgets, period_start, created_at, expires_at
+        draws, budgets, period_start, created_at, expires_at, token_rates
         """
 
     /// A hold from a row of `columns`.
@@ -24,7 +24,8 @@ enum HoldRows {
         var hold = HoldRecord(
             id: id, workspaceId: workspaceId, actionType: actionType, userId: userId, agentId: agentId, runId: runId, costVersion: costVersion,
             baseCost: baseCost, overageRate: overageRate, heldActions: heldActions, heldAllowance: heldAllowance, heldCredits: heldCredits,
-            draws: draws, budgets: budgets, periodStart: try columns.int(), createdAtMillis: try columns.int(), expiresAtMillis: try columns.int())
+            draws: draws, budgets: budgets, periodStart: try columns.int(), createdAtMillis: try columns.int(), expiresAtMillis: try columns.int(),
+            tokenRates: try ActionCostRows.tokenRates(try columns.optionalText()))
         hold.status = status
         hold.committedActions = committedActions
         hold.committedCredits = committedCredits
@@ -43,7 +44,7 @@ enum HoldRows {
 
     /// The text of `upsert`: `values` and the time bind it.
     static let upsertSQL = """
-        INSERT INTO holds (\(columns), updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO holds (\(columns), updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, held_actions_micros = excluded.held_actions_micros,
             held_allowance_micros = excluded.held_allowance_micros, held_credits_micros = excluded.held_credits_micros,
             committed_actions_micros = excluded.committed_actions_micros, committed_credits_micros = excluded.committed_credits_micros,
@@ -72,6 +73,7 @@ enum HoldRows {
             .text(hold.runId), .int(hold.costVersion), .int(hold.baseCost.micros), .int(hold.overageRate.micros), .int(hold.heldActions.micros),
             .int(hold.heldAllowance.micros), .int(hold.heldCredits.micros), .int(hold.committedActions.micros), .int(hold.committedCredits.micros),
             .text(encode(hold.draws)), .text(encode(hold.budgets)), .int(hold.periodStart), .int(hold.createdAtMillis), .int(hold.expiresAtMillis),
+            .text(hold.tokenRates?.stored),
         ]
     }
 
