@@ -74,6 +74,24 @@ import TributeTestSupport
             let again = try await Self.post(client, "/workspaces/acme/decisions/\(decisionId)/reverse", "reason=again", session: admin)
             #expect(again.status == .conflict && Page.text(again).contains("reversed already"))
 
+            // A token-priced action type: added, edited, called, and explained line by line.
+            let tokenType = try await Self.post(client, "/admin/action-costs",
+                                                "actionType=LLM&pricing=tokens&perCall=0.01&inputTokens=2.5&cachedInputTokens=0.25&outputTokens=10", session: admin)
+            #expect(try await Self.followed(client, tokenType, to: "/admin", session: admin).contains("LLM costs 0.01 per call, 2.5 per million inputTokens"))
+            let edited = try await Self.post(client, "/admin/action-costs/LLM", "pricing=tokens&perCall=0&inputTokens=3&outputTokens=12", session: admin)
+            let console = try await Self.followed(client, edited, to: "/admin", session: admin)
+            #expect(console.contains(#"name="outputTokens" value="12""#) && console.contains("(version 2)"))
+            let rates = try #require(try await store.actionCosts().first { $0.actionType == "LLM" }?.tokenRates)
+            #expect(rates[.inputTokens] == Amount(units: 3) && rates[.cachedInputTokens] == .zero && rates[.outputTokens] == Amount(units: 12))
+            let badRate = try await Self.post(client, "/admin/action-costs/LLM", "pricing=tokens&inputTokens=-1", session: admin)
+            let versions = try await store.actionCostHistory(actionType: "LLM").count
+            #expect(badRate.status == .unprocessableContent && versions == 2)
+            let tokenCall = try await client.send(.post, "/v1/agent-actions/authorize-and-debit", key: fixture.adminKey,
+                                                  body: #"{"workspaceId":"acme","actionType":"LLM","usage":{"inputTokens":1000,"outputTokens":500}}"#)
+            let tokenDecision = try #require(tokenCall.json?.objectValue?["decisionId"]?.stringValue, "\(tokenCall.text)")
+            let explained = Page.text(try await client.execute(uri: "/workspaces/acme/decisions/\(tokenDecision)", method: .get, headers: Page.cookie(admin)))
+            #expect(explained.contains("1000 inputTokens at 3 per million: 0.003") && explained.contains("500 outputTokens at 12 per million: 0.006"))
+
             // A webhook endpoint: its secret once, its delivery log, its deletion.
             let endpoint = try await Self.post(client, "/admin/webhook-endpoints",
                                                "url=https%3A%2F%2Fhooks.example.com%2Ftribute&description=ops&eventTypes=balance.low&eventTypes=hold.expired", session: admin)
