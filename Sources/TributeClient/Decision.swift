@@ -66,6 +66,9 @@ public struct Decision: Sendable, Equatable {
     public let decisionId: String?
     /// The cost registry version used; `nil` when allowed locally.
     public let costVersion: Int64?
+    /// For `.budgetExceeded`: the budget that refused (`user:…`, `agent:…`, `run:…`,
+    /// `key:…` or `workspace`).
+    public var budgetScope: String?
     /// The server replayed the first answer to this idempotency key (`Idempotent-Replayed: true`):
     /// an earlier attempt of the same call had already been applied.
     public let replayed: Bool
@@ -102,6 +105,7 @@ extension Decision {
             fromAllowance: try fields.amount("fromAllowance"), remainingBalance: try fields.amount("remainingBalance"),
             remainingAllowance: try fields.amount("remainingAllowance"), transactionId: try fields.optionalString("transactionId"),
             decisionId: try fields.string("decisionId"), costVersion: try fields.optionalInt("costVersion"), replayed: replayed, recorded: true)
+        budgetScope = try fields.optionalString("budgetScope")
     }
 
     /// An approval made by the client alone while Tribute could not be reached (`.failOpen`).

@@ -8,6 +8,8 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
     case unauthenticated
     /// 403: the key's role or workspaces do not allow this.
     case forbidden
+    /// 403: the key is frozen; an admin can thaw it.
+    case keyFrozen
     /// 404: no such route.
     case notFound
     case workspaceNotFound
@@ -83,7 +85,7 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
 
     /// Every code this client knows.
     public static let allKnown: [ServerErrorCode] = [
-        .malformedRequest, .unauthenticated, .forbidden, .notFound, .workspaceNotFound, .planNotFound, .budgetNotFound,
+        .malformedRequest, .unauthenticated, .forbidden, .keyFrozen, .notFound, .workspaceNotFound, .planNotFound, .budgetNotFound,
         .apiKeyNotFound, .packageNotFound, .purchaseNotFound, .webhookEndpointNotFound, .transactionNotFound,
         .decisionNotFound, .holdNotFound, .holdExpired, .holdClosed, .exceedsHold, .extendsPastPeriod, .workspaceSuspended, .invalidValue, .amountTooLarge,
         .unknownActionType, .invalidMultiplier, .invalidUsage, .alreadyReversed, .notReversible, .alreadyExists, .idempotencyKeyReused,
@@ -104,6 +106,7 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
         case .malformedRequest: "malformed_request"
         case .unauthenticated: "unauthenticated"
         case .forbidden: "forbidden"
+        case .keyFrozen: "key_frozen"
         case .notFound: "not_found"
         case .workspaceNotFound: "workspace_not_found"
         case .planNotFound: "plan_not_found"

@@ -11,11 +11,21 @@ public struct APIKeyPatch: Sendable, Equatable {
 
     public var name: String?
     public var rateLimit: RateLimitChange?
+    /// Frozen or thawed (SPEC §3.7): a frozen key is refused on every call until thawed.
+    public var status: APIKeyStatus?
 
-    public init(name: String? = nil, rateLimit: RateLimitChange? = nil) {
+    public init(name: String? = nil, rateLimit: RateLimitChange? = nil, status: APIKeyStatus? = nil) {
         self.name = name
         self.rateLimit = rateLimit
+        self.status = status
     }
+}
+
+/// Whether a live key may be used: a frozen key is refused (`403 key_frozen`) until an
+/// admin thaws it; unlike a revoked one, it keeps its id, budgets and secret.
+public enum APIKeyStatus: String, Sendable, CaseIterable {
+    case active
+    case frozen
 }
 
 extension APIKeyPatch.RateLimitChange {

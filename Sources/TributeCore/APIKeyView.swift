@@ -9,8 +9,11 @@ public struct APIKeyView: Sendable, Equatable {
     public var prefix: String
     /// The key's own rate limit; `nil` (shown as `null`) follows the server's default.
     public var rateLimit: RateLimit?
+    public var status: APIKeyStatus = .active
 
-    public init(id: String, role: Role, workspaceIds: [String], name: String?, createdAtMillis: Int64, prefix: String, rateLimit: RateLimit? = nil) {
+    public init(id: String, role: Role, workspaceIds: [String], name: String?, createdAtMillis: Int64, prefix: String, rateLimit: RateLimit? = nil,
+                status: APIKeyStatus = .active) {
+        self.status = status
         self.id = id
         self.role = role
         self.workspaceIds = workspaceIds

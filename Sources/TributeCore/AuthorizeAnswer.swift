@@ -55,6 +55,7 @@ public struct AuthorizeAnswer: Sendable, Equatable {
             write(&output)
         }
         field("actionsCharged") { $0 += outcome.actionsCharged.description }
+        if let scope = outcome.budgetScope { field("budgetScope") { JSON.writeString(scope.description, to: &$0) } }
         field("costVersion") { $0 += String(costVersion) }
         field("debitAmount") { $0 += outcome.creditsDebited.description }
         field("decisionId") { JSON.writeString(decisionId, to: &$0) }
@@ -85,6 +86,7 @@ public struct AuthorizeAnswer: Sendable, Equatable {
             "remainingAllowance": .amount(remainingAllowance), "decisionId": .string(decisionId), "costVersion": .int(costVersion),
         ]
         if let transactionId { body["transactionId"] = .string(transactionId) }
+        if let scope = outcome.budgetScope { body["budgetScope"] = .string(scope.description) }
         return .object(body)
     }
 }

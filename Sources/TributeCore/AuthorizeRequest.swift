@@ -12,6 +12,9 @@ public struct AuthorizeRequest: Sendable, Equatable {
     public var usage: TokenUsage?
     /// The caller's context object, serialized (at most 16 KiB).
     public var context: String?
+    /// The API key the call was made with (set by the server, never by the body): its
+    /// `key:` budget applies (SPEC §3.7).
+    public var keyId: String?
 
     public init(workspaceId: String, actionType: String, userId: String? = nil, agentId: String? = nil, runId: String? = nil, costMultiplier: Amount? = nil,
                 usage: TokenUsage? = nil, context: String? = nil) {
@@ -31,6 +34,8 @@ public struct AuthorizeRequest: Sendable, Equatable {
         if let userId { scopes.append(BudgetScope(kind: .user, id: userId)) }
         if let agentId { scopes.append(BudgetScope(kind: .agent, id: agentId)) }
         if let runId { scopes.append(BudgetScope(kind: .run, id: runId)) }
+        if let keyId { scopes.append(BudgetScope(kind: .key, id: keyId)) }
+        scopes.append(.workspace)
         return scopes
     }
 }

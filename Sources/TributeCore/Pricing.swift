@@ -58,6 +58,16 @@ public struct PricingOutcome: Sendable, Equatable {
     public var fromAllowance: Amount
     /// Credits taken from the wallet (zero when denied).
     public var creditsDebited: Amount
+    /// For `BUDGET_EXCEEDED`: the budget that refused (SPEC §3.7).
+    public var budgetScope: BudgetScope?
+
+    public init(reason: DecisionReason, actionsCharged: Amount, fromAllowance: Amount, creditsDebited: Amount, budgetScope: BudgetScope? = nil) {
+        self.reason = reason
+        self.actionsCharged = actionsCharged
+        self.fromAllowance = fromAllowance
+        self.creditsDebited = creditsDebited
+        self.budgetScope = budgetScope
+    }
 
     public var approved: Bool { reason == .approved }
 }
@@ -94,8 +104,12 @@ public enum Pricing {
                 credits = charge
             }
         }
+        // Every budget that applies is checked; the first without room, in the order the
+        // kernel gives them (`BudgetScope.checkOrder`), is named.
         for budget in input.budgets where !budget.hasRoom(actions: cost, credits: credits) {
-            return deny(.budgetExceeded)
+            var denied = deny(.budgetExceeded)
+            denied.budgetScope = budget.scope
+            return denied
         }
         return PricingOutcome(reason: .approved, actionsCharged: cost, fromAllowance: fromAllowance, creditsDebited: credits)
     }

@@ -6,6 +6,8 @@ public struct Principal: Sendable, Equatable {
     public var workspaceIds: [String]
     /// The key's own rate limit; `nil` follows the server's default (`TRIBUTE_RATE_LIMIT`).
     public var rateLimit: RateLimit?
+    /// A frozen key is refused before anything else (SPEC §3.7).
+    public var frozen = false
 
     public init(keyId: String, role: Role, workspaceIds: [String], rateLimit: RateLimit? = nil) {
         self.keyId = keyId

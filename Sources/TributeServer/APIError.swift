@@ -39,6 +39,11 @@ struct APIError: HTTPResponseError {
     /// missing or of the wrong type.
     static func malformed(_ message: String) -> APIError { APIError(status: .badRequest, code: "malformed_request", message: message) }
 
+    /// 403 `key_frozen`: the key is frozen (SPEC §3.7); an admin thaws it with
+    /// `PATCH /v1/api-keys/{id}` `{"status":"active"}`.
+    static let keyFrozen = APIError(
+        status: .forbidden, code: "key_frozen", message: "This API key is frozen; an admin can thaw it with PATCH /v1/api-keys/{id} {\"status\":\"active\"}")
+
     /// 401 `unauthenticated`, with `WWW-Authenticate: Bearer`: no API key, or one that is
     /// unknown or revoked.
     static var unauthenticated: APIError {

@@ -32,7 +32,7 @@ import TributeTestSupport
         Operation(method: "GET", path: "/admin"), Operation(method: "POST", path: "/admin/action-costs"),
         Operation(method: "GET", path: "/admin/action-costs/{actionType}"), Operation(method: "POST", path: "/admin/action-costs/{actionType}"),
         Operation(method: "POST", path: "/admin/plans/{planId}"), Operation(method: "POST", path: "/admin/keys"),
-        Operation(method: "POST", path: "/admin/keys/{keyId}/revoke"),
+        Operation(method: "POST", path: "/admin/keys/{keyId}/revoke"), Operation(method: "POST", path: "/admin/keys/{keyId}/status"),
         // The admin console.
         Operation(method: "POST", path: "/admin/workspaces"), Operation(method: "POST", path: "/workspaces/{id}/settings"),
         Operation(method: "POST", path: "/workspaces/{id}/status"), Operation(method: "POST", path: "/workspaces/{id}/credit-grants"),

@@ -66,7 +66,8 @@ extension Kernel {
             if let expiry = state.expireGrants(&open, nowMillis: nowMillis, transactionId: ids.next("txn")) { transactions.append(expiry) }
             grants = open
         }
-        let budgets = stored.map { $0.current(periodStart: state.period.start) }
+        stored.sort { BudgetScope.checkOrder($0.budget.scope, $1.budget.scope) }
+        let budgets = stored.map { $0.current(billing: state.period, nowMillis: nowMillis) }
         let usedBefore = state.periodUsed
 
         let terms: (multiplier: Amount, tokens: TokenCharge?)
@@ -120,7 +121,7 @@ extension Kernel {
             usedBudgets = budgets.map { budget in
                 var used = budget
                 used.used += budget.unit == .actions ? outcome.actionsCharged : outcome.creditsDebited
-                return StoredBudget(budget: used, periodStart: state.period.start)
+                return StoredBudget(using: used, billing: state.period, nowMillis: nowMillis)
             }
         }
 

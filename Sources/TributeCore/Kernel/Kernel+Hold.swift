@@ -191,7 +191,7 @@ extension Kernel {
         // The budgets the charge counts in, so that a reversal of the commit gives their use back.
         let checks = hold.budgets.compactMap { reservation in
             stored.first { $0.budget.scope == reservation.scope && $0.budget.unit == reservation.unit }
-                .map { ChargeExplanation.BudgetCheck($0.current(periodStart: state.period.start)) }
+                .map { ChargeExplanation.BudgetCheck($0.current(billing: state.period, nowMillis: nowMillis)) }
         }
         var explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: consumed, budgets: checks, hold: hold.id,
                                             periodStart: hold.periodStart)
@@ -293,7 +293,9 @@ extension Kernel {
         for reservation in hold.budgets where !reservation.reserved.isZero {
             guard var budget = stored.first(where: { $0.budget.scope == reservation.scope }), budget.budget.unit == reservation.unit else { continue }
             if let createdAtMillis = budget.createdAtMillis, createdAtMillis > hold.createdAtMillis { continue }
-            guard budget.budget.period == .lifetime || (samePeriod && budget.periodStart == state.period.start) else { continue }
+            guard budget.stillCounts(chargedAtMillis: hold.createdAtMillis, chargedPeriodStart: hold.periodStart, billing: state.period, nowMillis: nowMillis) else {
+                continue
+            }
             budget.budget.used = max(.zero, budget.budget.used - reservation.reserved)
             budgets.append(budget)
         }

@@ -81,7 +81,10 @@ extension Kernel {
             guard var budget = stored.first(where: { $0.budget.scope == check.scope }) else { continue }
             // A budget deleted and made again since the charge is another budget.
             if let createdAtMillis = budget.createdAtMillis, createdAtMillis > charge.decision.createdAtMillis { continue }
-            let counted = budget.budget.period == .lifetime || (samePeriod && budget.periodStart == state.period.start)
+            // A commit's use counted in the window its hold was made in, which its decision
+            // does not record: its own time stands for it.
+            let counted = budget.stillCounts(chargedAtMillis: charge.decision.createdAtMillis, chargedPeriodStart: samePeriod ? state.period.start : Int64.min,
+                                             billing: state.period, nowMillis: nowMillis)
             guard counted else { continue }
             let charged = budget.budget.unit == .actions ? charge.decision.actionsCharged : charge.decision.creditsDebited
             checks.append(ChargeExplanation.BudgetCheck(budget.budget))

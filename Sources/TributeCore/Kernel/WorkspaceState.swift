@@ -47,10 +47,11 @@ public struct WorkspaceState: Sendable, Equatable {
     }
 }
 
-/// A budget as stored: its use counts from `periodStart` (for monthly budgets).
+/// A budget as stored: its use counts from `periodStart`, the start of its window.
 public struct StoredBudget: Sendable, Equatable {
     public var budget: Budget
-    /// Unix seconds: the start of the workspace period its `used` belongs to.
+    /// Unix seconds: the start of the window its `used` belongs to (`BudgetPeriod.windowStart`:
+    /// the workspace's billing period for `month`, the UTC day or week for `day` and `week`).
     public var periodStart: Int64
     /// When the budget was created (a replacement keeps it; a delete and a new one does
     /// not), when the caller read it: a reversal gives use back only to a budget that
@@ -63,12 +64,29 @@ public struct StoredBudget: Sendable, Equatable {
         self.createdAtMillis = createdAtMillis
     }
 
-    /// The budget as it stands in the period starting at `start`: a monthly budget's use
-    /// starts afresh with each period.
-    public func current(periodStart start: Int64) -> Budget {
+    /// The budget as it stands at `nowMillis` (in the billing period `billing`): its use
+    /// starts afresh with each window.
+    public func current(billing: BillingPeriod, nowMillis: Int64) -> Budget {
         var current = budget
-        if budget.period == .month && periodStart != start { current.used = .zero }
+        if budget.period != .lifetime && periodStart != budget.period.windowStart(billing: billing, nowMillis: nowMillis) { current.used = .zero }
         return current
+    }
+
+    /// Whether the stored use still counts a charge made at `chargedAtMillis`, in the billing
+    /// period starting at `chargedPeriodStart`, in the window current at `nowMillis`: what a
+    /// release or a reversal may give back. A window that rolled since keeps what was charged
+    /// in it (SPEC §3.7, as the billing period does: docs/holds.md).
+    public func stillCounts(chargedAtMillis: Int64, chargedPeriodStart: Int64, billing: BillingPeriod, nowMillis: Int64) -> Bool {
+        let period = budget.period
+        if period == .lifetime { return true }
+        let current = period.windowStart(billing: billing, nowMillis: nowMillis)
+        let charged = period == .month ? chargedPeriodStart : period.windowStart(billing: billing, nowMillis: chargedAtMillis)
+        return charged == current && periodStart == current
+    }
+
+    /// `budget` stored as used in the window that holds `nowMillis`.
+    public init(using budget: Budget, billing: BillingPeriod, nowMillis: Int64, createdAtMillis: Int64? = nil) {
+        self.init(budget: budget, periodStart: budget.period.windowStart(billing: billing, nowMillis: nowMillis), createdAtMillis: createdAtMillis)
     }
 }
 

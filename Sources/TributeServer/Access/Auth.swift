@@ -48,6 +48,8 @@ struct Auth<Store: TributeStore>: Sendable {
     func admit(_ request: Request, by credential: Credential, roles: Set<Role>, from address: @autoclosure () -> ClientAddress) async throws -> Principal {
         guard let secret = credential.secret(in: request),
               let principal = try await credential.principal(secret: secret, store: store) else { throw refusal(unauthenticatedFrom: address(), by: credential) }
+        // Refused before its rate limit, its role or its body: a frozen key costs nothing.
+        guard !principal.frozen else { throw APIError.keyFrozen }
         try rateLimiter.take(principal)
         guard roles.contains(principal.role) else {
             throw APIError.forbidden("A \(principal.role.rawValue) key may not do this")
@@ -64,7 +66,7 @@ struct Auth<Store: TributeStore>: Sendable {
         let secret = credential.secret(in: request)
         return { [store] in
             guard let secret, let principal = try? await credential.principal(secret: secret, store: store) else { return false }
-            return roles.contains(principal.role) && principal.canAccess(workspaceId: workspaceId)
+            return !principal.frozen && roles.contains(principal.role) && principal.canAccess(workspaceId: workspaceId)
         }
     }
 

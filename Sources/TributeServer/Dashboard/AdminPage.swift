@@ -103,15 +103,18 @@ struct AdminPage {
 
         body += """
             <section><h2>API keys</h2>
-            <table id="keys"><thead><tr><th scope="col">Key</th><th scope="col">Role</th><th scope="col">Workspaces</th><th scope="col">Name</th><th scope="col">Rate limit</th><th scope="col">Created (UTC)</th><th scope="col"></th></tr></thead><tbody>
+            <table id="keys"><thead><tr><th scope="col">Key</th><th scope="col">Role</th><th scope="col">Workspaces</th><th scope="col">Name</th><th scope="col">Rate limit</th><th scope="col">Created (UTC)</th><th scope="col">Status</th><th scope="col"></th></tr></thead><tbody>
             """
         for key in keys.prefix(Self.keysShown) {
+            // Freezing stops a key at once and can be undone; revoking cannot.
+            let change = key.status == .frozen ? ("active", "Thaw") : ("frozen", "Freeze")
             let revoke = key.id == principal.keyId ? "this key" : """
+                <form method="post" action="/admin/keys/\(e(key.id))/status" class="inline"><input type="hidden" name="status" value="\(change.0)"><button type="submit">\(change.1)</button></form>
                 <form method="post" action="/admin/keys/\(e(key.id))/revoke" class="inline"><button type="submit" class="danger">Revoke</button></form>
                 """
             body += "<tr><td><code>\(e(key.prefix))…</code></td><td>\(e(key.role.rawValue))</td><td>\(e(key.workspaceIds.joined(separator: ", ")))</td>"
             let rateLimit = key.rateLimit.map { "\($0.perSecond)/s, burst \($0.burst)" } ?? "default"
-            body += "<td>\(e(key.name ?? ""))</td><td>\(rateLimit)</td><td>\(HTML.time(key.createdAtMillis))</td><td>\(revoke)</td></tr>"
+            body += "<td>\(e(key.name ?? ""))</td><td>\(rateLimit)</td><td>\(HTML.time(key.createdAtMillis))</td><td>\(key.status.rawValue)</td><td>\(revoke)</td></tr>"
         }
         body += "</tbody></table>"
         if keys.count > Self.keysShown {

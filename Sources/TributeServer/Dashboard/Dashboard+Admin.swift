@@ -76,6 +76,18 @@ extension Dashboard {
         }
     }
 
+    /// Freezes or thaws a key (SPEC §3.7), never the one signed in.
+    @Sendable func setKeyStatus(_ request: Request, _ context: TributeContext) async throws -> Response {
+        let keyId = try API.parameter(context, "keyId")
+        let principal = try context.requirePrincipal()
+        return try await adminForm(request, context) { form in
+            let status = try form.requiredChoice("status", APIKeyStatus.self)
+            guard keyId != principal.keyId else { throw APIError.invalid("A key cannot freeze itself") }
+            _ = try await store.updateAPIKey(id: keyId, patch: APIKeyPatch(status: status))
+            return "Key \(keyId) \(status == .frozen ? "frozen: its calls are refused" : "thawed")."
+        }
+    }
+
     @Sendable func revokeKey(_ request: Request, _ context: TributeContext) async throws -> Response {
         let keyId = try API.parameter(context, "keyId")
         let principal = try context.requirePrincipal()

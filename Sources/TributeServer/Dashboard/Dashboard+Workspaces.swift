@@ -49,10 +49,11 @@ extension Dashboard {
         try await workspaceForm(request, context) { form, id in
             let scope = try Dashboard.budgetScope(&form)
             let terms = try WorkspaceInput.budget(from: &form)
+            try await WorkspaceInput.checkKeyScope(scope, workspaceId: id) { try await store.apiKeys() }
             let view = try await store.putBudget(workspaceId: id, scope: scope, limit: terms.limit, unit: terms.unit, period: terms.period,
                                                  maxBudgets: limits.budgetsPerWorkspace)
             let budget = view.budget
-            return "Budget \(budget.scope): \(HTML.amount(budget.limit)) \(budget.unit.rawValue) \(budget.period == .month ? "a month" : "in all"), \(HTML.amount(budget.used)) used."
+            return "Budget \(budget.scope): \(HTML.amount(budget.limit)) \(budget.unit.rawValue) \(WorkspacePage.window(budget.period)), \(HTML.amount(budget.used)) used."
         }
     }
 
@@ -75,6 +76,7 @@ extension Dashboard {
             return try WorkspaceInput.scope(text)
         }
         let kind = try form.requiredChoice("scopeKind", BudgetScope.Kind.self)
+        if kind == .workspace { return .workspace }
         return try WorkspaceInput.scope("\(kind.rawValue):\(try form.requiredString("scopeId"))")
     }
 }

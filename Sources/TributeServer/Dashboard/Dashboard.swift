@@ -63,6 +63,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
             .post("/admin/plans/{planId}", use: putPlan)
             .post("/admin/keys", use: createKey)
             .post("/admin/keys/{keyId}/revoke", use: revokeKey)
+            .post("/admin/keys/{keyId}/status", use: setKeyStatus)
         return routes
     }
 

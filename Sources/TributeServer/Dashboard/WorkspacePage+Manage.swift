@@ -12,15 +12,16 @@ extension WorkspacePage {
         if !budgets.items.isEmpty {
             html += """
                 <table id="budgets"><thead><tr><th scope="col">Scope</th><th scope="col">Limit</th><th scope="col">Used</th><th scope="col">Left</th>
-                <th scope="col">Period</th>\(canEdit ? #"<th scope="col"><span class="visually-hidden">Delete</span></th>"# : "")</tr></thead><tbody>
+                <th scope="col">Window</th><th scope="col">Resets (UTC)</th>\(canEdit ? #"<th scope="col"><span class="visually-hidden">Delete</span></th>"# : "")</tr></thead><tbody>
                 """
         }
         for view in budgets.items {
             let budget = view.budget
             let scope = e(budget.scope.description)
             let used = "<td><meter min=\"0\" max=\"\(budget.limit.description)\" value=\"\(budget.used.description)\">\(HTML.amount(budget.used))</meter> \(HTML.amount(budget.used))</td><td>\(HTML.amount(budget.remaining))</td>"
+            let resets = "<td>\(view.resetsAt.map { HTML.time($0 * 1000) } ?? "never")</td>"
             guard canEdit else {
-                html += "<tr><td>\(scope)</td><td>\(HTML.amount(budget.limit)) \(budget.unit.rawValue)</td>\(used)<td>\(budget.period.rawValue)</td></tr>"
+                html += "<tr><td>\(scope)</td><td>\(HTML.amount(budget.limit)) \(budget.unit.rawValue)</td>\(used)<td>\(budget.period.rawValue)</td>\(resets)</tr>"
                 continue
             }
             // One form per row, spread over the row's cells through `form=`.
@@ -34,6 +35,7 @@ extension WorkspacePage {
                 <td>\(Self.select("period", BudgetPeriod.allCases, selected: budget.period, label: "Period of \(scope)", form: form))
                 <form method="post" action="\(path)" id="\(form)" class="inline"><input type="hidden" name="scope" value="\(scope)">
                 <button type="submit" aria-label="Save \(scope)">Save</button></form></td>
+                \(resets)
                 <td><form method="post" action="\(path)/delete" class="inline"><input type="hidden" name="scope" value="\(scope)">
                 <button type="submit" class="danger" aria-label="Delete \(scope)">Delete</button></form></td></tr>
                 """
@@ -44,7 +46,7 @@ extension WorkspacePage {
             html += """
                 <form method="post" action="\(path)" class="inline" id="new-budget">
                 <label>Scope <select name="scopeKind">\(BudgetScope.Kind.allCases.map { "<option>\($0.rawValue)</option>" }.joined())</select></label>
-                <label>Id <input name="scopeId" required size="12" placeholder="nightly"></label>
+                <label>Id <input name="scopeId" size="12" placeholder="nightly (none for workspace)"></label>
                 <label>Limit <input name="limit" inputmode="decimal" required size="8"></label>
                 <label>Unit <select name="unit">\(BudgetUnit.allCases.map { "<option>\($0.rawValue)</option>" }.joined())</select></label>
                 <label>Period <select name="period">\(BudgetPeriod.allCases.map { "<option>\($0.rawValue)</option>" }.joined())</select></label>
@@ -108,5 +110,17 @@ extension WorkspacePage {
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()
+    }
+}
+
+extension WorkspacePage {
+    /// A budget's window in words, for notices.
+    static func window(_ period: BudgetPeriod) -> String {
+        switch period {
+        case .day: "a day (UTC)"
+        case .week: "a week (UTC, from Monday)"
+        case .month: "a month"
+        case .lifetime: "in all"
+        }
     }
 }

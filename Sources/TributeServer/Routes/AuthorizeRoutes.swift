@@ -21,8 +21,10 @@ struct AuthorizeRoutes<Store: TributeStore>: Sendable {
     @Sendable func authorizeAndDebit(_ request: Request, _ context: TributeContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         var fields = try await API.fields(request)
-        let authorizeRequest = try CallInput.request(from: &fields)
+        var authorizeRequest = try CallInput.request(from: &fields)
         try fields.rejectUnknown()
+        // The key's own budget applies (`key:<keyId>`, SPEC §3.7).
+        authorizeRequest.keyId = principal.keyId
         try principal.checkAccess(toWorkspace: authorizeRequest.workspaceId)
         let claim = try IdempotencyHeader.claim(request, scope: "authorize-and-debit", canonical: .object(CallInput.canonical(authorizeRequest)))
         let outcome = try await store.authorize(authorizeRequest, idempotency: claim)

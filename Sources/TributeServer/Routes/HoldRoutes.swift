@@ -33,8 +33,9 @@ struct HoldRoutes<Store: TributeStore>: Sendable {
     @Sendable func create(_ request: Request, _ context: TributeContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         var fields = try await API.fields(request)
-        let hold = try HoldInput.create(&fields)
+        var hold = try HoldInput.create(&fields)
         try principal.checkAccess(toWorkspace: hold.call.workspaceId)
+        hold.call.keyId = principal.keyId
         let claim = try IdempotencyHeader.claim(request, scope: "hold-create", canonical: HoldInput.canonical(hold))
         let outcome = try await store.hold(hold, idempotency: claim)
         metrics.recordDecision(outcome)

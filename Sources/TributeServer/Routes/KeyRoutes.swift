@@ -39,13 +39,19 @@ struct KeyRoutes<Store: TributeStore>: Sendable {
         API.json(API.list(try await store.apiKeys()))
     }
 
-    /// Renames a key or changes its rate limit (`"default"` drops its own limit). The key's
-    /// next call, on this instance, is measured by the new limit.
+    /// Renames a key, changes its rate limit (`"default"` drops its own limit), or freezes or
+    /// thaws it (`status`). The key's next call, on this instance, is measured by the new
+    /// limit, and a frozen key is refused at once here and within 2 s on every instance
+    /// (`PrincipalCache.ttlMillis`).
     @Sendable func update(_ request: Request, _ context: TributeContext) async throws -> Response {
         let keyId = try Self.keyId(context)
         var fields = try await API.fields(request)
-        let patch = APIKeyPatch(name: try fields.string("name"), rateLimit: try fields.rateLimit("rateLimit"))
+        let patch = APIKeyPatch(name: try fields.string("name"), rateLimit: try fields.rateLimit("rateLimit"), status: try fields.choice("status", APIKeyStatus.self))
         try fields.rejectUnknown()
+        // Freezing the key in hand would lock its holder out of thawing it; use another.
+        if patch.status == .frozen, keyId == (try context.requirePrincipal()).keyId {
+            throw APIError.invalid("A key cannot freeze itself; use another admin key")
+        }
         return API.json(try await store.updateAPIKey(id: keyId, patch: patch).json)
     }
 

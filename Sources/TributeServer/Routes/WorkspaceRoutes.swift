@@ -86,6 +86,7 @@ struct WorkspaceRoutes<Store: TributeStore>: Sendable {
         var fields = try await API.fields(request)
         let terms = try WorkspaceInput.budget(from: &fields)
         try fields.rejectUnknown()
+        try await WorkspaceInput.checkKeyScope(scope, workspaceId: id) { try await store.apiKeys() }
         let view = try await store.putBudget(workspaceId: id, scope: scope, limit: terms.limit, unit: terms.unit, period: terms.period,
                                              maxBudgets: limits.budgetsPerWorkspace)
         return API.json(view.json)

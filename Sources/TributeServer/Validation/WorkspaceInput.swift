@@ -42,13 +42,27 @@ enum WorkspaceInput {
         (try input.requiredAmount("limit"), try input.requiredChoice("unit", BudgetUnit.self), try input.requiredChoice("period", BudgetPeriod.self))
     }
 
-    /// A budget scope written `user:<id>`, `agent:<id>` or `run:<id>`, its id by the rule of
-    /// the ids a call carries (`Fields.checkId`).
+    static let scopeForms = "user:<id>, agent:<id>, run:<id>, key:<keyId> or workspace"
+
+    /// A budget scope written `user:<id>`, `agent:<id>`, `run:<id>`, `key:<keyId>` or
+    /// `workspace`, its id by the rule of the ids a call carries (`Fields.checkId`).
     /// - Throws: 422 for any other text.
     static func scope(_ text: String) throws -> BudgetScope {
-        guard let scope = BudgetScope(parsing: text) else { throw APIError.invalid("scope must be user:<id>, agent:<id> or run:<id>") }
-        try Fields.checkId(scope.id, name: "scope", maxBytes: 200)
+        guard let scope = BudgetScope(parsing: text) else { throw APIError.invalid("scope must be \(scopeForms)") }
+        if scope.kind != .workspace { try Fields.checkId(scope.id, name: "scope", maxBytes: 200) }
         return scope
+    }
+
+    /// A `key:` scope must name a live key that may use the workspace: a budget that no call
+    /// can ever meet is refused rather than kept. Other scopes pass.
+    /// - Parameter keys: the live keys (a capped list: `TRIBUTE_MAX_API_KEYS`).
+    /// - Throws: 404 `api_key_not_found`; 422 for a key scoped to other workspaces.
+    static func checkKeyScope(_ scope: BudgetScope, workspaceId: String, keys: () async throws -> [APIKeyView]) async throws {
+        guard scope.kind == .key else { return }
+        guard let key = try await keys().first(where: { $0.id == scope.id }) else { throw APIError(.apiKeyNotFound(scope.id)) }
+        guard key.workspaceIds.isEmpty || key.workspaceIds.contains(workspaceId) else {
+            throw APIError.invalid("Key \(scope.id) may not use workspace \(workspaceId), so its budget there would never apply")
+        }
     }
 
     /// A budget scope as the store may hold one, to delete it: also a scope written before
@@ -56,7 +70,7 @@ enum WorkspaceInput {
     /// which no call can match any more, can still be removed and make room.
     /// - Throws: 422 for text that is no scope at all.
     static func existingScope(_ text: String) throws -> BudgetScope {
-        guard let scope = BudgetScope(parsing: text) else { throw APIError.invalid("scope must be user:<id>, agent:<id> or run:<id>") }
+        guard let scope = BudgetScope(parsing: text) else { throw APIError.invalid("scope must be \(scopeForms)") }
         return scope
     }
 }

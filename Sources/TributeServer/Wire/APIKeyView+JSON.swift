@@ -9,7 +9,7 @@ extension APIKeyView: JSONRepresentable {
         [
             "id": .string(id), "role": .string(role.rawValue), "workspaceIds": .array(workspaceIds.map { .string($0) }),
             "name": .optional(name), "createdAt": .timestamp(millis: createdAtMillis), "prefix": .string(prefix),
-            "rateLimit": rateLimit?.json ?? .null,
+            "rateLimit": rateLimit?.json ?? .null, "status": .string(status.rawValue),
         ]
     }
 }

@@ -6,6 +6,7 @@ extension BudgetView: JSONRepresentable {
         .object([
             "scope": .string(budget.scope.description), "limit": .amount(budget.limit), "unit": .string(budget.unit.rawValue),
             "period": .string(budget.period.rawValue), "used": .amount(budget.used), "remaining": .amount(budget.remaining),
+            "resetsAt": resetsAt.map { .timestamp(millis: $0 * 1000) } ?? .null,
         ])
     }
 }

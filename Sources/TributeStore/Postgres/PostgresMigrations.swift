@@ -409,6 +409,12 @@ enum PostgresMigrations {
             "ALTER TABLE action_cost_versions ADD COLUMN token_rates TEXT",
             "ALTER TABLE holds ADD COLUMN token_rates TEXT",
         ]),
+        // Spend controls: see the SQLite migration of the same name.
+        ("v19_spend_controls", [
+            "ALTER TABLE api_keys ADD COLUMN frozen_at BIGINT",
+            "ALTER TABLE budgets DROP CONSTRAINT budgets_period_check",
+            "ALTER TABLE budgets ADD CONSTRAINT budgets_period_check CHECK (period IN ('day', 'week', 'month', 'lifetime'))",
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

@@ -142,9 +142,10 @@ extension PostgresStore {
                 let count = try await connection.one(BudgetRows.count(workspaceId: workspaceId, upTo: maxBudgets), BudgetRows.count) ?? 0
                 try BudgetRows.checkRoom(existing: existing, count: count, maxBudgets: maxBudgets)
             }
-            let budget = BudgetRows.replacing(existing?.current(periodStart: state.period.start), scope: scope, limit: limit, unit: unit, period: period)
-            try await connection.run(BudgetRows.put(workspaceId: workspaceId, budget, periodStart: state.period.start, nowMillis: nowMillis))
-            return BudgetView(budget: budget)
+            let budget = BudgetRows.replacing(existing?.current(billing: state.period, nowMillis: nowMillis), scope: scope, limit: limit, unit: unit, period: period)
+            let stored = StoredBudget(using: budget, billing: state.period, nowMillis: nowMillis)
+            try await connection.run(BudgetRows.put(workspaceId: workspaceId, budget, periodStart: stored.periodStart, nowMillis: nowMillis))
+            return BudgetView(stored, billing: state.period, nowMillis: nowMillis)
         }
     }
 
@@ -152,8 +153,8 @@ extension PostgresStore {
         let nowMillis = clock.nowMillis()
         let query = BudgetRows.page(workspaceId: workspaceId, after: try BudgetRows.scope(cursor: cursor), limit: limit + 1)
         return try await read { connection in
-            let periodStart = try await PostgresStore.view(connection, id: workspaceId, nowMillis: nowMillis).period.start
-            return BudgetRows.page(try await connection.all(query, BudgetRows.stored), limit: limit, periodStart: periodStart)
+            let billing = try await PostgresStore.view(connection, id: workspaceId, nowMillis: nowMillis).period
+            return BudgetRows.page(try await connection.all(query, BudgetRows.stored), limit: limit, billing: billing, nowMillis: nowMillis)
         }
     }
 

@@ -25,7 +25,7 @@ extension PostgresStore {
             try await transaction { connection in
                 // Locked, so that two edits at once each keep the other's change.
                 let stored = try await connection.one(APIKeyRows.live(id: id).appending("FOR UPDATE"), APIKeyRows.view)
-                let (view, update) = try APIKeyView.patched(stored, id: id, by: patch)
+                let (view, update) = try APIKeyView.patched(stored, id: id, by: patch, nowMillis: self.clock.nowMillis())
                 try await connection.run(update)
                 return view
             }

@@ -371,6 +371,16 @@ enum SQLiteMigrations {
                 ALTER TABLE holds ADD COLUMN token_rates TEXT;
                 """)
         }
+        // Spend controls (SPEC §3.7): budgets by the UTC day and week, the period's check
+        // widened in place (every stored row still passes) without an IN list, as v12 wrote
+        // the others; and frozen keys (`frozen_at`, NULL while active).
+        migrator.registerMigration("v17_spend_controls") { db in
+            try db.execute(sql: "ALTER TABLE api_keys ADD COLUMN frozen_at INTEGER")
+            let widened = "CHECK (period = 'day' OR period = 'week' OR period = 'month' OR period = 'lifetime')"
+            try SQLiteCheckRewrite.rewrite(db, table: "budgets", ("CHECK (period IN ('month', 'lifetime'))", widened))
+            guard try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'budgets'")?.contains(widened) == true,
+                  try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" else { throw StoreFault.unknownValue("sqlite_schema", "budgets' period check") }
+        }
         return migrator
     }
 }

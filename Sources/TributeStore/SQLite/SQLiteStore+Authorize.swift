@@ -61,11 +61,6 @@ extension SQLiteStore {
         return AuthorizeOutcome(body: try row.decode(atIndex: 1), replayed: true, approved: try row.decode(atIndex: 2))
     }
 
-    /// The budgets of the given scopes, with monthly use started afresh in a new period.
-    static func loadBudgets(_ db: Database, workspaceId: String, scopes: [BudgetScope], periodStart: Int64) throws -> [Budget] {
-        try scopes.compactMap { try loadStoredBudget(db, workspaceId: workspaceId, scope: $0)?.current(periodStart: periodStart) }
-    }
-
     /// One budget as stored, or `nil` when the scope has none.
     static func loadStoredBudget(_ db: Database, workspaceId: String, scope: BudgetScope) throws -> StoredBudget? {
         try Row.fetchOne(

@@ -127,9 +127,10 @@ extension SQLiteStore {
                 let count = try db.one(BudgetRows.count(workspaceId: workspaceId, upTo: maxBudgets), BudgetRows.count) ?? 0
                 try BudgetRows.checkRoom(existing: existing, count: count, maxBudgets: maxBudgets)
             }
-            let budget = BudgetRows.replacing(existing?.current(periodStart: state.period.start), scope: scope, limit: limit, unit: unit, period: period)
-            try db.run(BudgetRows.put(workspaceId: workspaceId, budget, periodStart: state.period.start, nowMillis: nowMillis))
-            return BudgetView(budget: budget)
+            let budget = BudgetRows.replacing(existing?.current(billing: state.period, nowMillis: nowMillis), scope: scope, limit: limit, unit: unit, period: period)
+            let stored = StoredBudget(using: budget, billing: state.period, nowMillis: nowMillis)
+            try db.run(BudgetRows.put(workspaceId: workspaceId, budget, periodStart: stored.periodStart, nowMillis: nowMillis))
+            return BudgetView(stored, billing: state.period, nowMillis: nowMillis)
         }
     }
 
@@ -137,8 +138,8 @@ extension SQLiteStore {
         let nowMillis = clock.nowMillis()
         let query = BudgetRows.page(workspaceId: workspaceId, after: try BudgetRows.scope(cursor: cursor), limit: limit + 1)
         return try await pool.read { db in
-            let periodStart = try SQLiteStore.view(db, id: workspaceId, nowMillis: nowMillis).period.start
-            return BudgetRows.page(try db.all(query, BudgetRows.stored), limit: limit, periodStart: periodStart)
+            let billing = try SQLiteStore.view(db, id: workspaceId, nowMillis: nowMillis).period
+            return BudgetRows.page(try db.all(query, BudgetRows.stored), limit: limit, billing: billing, nowMillis: nowMillis)
         }
     }
 

@@ -20,7 +20,7 @@ extension SQLiteStore {
     public func updateAPIKey(id: String, patch: APIKeyPatch) async throws -> APIKeyView {
         try await keyCache.clearing {
             try await write { db in
-                let (view, update) = try APIKeyView.patched(try db.one(APIKeyRows.live(id: id), APIKeyRows.view), id: id, by: patch)
+                let (view, update) = try APIKeyView.patched(try db.one(APIKeyRows.live(id: id), APIKeyRows.view), id: id, by: patch, nowMillis: self.clock.nowMillis())
                 try db.run(update)
                 return view
             }

@@ -95,7 +95,9 @@ final class PrincipalCache: @unchecked Sendable {
     private let lock = Lock()
     private var entries: [String: (principal: Principal, expiresAtMillis: Int64)] = [:]
     private var generation: UInt64 = 0
-    private let ttlMillis: Int64 = 5_000
+    /// How long a verified key is trusted without reading it again: what bounds how late
+    /// another instance sees a key frozen or revoked (SPEC §3.7: within 2 s).
+    static let ttlMillis: Int64 = 1_500
     /// Verified keys kept at most; past it the expired ones go, then all.
     private let maxEntries = 10_000
 
@@ -116,7 +118,7 @@ final class PrincipalCache: @unchecked Sendable {
                 entries = entries.filter { $0.value.expiresAtMillis > nowMillis }
                 if entries.count >= maxEntries { entries.removeAll() }
             }
-            entries[hash] = (principal, nowMillis + ttlMillis)
+            entries[hash] = (principal, nowMillis + PrincipalCache.ttlMillis)
         }
     }
 

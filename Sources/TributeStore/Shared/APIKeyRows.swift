@@ -3,7 +3,7 @@ import TributeCore
 /// The `api_keys` table as both stores read and write it.
 enum APIKeyRows {
     /// The columns `view` reads, in its order.
-    static let columns = "id, role, workspace_ids, name, created_at, prefix, rate_limit_per_second, rate_limit_burst"
+    static let columns = "id, role, workspace_ids, name, created_at, prefix, rate_limit_per_second, rate_limit_burst, (frozen_at IS NOT NULL)"
 
     /// Every live key, newest first.
     static let allLive = StoreStatement("SELECT \(columns) FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id")
@@ -25,11 +25,12 @@ enum APIKeyRows {
         StoreStatement("SELECT \(columns) FROM api_keys WHERE id = ? AND revoked_at IS NULL", [.text(id)])
     }
 
-    /// Stores the name and rate limit that `view` has.
-    static func update(_ view: APIKeyView) -> StoreStatement {
+    /// Stores the name, rate limit and status that `view` has (a key frozen again keeps the
+    /// time it was first frozen).
+    static func update(_ view: APIKeyView, nowMillis: Int64) -> StoreStatement {
         StoreStatement(
-            "UPDATE api_keys SET name = ?, rate_limit_per_second = ?, rate_limit_burst = ? WHERE id = ?",
-            [.text(view.name), .int(view.rateLimit?.perSecond), .int(view.rateLimit?.burst), .text(view.id)])
+            "UPDATE api_keys SET name = ?, rate_limit_per_second = ?, rate_limit_burst = ?, frozen_at = CASE WHEN ? THEN COALESCE(frozen_at, ?) END WHERE id = ?",
+            [.text(view.name), .int(view.rateLimit?.perSecond), .int(view.rateLimit?.burst), .bool(view.status == .frozen), .int(nowMillis), .text(view.id)])
     }
 
     /// Revokes the key `id` unless it is revoked already.
@@ -44,11 +45,12 @@ enum APIKeyRows {
         APIKeyView(
             id: try columns.text(), role: try columns.value(Role.self, column: "api_keys.role"),
             workspaceIds: try workspaceIds(stored: try columns.text()), name: try columns.optionalText(), createdAtMillis: try columns.int(),
-            prefix: try columns.text(), rateLimit: try RateLimit.stored(perSecond: try columns.optionalInt(), burst: try columns.optionalInt()))
+            prefix: try columns.text(), rateLimit: try RateLimit.stored(perSecond: try columns.optionalInt(), burst: try columns.optionalInt()),
+            status: try columns.bool() ? .frozen : .active)
     }
 
     /// The columns `principal` reads, of the key named `k` in a query.
-    static let principalColumns = "k.id, k.role, k.workspace_ids, k.rate_limit_per_second, k.rate_limit_burst"
+    static let principalColumns = "k.id, k.role, k.workspace_ids, k.rate_limit_per_second, k.rate_limit_burst, (k.frozen_at IS NOT NULL)"
 
     /// The live key whose secret hashes to `secretHash`.
     static func principal(secretHash: String) -> StoreStatement {
@@ -58,10 +60,12 @@ enum APIKeyRows {
     /// What a key may do, from a row of `principalColumns`.
     /// - Throws: as `view`.
     static func principal(_ columns: inout some ColumnReader) throws -> Principal {
-        Principal(
+        var principal = Principal(
             keyId: try columns.text(), role: try columns.value(Role.self, column: "api_keys.role"),
             workspaceIds: try workspaceIds(stored: try columns.text()),
             rateLimit: try RateLimit.stored(perSecond: try columns.optionalInt(), burst: try columns.optionalInt()))
+        principal.frozen = try columns.bool()
+        return principal
     }
 
     /// A key's workspace ids as stored: a JSON array of strings.

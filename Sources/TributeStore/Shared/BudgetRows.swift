@@ -49,10 +49,10 @@ enum BudgetRows {
 
     /// A page of budgets as read by `page` with one row more than `limit`: the cursor of the
     /// next page names the last budget shown.
-    static func page(_ rows: [StoredBudget], limit: Int, periodStart: Int64) -> Page<BudgetView> {
+    static func page(_ rows: [StoredBudget], limit: Int, billing: BillingPeriod, nowMillis: Int64) -> Page<BudgetView> {
         let shown = rows.prefix(limit)
         let next = rows.count > limit ? shown.last.map { cursor(after: $0.budget.scope.description) } : nil
-        return Page(items: shown.map { BudgetView(budget: $0.current(periodStart: periodStart)) }, nextCursor: next)
+        return Page(items: shown.map { BudgetView($0, billing: billing, nowMillis: nowMillis) }, nextCursor: next)
     }
 
     /// The cursor of the page after `scope`: the scope's UTF-8 in base64url without padding,

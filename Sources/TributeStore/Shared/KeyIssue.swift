@@ -37,16 +37,17 @@ extension APIKeyView {
     /// The key as `patch` leaves it, and the statement that stores it.
     /// - Parameter stored: the live key as stored, `nil` for an unknown or revoked one.
     /// - Throws: `apiKeyNotFound` for an unknown or revoked key.
-    static func patched(_ stored: APIKeyView?, id: String, by patch: APIKeyPatch) throws -> (APIKeyView, update: StoreStatement) {
+    static func patched(_ stored: APIKeyView?, id: String, by patch: APIKeyPatch, nowMillis: Int64) throws -> (APIKeyView, update: StoreStatement) {
         guard let stored else { throw TributeError.apiKeyNotFound(id) }
         let view = stored.applying(patch)
-        return (view, APIKeyRows.update(view))
+        return (view, APIKeyRows.update(view, nowMillis: nowMillis))
     }
 
     /// The key as `patch` leaves it: a new name, its own rate limit, or the server's default.
     func applying(_ patch: APIKeyPatch) -> APIKeyView {
         var view = self
         if let name = patch.name { view.name = name }
+        if let status = patch.status { view.status = status }
         switch patch.rateLimit {
         case .set(let limit)?: view.rateLimit = limit
         case .useDefault?: view.rateLimit = nil
