@@ -115,3 +115,46 @@ import Testing
         #expect(ChargeExplanation(decoding: #"{"t":[[1,-1],0,0,0,0]}"#, actionsCharged: .zero) == nil)
     }
 }
+
+/// Budget windows (SPEC §3.7): UTC days, weeks from Monday, the billing period.
+@Suite struct BudgetWindowTests {
+    static func seconds(_ text: String) -> Int64 { (ISOTime.parse(text) ?? 0) / 1000 }
+    static let billing = BillingPeriod(start: seconds("2026-12-07T00:00:00Z"), end: seconds("2027-01-07T00:00:00Z"))
+
+    @Test(arguments: [
+        // (now, day start, week start): 2026-12-07 is a Monday, 1970-01-01 a Thursday.
+        ("2026-12-07T00:00:00Z", "2026-12-07T00:00:00Z", "2026-12-07T00:00:00Z"),
+        ("2026-12-13T23:59:59Z", "2026-12-13T00:00:00Z", "2026-12-07T00:00:00Z"),
+        ("2026-12-14T00:00:00Z", "2026-12-14T00:00:00Z", "2026-12-14T00:00:00Z"),
+        ("2027-01-01T12:00:00Z", "2027-01-01T00:00:00Z", "2026-12-28T00:00:00Z"),
+        ("2028-02-29T23:00:00Z", "2028-02-29T00:00:00Z", "2028-02-28T00:00:00Z"),
+        ("1970-01-05T05:00:00Z", "1970-01-05T00:00:00Z", "1970-01-05T00:00:00Z"),
+    ])
+    func windowsStartAtUTCMidnightAndOnMonday(now: String, day: String, week: String) {
+        let millis = Self.seconds(now) * 1000 + 999
+        #expect(BudgetPeriod.day.windowStart(billing: Self.billing, nowMillis: millis) == Self.seconds(day))
+        #expect(BudgetPeriod.week.windowStart(billing: Self.billing, nowMillis: millis) == Self.seconds(week))
+        #expect(BudgetPeriod.day.resetsAt(billing: Self.billing, nowMillis: millis) == Self.seconds(day) + 86_400)
+        #expect(BudgetPeriod.week.resetsAt(billing: Self.billing, nowMillis: millis) == Self.seconds(week) + 7 * 86_400)
+        #expect(BudgetPeriod.month.windowStart(billing: Self.billing, nowMillis: millis) == Self.billing.start)
+        #expect(BudgetPeriod.month.resetsAt(billing: Self.billing, nowMillis: millis) == Self.billing.end)
+        #expect(BudgetPeriod.lifetime.resetsAt(billing: Self.billing, nowMillis: millis) == nil)
+    }
+
+    @Test func useStartsAfreshInANewWindowOnly() {
+        let budget = Budget(scope: .workspace, limit: Amount(units: 5), unit: .actions, period: .day, used: Amount(units: 4))
+        let monday = Self.seconds("2026-12-07T10:00:00Z") * 1000
+        let stored = StoredBudget(using: budget, billing: Self.billing, nowMillis: monday)
+        #expect(stored.current(billing: Self.billing, nowMillis: monday + 3_600_000).used == Amount(units: 4))
+        #expect(stored.current(billing: Self.billing, nowMillis: monday + 14 * 3_600_000).used == .zero)
+        // What was charged in the day counts in it, not in the next.
+        #expect(stored.stillCounts(chargedAtMillis: monday, chargedPeriodStart: Self.billing.start, billing: Self.billing, nowMillis: monday + 60_000))
+        #expect(!stored.stillCounts(chargedAtMillis: monday, chargedPeriodStart: Self.billing.start, billing: Self.billing, nowMillis: monday + 14 * 3_600_000))
+    }
+
+    @Test func scopesParseAndPrint() {
+        #expect(BudgetScope(parsing: "workspace") == .workspace && BudgetScope.workspace.description == "workspace")
+        #expect(BudgetScope(parsing: "key:key_1") == BudgetScope(kind: .key, id: "key_1"))
+        for text in ["workspace:x", "workspace:", "key:", "Workspace", "keys:x"] { #expect(BudgetScope(parsing: text) == nil, "\(text)") }
+    }
+}
