@@ -310,6 +310,18 @@ def console_tests(browser, api, url, admin_key, shots):
     expect(page.locator(".notice").first).to_contain_text("Budget run:nightly deleted")
     _, budgets = api.call("GET", "/v1/workspaces/gamma/budgets")
     check("an admin deletes a budget", budgets == [], str(budgets))
+    # The whole workspace, by the UTC day: shown with the time it resets.
+    budget.get_by_label("Scope").select_option("workspace")
+    budget.get_by_label("Limit").fill("100")
+    budget.get_by_label("Period").select_option("day")
+    budget.get_by_role("button", name="Add budget").click()
+    expect(page.locator(".notice").first).to_contain_text("Budget workspace: 100 actions a day (UTC)")
+    _, budgets = api.call("GET", "/v1/workspaces/gamma/budgets")
+    row = page.locator("#budgets tr", has_text="workspace")
+    check("an admin caps the workspace by the day, shown with its reset", len(budgets) == 1 and budgets[0]["scope"] == "workspace"
+          and budgets[0]["resetsAt"].endswith("T00:00:00.000Z") and budgets[0]["resetsAt"][:10] in row.inner_text(), str(budgets))
+    page.get_by_role("button", name="Delete workspace").click()
+    expect(page.locator(".notice").first).to_contain_text("Budget workspace deleted")
 
     # A charge: open its explanation from the decisions table, and reverse it with a reason.
     status, charge = api.call("POST", "/v1/agent-actions/authorize-and-debit", {"workspaceId": "gamma", "actionType": "COMPLEX_LLM", "userId": "gus"})
@@ -371,6 +383,18 @@ def console_tests(browser, api, url, admin_key, shots):
     _, listed = api.call("GET", "/v1/api-keys")
     created = next(k for k in listed if k["name"] == "gamma agent")
     check("an admin creates a key with a rate limit", created["rateLimit"] == {"perSecond": 5, "burst": 10} and created["workspaceIds"] == ["gamma"], str(created))
+    # Frozen from the key list, refused at once, then thawed.
+    row.get_by_role("button", name="Freeze").click()
+    expect(page.locator(".notice")).to_contain_text("frozen")
+    row = page.locator("#keys tr", has_text="gamma agent")
+    expect(row).to_contain_text("frozen")
+    _, listed = api.call("GET", "/v1/api-keys")
+    check("an admin freezes a key from the key list", next(k for k in listed if k["name"] == "gamma agent")["status"] == "frozen", str(listed))
+    row.get_by_role("button", name="Thaw").click()
+    expect(page.locator(".notice")).to_contain_text("thawed")
+    _, listed = api.call("GET", "/v1/api-keys")
+    check("an admin thaws it again", next(k for k in listed if k["name"] == "gamma agent")["status"] == "active", str(listed))
+    row = page.locator("#keys tr", has_text="gamma agent")
     row.get_by_role("button", name="Revoke").click()
     expect(page.locator(".notice")).to_contain_text("revoked")
     page.screenshot(path=os.path.join(shots, "admin-desktop.png"), full_page=True)
