@@ -152,6 +152,21 @@ import Testing
         #expect(!stored.stillCounts(chargedAtMillis: monday, chargedPeriodStart: Self.billing.start, billing: Self.billing, nowMillis: monday + 14 * 3_600_000))
     }
 
+    @Test func aClockBehindAnotherInstancesNeverOpensACap() {
+        // Another instance, already past midnight, stored 4 actions used in the new day.
+        let tuesday = Self.seconds("2026-12-08T00:00:01Z")
+        let stored = StoredBudget(budget: Budget(scope: .workspace, limit: Amount(units: 5), unit: .actions, period: .day, used: Amount(units: 4)),
+                                  periodStart: Self.seconds("2026-12-08T00:00:00Z"))
+        // This one is a second behind, still on Monday: it sees the newer day's use, not zero,
+        // and writes its own call's use into that day, never back into Monday.
+        let behind = (tuesday - 2) * 1000
+        var current = stored.current(billing: Self.billing, nowMillis: behind)
+        #expect(current.used == Amount(units: 4))
+        current.used += .one
+        #expect(stored.using(current, billing: Self.billing, nowMillis: behind).periodStart == stored.periodStart)
+        #expect(stored.current(billing: Self.billing, nowMillis: (tuesday + 86_400) * 1000).used == .zero)
+    }
+
     @Test func scopesParseAndPrint() {
         #expect(BudgetScope(parsing: "workspace") == .workspace && BudgetScope.workspace.description == "workspace")
         #expect(BudgetScope(parsing: "key:key_1") == BudgetScope(kind: .key, id: "key_1"))

@@ -36,6 +36,13 @@ import TributeTestSupport
                                          status: 422, code: "invalid_value")
             try await client.expectError(.put, "/v1/workspaces/w/budgets/workspace", key: admin, body: #"{"limit":1,"unit":"actions","period":"hour"}"#,
                                          status: 422, code: "invalid_value")
+            // The agent's own key cannot lift the caps it runs under.
+            for scope in ["workspace", "key:\(agent.0.id)"] {
+                try await client.expectError(.put, "/v1/workspaces/w/budgets/\(scope)", key: agent.1, body: #"{"limit":1000,"unit":"actions","period":"day"}"#,
+                                             status: 403, code: "forbidden")
+                try await client.expectError(.delete, "/v1/workspaces/w/budgets/\(scope)", key: agent.1, body: nil, status: 403, code: "forbidden")
+            }
+            #expect(try await client.send(.put, "/v1/workspaces/w/budgets/run:mine", key: agent.1, body: #"{"limit":9,"unit":"actions","period":"day"}"#).status == .ok)
 
             for _ in 0..<2 { #expect(try await client.send(.post, Self.debit, key: agent.1, body: #"{"workspaceId":"w","actionType":"SIMPLE_LLM"}"#).json?.objectValue?["success"] == .bool(true)) }
             let refused = try await client.send(.post, Self.debit, key: agent.1, body: #"{"workspaceId":"w","actionType":"SIMPLE_LLM"}"#)

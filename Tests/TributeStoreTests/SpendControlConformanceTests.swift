@@ -149,6 +149,19 @@ import TributeTestSupport
     }
 
     @Test(arguments: Backend.allCases)
+    func theLastActiveAdminKeyCannotBeFrozen(backend: Backend) async throws {
+        let (store, _) = try await backend.makeStore()
+        let first = try await store.createAPIKey(role: .admin, workspaceIds: [], name: "first")
+        await #expect(throws: TributeError.self) { try await store.updateAPIKey(id: first.0.id, patch: APIKeyPatch(status: .frozen)) }
+        let second = try await store.createAPIKey(role: .admin, workspaceIds: [], name: "second")
+        #expect(try await store.updateAPIKey(id: first.0.id, patch: APIKeyPatch(status: .frozen)).status == .frozen)
+        await #expect(throws: TributeError.self) { try await store.updateAPIKey(id: second.0.id, patch: APIKeyPatch(status: .frozen)) }
+        // A service key is never the last admin.
+        let service = try await store.createAPIKey(role: .service, workspaceIds: [], name: "agent")
+        #expect(try await store.updateAPIKey(id: service.0.id, patch: APIKeyPatch(status: .frozen)).status == .frozen)
+    }
+
+    @Test(arguments: Backend.allCases)
     func aFrozenKeyIsNoPrincipalUntilThawed(backend: Backend) async throws {
         let (store, _) = try await backend.makeStore()
         let issued = try await store.createAPIKey(role: .service, workspaceIds: [], name: "agent")

@@ -87,6 +87,21 @@ import TributeTestSupport
     }
 
     @Test(arguments: Backend.allCases)
+    func aHoldCommittedInPartsChargesItsPartPerCallOnce(backend: Backend) async throws {
+        let store = try await Self.setUp(backend)
+        let held = try await store.hold(HoldRequest(AuthorizeRequest(workspaceId: "w", actionType: "LLM", usage: try Self.usage(output: 4_000))), idempotency: nil)
+        #expect(amountField(held.body, "actionsCharged") == Amount(micros: 50_000))
+        let holdId = try #require(field(held.body, "holdId")?.stringValue)
+        let everyone: @Sendable (String) -> Bool = { _ in true }
+        // 0.01 + 1,000 × 10 / 10⁶, then 3,000 × 10 / 10⁶ alone: 0.05 in all, as held.
+        let first = try await store.commitHold(HoldCommit(holdId: holdId, actual: .usage(try Self.usage(output: 1_000)), final: false), canAccess: everyone, idempotency: nil)
+        #expect(amountField(first.body, "actionsCharged") == Amount(micros: 20_000))
+        let second = try await store.commitHold(HoldCommit(holdId: holdId, actual: .usage(try Self.usage(output: 3_000))), canAccess: everyone, idempotency: nil)
+        #expect(second.approved && amountField(second.body, "actionsCharged") == Amount(micros: 30_000), "\(second.body)")
+        _ = try await store.expectLedgerHolds()
+    }
+
+    @Test(arguments: Backend.allCases)
     func aHoldPricedPerCallRefusesTokens(backend: Backend) async throws {
         let store = try await Self.setUp(backend)
         let held = try await store.hold(HoldRequest(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM")), idempotency: nil)

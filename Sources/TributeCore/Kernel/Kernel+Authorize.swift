@@ -84,6 +84,8 @@ extension Kernel {
                 overagePolicy: state.plan.overagePolicy, overageRate: state.plan.overageRate,
                 creditsAvailable: state.wallet, budgets: budgets, suspended: state.status == .suspended))
         } catch {
+            // No trap, no wrap: a cost or its overage past the largest amount is refused.
+            guard request.usage == nil else { throw TributeError.invalidUsage("The cost of these tokens is out of range") }
             throw TributeError.invalidMultiplier("The cost of this action is out of range")
         }
 
@@ -118,10 +120,10 @@ extension Kernel {
             }
         }
         if outcome.approved {
-            usedBudgets = budgets.map { budget in
+            usedBudgets = zip(stored, budgets).map { original, budget in
                 var used = budget
                 used.used += budget.unit == .actions ? outcome.actionsCharged : outcome.creditsDebited
-                return StoredBudget(using: used, billing: state.period, nowMillis: nowMillis)
+                return original.using(used, billing: state.period, nowMillis: nowMillis)
             }
         }
 

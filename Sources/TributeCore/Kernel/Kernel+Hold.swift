@@ -83,7 +83,8 @@ extension Kernel {
             actions = cost
         case .usage(let usage):
             guard let rates = hold.tokenRates else { throw TributeError.invalidUsage("\(hold.actionType) is priced per call: give actualCostMultiplier or actualActions") }
-            let charge = TokenCharge(usage: usage, rates: rates, perCall: hold.baseCost)
+            // The part per call is charged by the hold's first commit only: it was held once.
+            let charge = TokenCharge(usage: usage, rates: rates, perCall: hold.committedActions.isZero ? hold.baseCost : .zero)
             guard let cost = charge.cost else { throw TributeError.exceedsHold("The actual usage costs more than the largest amount, more than is held") }
             (actions, tokens) = (cost, charge)
         }

@@ -65,11 +65,20 @@ public struct StoredBudget: Sendable, Equatable {
     }
 
     /// The budget as it stands at `nowMillis` (in the billing period `billing`): its use
-    /// starts afresh with each window.
+    /// starts afresh with each window. Only a window *later* than the stored one starts
+    /// afresh: an instance whose clock is behind another's (or a clock stepped back) sees the
+    /// newer window's use, never zero, so that no cap opens while clocks disagree.
     public func current(billing: BillingPeriod, nowMillis: Int64) -> Budget {
         var current = budget
-        if budget.period != .lifetime && periodStart != budget.period.windowStart(billing: billing, nowMillis: nowMillis) { current.used = .zero }
+        if budget.period != .lifetime && periodStart < budget.period.windowStart(billing: billing, nowMillis: nowMillis) { current.used = .zero }
         return current
+    }
+
+    /// `used` (this budget as `current` gave it, with a call's use added) stored in the
+    /// window that holds `nowMillis`, or in the stored one when that is later (`current`).
+    public func using(_ used: Budget, billing: BillingPeriod, nowMillis: Int64) -> StoredBudget {
+        let window = used.period.windowStart(billing: billing, nowMillis: nowMillis)
+        return StoredBudget(budget: used, periodStart: max(window, periodStart), createdAtMillis: createdAtMillis)
     }
 
     /// Whether the stored use still counts a charge made at `chargedAtMillis`, in the billing
@@ -79,7 +88,7 @@ public struct StoredBudget: Sendable, Equatable {
     public func stillCounts(chargedAtMillis: Int64, chargedPeriodStart: Int64, billing: BillingPeriod, nowMillis: Int64) -> Bool {
         let period = budget.period
         if period == .lifetime { return true }
-        let current = period.windowStart(billing: billing, nowMillis: nowMillis)
+        let current = max(period.windowStart(billing: billing, nowMillis: nowMillis), periodStart)
         let charged = period == .month ? chargedPeriodStart : period.windowStart(billing: billing, nowMillis: chargedAtMillis)
         return charged == current && periodStart == current
     }

@@ -49,6 +49,7 @@ extension Dashboard {
         try await workspaceForm(request, context) { form, id in
             let scope = try Dashboard.budgetScope(&form)
             let terms = try WorkspaceInput.budget(from: &form)
+            try WorkspaceInput.checkMayChange(scope, by: try context.requirePrincipal())
             try await WorkspaceInput.checkKeyScope(scope, workspaceId: id) { try await store.apiKeys() }
             let view = try await store.putBudget(workspaceId: id, scope: scope, limit: terms.limit, unit: terms.unit, period: terms.period,
                                                  maxBudgets: limits.budgetsPerWorkspace)
@@ -60,6 +61,7 @@ extension Dashboard {
     @Sendable func deleteBudget(_ request: Request, _ context: TributeContext) async throws -> Response {
         try await workspaceForm(request, context) { form, id in
             let scope = try Dashboard.budgetScope(&form, existing: true)
+            try WorkspaceInput.checkMayChange(scope, by: try context.requirePrincipal())
             try await store.deleteBudget(workspaceId: id, scope: scope)
             return "Budget \(scope) deleted."
         }

@@ -101,6 +101,8 @@ struct Dashboard<Store: TributeStore>: Sendable {
             if counted, case let outcome = failedSignIns.take(address), !outcome.allowed { return Dashboard.tooManySignIns(outcome) }
             return Dashboard.html(Dashboard.signInPage(error: Dashboard.invalidKey), status: .unauthorized)
         }
+        // A frozen key signs in nowhere: refused before its rate limit or any write.
+        guard !principal.frozen else { return Dashboard.html(Dashboard.signInPage(error: APIError.keyFrozen.message), status: .forbidden) }
         do {
             try auth.rateLimiter.take(principal)
         } catch let limited as APIError where limited.status == .tooManyRequests {

@@ -86,6 +86,7 @@ struct WorkspaceRoutes<Store: TributeStore>: Sendable {
         var fields = try await API.fields(request)
         let terms = try WorkspaceInput.budget(from: &fields)
         try fields.rejectUnknown()
+        try WorkspaceInput.checkMayChange(scope, by: try context.requirePrincipal())
         try await WorkspaceInput.checkKeyScope(scope, workspaceId: id) { try await store.apiKeys() }
         let view = try await store.putBudget(workspaceId: id, scope: scope, limit: terms.limit, unit: terms.unit, period: terms.period,
                                              maxBudgets: limits.budgetsPerWorkspace)
@@ -93,7 +94,9 @@ struct WorkspaceRoutes<Store: TributeStore>: Sendable {
     }
 
     @Sendable func deleteBudget(_ request: Request, _ context: TributeContext) async throws -> Response {
-        try await store.deleteBudget(workspaceId: try context.requireWorkspaceId(), scope: try WorkspaceInput.existingScope(try API.parameter(context, "scope")))
+        let scope = try WorkspaceInput.existingScope(try API.parameter(context, "scope"))
+        try WorkspaceInput.checkMayChange(scope, by: try context.requirePrincipal())
+        try await store.deleteBudget(workspaceId: try context.requireWorkspaceId(), scope: scope)
         return Response(status: .noContent)
     }
 

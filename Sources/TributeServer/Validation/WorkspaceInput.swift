@@ -53,6 +53,14 @@ enum WorkspaceInput {
         return scope
     }
 
+    /// A `key:` or `workspace` budget caps the keys that could otherwise change it (an agent's
+    /// service key): only an admin key sets or removes one.
+    /// - Throws: 403.
+    static func checkMayChange(_ scope: BudgetScope, by principal: Principal) throws {
+        guard scope.kind == .key || scope.kind == .workspace, principal.role != .admin else { return }
+        throw APIError.forbidden("Only an admin key sets or removes a \(scope.kind.rawValue) budget: it caps the keys that could change it")
+    }
+
     /// A `key:` scope must name a live key that may use the workspace: a budget that no call
     /// can ever meet is refused rather than kept. Other scopes pass.
     /// - Parameter keys: the live keys (a capped list: `TRIBUTE_MAX_API_KEYS`).

@@ -143,7 +143,7 @@ extension PostgresStore {
                 try BudgetRows.checkRoom(existing: existing, count: count, maxBudgets: maxBudgets)
             }
             let budget = BudgetRows.replacing(existing?.current(billing: state.period, nowMillis: nowMillis), scope: scope, limit: limit, unit: unit, period: period)
-            let stored = StoredBudget(using: budget, billing: state.period, nowMillis: nowMillis)
+            let stored = BudgetRows.stored(budget, over: existing, billing: state.period, nowMillis: nowMillis)
             try await connection.run(BudgetRows.put(workspaceId: workspaceId, budget, periodStart: stored.periodStart, nowMillis: nowMillis))
             return BudgetView(stored, billing: state.period, nowMillis: nowMillis)
         }

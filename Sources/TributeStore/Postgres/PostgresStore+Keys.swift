@@ -24,6 +24,10 @@ extension PostgresStore {
         try await keyCache.clearing {
             try await transaction { connection in
                 // Locked, so that two edits at once each keep the other's change.
+                if patch.status == .frozen {
+                    let others = try await connection.all(APIKeyRows.otherActiveAdmins(excluding: id).appending("FOR UPDATE"), APIKeyRows.adminRow)
+                    try APIKeyRows.checkFreeze(try await connection.one(APIKeyRows.live(id: id), APIKeyRows.view), patch, others: others)
+                }
                 let stored = try await connection.one(APIKeyRows.live(id: id).appending("FOR UPDATE"), APIKeyRows.view)
                 let (view, update) = try APIKeyView.patched(stored, id: id, by: patch, nowMillis: self.clock.nowMillis())
                 try await connection.run(update)

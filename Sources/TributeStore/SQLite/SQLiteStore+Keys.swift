@@ -20,7 +20,9 @@ extension SQLiteStore {
     public func updateAPIKey(id: String, patch: APIKeyPatch) async throws -> APIKeyView {
         try await keyCache.clearing {
             try await write { db in
-                let (view, update) = try APIKeyView.patched(try db.one(APIKeyRows.live(id: id), APIKeyRows.view), id: id, by: patch, nowMillis: self.clock.nowMillis())
+                let stored = try db.one(APIKeyRows.live(id: id), APIKeyRows.view)
+                if patch.status == .frozen { try APIKeyRows.checkFreeze(stored, patch, others: try db.all(APIKeyRows.otherActiveAdmins(excluding: id), APIKeyRows.adminRow)) }
+                let (view, update) = try APIKeyView.patched(stored, id: id, by: patch, nowMillis: self.clock.nowMillis())
                 try db.run(update)
                 return view
             }

@@ -33,6 +33,25 @@ enum APIKeyRows {
             [.text(view.name), .int(view.rateLimit?.perSecond), .int(view.rateLimit?.burst), .bool(view.status == .frozen), .int(nowMillis), .text(view.id)])
     }
 
+    /// The live admin keys, locked by PostgreSQL (`FOR UPDATE` appended there) so that two
+    /// admins freezing each other at once are ordered: how many are active, other than `id`.
+    static func otherActiveAdmins(excluding id: String) -> StoreStatement {
+        StoreStatement("SELECT id, (frozen_at IS NULL) FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL AND id <> ?", [.text(id)])
+    }
+
+    static func adminRow(_ columns: inout some ColumnReader) throws -> (id: String, active: Bool) {
+        (try columns.text(), try columns.bool())
+    }
+
+    /// Refuses to freeze the last active admin key: no key could thaw it (a key cannot freeze
+    /// itself, and `tribute keys create` on the database host is the only way back).
+    /// - Parameter others: the other live admin keys, as `otherActiveAdmins` reads them.
+    /// - Throws: `invalidValue`.
+    static func checkFreeze(_ stored: APIKeyView?, _ patch: APIKeyPatch, others: [(id: String, active: Bool)]) throws {
+        guard patch.status == .frozen, let stored, stored.role == .admin, stored.status == .active, !others.contains(where: \.active) else { return }
+        throw TributeError.invalidValue("The last active admin key cannot be frozen: no key would be left to thaw it")
+    }
+
     /// Revokes the key `id` unless it is revoked already.
     static func revoke(id: String, nowMillis: Int64) -> StoreStatement {
         StoreStatement("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.int(nowMillis), .text(id)])

@@ -95,11 +95,20 @@ enum BudgetRows {
         return StoredBudget(budget: budget, periodStart: periodStart)
     }
 
-    /// A budget set anew over `existing` (as it stands this period): what it has used is
-    /// kept while the unit stays the same, since a count of actions is no count of credits.
+    /// A budget set anew over `existing` (as it stands in its window): what it has used is
+    /// kept while the unit and the period stay the same, since a count of actions is no count
+    /// of credits, and a month's use no day's.
     static func replacing(_ existing: Budget?, scope: BudgetScope, limit: Amount, unit: BudgetUnit, period: BudgetPeriod) -> Budget {
-        let used = existing.flatMap { $0.unit == unit ? $0.used : nil } ?? .zero
+        // Use is kept for the same unit and window; in another window it is no count at all.
+        let used = existing.flatMap { $0.unit == unit && $0.period == period ? $0.used : nil } ?? .zero
         return Budget(scope: scope, limit: limit, unit: unit, period: period, used: used)
+    }
+
+    /// `budget` (from `replacing`) as stored now: in the window of `existing` when that is the
+    /// same period and later than the clock's (`StoredBudget.using`), else in the clock's.
+    static func stored(_ budget: Budget, over existing: StoredBudget?, billing: BillingPeriod, nowMillis: Int64) -> StoredBudget {
+        guard let existing, existing.budget.period == budget.period else { return StoredBudget(using: budget, billing: billing, nowMillis: nowMillis) }
+        return existing.using(budget, billing: billing, nowMillis: nowMillis)
     }
 
     /// Creates or replaces the workspace's budget of `budget.scope`, counted in the period
