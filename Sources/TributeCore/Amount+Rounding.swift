@@ -17,18 +17,43 @@ extension Amount {
     /// `self × numerator / denominator`, rounded up to a micro-unit; `nil` for a negative
     /// amount or numerator, a denominator that is not positive, or a result above `Amount.max`.
     public func scaled(numerator: Int64, denominator: Int64) -> Amount? {
-        guard micros >= 0, numerator >= 0 else { return nil }
-        return Amount.roundedUp(Int128(micros) * Int128(numerator), per: denominator)
+        var product = WideSum()
+        guard product.add(micros, times: numerator) else { return nil }
+        return Amount.roundedUp(product, per: denominator)
     }
 
-    /// `value / denominator` micro-units, rounded up: the rule itself. `nil` for a negative
-    /// value, a denominator that is not positive, or a result above `Amount.max`.
-    public static func roundedUp(_ value: Int128, per denominator: Int64) -> Amount? {
-        guard value >= 0, denominator > 0 else { return nil }
-        let divisor = Int128(denominator)
-        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
-        let micros = remainder == 0 ? quotient : quotient + 1
-        guard micros <= Int128(Amount.max.micros) else { return nil }
+    /// `value / denominator` micro-units, rounded up: the rule itself. `nil` for a
+    /// denominator that is not positive, or a result above `Amount.max`.
+    static func roundedUp(_ value: WideSum, per denominator: Int64) -> Amount? {
+        guard denominator > 0 else { return nil }
+        let divisor = UInt64(denominator)
+        // A quotient of 2⁶⁴ or more is past any amount (and past what the division returns).
+        guard value.high < divisor else { return nil }
+        let (quotient, remainder) = divisor.dividingFullWidth((high: value.high, low: value.low))
+        let (micros, overflow) = quotient.addingReportingOverflow(remainder == 0 ? 0 : 1)
+        guard !overflow, micros <= UInt64(Amount.max.micros) else { return nil }
         return Amount(micros: Int64(micros))
+    }
+}
+
+/// A non-negative sum of products of two non-negative `Int64`s, exact in two 64-bit words:
+/// what the one rounding rule divides. (Swift's `Int128` needs macOS 15; the client library,
+/// which shares this code, runs on macOS 14.)
+struct WideSum {
+    private(set) var high: UInt64 = 0
+    private(set) var low: UInt64 = 0
+
+    /// Adds `a × b`.
+    /// - Returns: `false`, adding nothing, for a negative operand or a sum past 2¹²⁸ (which
+    ///   Tribute's bounds never reach: at most 6 × 10²⁷).
+    mutating func add(_ a: Int64, times b: Int64) -> Bool {
+        guard a >= 0, b >= 0 else { return false }
+        let product = UInt64(a).multipliedFullWidth(by: UInt64(b))
+        let (sumLow, carry) = low.addingReportingOverflow(product.low)
+        let (partial, overflowHigh) = high.addingReportingOverflow(product.high)
+        let (sumHigh, overflowCarry) = partial.addingReportingOverflow(carry ? 1 : 0)
+        guard !overflowHigh, !overflowCarry else { return false }
+        (high, low) = (sumHigh, sumLow)
+        return true
     }
 }

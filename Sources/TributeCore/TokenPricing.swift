@@ -126,10 +126,11 @@ public struct TokenCharge: Sendable, Equatable {
     /// (`Amount.roundedUp`); `nil` past `Amount.max` (or for a negative rate).
     public var cost: Amount? {
         // In millionths of a micro-unit: the per-call part scaled up, each kind's product as is.
-        // At most 5 × 10¹⁸ × 10⁹ plus 10¹⁸ × 10⁶: far inside Int128.
-        var total = Int128(perCall.micros) * Int128(TokenRates.tokensPerRate)
+        // At most 5 × 10¹⁸ × 10⁹ plus 10¹⁸ × 10⁶: far inside 128 bits.
+        var total = WideSum()
+        guard total.add(perCall.micros, times: TokenRates.tokensPerRate) else { return nil }
         for kind in TokenKind.allCases {
-            total += Int128(rates[kind].micros) * Int128(usage[kind])
+            guard total.add(rates[kind].micros, times: usage[kind]) else { return nil }
         }
         return Amount.roundedUp(total, per: TokenRates.tokensPerRate)
     }
@@ -137,6 +138,8 @@ public struct TokenCharge: Sendable, Equatable {
     /// One kind's part alone, rounded up by the same rule, for showing: the charge rounds
     /// the exact sum once, so it may be less than the parts shown by under a micro-unit each.
     public func amount(of kind: TokenKind) -> Amount? {
-        Amount.roundedUp(Int128(rates[kind].micros) * Int128(usage[kind]), per: TokenRates.tokensPerRate)
+        var product = WideSum()
+        guard product.add(rates[kind].micros, times: usage[kind]) else { return nil }
+        return Amount.roundedUp(product, per: TokenRates.tokensPerRate)
     }
 }
