@@ -109,6 +109,22 @@ import TributeTestSupport
     }
 
     @Test(arguments: Backend.allCases)
+    func aCommitReversedTheDayAfterItsHoldGivesTheNewDayNothing(backend: Backend) async throws {
+        let (store, clock) = try await Self.setUp(backend, at: "2026-12-07T23:50:00Z")
+        _ = try await store.putBudget(workspaceId: "w", scope: .workspace, limit: Amount(units: 10), unit: .actions, period: .day)
+        let held = try await store.hold(HoldRequest(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM", costMultiplier: Amount(units: 5)), ttlSeconds: 3_600),
+                                        idempotency: nil)
+        clock.advance(seconds: 20 * 60)
+        let committed = try await store.commitHold(HoldCommit(holdId: try #require(field(held.body, "holdId")?.stringValue), actual: nil), canAccess: Self.everyone, idempotency: nil)
+        #expect(try await Self.call(store, actions: 8).approved)
+        _ = try await store.reverseTransaction(id: try #require(field(committed.body, "transactionId")?.stringValue), reason: "test")
+        // The commit counted in the day before: today's 8 stay, so 3 more are refused.
+        #expect(try await Self.budget(store, .workspace).budget.used == Amount(units: 8))
+        #expect(!(try await Self.call(store, actions: 3)).approved)
+        _ = try await store.expectLedgerHolds()
+    }
+
+    @Test(arguments: Backend.allCases)
     func aHoldReleasedInTheSameDayGivesItsUseBack(backend: Backend) async throws {
         let (store, _) = try await Self.setUp(backend, at: "2026-12-07T12:00:00Z")
         _ = try await store.putBudget(workspaceId: "w", scope: .workspace, limit: Amount(units: 10), unit: .actions, period: .day)

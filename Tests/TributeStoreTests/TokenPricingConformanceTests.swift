@@ -98,6 +98,8 @@ import TributeTestSupport
         #expect(amountField(first.body, "actionsCharged") == Amount(micros: 20_000))
         let second = try await store.commitHold(HoldCommit(holdId: holdId, actual: .usage(try Self.usage(output: 3_000))), canAccess: everyone, idempotency: nil)
         #expect(second.approved && amountField(second.body, "actionsCharged") == Amount(micros: 30_000), "\(second.body)")
+        let secondId = try #require(field(second.body, "decisionId")?.stringValue)
+        #expect(try await store.decision(workspaceId: "w", id: secondId).explanation?.tokens?.perCall == .zero)
         _ = try await store.expectLedgerHolds()
     }
 

@@ -194,8 +194,9 @@ extension Kernel {
             stored.first { $0.budget.scope == reservation.scope && $0.budget.unit == reservation.unit }
                 .map { ChargeExplanation.BudgetCheck($0.current(billing: state.period, nowMillis: nowMillis)) }
         }
-        var explanation = ChargeExplanation(baseCost: hold.baseCost, costMultiplier: .zero, grants: consumed, budgets: checks, hold: hold.id,
-                                            periodStart: hold.periodStart)
+        // A token-priced commit's base is the part per call it charged (none after the first).
+        var explanation = ChargeExplanation(baseCost: tokens?.perCall ?? hold.baseCost, costMultiplier: .zero, grants: consumed, budgets: checks,
+                                            hold: hold.id, periodStart: hold.periodStart)
         explanation.tokens = tokens
         explanation.givenBack = givenBack
         var record = DecisionRecord(

@@ -3,10 +3,14 @@ extension Kernel {
     public struct Charge: Sendable {
         public var transaction: PendingTransaction
         public var decision: DecisionRecord
+        /// For a hold's commit: when the hold was made (Unix milliseconds), the window its
+        /// budget use counted in (`HoldRows.createdAt`); `nil` for a call.
+        public var heldAtMillis: Int64?
 
-        public init(transaction: PendingTransaction, decision: DecisionRecord) {
+        public init(transaction: PendingTransaction, decision: DecisionRecord, heldAtMillis: Int64? = nil) {
             self.transaction = transaction
             self.decision = decision
+            self.heldAtMillis = heldAtMillis
         }
     }
 
@@ -81,10 +85,9 @@ extension Kernel {
             guard var budget = stored.first(where: { $0.budget.scope == check.scope }) else { continue }
             // A budget deleted and made again since the charge is another budget.
             if let createdAtMillis = budget.createdAtMillis, createdAtMillis > charge.decision.createdAtMillis { continue }
-            // A commit's use counted in the window its hold was made in, which its decision
-            // does not record: its own time stands for it.
-            let counted = budget.stillCounts(chargedAtMillis: charge.decision.createdAtMillis, chargedPeriodStart: samePeriod ? state.period.start : Int64.min,
-                                             billing: state.period, nowMillis: nowMillis)
+            // A commit's use counted in the window its hold was made in.
+            let counted = budget.stillCounts(chargedAtMillis: charge.heldAtMillis ?? charge.decision.createdAtMillis,
+                                             chargedPeriodStart: samePeriod ? state.period.start : Int64.min, billing: state.period, nowMillis: nowMillis)
             guard counted else { continue }
             let charged = budget.budget.unit == .actions ? charge.decision.actionsCharged : charge.decision.creditsDebited
             checks.append(ChargeExplanation.BudgetCheck(budget.budget))

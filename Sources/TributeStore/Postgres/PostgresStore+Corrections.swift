@@ -66,10 +66,12 @@ extension PostgresStore {
                 guard let account = AccountRef(parsing: posting.account) else { throw StoreFault.unknownValue("postings.account_id", posting.account) }
                 return Posting(account: account, amount: posting.amount)
             }
+            var heldAtMillis: Int64?
+            if let heldAt = HoldRows.createdAt(of: decision) { heldAtMillis = try await connection.one(heldAt, HoldRows.createdAt) }
             let charge = Kernel.Charge(
                 transaction: PendingTransaction(try LedgerTransaction(kind: kind, postings: postings), id: id, workspaceId: workspaceId,
                                                 decisionId: decisionId, atMillis: found.createdAtMillis),
-                decision: decision)
+                decision: decision, heldAtMillis: heldAtMillis)
             let (effects, _) = try Kernel.reverse(
                 charge, reason: reason, state: state, grants: OpenGrants(grants), budgets: budgets,
                 system: try await PostgresLedger.systemTotals(connection), ids: ids, nowMillis: nowMillis)

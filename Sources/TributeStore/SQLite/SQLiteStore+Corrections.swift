@@ -55,7 +55,7 @@ extension SQLiteStore {
                         return Posting(account: account, amount: posting.amount)
                     }),
                     id: id, workspaceId: workspaceId, decisionId: decisionId, atMillis: original.createdAtMillis),
-                decision: decision)
+                decision: decision, heldAtMillis: try HoldRows.createdAt(of: decision).flatMap { try db.one($0, HoldRows.createdAt) })
             let (effects, _) = try Kernel.reverse(
                 charge, reason: reason, state: state, grants: OpenGrants(grants), budgets: budgets, system: try SQLiteLedger.systemBalances(db), ids: ids, nowMillis: nowMillis)
             try SQLiteLedger.persist(db, effects)

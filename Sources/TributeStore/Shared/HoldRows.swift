@@ -77,6 +77,15 @@ enum HoldRows {
         ]
     }
 
+    /// When the hold a commit's explanation names was made, for the window its budget use
+    /// counted in (`Kernel.Charge.heldAtMillis`).
+    static func createdAt(of decision: DecisionRecord) -> StoreStatement? {
+        guard decision.kind == .commit, let holdId = decision.chargeExplanation?.hold else { return nil }
+        return StoreStatement("SELECT created_at FROM holds WHERE id = ?", [.text(holdId)])
+    }
+
+    static func createdAt(_ columns: inout some ColumnReader) throws -> Int64 { try columns.int() }
+
     /// One hold by id.
     static func one(id: String) -> StoreStatement {
         StoreStatement("SELECT \(columns) FROM holds WHERE id = ?", [.text(id)])
