@@ -125,7 +125,7 @@ import TributeTestSupport
     }
 
     @Test(arguments: Backend.allCases)
-    func aHoldReleasedInTheSameDayGivesItsUseBack(backend: Backend) async throws {
+    func aHoldCommittedInTheSameDayGivesBackWhatItDidNotCharge(backend: Backend) async throws {
         let (store, _) = try await Self.setUp(backend, at: "2026-12-07T12:00:00Z")
         _ = try await store.putBudget(workspaceId: "w", scope: .workspace, limit: Amount(units: 10), unit: .actions, period: .day)
         let held = try await store.hold(HoldRequest(AuthorizeRequest(workspaceId: "w", actionType: "SIMPLE_LLM", costMultiplier: Amount(units: 6))), idempotency: nil)

@@ -91,39 +91,47 @@ public struct ChargeExplanation: Sendable, Equatable {
     /// hashed and stored for every decision on the writer's thread.
     /// - Parameter actionsCharged: the decision's, which `decoding` is given back.
     public func encoded(actionsCharged: Amount) -> String {
-        // Every part opens with a comma; the first part's is taken out at the end.
         var output = "{"
         output.reserveCapacity(48 + 48 * grants.count + 64 * budgets.count)
+        // Each part after the first opens with a comma.
+        var first = true
+        func key(_ name: String) {
+            output += first ? "\"" : ",\""
+            output += name
+            output += "\":"
+            first = false
+        }
         if baseCost != actionsCharged {
-            output += ",\"b\":"
+            key("b")
             output += String(baseCost.micros)
         }
         if !grants.isEmpty {
-            output += ",\"g\":"
+            key("g")
             GrantDraw.write(grants, to: &output)
         }
         if let hold {
-            output += ",\"h\":"
+            key("h")
             JSON.writeString(hold, to: &output)
         }
         if costMultiplier != Self.defaultMultiplier {
-            output += ",\"m\":"
+            key("m")
             output += String(costMultiplier.micros)
         }
         if let note {
-            output += ",\"n\":"
+            key("n")
             JSON.writeString(note, to: &output)
         }
         if let periodStart {
-            output += ",\"p\":"
+            key("p")
             output += String(periodStart)
         }
         if let reverses {
-            output += ",\"r\":"
+            key("r")
             JSON.writeString(reverses, to: &output)
         }
         if let tokens {
-            output += ",\"t\":["
+            key("t")
+            output += "["
             for (index, kind) in TokenKind.allCases.enumerated() {
                 if index > 0 { output += "," }
                 let (count, rate) = (tokens.usage[kind], tokens.rates[kind].micros)
@@ -132,7 +140,8 @@ public struct ChargeExplanation: Sendable, Equatable {
             output += "]"
         }
         if !budgets.isEmpty {
-            output += ",\"u\":["
+            key("u")
+            output += "["
             for (index, budget) in budgets.enumerated() {
                 output += index == 0 ? "[" : ",["
                 JSON.writeString(budget.scope.description, to: &output)
@@ -149,7 +158,8 @@ public struct ChargeExplanation: Sendable, Equatable {
             output += "]"
         }
         if let givenBack, !givenBack.isZero {
-            output += ",\"x\":["
+            key("x")
+            output += "["
             output += String(givenBack.credits.micros)
             output += ","
             output += String(givenBack.allowance.micros)
@@ -157,7 +167,6 @@ public struct ChargeExplanation: Sendable, Equatable {
             output += String(givenBack.lapsed.micros)
             output += "]"
         }
-        if output.utf8.count > 1 { output.remove(at: output.index(after: output.startIndex)) }
         output += "}"
         return output
     }
