@@ -77,6 +77,9 @@ import TributeTestSupport
             try await client.expectError(.patch, "/v1/api-keys/\(agent.0.id)", key: admin, body: #"{"status":"gone"}"#, status: 422, code: "invalid_value")
             let adminId = try #require(try await fixture.store.apiKeys().first { $0.role == .admin }?.id)
             try await client.expectError(.patch, "/v1/api-keys/\(adminId)", key: admin, body: #"{"status":"frozen"}"#, status: 422, code: "invalid_value")
+            // Nor may it sign in to the dashboard: no session is made.
+            let signIn = try await DashboardTests.signInResponse(client, agent.1)
+            #expect(signIn.status == .forbidden && DashboardTests.sessionCookie(signIn) == nil && DashboardTests.text(signIn).contains("frozen"))
             #expect(try await client.send(.patch, "/v1/api-keys/\(agent.0.id)", key: admin, body: #"{"status":"active"}"#).status == .ok)
             #expect(try await client.send(.post, Self.debit, key: agent.1, body: #"{"workspaceId":"w","actionType":"SIMPLE_LLM"}"#).status == .ok)
         }

@@ -48,13 +48,20 @@ struct Auth<Store: TributeStore>: Sendable {
     func admit(_ request: Request, by credential: Credential, roles: Set<Role>, from address: @autoclosure () -> ClientAddress) async throws -> Principal {
         guard let secret = credential.secret(in: request),
               let principal = try await credential.principal(secret: secret, store: store) else { throw refusal(unauthenticatedFrom: address(), by: credential) }
-        // Refused before its rate limit, its role or its body: a frozen key costs nothing.
-        guard !principal.frozen else { throw APIError.keyFrozen }
-        try rateLimiter.take(principal)
+        try takeTurn(principal)
         guard roles.contains(principal.role) else {
             throw APIError.forbidden("A \(principal.role.rawValue) key may not do this")
         }
         return principal
+    }
+
+    /// What every use of a key passes first, an API call and a dashboard sign-in alike: it is
+    /// not frozen (refused before its rate limit, its role or its body: a frozen key costs
+    /// nothing), and it is within its rate limit.
+    /// - Throws: 403 `key_frozen`, 429.
+    func takeTurn(_ principal: Principal) throws {
+        guard !principal.frozen else { throw APIError.keyFrozen }
+        try rateLimiter.take(principal)
     }
 
     /// The check a live stream repeats while it runs: whether the request's key (or session)

@@ -101,10 +101,10 @@ struct Dashboard<Store: TributeStore>: Sendable {
             if counted, case let outcome = failedSignIns.take(address), !outcome.allowed { return Dashboard.tooManySignIns(outcome) }
             return Dashboard.html(Dashboard.signInPage(error: Dashboard.invalidKey), status: .unauthorized)
         }
-        // A frozen key signs in nowhere: refused before its rate limit or any write.
-        guard !principal.frozen else { return Dashboard.html(Dashboard.signInPage(error: APIError.keyFrozen.message), status: .forbidden) }
         do {
-            try auth.rateLimiter.take(principal)
+            try auth.takeTurn(principal)
+        } catch let frozen as APIError where frozen.code == APIError.keyFrozen.code {
+            return Dashboard.html(Dashboard.signInPage(error: frozen.message), status: .forbidden)
         } catch let limited as APIError where limited.status == .tooManyRequests {
             return Dashboard.tooManySignIns(limited.headers, fromAddress: false)
         }
