@@ -33,10 +33,3 @@ struct ActionCall: Sendable {
                          agentId: agentId, runId: runId, context: context, idempotencyKey: idempotencyKey, allowedAt: .now, lastFailure: lastFailure)
     }
 }
-
-extension TokenUsage {
-    /// The `usage` object of the API: every kind with tokens, by its name.
-    var json: JSON {
-        .object(Dictionary(uniqueKeysWithValues: TokenKind.allCases.filter { self[$0] != 0 }.map { ($0.rawValue, JSON.number(String(self[$0]))) }))
-    }
-}

@@ -71,6 +71,13 @@ public struct TokenUsage: Sendable, Equatable {
     }
 
     public subscript(kind: TokenKind) -> Int64 { counts[kind] }
+
+    /// The API's `usage` object: each kind with tokens, by its name (a kind left out is 0).
+    /// What the client sends and what an idempotency key's claim covers, so that a request
+    /// that spells a 0 and one that leaves it out are the same request.
+    public var json: JSON {
+        .object(Dictionary(uniqueKeysWithValues: TokenKind.allCases.filter { self[$0] != 0 }.map { ($0.rawValue, JSON.int(self[$0])) }))
+    }
 }
 
 /// What a token-priced action costs: actions per 1,000,000 tokens of each kind (any may be

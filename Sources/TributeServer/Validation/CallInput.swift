@@ -49,10 +49,6 @@ enum CallInput {
         return usage
     }
 
-    /// Token counts as the idempotency claim and the client see them: every kind, in order.
-    static func usageJSON(_ usage: TokenUsage) -> JSON {
-        .object(Dictionary(uniqueKeysWithValues: TokenKind.allCases.map { ($0.rawValue, JSON.int(usage[$0])) }))
-    }
 
     /// A cost multiplier in `range`, the core call's rule.
     /// - Throws: 400 when mistyped, 422 `invalid_multiplier` out of range or past six decimals.
@@ -76,7 +72,7 @@ enum CallInput {
         // A call without `usage` claims exactly what it claimed before token prices (a
         // multiplier not given is 1), so that keys stored then still match their retries.
         if let usage = request.usage {
-            fields["usage"] = usageJSON(usage)
+            fields["usage"] = usage.json
             fields["costMultiplier"] = request.costMultiplier.map { .amount($0) } ?? .null
         }
         return fields

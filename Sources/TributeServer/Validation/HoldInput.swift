@@ -54,7 +54,7 @@ enum HoldInput {
         switch commit.actual {
         case .actions(let actions): fields["actualActions"] = .amount(actions)
         case .costMultiplier(let multiplier): fields["actualCostMultiplier"] = .amount(multiplier)
-        case .usage(let usage): fields["actualUsage"] = CallInput.usageJSON(usage)
+        case .usage(let usage): fields["actualUsage"] = usage.json
         case nil: break
         }
         return .object(fields)
