@@ -15,6 +15,8 @@ public struct AuthorizeAnswer: Sendable, Equatable {
     public var costVersion: Int64
     /// `nil` when nothing moved (a denial, or a free action).
     public var transactionId: String?
+    /// On a denial for want of credits while auto top-up is pending or blocked (SPEC §3.8).
+    public var autoTopup: AutoTopup.Notice?
 
     public init(outcome: PricingOutcome, remainingBalance: Amount, remainingAllowance: Amount, decisionId: String, costVersion: Int64, transactionId: String?) {
         self.outcome = outcome
@@ -55,6 +57,7 @@ public struct AuthorizeAnswer: Sendable, Equatable {
             write(&output)
         }
         field("actionsCharged") { $0 += outcome.actionsCharged.description }
+        if let autoTopup { field("autoTopup") { $0 += autoTopup.json } }
         if let scope = outcome.budgetScope { field("budgetScope") { JSON.writeString(scope.description, to: &$0) } }
         field("costVersion") { $0 += String(costVersion) }
         field("debitAmount") { $0 += outcome.creditsDebited.description }
@@ -87,6 +90,11 @@ public struct AuthorizeAnswer: Sendable, Equatable {
         ]
         if let transactionId { body["transactionId"] = .string(transactionId) }
         if let scope = outcome.budgetScope { body["budgetScope"] = .string(scope.description) }
+        if let autoTopup {
+            var notice: [String: JSON] = ["state": .string(autoTopup.state.rawValue)]
+            if let reason = autoTopup.reason { notice["reason"] = .string(reason) }
+            body["autoTopup"] = .object(notice)
+        }
         return .object(body)
     }
 }

@@ -180,6 +180,36 @@ public protocol Payments: Sendable {
     /// outbox events, in one transaction. The purchase is found by the id in the
     /// PaymentIntent's metadata, else by the PaymentIntent's id.
     func applyPayment(_ event: PaymentEvent) async throws -> PaymentOutcome
+
+    // Auto top-up (SPEC §3.8): the kernel's `AutoTopup` rules, applied by `AutoTopupSteps`.
+
+    /// The settings, state, saved card and newest attempt. - Throws: `workspaceNotFound`.
+    func autoTopup(workspaceId: String) async throws -> AutoTopupView
+    /// The newest attempts, at most `limit`. - Throws: `workspaceNotFound`.
+    func autoTopupAttempts(workspaceId: String, limit: Int) async throws -> [AutoTopupAttempt]
+    /// Puts the settings; enabled while the available credits are at or below the
+    /// threshold, an attempt starts in the same transaction.
+    /// - Throws: `workspaceNotFound`, `packageNotFound` (unknown or retired).
+    func putAutoTopup(workspaceId: String, settings: AutoTopupSettings) async throws -> AutoTopupView
+    /// Records the workspace's Stripe Customer unless it has one, and returns the one it has
+    /// (of two made at once, the first recorded wins). - Throws: `workspaceNotFound`.
+    func setStripeCustomer(workspaceId: String, customerId: String) async throws -> String
+    /// Saves a card for charges without the customer; a new fingerprint resumes a
+    /// suspension. - Throws: `workspaceNotFound`.
+    func saveCard(workspaceId: String, card: SavedCard, customerId: String?) async throws -> AutoTopupView
+    /// The workspace whose Stripe Customer is `stripeCustomer`, if any.
+    func workspaceId(stripeCustomer: String) async throws -> String?
+    /// The payment worker's step: claims up to `limit` open attempts that are due, for
+    /// `leaseMillis`, sizes each (`AutoTopup.size`: a pending purchase, or `limited`, or
+    /// nothing needed) and returns the charges to send. Each attempt is claimed by one
+    /// worker of any instance; one whose worker died is claimed again after the lease.
+    func claimAutoTopups(limit: Int, leaseMillis: Int64) async throws -> [AutoTopupCharge]
+    /// Records the PaymentIntent Stripe made for an attempt.
+    func recordAutoTopupIntent(attemptId: String, paymentIntentId: String) async throws
+    /// Sends an attempt again after `delayMillis` (Stripe unreachable or failing).
+    func retryAutoTopup(attemptId: String, reason: String, delayMillis: Int64) async throws
+    /// Fails an open attempt for good and suspends auto top-up (`AutoTopupSteps.failed`).
+    func failAutoTopup(attemptId: String, reason: String, clientSecret: String?) async throws
 }
 
 /// The outbox: events, the live stream's reads, and webhook endpoints and deliveries.

@@ -141,9 +141,12 @@ extension Kernel {
             context: request.context, transactionId: transactionId, explanation: explanation.encoded(actionsCharged: outcome.actionsCharged))
         if holdId != nil { record.kind = .hold }
         let decision = ChainedDecision.link(record, onto: &state)
-        let answer = AuthorizeAnswer(
+        // In the same atomic step as the call: an attempt to buy credits, when it left them low.
+        let topup = AutoTopup.trigger(&state, nowMillis: nowMillis) { ids.next("atu") }
+        var answer = AuthorizeAnswer(
             outcome: outcome, remainingBalance: state.wallet, remainingAllowance: state.allowance,
             decisionId: ids.decision, costVersion: cost.version, transactionId: transactionId)
+        answer.autoTopup = AutoTopup.notice(state.autoTopup, reason: outcome.reason, nowMillis: nowMillis)
         let events = ThresholdAlerts.crossed(
             allowance: state.plan.monthlyAllowance, usedBefore: usedBefore, usedAfter: state.periodUsed, walletBefore: initial.wallet,
             walletAfter: state.wallet, lowBalanceThreshold: state.lowBalanceThreshold, periodEndMillis: state.period.end * 1000)
@@ -151,6 +154,7 @@ extension Kernel {
         var effects = LedgerEffects(workspace: state, grants: grants, budgets: usedBudgets, transactions: transactions, decision: decision, events: expiredEvents + events)
         effects.settled = settled
         effects.holds = settledHolds
+        effects.autoTopupStart = topup
         for budget in settledBudgets where !usedBudgets.contains(where: { $0.budget.scope == budget.budget.scope }) { effects.budgets.append(budget) }
         return (Authorized(effects: effects, answer: answer, system: systemAfter), draws, budgets)
     }

@@ -205,7 +205,9 @@ extension Kernel {
             runId: hold.runId, costVersion: hold.costVersion, context: nil, transactionId: commitId, explanation: explanation.encoded(actionsCharged: actualActions))
         record.kind = .commit
         let decision = ChainedDecision.link(record, onto: &state)
-        let effects = LedgerEffects(workspace: state, grants: grants, budgets: budgets, transactions: transactions, decision: decision, events: [])
+        let topup = AutoTopup.trigger(&state, nowMillis: nowMillis) { ids.next("atu") }
+        var effects = LedgerEffects(workspace: state, grants: grants, budgets: budgets, transactions: transactions, decision: decision, events: [])
+        effects.autoTopupStart = topup
         let answer = AuthorizeAnswer(
             outcome: PricingOutcome(reason: .approved, actionsCharged: actualActions, fromAllowance: fromAllowance, creditsDebited: credits),
             remainingBalance: state.wallet, remainingAllowance: state.allowance, decisionId: ids.decision, costVersion: hold.costVersion, transactionId: commitId)

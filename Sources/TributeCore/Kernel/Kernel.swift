@@ -63,6 +63,8 @@ public struct LedgerEffects: Sendable {
     public var holds: [HoldRecord] = []
     /// Alerts for the outbox.
     public var events: [EventDraft]
+    /// An auto top-up attempt the call started (`AutoTopup.trigger`), for the outbox.
+    public var autoTopupStart: AutoTopup.Start?
 
     /// Every decision to append, in chain order.
     public var decisions: [ChainedDecision] { settled + [decision] }

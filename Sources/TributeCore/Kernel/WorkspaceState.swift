@@ -27,6 +27,8 @@ public struct WorkspaceState: Sendable, Equatable {
     /// Unix milliseconds of the soonest expiry among open holds: a call made after it
     /// releases them first, without waiting for the sweeper.
     public var nextHoldExpiryAtMillis: Int64?
+    /// Auto top-up's trigger (SPEC §3.8); `nil` while it is off.
+    public var autoTopup: AutoTopup.Trigger?
 
     public init(id: String, name: String, status: WorkspaceStatus, anchorDate: CivilDate, period: BillingPeriod, periodUsed: Amount,
                 nextExpiryAtMillis: Int64?, createdAtMillis: Int64, plan: Plan, wallet: Amount, allowance: Amount,

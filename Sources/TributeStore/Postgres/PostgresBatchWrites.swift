@@ -23,6 +23,8 @@ struct PostgresBatchWrites {
     private var holdOrder: [String] = []
     /// Threshold alerts, rare: written after the batch statement, in its transaction.
     private var events: [(workspaceId: String, atMillis: Int64, events: [EventDraft])] = []
+    /// Auto top-up attempts calls started, rarer still: written the same way.
+    private var attempts: [AutoTopup.Start] = []
     private(set) var changedWorkspaces = Set<String>()
     private(set) var changedBudgets = Set<KeyRef>()
 
@@ -74,6 +76,7 @@ struct PostgresBatchWrites {
         }
         let record = effects.decision.record
         if !effects.events.isEmpty { events.append((effects.workspace.id, record.createdAtMillis, effects.events)) }
+        if let start = effects.autoTopupStart { attempts.append(start) }
         for budget in effects.budgets { changedBudgets.insert(KeyRef(workspaceId: effects.workspace.id, key: budget.budget.scope.description)) }
     }
 
@@ -127,6 +130,9 @@ struct PostgresBatchWrites {
         for try await xid in try await connection.execute(statement, logger: logger) { version = xid }
         for pending in events {
             try await PostgresStore.appendEvents(connection, workspaceId: pending.workspaceId, pending.events, atMillis: pending.atMillis)
+        }
+        for start in attempts {
+            for statement in AutoTopupRows.open(start) { try await connection.run(statement) }
         }
         return version
     }

@@ -415,6 +415,45 @@ enum PostgresMigrations {
             "ALTER TABLE budgets DROP CONSTRAINT budgets_period_check",
             "ALTER TABLE budgets ADD CONSTRAINT budgets_period_check CHECK (period IN ('day', 'week', 'month', 'lifetime'))",
         ]),
+        // Auto top-up: see the SQLite migration of the same name.
+        ("v20_auto_topup", [
+            "ALTER TABLE workspaces ADD COLUMN auto_topup_state TEXT CHECK (auto_topup_state IN ('active', 'pending', 'suspended', 'limited', 'no_payment_method'))",
+            "ALTER TABLE workspaces ADD COLUMN auto_topup_threshold_micros BIGINT",
+            "ALTER TABLE workspaces ADD COLUMN auto_topup_reason TEXT",
+            "ALTER TABLE workspaces ADD COLUMN auto_topup_until BIGINT",
+            """
+            CREATE TABLE auto_topups (
+                workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id),
+                package_id TEXT,
+                target_micros BIGINT,
+                max_charges_per_day BIGINT CHECK (max_charges_per_day >= 0),
+                max_cents_per_month BIGINT CHECK (max_cents_per_month >= 0),
+                customer_id TEXT,
+                payment_method_id TEXT,
+                card_brand TEXT,
+                card_last4 TEXT,
+                card_fingerprint TEXT,
+                blocked_fingerprint TEXT,
+                updated_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE auto_topup_attempts (
+                seq BIGSERIAL PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                status TEXT NOT NULL CHECK (status IN ('open', 'succeeded', 'failed', 'limited', 'skipped')),
+                available_micros BIGINT NOT NULL,
+                packages BIGINT CHECK (packages >= 1),
+                capped_by TEXT,
+                reason TEXT,
+                tries BIGINT NOT NULL CHECK (tries >= 0),
+                due_at BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL)
+            """,
+            "CREATE UNIQUE INDEX auto_topup_attempts_one_open ON auto_topup_attempts (workspace_id) WHERE status = 'open'",
+            "CREATE INDEX auto_topup_attempts_by_workspace ON auto_topup_attempts (workspace_id, created_at)",
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

@@ -35,6 +35,8 @@ final class HotState: @unchecked Sendable {
     /// Transaction and decision rows not yet written, in the order they are numbered.
     private var pendingRows: [LedgerRow] = []
     private var pendingEvents: [(workspaceId: String, atMillis: Int64, events: [EventDraft])] = []
+    /// Auto top-up attempts calls started (`AutoTopup.trigger`), for the outbox: rare.
+    private var pendingAttempts: [AutoTopup.Start] = []
     /// The `seq` of the next ledger row (`SQLiteLedger.nextSeq`), once known; other writers
     /// invalidate it.
     private var nextSeq: Int64?
@@ -171,6 +173,7 @@ final class HotState: @unchecked Sendable {
         }
         for decision in decisions[written...] { pendingRows.append(.decision(decision)) }
         if !effects.events.isEmpty { pendingEvents.append((id, effects.decision.record.createdAtMillis, effects.events)) }
+        if let start = effects.autoTopupStart { pendingAttempts.append(start) }
     }
 
     /// Writes every pending row and balance into the current transaction.
@@ -219,6 +222,10 @@ final class HotState: @unchecked Sendable {
             try SQLiteStore.appendEvents(db, workspaceId: pending.workspaceId, pending.events, atMillis: pending.atMillis)
         }
         pendingEvents.removeAll(keepingCapacity: true)
+        for start in pendingAttempts {
+            for statement in AutoTopupRows.open(start) { try db.run(statement) }
+        }
+        pendingAttempts.removeAll()
         try holds.write(db)
         if !dirty.isEmpty {
             var setBalance = try RawStatement(db, sql: "UPDATE accounts SET balance_micros = ? WHERE id = ?")
@@ -302,6 +309,7 @@ final class HotState: @unchecked Sendable {
         systemBalances = nil
         pendingRows.removeAll(keepingCapacity: true)
         pendingEvents.removeAll(keepingCapacity: true)
+        pendingAttempts.removeAll()
         nextSeq = nil
     }
 }

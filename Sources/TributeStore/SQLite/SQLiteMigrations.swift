@@ -381,6 +381,49 @@ enum SQLiteMigrations {
             guard try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'budgets'")?.contains(widened) == true,
                   try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" else { throw StoreFault.unknownValue("sqlite_schema", "budgets' period check") }
         }
+        // Auto top-up (SPEC §3.8). The kernel's part rides on the workspace row, read with it
+        // by every call (`AutoTopup.Trigger`; all NULL while off, which costs a row nothing);
+        // the settings and the saved card, read only by the payment worker and the API, have
+        // a row of their own; attempts are the outbox, at most one open per workspace.
+        migrator.registerMigration("v18_auto_topup") { db in
+            let states = AutoTopup.State.allCases.map { "auto_topup_state = '\($0.rawValue)'" }.joined(separator: " OR ")
+            try db.execute(sql: """
+                ALTER TABLE workspaces ADD COLUMN auto_topup_state TEXT CHECK (auto_topup_state IS NULL OR \(states));
+                ALTER TABLE workspaces ADD COLUMN auto_topup_threshold_micros INTEGER CHECK (typeof(auto_topup_threshold_micros) = 'integer' OR auto_topup_threshold_micros IS NULL);
+                ALTER TABLE workspaces ADD COLUMN auto_topup_reason TEXT;
+                ALTER TABLE workspaces ADD COLUMN auto_topup_until INTEGER;
+                CREATE TABLE auto_topups (
+                    workspace_id TEXT PRIMARY KEY NOT NULL REFERENCES workspaces(id),
+                    package_id TEXT,
+                    target_micros INTEGER CHECK (typeof(target_micros) = 'integer' OR target_micros IS NULL),
+                    max_charges_per_day INTEGER CHECK (max_charges_per_day IS NULL OR max_charges_per_day >= 0),
+                    max_cents_per_month INTEGER CHECK (max_cents_per_month IS NULL OR max_cents_per_month >= 0),
+                    customer_id TEXT,
+                    payment_method_id TEXT,
+                    card_brand TEXT,
+                    card_last4 TEXT,
+                    card_fingerprint TEXT,
+                    blocked_fingerprint TEXT,
+                    updated_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE auto_topup_attempts (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                    status TEXT NOT NULL CHECK (status = 'open' OR status = 'succeeded' OR status = 'failed' OR status = 'limited' OR status = 'skipped'),
+                    available_micros INTEGER NOT NULL CHECK (typeof(available_micros) = 'integer'),
+                    packages INTEGER CHECK (packages IS NULL OR packages >= 1),
+                    capped_by TEXT,
+                    reason TEXT,
+                    tries INTEGER NOT NULL CHECK (tries >= 0),
+                    due_at INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX auto_topup_attempts_one_open ON auto_topup_attempts(workspace_id) WHERE status = 'open';
+                CREATE INDEX auto_topup_attempts_by_workspace ON auto_topup_attempts(workspace_id, created_at);
+                """)
+        }
         return migrator
     }
 }

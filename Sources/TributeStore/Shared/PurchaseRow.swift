@@ -45,15 +45,29 @@ enum PurchaseRow {
     /// A pending purchase of `package` opened now, and its row.
     static func open(workspaceId: String, package: CreditPackage, nowMillis: Int64) -> (Purchase, insert: StoreStatement) {
         let purchase = Purchase(id: Identifier.make("pur"), workspaceId: workspaceId, package: package, atMillis: nowMillis)
-        let insert = StoreStatement("""
+        return (purchase, insert(purchase))
+    }
+
+    /// The row of a new pending purchase.
+    private static func insert(_ purchase: Purchase) -> StoreStatement {
+        StoreStatement("""
             INSERT INTO purchases (id, workspace_id, package_id, credits_micros, amount_cents, currency, status, refunded_cents,
                 credits_refunded_micros, credits_unrecovered_micros, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, 0, 0, ?, ?)
             """, [
-                .text(purchase.id), .text(workspaceId), .text(package.id), .int(purchase.credits.micros), .int(purchase.amountCents),
-                .text(purchase.currency), .int(nowMillis), .int(nowMillis),
+                .text(purchase.id), .text(purchase.workspaceId), .text(purchase.packageId), .int(purchase.credits.micros), .int(purchase.amountCents),
+                .text(purchase.currency), .int(purchase.createdAtMillis), .int(purchase.createdAtMillis),
             ])
-        return (purchase, insert)
+    }
+
+    /// The pending purchase of an auto top-up attempt (`AutoTopupSteps.size`): it takes the
+    /// attempt's id, so that the payment's webhook finds the attempt from the purchase, and
+    /// `sizing.packages` of `package` in one charge.
+    static func open(attemptId: String, workspaceId: String, package: CreditPackage, sizing: AutoTopup.Sizing, nowMillis: Int64) -> (Purchase, insert: StoreStatement) {
+        var purchase = Purchase(id: attemptId, workspaceId: workspaceId, package: package, atMillis: nowMillis)
+        purchase.credits = sizing.credits
+        purchase.amountCents = sizing.cents
+        return (purchase, insert(purchase))
     }
 
     /// Records the PaymentIntent made for a purchase that has none yet.

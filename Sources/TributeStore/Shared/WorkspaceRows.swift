@@ -9,6 +9,7 @@ enum WorkspaceRows {
     static let names = [
         "id", "name", "status", "anchor_date", "period_start", "period_end", "period_used_micros", "next_expiry_at", "created_at",
         "decision_head", "plan_id", "low_balance_threshold_micros", "next_hold_expiry_at",
+        "auto_topup_state", "auto_topup_threshold_micros", "auto_topup_reason", "auto_topup_until",
     ]
     static let columns = names.joined(separator: ", ")
 
@@ -33,7 +34,30 @@ enum WorkspaceRows {
             createdAtMillis: createdAt, plan: try planOf(planId), wallet: .zero, allowance: .zero,
             lowBalanceThreshold: lowBalance.map(Amount.init(micros:)), decisionHead: head)
         state.nextHoldExpiryAtMillis = nextHoldExpiry
+        state.autoTopup = try autoTopup(&columns)
         return state
+    }
+}
+
+extension WorkspaceRows {
+    /// Auto top-up's trigger from its four columns (all NULL while it is off; the threshold
+    /// is kept when it is turned off, for the settings to show).
+    static func autoTopup(_ columns: inout some ColumnReader) throws -> AutoTopup.Trigger? {
+        let stateText = try columns.optionalText(), threshold = try columns.optionalInt()
+        let reason = try columns.optionalText(), until = try columns.optionalInt()
+        guard let stateText else { return nil }
+        guard let state = AutoTopup.State(rawValue: stateText) else { throw StoreFault.unknownValue("workspaces.auto_topup_state", stateText) }
+        return AutoTopup.Trigger(state: state, threshold: Amount(micros: threshold ?? 0), reason: reason, limitedUntilMillis: until)
+    }
+
+    /// Stores the trigger as the kernel left it (the threshold stays when it is turned off).
+    static func setAutoTopup(_ trigger: AutoTopup.Trigger?, workspaceId: String) -> StoreStatement {
+        guard let trigger else {
+            return StoreStatement("UPDATE workspaces SET auto_topup_state = NULL WHERE id = ?", [.text(workspaceId)])
+        }
+        return StoreStatement(
+            "UPDATE workspaces SET auto_topup_state = ?, auto_topup_threshold_micros = ?, auto_topup_reason = ?, auto_topup_until = ? WHERE id = ?",
+            [.text(trigger.state.rawValue), .int(trigger.threshold.micros), .text(trigger.reason), .int(trigger.limitedUntilMillis), .text(workspaceId)])
     }
 }
 

@@ -1,0 +1,151 @@
+import PostgresNIO
+import TributeCore
+
+extension PostgresStore {
+    public func autoTopup(workspaceId: String) async throws -> AutoTopupView {
+        let nowMillis = clock.nowMillis()
+        return try await read { connection in try await PostgresStore.autoTopupView(connection, workspaceId: workspaceId, nowMillis: nowMillis) }
+    }
+
+    public func autoTopupAttempts(workspaceId: String, limit: Int) async throws -> [AutoTopupAttempt] {
+        try await read { connection in
+            try await PostgresStore.requireWorkspace(connection, workspaceId)
+            return try await connection.all(AutoTopupRows.recent(workspaceId: workspaceId, limit: limit), AutoTopupRows.attempt).map(\.attempt)
+        }
+    }
+
+    public func putAutoTopup(workspaceId: String, settings: AutoTopupSettings) async throws -> AutoTopupView {
+        let nowMillis = clock.nowMillis()
+        try await transaction { connection in
+            var state = try await PostgresStore.lockForAutoTopup(connection, workspaceId: workspaceId, nowMillis: nowMillis)
+            guard try await connection.one(CreditPackageRows.active(id: settings.packageId), CreditPackageRows.package) != nil else {
+                throw TributeError.packageNotFound(settings.packageId)
+            }
+            let stored = try await connection.one(AutoTopupRows.stored(workspaceId: workspaceId), AutoTopupRows.stored)
+            try await PostgresStore.apply(connection, AutoTopupSteps.put(settings, state: &state, stored: stored, nowMillis: nowMillis),
+                                          workspaceId: workspaceId, nowMillis: nowMillis)
+        }
+        return try await autoTopup(workspaceId: workspaceId)
+    }
+
+    public func setStripeCustomer(workspaceId: String, customerId: String) async throws -> String {
+        let nowMillis = clock.nowMillis()
+        return try await transaction { connection in
+            _ = try await PostgresLedger.lockWorkspace(connection, id: workspaceId)
+            for statement in AutoTopupRows.setCustomer(customerId, workspaceId: workspaceId, nowMillis: nowMillis) { try await connection.run(statement) }
+            return try await connection.one(AutoTopupRows.stored(workspaceId: workspaceId), AutoTopupRows.stored)?.customerId ?? customerId
+        }
+    }
+
+    public func saveCard(workspaceId: String, card: SavedCard, customerId: String?) async throws -> AutoTopupView {
+        let nowMillis = clock.nowMillis()
+        try await transaction { connection in
+            var state = try await PostgresStore.lockForAutoTopup(connection, workspaceId: workspaceId, nowMillis: nowMillis)
+            let stored = try await connection.one(AutoTopupRows.stored(workspaceId: workspaceId), AutoTopupRows.stored)
+            let step = AutoTopupSteps.cardSaved(card, customerId: customerId, state: &state, stored: stored, nowMillis: nowMillis)
+            try await PostgresStore.apply(connection, step, workspaceId: workspaceId, nowMillis: nowMillis)
+        }
+        return try await autoTopup(workspaceId: workspaceId)
+    }
+
+    public func workspaceId(stripeCustomer customerId: String) async throws -> String? {
+        try await read { connection in try await connection.one(AutoTopupRows.workspace(customerId: customerId)) { try $0.text() } }
+    }
+
+    public func claimAutoTopups(limit: Int, leaseMillis: Int64) async throws -> [AutoTopupCharge] {
+        let nowMillis = clock.nowMillis()
+        let due = try await read { connection in
+            try await connection.all(AutoTopupRows.due(nowMillis: nowMillis, limit: limit)) { (id: try $0.text(), workspaceId: try $0.text()) }
+        }
+        var charges: [AutoTopupCharge] = []
+        for (id, workspaceId) in due {
+            // One transaction per attempt: the workspace is locked first, as a call's batch
+            // locks it, then the attempt is claimed; another instance's claim finds it taken.
+            let charge: AutoTopupCharge? = try await transaction { connection in
+                var state = try await PostgresStore.lockForAutoTopup(connection, workspaceId: workspaceId, nowMillis: nowMillis)
+                guard try await connection.runChangingRows(AutoTopupRows.claim(id: id, nowMillis: nowMillis, leaseMillis: leaseMillis)),
+                      let (attempt, tries) = try await connection.one(AutoTopupRows.attempt(id: id), AutoTopupRows.attempt) else { return nil }
+                let stored = try await connection.one(AutoTopupRows.stored(workspaceId: workspaceId), AutoTopupRows.stored)
+                var package: CreditPackage?
+                if let packageId = stored?.packageId { package = try await connection.one(CreditPackageRows.active(id: packageId), CreditPackageRows.package) }
+                let windows = AutoTopup.windows(billing: state.period, nowMillis: nowMillis)
+                let spent = try await connection.one(
+                    AutoTopupRows.spent(workspaceId: workspaceId, dayStartMillis: windows.dayStartMillis, monthStartMillis: windows.monthStartMillis),
+                    AutoTopupRows.spent) ?? AutoTopup.Spent(chargesToday: 0, centsThisMonth: 0)
+                let step = AutoTopupSteps.size(attempt, tries: tries - 1, state: &state, stored: stored, package: package, spent: spent, nowMillis: nowMillis)
+                try await PostgresStore.apply(connection, step, workspaceId: workspaceId, nowMillis: nowMillis)
+                return step.charge
+            }
+            if let charge { charges.append(charge) }
+        }
+        return charges
+    }
+
+    public func recordAutoTopupIntent(attemptId: String, paymentIntentId: String) async throws {
+        let attach = PurchaseRow.attach(paymentIntentId: paymentIntentId, toPurchase: attemptId, nowMillis: clock.nowMillis())
+        try await transaction { connection in try await connection.run(attach) }
+    }
+
+    public func retryAutoTopup(attemptId: String, reason: String, delayMillis: Int64) async throws {
+        let retry = AutoTopupRows.retry(id: attemptId, reason: reason, nowMillis: clock.nowMillis(), delayMillis: delayMillis)
+        try await transaction { connection in try await connection.run(retry) }
+    }
+
+    public func failAutoTopup(attemptId: String, reason: String, clientSecret: String?) async throws {
+        let nowMillis = clock.nowMillis()
+        try await transaction { connection in
+            guard let (found, _) = try await connection.one(AutoTopupRows.attempt(id: attemptId), AutoTopupRows.attempt) else { return }
+            var state = try await PostgresLedger.lockWorkspace(connection, id: found.workspaceId)
+            // Read again under the lock: the payment's webhook may have closed it meanwhile.
+            guard let (attempt, _) = try await connection.one(AutoTopupRows.attempt(id: attemptId), AutoTopupRows.attempt), attempt.status == .open else { return }
+            let stored = try await connection.one(AutoTopupRows.stored(workspaceId: attempt.workspaceId), AutoTopupRows.stored)
+            let step = AutoTopupSteps.failed(attempt, state: &state, stored: stored, reason: reason, clientSecret: clientSecret, nowMillis: nowMillis)
+            try await PostgresStore.apply(connection, step, workspaceId: attempt.workspaceId, nowMillis: nowMillis)
+        }
+    }
+
+    /// Auto top-up's part of a payment event, in its transaction, under the workspace lock
+    /// the payment took (`AutoTopupSteps.paid`).
+    static func autoTopupAfterPayment(_ connection: PostgresConnection, _ outcome: PaymentOutcome, purchase: Purchase, state locked: WorkspaceState,
+                                      walletAfter: Amount, nowMillis: Int64) async throws {
+        switch outcome {
+        case .credited, .failed: break
+        case .refunded, .unchanged: return
+        }
+        guard locked.autoTopup != nil else { return }
+        var state = locked
+        state.wallet = walletAfter
+        let attempt = try await connection.one(AutoTopupRows.attempt(id: purchase.id), AutoTopupRows.attempt)?.attempt
+        let stored = try await connection.one(AutoTopupRows.stored(workspaceId: purchase.workspaceId), AutoTopupRows.stored)
+        try await apply(connection, AutoTopupSteps.paid(outcome, attempt: attempt, state: &state, stored: stored, nowMillis: nowMillis),
+                        workspaceId: purchase.workspaceId, nowMillis: nowMillis)
+    }
+
+    /// The workspace locked, in its current period, with its expired grants expired: the
+    /// available credits an attempt is sized against.
+    private static func lockForAutoTopup(_ connection: PostgresConnection, workspaceId: String, nowMillis: Int64) async throws -> WorkspaceState {
+        var state = try await PostgresLedger.lockWorkspace(connection, id: workspaceId)
+        try await PostgresLedger.rollPeriodIfNeeded(connection, &state, nowMillis: nowMillis)
+        try await PostgresLedger.expireGrantsIfNeeded(connection, &state, nowMillis: nowMillis)
+        return state
+    }
+
+    private static func apply(_ connection: PostgresConnection, _ write: AutoTopupWrite, workspaceId: String, nowMillis: Int64) async throws {
+        for statement in write.statements { try await connection.run(statement) }
+        try await appendEvents(connection, workspaceId: workspaceId, write.events, atMillis: nowMillis)
+    }
+
+    static func autoTopupView(_ connection: PostgresConnection, workspaceId: String, nowMillis: Int64) async throws -> AutoTopupView {
+        let state = try await PostgresLedger.readWorkspace(connection, id: workspaceId)
+        let threshold = try await connection.one(StoreStatement("SELECT auto_topup_threshold_micros FROM workspaces WHERE id = ?", [.text(workspaceId)])) {
+            try $0.optionalInt()
+        } ?? nil
+        let stored = try await connection.one(AutoTopupRows.stored(workspaceId: workspaceId), AutoTopupRows.stored)
+        let windows = AutoTopup.windows(billing: BillingPeriod.containing(nowMillis / 1000, anchor: state.anchorDate), nowMillis: nowMillis)
+        let spent = try await connection.one(
+            AutoTopupRows.spent(workspaceId: workspaceId, dayStartMillis: windows.dayStartMillis, monthStartMillis: windows.monthStartMillis),
+            AutoTopupRows.spent) ?? AutoTopup.Spent(chargesToday: 0, centsThisMonth: 0)
+        let last = try await connection.one(AutoTopupRows.last(workspaceId: workspaceId), AutoTopupRows.attempt)?.attempt
+        return AutoTopupSteps.view(state: state, threshold: threshold.map(Amount.init(micros:)), stored: stored, spent: spent, last: last, nowMillis: nowMillis)
+    }
+}
