@@ -6,9 +6,27 @@ public struct StripeEvent: Sendable, Equatable {
     public var type: String
     /// `nil` for the event types Tribute acknowledges and ignores.
     public var payment: PaymentEvent?
+    /// `setup_intent.succeeded`: a card saved for auto top-up (SPEC §3.8).
+    public var setup: SavedSetup?
+
+    /// A SetupIntent that saved a card: the card's details are read from Stripe by its id.
+    public struct SavedSetup: Sendable, Equatable {
+        public var setupIntentId: String
+        public var paymentMethodId: String
+        public var customerId: String?
+        /// From the SetupIntent's metadata (`StripeClient.workspaceMetadataKey`).
+        public var workspaceId: String?
+    }
 
     /// The metadata key naming Tribute's purchase on a PaymentIntent.
     public static let purchaseMetadataKey = "tribute_purchase_id"
+
+    public init(id: String, type: String, payment: PaymentEvent?, setup: SavedSetup? = nil) {
+        self.id = id
+        self.type = type
+        self.payment = payment
+        self.setup = setup
+    }
 
     /// Why a verified payload still cannot be acted on.
     public struct Malformed: Error, Equatable, Sendable {
@@ -39,13 +57,20 @@ public struct StripeEvent: Sendable, Equatable {
             let reason = object?["last_payment_error"]?.objectValue?["message"]?.stringValue
                 ?? object?["cancellation_reason"]?.stringValue ?? (type == "payment_intent.canceled" ? "canceled" : "payment failed")
             return StripeEvent(id: id, type: type, payment: .failed(paymentIntentId: intentId, purchaseId: purchaseId(object), reason: reason))
+        case "setup_intent.succeeded":
+            guard let setupId = object?["id"]?.stringValue, let method = object?["payment_method"]?.stringValue else {
+                throw Malformed(message: "\(type) event without data.object id and payment_method")
+            }
+            return StripeEvent(id: id, type: type, payment: nil, setup: SavedSetup(
+                setupIntentId: setupId, paymentMethodId: method, customerId: object?["customer"]?.stringValue,
+                workspaceId: object?["metadata"]?.objectValue?[StripeClient.workspaceMetadataKey]?.stringValue))
         case "charge.refunded":
             guard let intentId = object?["payment_intent"]?.stringValue, let refunded = cents(object?["amount_refunded"]) else {
                 throw Malformed(message: "\(type) event without data.object payment_intent and amount_refunded")
             }
             return StripeEvent(id: id, type: type, payment: .refunded(paymentIntentId: intentId, refundedTotalCents: refunded))
         default:
-            return StripeEvent(id: id, type: type, payment: nil)
+            return StripeEvent(id: id, type: type, payment: nil, setup: nil)
         }
     }
 

@@ -69,6 +69,7 @@ public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? =
         CorrectionRoutes(store: store, auth: auth).endpoints,
         KeyRoutes(store: store, auth: auth, limits: limits).endpoints,
         PaymentRoutes(store: store, auth: auth, purchases: purchases).endpoints,
+        AutoTopupRoutes(store: store, auth: auth, purchases: purchases).endpoints,
         WebhookRoutes(store: store, auth: auth, webhookURLs: webhookURLs, limits: limits).endpoints,
         EventRoutes(auth: auth, streams: streamHub).endpoints,
         Dashboard(store: store, auth: auth, purchases: purchases, streams: streamHub, webhookURLs: webhookURLs, limits: limits,

@@ -58,6 +58,13 @@ struct Serve: AsyncParsableCommand {
         // `TRIBUTE_HOLD_SWEEP_MILLIS=0`: no sweeper; expired holds are still released by the next call.
         let sweepMillis = try Serve.environmentInteger("TRIBUTE_HOLD_SWEEP_MILLIS", default: HoldSweeper.defaultIntervalMillis, in: 0...86_400_000)
         if sweepMillis > 0 { background.append(HoldSweeper(store: opened.store, intervalMillis: sweepMillis, logger: logger)) }
+        if let stripe {
+            background.append(AutoTopupWorker(
+                store: opened.store, stripe: stripe,
+                pollMillis: try Serve.environmentInteger("TRIBUTE_AUTO_TOPUP_POLL_MILLIS", default: AutoTopupWorker.defaultPollMillis, in: 10...60_000),
+                leaseMillis: 1_000 * (try Serve.environmentInteger("TRIBUTE_AUTO_TOPUP_LEASE_SECONDS", default: AutoTopupWorker.defaultLeaseMillis / 1_000, in: 1...3_600)),
+                logger: logger))
+        }
         let streams = try Serve.streamSettings()
         let limits = try Serve.collectionLimits()
         // Services stop in reverse order: deliveries before the database pool.

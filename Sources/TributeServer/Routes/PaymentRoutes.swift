@@ -94,6 +94,7 @@ struct PaymentRoutes<Store: TributeStore>: Sendable {
         } catch {
             throw APIError.malformed(error.message)
         }
+        if let setup = event.setup { return try await saveCard(setup, event: event, context) }
         guard let payment = event.payment else {
             return API.json(.object(["received": .bool(true), "outcome": .string("ignored")]))
         }
@@ -106,6 +107,37 @@ struct PaymentRoutes<Store: TributeStore>: Sendable {
         }
         context.logger.info("stripe event", metadata: ["event": "\(event.id)", "type": "\(event.type)", "outcome": "\(name)", "detail": "\(detail)"])
         return API.json(.object(["received": .bool(true), "outcome": .string(name), "detail": .string(detail)]))
+    }
+}
+
+extension PaymentRoutes {
+    /// `setup_intent.succeeded`: the card's brand, last 4 and fingerprint are read from
+    /// Stripe by its id (the event names only the id) and saved for the workspace the
+    /// SetupIntent's metadata, or its Customer, names. Stripe could not be read: 502, and
+    /// Stripe delivers the event again later.
+    func saveCard(_ setup: StripeEvent.SavedSetup, event: StripeEvent, _ context: TributeContext) async throws -> Response {
+        guard let stripe = purchases.stripe else { throw APIError.paymentsOff }
+        let card: SavedCard, attachedTo: String?
+        do {
+            (card, attachedTo) = try await stripe.card(paymentMethodId: setup.paymentMethodId)
+        } catch {
+            throw APIError(status: .badGateway, code: "stripe_unavailable", message: error.description)
+        }
+        let customer = setup.customerId ?? attachedTo
+        var workspace = setup.workspaceId
+        if workspace == nil, let customer { workspace = try await store.workspaceId(stripeCustomer: customer) }
+        guard let workspace else {
+            return API.json(.object(["received": .bool(true), "outcome": .string("ignored"), "detail": .string("no workspace for SetupIntent \(setup.setupIntentId)")]))
+        }
+        let view: AutoTopupView
+        do {
+            view = try await store.saveCard(workspaceId: workspace, card: card, customerId: customer)
+        } catch TributeError.workspaceNotFound {
+            return API.json(.object(["received": .bool(true), "outcome": .string("ignored"), "detail": .string("no workspace \(workspace)")]))
+        }
+        let detail = "saved \(card.brand) ending \(card.last4) for workspace \(workspace); auto top-up \(view.state?.rawValue ?? "off")"
+        context.logger.info("stripe event", metadata: ["event": "\(event.id)", "type": "\(event.type)", "outcome": "card_saved", "detail": "\(detail)"])
+        return API.json(.object(["received": .bool(true), "outcome": .string("card_saved"), "detail": .string(detail)]))
     }
 }
 

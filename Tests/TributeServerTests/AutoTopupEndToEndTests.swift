@@ -1,0 +1,258 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+import Testing
+import TributeCore
+import TributeStore
+@testable import TributePayments
+
+/// Auto top-up end to end (SPEC §3.8): the real `tribute serve` alone, localstripe holding the
+/// Customer, the saved card and the off-session PaymentIntents, and the card saved through a
+/// signed `setup_intent.succeeded` (localstripe sends none: see TOOLS.md).
+@Suite(.serialized) struct AutoTopupEndToEndTests {
+    typealias Setup = PaymentsEndToEndTests.Setup
+
+    /// localstripe's API, as a platform's own server and Stripe.js would call it.
+    struct Stripe {
+        let base: String
+
+        func call(_ method: HTTPMethod, _ path: String, form: [(String, String)] = []) async throws -> [String: JSON] {
+            var request = HTTPClientRequest(url: base + path)
+            request.method = method
+            request.headers.add(name: "Authorization", value: "Bearer sk_test_tribute")
+            if method == .POST {
+                request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                request.body = .bytes(ByteBuffer(string: FormEncoding.encode(form)))
+            }
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 16 << 20)
+            return try JSON.parse(Array(body.readableBytesView)).objectValue ?? [:]
+        }
+
+        /// A card attached to the customer: a test token (`pm_card_visa`, …) or a number.
+        func attach(_ card: String, to customer: String) async throws -> String {
+            var method = card
+            if card.first?.isNumber == true {
+                let made = try await call(.POST, "/v1/payment_methods", form: [
+                    ("type", "card"), ("card[number]", card), ("card[exp_month]", "12"), ("card[exp_year]", "2030"), ("card[cvc]", "123"),
+                ])
+                method = try #require(made["id"]?.stringValue)
+            }
+            let attached = try await call(.POST, "/v1/payment_methods/\(method)/attach", form: [("customer", customer)])
+            return try #require(attached["id"]?.stringValue)
+        }
+
+        func paymentIntents(customer: String) async throws -> [[String: JSON]] {
+            guard case .array(let items)? = try await call(.GET, "/v1/payment_intents?limit=100")["data"] else { return [] }
+            return items.compactMap(\.objectValue).filter { $0["customer"]?.stringValue == customer }
+        }
+    }
+
+    /// Saves `card` for the workspace the way a platform does: Tribute's SetupIntent,
+    /// confirmed with the card, then Stripe's event (signed here, as localstripe sends none).
+    static func saveCard(_ setup: Setup, workspace: String, card: String) async throws -> (customer: String, answer: HTTP.Answer) {
+        let started = try await setup.call(.post, "/v1/workspaces/\(workspace)/payment-method/setup")
+        #expect(started.status == .created)
+        let body = try #require(started.json?.objectValue)
+        let customer = try #require(body["customerId"]?.stringValue)
+        let intent = try #require(body["setupIntentId"]?.stringValue)
+        #expect(body["clientSecret"]?.stringValue?.hasPrefix(intent) == true)
+        let stripe = Stripe(base: setup.stripeBase)
+        let method = try await stripe.attach(card, to: customer)
+        _ = try await stripe.call(.POST, "/v1/setup_intents/\(intent)/confirm", form: [("payment_method", method)])
+        let object = try await stripe.call(.GET, "/v1/setup_intents/\(intent)")
+        let event = JSON.object([
+            "id": .string("evt_" + Identifier.randomBase62(count: 12)), "type": .string("setup_intent.succeeded"),
+            "data": .object(["object": .object(object)]),
+        ]).serialized
+        return (customer, try await setup.deliver(event))
+    }
+
+    static func autoTopup(_ setup: Setup, _ workspace: String) async throws -> [String: JSON] {
+        try await setup.call(.get, "/v1/workspaces/\(workspace)/auto-topup").json?.objectValue ?? [:]
+    }
+
+    static func grant(_ setup: Setup, _ workspace: String, _ credits: Int) async throws {
+        let granted = try await setup.call(.post, "/v1/workspaces/\(workspace)/credit-grants", body: #"{"amount":\#(credits)}"#)
+        #expect(granted.status == .created)
+    }
+
+    static let settings = #"{"packageId":"starter","threshold":50,"maxCentsPerMonth":5000}"#
+
+    /// A card saved, auto top-up enabled below the threshold: charged at once, once, and
+    /// credited; Stripe's own success event, replayed five times, credits nothing more; a
+    /// denial meanwhile says to wait or stop.
+    @Test(.timeLimit(.minutes(3)))
+    func enablingBelowTheThresholdChargesTheSavedCardOnce() async throws {
+        let setup = try await PaymentsEndToEndTests.start("auto")
+        defer { setup.server.process.terminate(); setup.server.process.waitUntilExit() }
+        try await PaymentsEndToEndTests.registerWebhook(setup)
+        let (customer, saved) = try await Self.saveCard(setup, workspace: "auto", card: "pm_card_visa")
+        #expect(saved.json?.objectValue?["outcome"]?.stringValue == "card_saved")
+        let waiting = try await Self.autoTopup(setup, "auto")
+        #expect(waiting["state"]?.stringValue == "off")
+        #expect(waiting["paymentMethod"] == .object(["brand": .string("visa"), "last4": .string("4242")]))
+        try await Self.grant(setup, "auto", 30)
+
+        let put = try await setup.call(.put, "/v1/workspaces/auto/auto-topup", body: Self.settings)
+        #expect(put.status == .ok)
+        #expect(["pending", "active"].contains(put.json?.objectValue?["state"]?.stringValue ?? ""))
+        let landed = try await PaymentsEndToEndTests.eventually { try await setup.balance("auto") == Amount(units: 130) }
+        #expect(landed, "30 credits, threshold 50: one package of 100 should land")
+        let view = try await Self.autoTopup(setup, "auto")
+        #expect(view["state"]?.stringValue == "active" && view["spentThisMonthCents"] == .number("1000"))
+        let attempt = try #require(view["lastAttempt"]?.objectValue)
+        #expect(attempt["status"]?.stringValue == "succeeded" && attempt["packages"] == .number("1"))
+        let intents = try await Stripe(base: setup.stripeBase).paymentIntents(customer: customer)
+        #expect(intents.count == 1)
+        let intentId = try #require(attempt["paymentIntentId"]?.stringValue)
+
+        // localstripe's own `payment_intent.succeeded`, delivered again five times at once.
+        _ = try await PaymentsEndToEndTests.eventually {
+            (try? await PaymentsEndToEndTests.succeededEvent(setup, intentId: intentId)) != nil
+        }
+        let event = try await PaymentsEndToEndTests.succeededEvent(setup, intentId: intentId)
+        try await withThrowingTaskGroup(of: HTTP.Answer.self) { group in
+            for _ in 0..<5 { group.addTask { try await setup.deliver(event) } }
+            for try await answer in group { #expect(answer.status == .ok) }
+        }
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await setup.balance("auto") == Amount(units: 130))
+        let verify = try TributeProcess.run(setup.binary, ["ledger", "verify", "--database", setup.database])
+        #expect(verify.status == 0, "\(verify.output)")
+    }
+
+    /// A declining card suspends auto top-up with no retry; the same card saved again keeps
+    /// it suspended; another card resumes it and is charged.
+    @Test(.timeLimit(.minutes(3)))
+    func aDecliningCardSuspendsUntilAnotherCard() async throws {
+        let setup = try await PaymentsEndToEndTests.start("decline")
+        defer { setup.server.process.terminate(); setup.server.process.waitUntilExit() }
+        let (customer, _) = try await Self.saveCard(setup, workspace: "decline", card: "pm_card_chargeCustomerFail")
+        try await Self.grant(setup, "decline", 10)
+        #expect(try await setup.call(.put, "/v1/workspaces/decline/auto-topup", body: Self.settings).status == .ok)
+        let suspended = try await PaymentsEndToEndTests.eventually { try await Self.autoTopup(setup, "decline")["state"]?.stringValue == "suspended" }
+        #expect(suspended)
+        let view = try await Self.autoTopup(setup, "decline")
+        #expect(view["reason"]?.stringValue == "card_declined")
+        #expect(view["lastAttempt"]?.objectValue?["status"]?.stringValue == "failed")
+        let denied = try await setup.call(.post, "/v1/agent-actions/authorize-and-debit", body: #"{"workspaceId":"decline","actionType":"SIMPLE_LLM","costMultiplier":1000}"#)
+        #expect(denied.json?.objectValue?["autoTopup"] == .object(["state": .string("suspended"), "reason": .string("card_declined")]), "\(denied.status) \(String(describing: denied.json))")
+        try await Task.sleep(for: .seconds(3))
+        #expect(try await Stripe(base: setup.stripeBase).paymentIntents(customer: customer).count == 1, "no retry on the declining card")
+
+        _ = try await Self.saveCard(setup, workspace: "decline", card: "pm_card_chargeCustomerFail")
+        #expect(try await Self.autoTopup(setup, "decline")["state"]?.stringValue == "suspended", "the same card (fingerprint) stays suspended")
+        _ = try await Self.saveCard(setup, workspace: "decline", card: "pm_card_visa")
+        let landed = try await PaymentsEndToEndTests.eventually { try await setup.balance("decline") == Amount(units: 110) }
+        #expect(landed, "another card resumes auto top-up, still below the threshold: charged at once")
+        #expect(try await Self.autoTopup(setup, "decline")["state"]?.stringValue == "active")
+    }
+
+    /// A card that asks for authentication: `action_required`, the PaymentIntent's client
+    /// secret in the event for the owner to finish on-session, and no credits.
+    @Test(.timeLimit(.minutes(3)))
+    func aCardThatNeedsAuthenticationSuspendsWithoutCredits() async throws {
+        let setup = try await PaymentsEndToEndTests.start("action")
+        defer { setup.server.process.terminate(); setup.server.process.waitUntilExit() }
+        let (customer, _) = try await Self.saveCard(setup, workspace: "action", card: "4000002500003155")
+        try await Self.grant(setup, "action", 10)
+        #expect(try await setup.call(.put, "/v1/workspaces/action/auto-topup", body: Self.settings).status == .ok)
+        let suspended = try await PaymentsEndToEndTests.eventually { try await Self.autoTopup(setup, "action")["state"]?.stringValue == "suspended" }
+        #expect(suspended)
+        #expect(try await Self.autoTopup(setup, "action")["reason"]?.stringValue == "action_required")
+        #expect(try await setup.balance("action") == Amount(units: 10))
+        let intents = try await Stripe(base: setup.stripeBase).paymentIntents(customer: customer)
+        #expect(intents.count == 1 && intents.first?["status"]?.stringValue == "requires_action")
+        let store = try SQLiteStore(path: String(setup.database.dropFirst("sqlite:".count)))
+        let failed = try await store.events(workspaceId: "action", afterSeq: 0, limit: 100).filter { $0.type == .autoTopupFailed }
+        #expect(failed.count == 1)
+        #expect(failed.first?.data["clientSecret"]?.stringValue == intents.first?["client_secret"]?.stringValue)
+        #expect(failed.first?.data["reason"] == .string("action_required"))
+    }
+
+    /// `kill -9` while the worker waits for Stripe's answer to the charge it sent: after a
+    /// restart, the attempt is found at Stripe by its metadata, not charged again, and
+    /// credited once.
+    @Test(.timeLimit(.minutes(3)))
+    func aCrashBetweenTheOutboxAndStripesAnswerChargesOnce() async throws {
+        guard let base = ProcessInfo.processInfo.environment["TRIBUTE_TEST_STRIPE_API_BASE"], !base.isEmpty else {
+            throw PaymentsEndToEndTests.NotConfigured()
+        }
+        let proxy = try await StallingProxy.start(target: base)
+        defer { proxy.task.cancel() }
+        let binary = try TributeProcess.binary()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-crash-pay-" + Identifier.randomBase62(count: 8)).path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let database = "sqlite:\(dir)/pay.sqlite"
+        let key = try TributeProcess.run(binary, ["keys", "create", "--role", "admin", "--database", database]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let secret = "whsec_" + Identifier.randomBase62(count: 24)
+        var environment = ["STRIPE_SECRET_KEY": "sk_test_tribute", "STRIPE_WEBHOOK_SECRET": secret, "STRIPE_API_BASE": "http://127.0.0.1:\(proxy.port)",
+                           "TRIBUTE_AUTO_TOPUP_LEASE_SECONDS": "2"]
+        let first = try await TributeProcess.serve(binary, database: database, log: dir + "/first.log", environment: environment)
+        var setup = Setup(server: first, key: key, stripeBase: base, webhookSecret: secret, database: database, binary: binary)
+        #expect(try await setup.call(.post, "/v1/workspaces", body: #"{"id":"crash","name":"Crash","planId":"prepaid"}"#).status == .created)
+        let (customer, _) = try await Self.saveCard(setup, workspace: "crash", card: "pm_card_visa")
+        try await Self.grant(setup, "crash", 20)
+        // The worker sends the charge; the proxy passes it to Stripe and never answers.
+        _ = try await setup.call(.put, "/v1/workspaces/crash/auto-topup", body: Self.settings)
+        let stripe = Stripe(base: base)
+        let charged = try await PaymentsEndToEndTests.eventually { try await stripe.paymentIntents(customer: customer).count == 1 }
+        #expect(charged)
+        kill(first.process.processIdentifier, SIGKILL)
+        first.process.waitUntilExit()
+
+        environment["STRIPE_API_BASE"] = base
+        let second = try await TributeProcess.serve(binary, database: database, log: dir + "/second.log", environment: environment)
+        defer { second.process.terminate(); second.process.waitUntilExit() }
+        setup = Setup(server: second, key: key, stripeBase: base, webhookSecret: secret, database: database, binary: binary)
+        let landed = try await PaymentsEndToEndTests.eventually { try await setup.balance("crash") == Amount(units: 120) }
+        #expect(landed, "the charge made before the crash is found and credited")
+        try await Task.sleep(for: .seconds(3))
+        #expect(try await stripe.paymentIntents(customer: customer).count == 1, "one PaymentIntent")
+        #expect(try await setup.balance("crash") == Amount(units: 120), "one grant")
+        let kinds = try await HTTP.call(port: second.port, .get, "/v1/workspaces/crash/transactions", key: key)
+        guard case .array(let items)? = kinds.json?.objectValue?["items"] else { Issue.record("no transactions"); return }
+        #expect(items.filter { $0.objectValue?["kind"]?.stringValue == "credit_purchase" }.count == 1)
+        let verify = try TributeProcess.run(binary, ["ledger", "verify", "--database", database])
+        #expect(verify.status == 0, "\(verify.output)")
+    }
+}
+
+/// An HTTP proxy to Stripe that passes every request on, and never answers a request that
+/// creates a PaymentIntent once Stripe has made it: the moment a crash is tested at.
+struct StallingProxy {
+    let port: Int
+    let task: Task<Void, any Error>
+
+    static func start(target: String) async throws -> StallingProxy {
+        let router = Router()
+        let forward: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            var outgoing = HTTPClientRequest(url: target + request.uri.description)
+            outgoing.method = .init(rawValue: request.method.rawValue)
+            for field in request.headers where field.name.canonicalName != "host" && field.name != .contentLength {
+                outgoing.headers.add(name: field.name.rawName, value: field.value)
+            }
+            let body = try await request.body.collect(upTo: 1 << 20)
+            if request.method == .post { outgoing.body = .bytes(body) }
+            let answer = try await HTTPClient.shared.execute(outgoing, timeout: .seconds(10))
+            let bytes = try await answer.body.collect(upTo: 16 << 20)
+            if request.method == .post && request.uri.path == "/v1/payment_intents" {
+                try await Task.sleep(for: .seconds(3_600))
+            }
+            return Response(status: .init(code: Int(answer.status.code)), headers: [.contentType: "application/json"], body: .init(byteBuffer: bytes))
+        }
+        router.get("**", use: forward)
+        router.post("**", use: forward)
+        let ports = AsyncStream<Int>.makeStream()
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { channel in ports.continuation.yield(channel.localAddress?.port ?? 0) })
+        let task = Task { try await app.run() }
+        var iterator = ports.stream.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else { throw TributeProcess.ServerDidNotStart() }
+        return StallingProxy(port: port, task: task)
+    }
+}
