@@ -69,6 +69,10 @@ public struct Decision: Sendable, Equatable {
     /// For `.budgetExceeded`: the budget that refused (`user:…`, `agent:…`, `run:…`,
     /// `key:…` or `workspace`).
     public var budgetScope: String?
+    /// For `.insufficientBalance` while the workspace's auto top-up is buying credits
+    /// (`.pending`: wait and retry) or cannot (`.suspended`, `.limited`, `.noPaymentMethod`:
+    /// stop, a person must act); `nil` otherwise (SPEC §3.8).
+    public var autoTopup: AutoTopupNotice?
     /// The server replayed the first answer to this idempotency key (`Idempotent-Replayed: true`):
     /// an earlier attempt of the same call had already been applied.
     public let replayed: Bool
@@ -106,6 +110,9 @@ extension Decision {
             remainingAllowance: try fields.amount("remainingAllowance"), transactionId: try fields.optionalString("transactionId"),
             decisionId: try fields.string("decisionId"), costVersion: try fields.optionalInt("costVersion"), replayed: replayed, recorded: true)
         budgetScope = try fields.optionalString("budgetScope")
+        if let notice = try fields.optionalObject("autoTopup"), let state = notice["state"]?.stringValue {
+            autoTopup = AutoTopupNotice(state: AutoTopupNotice.State(rawValue: state), reason: notice["reason"]?.stringValue)
+        }
     }
 
     /// An approval made by the client alone while Tribute could not be reached (`.failOpen`).
@@ -113,4 +120,37 @@ extension Decision {
         success: true, reason: .approved, message: "Allowed locally: Tribute could not be reached (fail-open); not recorded",
         debitAmount: .zero, actionsCharged: .zero, fromAllowance: .zero, remainingBalance: .zero, remainingAllowance: .zero,
         transactionId: nil, decisionId: nil, costVersion: nil, replayed: false, recorded: false)
+}
+
+/// What a denial for want of credits says about the workspace's auto top-up.
+public struct AutoTopupNotice: Sendable, Equatable {
+    public enum State: Sendable, Hashable {
+        /// Credits are being bought: waiting and retrying is worth it.
+        case pending
+        /// A card failed; a person must save another card or buy credits.
+        case suspended
+        /// The owner's day or month limit is reached.
+        case limited
+        /// No card is saved.
+        case noPaymentMethod
+        /// A state this client does not know yet.
+        case unknown(String)
+
+        public init(rawValue: String) {
+            self = switch AutoTopup.State(rawValue: rawValue) {
+            case .pending: .pending
+            case .suspended: .suspended
+            case .limited: .limited
+            case .noPaymentMethod: .noPaymentMethod
+            case .active, nil: .unknown(rawValue)
+            }
+        }
+    }
+
+    public let state: State
+    /// `card_declined`, `action_required`, `day_limit`, `month_limit`, …
+    public let reason: String?
+
+    /// Whether credits are on their way, so that the call is worth retrying soon.
+    public var isWorthWaiting: Bool { state == .pending }
 }

@@ -28,6 +28,20 @@ import TributeCore
         #expect(decision.success && decision.replayed && decision.debitAmount == .of("0.1") && outcome.attempts == 3)
     }
 
+    /// A denial for want of credits says whether auto top-up is buying some (wait) or not
+    /// (stop); a state this client does not know is kept, never an error.
+    @Test func aDenialSaysWhetherAutoTopUpIsWorthWaitingFor() async throws {
+        let denial = #"{"success":false,"reason":"INSUFFICIENT_BALANCE","message":"Insufficient balance","debitAmount":0,"actionsCharged":1,"fromAllowance":0,"remainingBalance":0,"remainingAllowance":0,"decisionId":"dec_1","costVersion":1,"autoTopup":{"state":"pending"}}"#
+        let pending = try await run([.answer(200, denial)]).result.get()
+        #expect(pending.reason == .insufficientBalance && pending.autoTopup == AutoTopupNotice(state: .pending, reason: nil) && pending.autoTopup?.isWorthWaiting == true)
+        let blocked = denial.replacingOccurrences(of: #"{"state":"pending"}"#, with: #"{"reason":"card_declined","state":"suspended"}"#)
+        let suspended = try await run([.answer(200, blocked)]).result.get()
+        #expect(suspended.autoTopup == AutoTopupNotice(state: .suspended, reason: "card_declined") && suspended.autoTopup?.isWorthWaiting == false)
+        let newer = denial.replacingOccurrences(of: #""pending""#, with: #""paused""#)
+        #expect(try await run([.answer(200, newer)]).result.get().autoTopup?.state == .unknown("paused"))
+        #expect(try await run([.answer(200, Self.decision)]).result.get().autoTopup == nil)
+    }
+
     /// A `Retry-After` longer than what is left of the budget: the 429 is thrown at once,
     /// typed (the server is reachable: no outage).
     @Test func aRetryAfterBeyondTheBudgetThrowsTheRateLimitAtOnce() async {

@@ -81,6 +81,34 @@ import TributeTestSupport
         _ = try await store.expectLedgerHolds()
     }
 
+    /// Two PostgreSQL instances on one database: 200 debits through both cross the threshold
+    /// once, and their workers, claiming at once, send one charge.
+    @Test func twoPostgreSQLInstancesStartOneAttemptAndSendOneCharge() async throws {
+        let url = try await TestPostgres.newDatabase()
+        let clock = ManualClock(millis: Backend.testClockStart)
+        let first = try PostgresStore(url: url, clock: clock, timeoutSeconds: Backend.postgresTimeoutSeconds)
+        await first.start()
+        try await first.migrate()
+        let second = try PostgresStore(url: url, clock: clock, timeoutSeconds: Backend.postgresTimeoutSeconds)
+        await second.start()
+        _ = try await Self.armed(first, credits: Amount(units: 60))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<200 {
+                let store: any TributeStore = index % 2 == 0 ? first : second
+                group.addTask { _ = try await store.authorize(Self.debit, idempotency: nil) }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await second.workspace(id: "w").remainingBalance == Amount(units: 40))
+        #expect(try await second.autoTopupAttempts(workspaceId: "w", limit: 10).count == 1)
+        let charges = try await withThrowingTaskGroup(of: [AutoTopupCharge].self) { group in
+            for store in [first, second, first, second] { group.addTask { try await store.claimAutoTopups(limit: 10, leaseMillis: 30_000) } }
+            return try await group.reduce(into: [AutoTopupCharge]()) { $0 += $1 }
+        }
+        #expect(charges.count == 1)
+        _ = try await first.expectLedgerHolds()
+    }
+
     /// A gap of 3.4 packages is one charge of 4; its payment, delivered five times, credits
     /// once and arms auto top-up again.
     @Test(arguments: Backend.allCases)
