@@ -323,6 +323,27 @@ def console_tests(browser, api, url, admin_key, shots):
     page.get_by_role("button", name="Delete workspace").click()
     expect(page.locator(".notice").first).to_contain_text("Budget workspace deleted")
 
+    # Auto top-up: set in the form; without a saved card it waits for one; then off.
+    topup = page.locator("#auto-topup-form")
+    topup.get_by_label("Package").select_option("starter")
+    topup.get_by_label("When credits fall to").fill("20")
+    topup.get_by_label("Charges a day at most").fill("3")
+    topup.get_by_label("Cents a month at most").fill("5000")
+    topup.get_by_role("button", name="Save auto top-up").click()
+    expect(page.locator(".notice").first).to_contain_text("Auto top-up no payment method")
+    expect(page.locator("#auto-topup-state")).to_contain_text("no payment method")
+    expect(page.locator("#auto-topup")).to_contain_text("payment-method/setup")
+    _, auto = api.call("GET", "/v1/workspaces/gamma/auto-topup")
+    check("an admin sets auto top-up, which waits for a card", auto["state"] == "no_payment_method" and auto["threshold"] == Decimal(20)
+          and auto["packageId"] == "starter" and auto["maxChargesPerDay"] == 3 and auto["maxCentsPerMonth"] == 5000 and auto["mode"] == "threshold",
+          str(auto))
+    topup.get_by_label("Auto top-up").select_option("off")
+    topup.get_by_role("button", name="Save auto top-up").click()
+    expect(page.locator("#auto-topup-state")).to_contain_text("off")
+    _, auto = api.call("GET", "/v1/workspaces/gamma/auto-topup")
+    check("an admin turns auto top-up off, its settings kept", auto["state"] == "off" and auto["enabled"] is False
+          and auto["threshold"] == Decimal(20), str(auto))
+
     # A charge: open its explanation from the decisions table, and reverse it with a reason.
     status, charge = api.call("POST", "/v1/agent-actions/authorize-and-debit", {"workspaceId": "gamma", "actionType": "COMPLEX_LLM", "userId": "gus"})
     assert status == 200 and charge["success"] is True and charge["debitAmount"] > 0, charge

@@ -134,6 +134,27 @@ import TributeTestSupport
         }
     }
 
+    /// Auto top-up on the workspace page: the card without its number, the state and the
+    /// attempts for every key that sees the workspace; the settings form for an admin only.
+    @Test func theWorkspacePageShowsAutoTopUpAndOnlyAnAdminItsForm() async throws {
+        let fixture = try await APIFixture(.sqlite)
+        try await fixture.workspace("w", credits: Amount(units: 60))
+        _ = try await fixture.store.saveCard(workspaceId: "w", card: SavedCard(paymentMethodId: "pm_1", brand: "visa", last4: "4242", fingerprint: "fp"),
+                                             customerId: "cus_1")
+        _ = try await fixture.store.putAutoTopup(workspaceId: "w", settings: AutoTopupSettings(
+            enabled: true, packageId: "starter", threshold: Amount(units: 70), mode: .threshold, limits: AutoTopup.Limits(maxCentsPerMonth: 5_000)))
+        _ = try await fixture.store.claimAutoTopups(limit: 10, leaseMillis: 60_000)
+        let viewer = try await fixture.store.createAPIKey(role: .viewer, workspaceIds: ["w"], name: "viewer").1
+        try await fixture.test { client in
+            let admin = try await client.execute(uri: "/workspaces/w", method: .get, headers: Self.cookie(try await Self.session(client, fixture.adminKey)))
+            let html = Self.text(admin)
+            #expect(html.contains("visa ending 4242") && html.contains("State: <strong>pending</strong>") && html.contains(#"id="auto-topup-form""#))
+            #expect(html.contains(#"<table id="auto-topup-attempts""#) && html.contains("$10.00") && !html.contains("pm_1"))
+            let seen = try await client.execute(uri: "/workspaces/w", method: .get, headers: Self.cookie(try await Self.session(client, viewer)))
+            #expect(Self.text(seen).contains("visa ending 4242") && !Self.text(seen).contains(#"id="auto-topup-form""#))
+        }
+    }
+
     @Test func theCookieIsSecureWhenTheRequestCameOverHTTPS() async throws {
         let fixture = try await APIFixture(.sqlite)
         let proto = HTTPField.Name("X-Forwarded-Proto")!

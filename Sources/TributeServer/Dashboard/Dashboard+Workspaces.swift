@@ -44,6 +44,20 @@ extension Dashboard {
         }
     }
 
+    /// Auto top-up's settings, through the API's validator (`AutoTopupInput`).
+    @Sendable func putAutoTopup(_ request: Request, _ context: TributeContext) async throws -> Response {
+        try await workspaceForm(request, context) { form, id in
+            let enabled = try form.requiredChoice("enabled", AutoTopupSwitch.self) == .on
+            let view = try await store.putAutoTopup(workspaceId: id, settings: try AutoTopupInput.settings(&form, enabled: enabled))
+            return "Auto top-up \(view.state?.rawValue.replacingOccurrences(of: "_", with: " ") ?? "off")."
+        }
+    }
+
+    /// The auto top-up form's on/off choice.
+    enum AutoTopupSwitch: String, CaseIterable {
+        case on, off
+    }
+
     /// A new budget, or new terms for an existing one (its use is kept).
     @Sendable func putBudget(_ request: Request, _ context: TributeContext) async throws -> Response {
         try await workspaceForm(request, context) { form, id in

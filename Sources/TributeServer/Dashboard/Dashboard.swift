@@ -50,6 +50,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
             .post("/workspaces/{id}/settings", use: saveWorkspace)
             .post("/workspaces/{id}/status", use: setWorkspaceStatus)
             .post("/workspaces/{id}/credit-grants", use: grantCredits)
+            .post("/workspaces/{id}/auto-topup", use: putAutoTopup)
             .post("/workspaces/{id}/decisions/{decisionId}/reverse", use: reverseDecision)
         pages.group().add(middleware: auth.requireSession(.admin))
             .get("/admin", use: admin)
@@ -156,7 +157,9 @@ struct Dashboard<Store: TributeStore>: Sendable {
             decisions: try await store.decisions(workspaceId: id, limit: 20, cursor: nil, approved: nil).items,
             transactions: try await store.transactions(workspaceId: id, limit: 10, cursor: nil).items,
             purchases: try await store.purchases(workspaceId: id, limit: 5, cursor: nil).items,
-            packages: canBuy ? try await store.creditPackages() : nil, notice: notice, position: position)
+            packages: canBuy ? try await store.creditPackages() : nil,
+            autoTopup: try await store.autoTopup(workspaceId: id), autoTopupAttempts: try await store.autoTopupAttempts(workspaceId: id, limit: 10),
+            allPackages: principal.role == .admin ? try await store.creditPackages() : [], notice: notice, position: position)
     }
 
     /// The page's live stream. The page names (`after`) the position it was rendered at, so

@@ -21,6 +21,11 @@ struct WorkspacePage {
     var purchases: [Purchase]
     /// Packages on sale, when payments are on and the key may buy.
     var packages: [CreditPackage]?
+    /// Auto top-up's settings and state, and its newest attempts (`WorkspacePage+AutoTopup`).
+    var autoTopup: AutoTopupView
+    var autoTopupAttempts: [AutoTopupAttempt]
+    /// Every package, for the admin's auto top-up form.
+    var allPackages: [CreditPackage]
     var notice: String?
     /// Where the live stream takes over from this page.
     var position: StreamPosition
@@ -46,6 +51,7 @@ struct WorkspacePage {
             </section>
             """
         if principal.role == .admin { body += manageSection() }
+        body += autoTopupSection(canEdit: principal.role == .admin)
         body += holdsTable()
         body += budgetsSection(canEdit: principal.role != .viewer)
         let byType = usage.byActionType.sorted { $0.value.actions > $1.value.actions || ($0.value.actions == $1.value.actions && $0.key < $1.key) }

@@ -82,8 +82,14 @@ enum AutoTopupInput {
         case threshold, target
     }
 
+    /// The API's JSON body: `enabled` (default true) and the rest as `settings(_:enabled:)`.
     static func settings(_ fields: inout Fields) throws -> AutoTopupSettings {
         let enabled = try fields.bool("enabled") ?? true
+        return try settings(&fields, enabled: enabled)
+    }
+
+    /// The settings from the API's body or the dashboard's form alike.
+    static func settings(_ fields: inout some FieldSource, enabled: Bool) throws -> AutoTopupSettings {
         let packageId = try fields.identifier("packageId") ?? { throw APIError.malformed("packageId is required") }()
         let threshold = try fields.amount("threshold", in: Amount.zero...Amount(units: 1_000_000_000))
             ?? { throw APIError.malformed("threshold is required") }()
