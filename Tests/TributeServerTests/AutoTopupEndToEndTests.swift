@@ -174,6 +174,42 @@ import TributeStore
         #expect(failed.first?.data["reason"] == .string("action_required"))
     }
 
+    /// Stripe failing with 503s: the charge is tried again, with backoff, until it goes
+    /// through; one PaymentIntent, credited once.
+    @Test(.timeLimit(.minutes(3)))
+    func stripeFailingIsRetriedUntilTheChargeGoesThrough() async throws {
+        guard let base = ProcessInfo.processInfo.environment["TRIBUTE_TEST_STRIPE_API_BASE"], !base.isEmpty else {
+            throw PaymentsEndToEndTests.NotConfigured()
+        }
+        // The client's own three tries fail, then the first of the next claim's.
+        let proxy = try await FaultyProxy.start(target: base, failCreates: 4)
+        defer { proxy.task.cancel() }
+        let binary = try TributeProcess.binary()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-retry-pay-" + Identifier.randomBase62(count: 8)).path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let database = "sqlite:\(dir)/pay.sqlite"
+        let key = try TributeProcess.run(binary, ["keys", "create", "--role", "admin", "--database", database]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let secret = "whsec_" + Identifier.randomBase62(count: 24)
+        let server = try await TributeProcess.serve(binary, database: database, log: dir + "/serve.log", environment: [
+            "STRIPE_SECRET_KEY": "sk_test_tribute", "STRIPE_WEBHOOK_SECRET": secret, "STRIPE_API_BASE": "http://127.0.0.1:\(proxy.port)",
+        ])
+        defer { server.process.terminate(); server.process.waitUntilExit() }
+        let setup = Setup(server: server, key: key, stripeBase: base, webhookSecret: secret, database: database, binary: binary)
+        #expect(try await setup.call(.post, "/v1/workspaces", body: #"{"id":"retry","name":"Retry","planId":"prepaid"}"#).status == .created)
+        let (customer, _) = try await Self.saveCard(setup, workspace: "retry", card: "pm_card_visa")
+        try await Self.grant(setup, "retry", 20)
+        _ = try await setup.call(.put, "/v1/workspaces/retry/auto-topup", body: Self.settings)
+        let pending = try await PaymentsEndToEndTests.eventually {
+            try await Self.autoTopup(setup, "retry")["lastAttempt"]?.objectValue?["reason"]?.stringValue?.contains("503") == true
+        }
+        #expect(pending, "the failure is recorded on the attempt, which stays open")
+        #expect(try await Self.autoTopup(setup, "retry")["state"]?.stringValue == "pending")
+        let landed = try await PaymentsEndToEndTests.eventually { try await setup.balance("retry") == Amount(units: 120) }
+        #expect(landed)
+        #expect(try await Stripe(base: base).paymentIntents(customer: customer).count == 1)
+        #expect(try await Self.autoTopup(setup, "retry")["state"]?.stringValue == "active")
+    }
+
     /// `kill -9` while the worker waits for Stripe's answer to the charge it sent: after a
     /// restart, the attempt is found at Stripe by its metadata, not charged again, and
     /// credited once.
@@ -182,7 +218,7 @@ import TributeStore
         guard let base = ProcessInfo.processInfo.environment["TRIBUTE_TEST_STRIPE_API_BASE"], !base.isEmpty else {
             throw PaymentsEndToEndTests.NotConfigured()
         }
-        let proxy = try await StallingProxy.start(target: base)
+        let proxy = try await FaultyProxy.start(target: base, stallCreates: true)
         defer { proxy.task.cancel() }
         let binary = try TributeProcess.binary()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-crash-pay-" + Identifier.randomBase62(count: 8)).path
@@ -222,15 +258,32 @@ import TributeStore
     }
 }
 
-/// An HTTP proxy to Stripe that passes every request on, and never answers a request that
-/// creates a PaymentIntent once Stripe has made it: the moment a crash is tested at.
-struct StallingProxy {
+/// An HTTP proxy to Stripe that passes every request on, except that it answers the first
+/// `failCreates` requests creating a PaymentIntent with a 503 without passing them on, and,
+/// when `stallCreates`, never answers one it passed on: the faults a charge is tested under.
+struct FaultyProxy {
     let port: Int
     let task: Task<Void, any Error>
 
-    static func start(target: String) async throws -> StallingProxy {
+    actor Failures {
+        var left: Int
+        init(_ left: Int) { self.left = left }
+        func take() -> Bool {
+            guard left > 0 else { return false }
+            left -= 1
+            return true
+        }
+    }
+
+    static func start(target: String, failCreates: Int = 0, stallCreates: Bool = false) async throws -> FaultyProxy {
         let router = Router()
+        let failures = Failures(failCreates)
         let forward: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            let creates = request.method == .post && request.uri.path == "/v1/payment_intents"
+            if creates, await failures.take() {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"type":"api_error","message":"try again"}}"#)))
+            }
             var outgoing = HTTPClientRequest(url: target + request.uri.description)
             outgoing.method = .init(rawValue: request.method.rawValue)
             for field in request.headers where field.name.canonicalName != "host" && field.name != .contentLength {
@@ -240,9 +293,7 @@ struct StallingProxy {
             if request.method == .post { outgoing.body = .bytes(body) }
             let answer = try await HTTPClient.shared.execute(outgoing, timeout: .seconds(10))
             let bytes = try await answer.body.collect(upTo: 16 << 20)
-            if request.method == .post && request.uri.path == "/v1/payment_intents" {
-                try await Task.sleep(for: .seconds(3_600))
-            }
+            if creates && stallCreates { try await Task.sleep(for: .seconds(3_600)) }
             return Response(status: .init(code: Int(answer.status.code)), headers: [.contentType: "application/json"], body: .init(byteBuffer: bytes))
         }
         router.get("**", use: forward)
@@ -253,6 +304,6 @@ struct StallingProxy {
         let task = Task { try await app.run() }
         var iterator = ports.stream.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else { throw TributeProcess.ServerDidNotStart() }
-        return StallingProxy(port: port, task: task)
+        return FaultyProxy(port: port, task: task)
     }
 }

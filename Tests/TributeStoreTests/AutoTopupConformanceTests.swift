@@ -160,6 +160,39 @@ import TributeTestSupport
         _ = try await store.expectLedgerHolds()
     }
 
+    /// A manual purchase that succeeds resumes a suspension, as a new card does; the card's
+    /// block is lifted with it.
+    @Test(arguments: Backend.allCases)
+    func aManualPurchaseResumesASuspension(backend: Backend) async throws {
+        let (store, _) = try await backend.makeStore()
+        _ = try await Self.armed(store, credits: Amount(units: 50))
+        let charge = try #require(try await store.claimAutoTopups(limit: 10, leaseMillis: 30_000).first)
+        try await store.failAutoTopup(attemptId: charge.attemptId, reason: "card_declined", clientSecret: nil)
+        #expect(try await store.autoTopup(workspaceId: "w").state == .suspended)
+        let purchase = try await PaymentConformanceTests.pending(store, intent: "pi_manual_\(backend)")
+        _ = try await store.applyPayment(PaymentConformanceTests.paid(purchase))
+        let view = try await store.autoTopup(workspaceId: "w")
+        #expect(view.state == .active && view.reason == nil, "150 available, above the threshold: armed, nothing to buy")
+        // The card that failed is no longer blocked: saved again, it stays armed.
+        #expect(try await store.saveCard(workspaceId: "w", card: Self.visa, customerId: nil).state == .active)
+        _ = try await store.expectLedgerHolds()
+    }
+
+    /// Turned off while an attempt is open: the attempt finds nothing to do and charges
+    /// nothing; turned on again, it is armed.
+    @Test(arguments: Backend.allCases)
+    func turningItOffWhileAnAttemptIsOpenChargesNothing(backend: Backend) async throws {
+        let (store, _) = try await backend.makeStore()
+        _ = try await Self.armed(store, credits: Amount(units: 40))
+        #expect(try await store.autoTopup(workspaceId: "w").state == .pending)
+        _ = try await store.putAutoTopup(workspaceId: "w", settings: Self.settings(enabled: false))
+        #expect(try await store.claimAutoTopups(limit: 10, leaseMillis: 30_000).isEmpty)
+        #expect(try await store.autoTopupAttempts(workspaceId: "w", limit: 10).first?.status == .skipped)
+        let again = try await store.putAutoTopup(workspaceId: "w", settings: Self.settings())
+        #expect(again.state == .pending, "still below the threshold: a new attempt at once")
+        #expect(try await store.claimAutoTopups(limit: 10, leaseMillis: 30_000).count == 1)
+    }
+
     /// The monthly cap: the first charge is cut to what it allows and says so; the next is
     /// `limited`, with one event for the window however often it is hit.
     @Test(arguments: Backend.allCases)

@@ -53,9 +53,14 @@ extension SQLiteStore {
 
     public func claimAutoTopups(limit: Int, leaseMillis: Int64) async throws -> [AutoTopupCharge] {
         let nowMillis = clock.nowMillis()
+        let dueStatement = AutoTopupRows.due(nowMillis: nowMillis, limit: limit)
+        // Read first: a write would flush and forget the writer's cached state (`HotState`),
+        // and the worker asks every second, almost always to find nothing.
+        let found = try await pool.read { db in try db.all(dueStatement) { try $0.text() } }
+        guard !found.isEmpty else { return [] }
         return try await write { db in
             var charges: [AutoTopupCharge] = []
-            let due = try db.all(AutoTopupRows.due(nowMillis: nowMillis, limit: limit)) { columns -> String in
+            let due = try db.all(dueStatement) { columns -> String in
                 let id = try columns.text()
                 _ = try columns.text()
                 return id
