@@ -36,6 +36,7 @@ import TributeTestSupport
         // The admin console.
         Operation(method: "POST", path: "/admin/workspaces"), Operation(method: "POST", path: "/workspaces/{id}/settings"),
         Operation(method: "POST", path: "/workspaces/{id}/status"), Operation(method: "POST", path: "/workspaces/{id}/credit-grants"),
+        Operation(method: "POST", path: "/workspaces/{id}/auto-topup"),
         Operation(method: "POST", path: "/workspaces/{id}/budgets"), Operation(method: "POST", path: "/workspaces/{id}/budgets/delete"),
         Operation(method: "GET", path: "/workspaces/{id}/decisions/{decisionId}"),
         Operation(method: "POST", path: "/workspaces/{id}/decisions/{decisionId}/reverse"),
