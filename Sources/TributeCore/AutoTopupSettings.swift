@@ -137,9 +137,13 @@ public struct AutoTopupCharge: Sendable, Equatable {
     /// already (a crash before its answer was stored), which the worker looks up first.
     public var tries: Int
     public var paymentIntentId: String?
+    /// `false` once auto top-up was turned off (or the workspace suspended) after the charge
+    /// was sized: a PaymentIntent already made is still followed, none is created.
+    public var mayCreate: Bool
 
     public init(attemptId: String, workspaceId: String, customerId: String, paymentMethodId: String, cents: Int64, currency: String, tries: Int,
-                paymentIntentId: String?) {
+                paymentIntentId: String?, mayCreate: Bool = true) {
+        self.mayCreate = mayCreate
         self.attemptId = attemptId
         self.workspaceId = workspaceId
         self.customerId = customerId

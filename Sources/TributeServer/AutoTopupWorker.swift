@@ -22,10 +22,16 @@ public struct AutoTopupWorker: Service {
     let leaseMillis: Int64
     let logger: Logger
 
-    /// Attempts one round claims at most.
+    /// Attempts one round sends at most, claimed one at a time so that each is sent within
+    /// its own lease.
     static let attemptsPerRound = 20
+    /// Sends of an attempt Stripe refuses for a reason not the card's (a bad request, a key
+    /// it does not know) before the attempt fails (`stripe_rejected`).
+    static let maxRejections = 5
     public static let defaultPollMillis: Int64 = 1_000
-    public static let defaultLeaseMillis: Int64 = 60_000
+    /// Longer than one send can take (a lookup and a create, each up to three tries of 10 s
+    /// with backoff), so that no other instance takes an attempt whose send is in flight.
+    public static let defaultLeaseMillis: Int64 = 120_000
 
     public init(store: any TributeStore, stripe: StripeConfiguration, pollMillis: Int64 = defaultPollMillis, leaseMillis: Int64 = defaultLeaseMillis, logger: Logger) {
         self.store = store
@@ -40,8 +46,10 @@ public struct AutoTopupWorker: Service {
             var failures = 0
             while !Task.isCancelled {
                 do {
-                    for charge in try await store.claimAutoTopups(limit: Self.attemptsPerRound, leaseMillis: leaseMillis) where !Task.isCancelled {
-                        await send(charge)
+                    for _ in 0..<Self.attemptsPerRound where !Task.isCancelled {
+                        let claimed = try await store.claimAutoTopups(limit: 1, leaseMillis: leaseMillis)
+                        if claimed.isEmpty { break }
+                        for charge in claimed { await send(charge) }
                     }
                     failures = 0
                 } catch {
@@ -61,8 +69,13 @@ public struct AutoTopupWorker: Service {
         case intent(PaymentIntent)
         /// The card cannot be charged without the customer: suspend, no retry.
         case refused(reason: String)
+        /// Stripe refused the request itself (not the card): tried again a few times, then
+        /// the attempt fails without blaming the card.
+        case rejected(StripeError)
         /// Stripe could not be reached or failed: the same attempt again later.
-        case unavailable(String)
+        case unavailable(StripeError)
+        /// Turned off after it was sized, and Stripe holds no charge for it: nothing to do.
+        case notSent
     }
 
     /// Charges one attempt and records what Stripe answered.
@@ -75,11 +88,22 @@ public struct AutoTopupWorker: Service {
                 try await settle(charge, intent)
             case .refused(let reason):
                 logger.info("auto top-up refused", metadata: ["attempt": "\(charge.attemptId)", "reason": "\(reason)"])
-                try await store.failAutoTopup(attemptId: charge.attemptId, reason: reason, clientSecret: nil)
-            case .unavailable(let why):
+                // Stripe made a PaymentIntent for the refused charge: the owner may finish it
+                // on-session with its client secret (authentication), so it is recorded.
+                let made = try? await stripe.paymentIntents(customerId: charge.customerId)
+                    .first(where: { $0.metadata[StripeEvent.purchaseMetadataKey] == charge.attemptId })
+                if let made { try await store.recordAutoTopupIntent(attemptId: charge.attemptId, paymentIntentId: made.id) }
+                try await store.failAutoTopup(attemptId: charge.attemptId, reason: reason, clientSecret: reason == "action_required" ? made?.clientSecret : nil)
+            case .rejected(let why) where charge.tries + 1 >= Self.maxRejections:
+                logger.warning("auto top-up rejected by Stripe", metadata: ["attempt": "\(charge.attemptId)", "error": "\(Self.shortReason(why))"])
+                try await store.failAutoTopup(attemptId: charge.attemptId, reason: "stripe_rejected", clientSecret: nil)
+            case .notSent:
+                try await store.failAutoTopup(attemptId: charge.attemptId, reason: "turned_off", clientSecret: nil)
+            case .rejected(let why), .unavailable(let why):
+                let reason = Self.shortReason(why)
                 let delay = AutoTopup.retryDelayMillis(tries: charge.tries)
-                logger.warning("auto top-up will retry", metadata: ["attempt": "\(charge.attemptId)", "in_ms": "\(delay)", "error": "\(why)"])
-                try await store.retryAutoTopup(attemptId: charge.attemptId, reason: why, delayMillis: delay)
+                logger.warning("auto top-up will retry", metadata: ["attempt": "\(charge.attemptId)", "in_ms": "\(delay)", "error": "\(reason)"])
+                try await store.retryAutoTopup(attemptId: charge.attemptId, reason: reason, delayMillis: delay)
             }
         } catch {
             // The lease runs out and the next round finds the attempt again.
@@ -93,13 +117,14 @@ public struct AutoTopupWorker: Service {
         do {
             // Reading what Stripe holds refuses no card: any failure of it is tried again.
             if let id = charge.paymentIntentId { return .intent(try await stripe.paymentIntent(id: id)) }
-            if charge.tries > 0, let made = try await stripe.paymentIntents(customerId: charge.customerId)
+            if charge.tries > 0 || !charge.mayCreate, let made = try await stripe.paymentIntents(customerId: charge.customerId)
                 .first(where: { $0.metadata[StripeEvent.purchaseMetadataKey] == charge.attemptId }) {
                 return .intent(made)
             }
         } catch {
-            return .unavailable(error.description)
+            return .unavailable(error)
         }
+        guard charge.mayCreate else { return .notSent }
         do {
             return .intent(try await stripe.chargeOffSession(
                 amountCents: charge.cents, currency: charge.currency, customerId: charge.customerId, paymentMethodId: charge.paymentMethodId,
@@ -114,12 +139,24 @@ public struct AutoTopupWorker: Service {
     /// 429, 5xx, an answer not understood) is tried again under the same key.
     static func classify(_ error: StripeError) -> Result {
         switch error {
-        case .api(let status, let type, let code, let message) where status < 500 && status != 429:
+        case .api(let status, let type, let code, _) where status < 500 && status != 429:
             if code == "authentication_required" { return .refused(reason: "action_required") }
             if status == 402 || type == "card_error" { return .refused(reason: code ?? "card_declined") }
-            return .refused(reason: "stripe_rejected: \(message.prefix(200))")
+            // A 409 (the same key in flight elsewhere), a 400 or a key Stripe does not know:
+            // not the card's fault, and never a reason to block it.
+            return .rejected(error)
         default:
-            return .unavailable(error.description)
+            return .unavailable(error)
+        }
+    }
+
+    /// What an attempt shows of a failed send (its viewers see it): the kind and Stripe's
+    /// status only, never Stripe's message, which may quote the request.
+    static func shortReason(_ error: StripeError) -> String {
+        switch error {
+        case .api(let status, _, _, _): "stripe_unavailable: HTTP \(status)"
+        case .unreachable: "stripe_unreachable"
+        case .malformedAnswer: "stripe_malformed_answer"
         }
     }
 

@@ -56,6 +56,10 @@ import TributeTestSupport
             // Without Stripe no card can be set up.
             try await client.expectError(.post, "/v1/workspaces/w/payment-method/setup", key: admin, body: nil, status: 503, code: "payments_not_configured")
             try await client.expectError(.post, "/v1/workspaces/w/payment-method/setup", key: stranger.1, body: nil, status: 403, code: "forbidden")
+            try await client.expectError(.post, "/v1/workspaces/w/payment-method/setup", key: agent.1, body: nil, status: 403, code: "forbidden")
+            // Off never needs a package on sale.
+            #expect(try await client.send(.put, "/v1/workspaces/w/auto-topup", key: admin,
+                                          body: #"{"enabled":false,"packageId":"retired-one","threshold":50,"maxCentsPerMonth":5000}"#).status == .ok)
             let attempts = try await client.send(.get, "/v1/workspaces/w/auto-topup/attempts", key: agent.1)
             #expect(attempts.status == .ok && attempts.json?.objectValue?["items"] == .array([]))
         }

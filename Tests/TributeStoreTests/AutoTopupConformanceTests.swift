@@ -193,6 +193,55 @@ import TributeTestSupport
         #expect(try await store.claimAutoTopups(limit: 10, leaseMillis: 30_000).count == 1)
     }
 
+    /// Turned off and on again, a card that declined stays suspended; authentication the
+    /// owner must give blocks no card, and the payment finished on-session resumes it.
+    @Test(arguments: Backend.allCases)
+    func aBlockedCardStaysBlockedAndAnAuthenticatedPaymentResumes(backend: Backend) async throws {
+        let (store, _) = try await backend.makeStore()
+        _ = try await Self.armed(store, credits: Amount(units: 50))
+        let declined = try #require(try await store.claimAutoTopups(limit: 10, leaseMillis: 30_000).first)
+        try await store.failAutoTopup(attemptId: declined.attemptId, reason: "card_declined", clientSecret: nil)
+        _ = try await store.putAutoTopup(workspaceId: "w", settings: Self.settings(enabled: false))
+        let again = try await store.putAutoTopup(workspaceId: "w", settings: Self.settings())
+        #expect(again.state == .suspended && again.reason == "card_declined")
+
+        // Another card; its charge needs authentication.
+        let other = SavedCard(paymentMethodId: "pm_3ds", brand: "visa", last4: "3155", fingerprint: "fp_3ds")
+        #expect(try await store.saveCard(workspaceId: "w", card: other, customerId: nil).state == .pending)
+        let charge = try #require(try await store.claimAutoTopups(limit: 10, leaseMillis: 30_000).first)
+        try await store.recordAutoTopupIntent(attemptId: charge.attemptId, paymentIntentId: "pi_3ds_\(backend)")
+        try await store.failAutoTopup(attemptId: charge.attemptId, reason: "action_required", clientSecret: "pi_3ds_secret")
+        #expect(try await store.autoTopup(workspaceId: "w").state == .suspended)
+        let failed = try await store.events(workspaceId: "w", afterSeq: 0, limit: 100).filter { $0.type == .autoTopupFailed }.last
+        #expect(failed?.data["clientSecret"] == .string("pi_3ds_secret"))
+        // The owner finishes it on-session: credited, the attempt succeeded, auto top-up active.
+        _ = try await store.applyPayment(Self.succeeded(charge, intent: "pi_3ds_\(backend)"))
+        let view = try await store.autoTopup(workspaceId: "w")
+        #expect(view.state == .active && view.lastAttempt?.status == .succeeded && view.spentThisMonthCents == charge.cents)
+        #expect(try await store.workspace(id: "w").remainingBalance == Amount(units: 150))
+        _ = try await store.expectLedgerHolds()
+    }
+
+    /// A suspended workspace starts no attempt; one sized before auto top-up was turned off
+    /// is only followed at Stripe, never created.
+    @Test(arguments: Backend.allCases)
+    func nothingIsBoughtForASuspendedWorkspaceOrAfterTurningItOff(backend: Backend) async throws {
+        let (store, _) = try await backend.makeStore()
+        _ = try await Self.armed(store, credits: Amount(units: 60))
+        _ = try await store.updateWorkspace(id: "w", patch: WorkspacePatch(planId: nil, status: .suspended, name: nil))
+        _ = try await store.putAutoTopup(workspaceId: "w", settings: Self.settings(threshold: Amount(units: 100)))
+        _ = try await store.authorize(Self.debit, idempotency: nil)
+        #expect(try await store.autoTopupAttempts(workspaceId: "w", limit: 10).isEmpty)
+        _ = try await store.updateWorkspace(id: "w", patch: WorkspacePatch(planId: nil, status: .active, name: nil))
+        _ = try await store.authorize(Self.debit, idempotency: nil)
+        let sized = try #require(try await store.claimAutoTopups(limit: 10, leaseMillis: 1_000).first)
+        #expect(sized.mayCreate)
+        _ = try await store.putAutoTopup(workspaceId: "w", settings: Self.settings(enabled: false))
+        try await store.retryAutoTopup(attemptId: sized.attemptId, reason: "stripe_unreachable", delayMillis: 0)
+        let followed = try #require(try await store.claimAutoTopups(limit: 10, leaseMillis: 1_000).first)
+        #expect(followed.attemptId == sized.attemptId && !followed.mayCreate)
+    }
+
     /// The monthly cap: the first charge is cut to what it allows and says so; the next is
     /// `limited`, with one event for the window however often it is hit.
     @Test(arguments: Backend.allCases)

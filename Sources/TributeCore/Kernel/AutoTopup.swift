@@ -15,7 +15,8 @@ public enum AutoTopup {
     public struct Limits: Sendable, Equatable {
         /// Charges a UTC day at most (SPEC §3.8: default 5).
         public var maxChargesPerDay: Int
-        /// Cents a calendar month at most: required, so that no rule runs unbounded.
+        /// Cents a billing period at most (as `month` budgets count): required, so that no
+        /// rule runs unbounded.
         public var maxCentsPerMonth: Int64
 
         public init(maxChargesPerDay: Int = 5, maxCentsPerMonth: Int64) {
@@ -164,7 +165,8 @@ extension AutoTopup {
     /// so that no other call of any instance starts a second one (the schema also allows one).
     /// - Parameter attemptId: made only when an attempt starts.
     public static func trigger(_ state: inout WorkspaceState, nowMillis: Int64, attemptId: () -> String) -> Start? {
-        guard var armed = state.autoTopup,
+        // A suspended workspace buys nothing: its calls are denied whatever its credits.
+        guard var armed = state.autoTopup, state.status == .active,
               starts(available: state.wallet, threshold: armed.threshold, active: armed.current(nowMillis: nowMillis) == .active, attemptOpen: false)
         else { return nil }
         armed.state = .pending
@@ -207,16 +209,39 @@ extension AutoTopup {
     /// another card or a purchase (one for a package gone ends with new settings), and
     /// anything else is armed again (a limit is judged anew by the next
     /// attempt, so a raised limit applies at once).
-    public static func configured(enabled: Bool, threshold: Amount, hasCard: Bool, previous: Trigger?) -> Trigger? {
+    /// - Parameter cardBlocked: the saved card is the one that declined, so that turning
+    ///   auto top-up off and on again never charges it again.
+    public static func configured(enabled: Bool, threshold: Amount, hasCard: Bool, cardBlocked: Bool, previous: Trigger?) -> Trigger? {
         guard enabled else { return nil }
         var next = Trigger(state: .active, threshold: threshold, reason: nil, limitedUntilMillis: previous?.limitedUntilMillis)
         if !hasCard {
             next.state = .noPaymentMethod
-        } else if let previous, previous.state == .pending || (previous.state == .suspended && previous.reason != "package_unavailable") {
+        } else if let previous, previous.state == .pending || (previous.state == .suspended && isCardReason(previous.reason)) {
             next.state = previous.state
             next.reason = previous.reason
+        } else if cardBlocked {
+            next.state = .suspended
+            next.reason = "card_declined"
         }
         return next
+    }
+
+    /// Whether a suspension is the card's doing (a decline, a failed payment, authentication
+    /// the owner must give), lifted only by another card or a payment; any other (a package
+    /// gone, Stripe refusing the request) ends with new settings.
+    public static func isCardReason(_ reason: String?) -> Bool {
+        guard let reason else { return false }
+        return !notCardReasons.contains(reason)
+    }
+
+    /// The reasons of a suspension that are not the card's: the rest are Stripe's decline
+    /// codes (`card_declined`, `insufficient_funds`, …), `action_required` and `payment_failed`.
+    public static let notCardReasons: Set<String> = ["package_unavailable", "stripe_rejected", "turned_off"]
+
+    /// Whether a failure blocks the card's fingerprint: only a refusal of the card itself.
+    /// Authentication the owner gives on-session clears it with the same card.
+    public static func blocksCard(_ reason: String) -> Bool {
+        isCardReason(reason) && reason != "action_required"
     }
 
     /// The state after a card is saved: a workspace waiting for one is armed; a suspended one
@@ -235,11 +260,12 @@ extension AutoTopup {
         return next
     }
 
-    /// The state after a payment of the workspace succeeded: an attempt's success arms it
-    /// again, and a manual purchase resumes a suspension.
-    public static func paid(_ trigger: Trigger?, byAttempt: Bool) -> Trigger? {
+    /// The state after a payment of the workspace succeeded (an attempt's, one the owner
+    /// finished on-session, or a manual purchase): the account can pay, so an open attempt's
+    /// wait and a suspension both end.
+    public static func paid(_ trigger: Trigger?) -> Trigger? {
         guard var next = trigger else { return nil }
-        if (byAttempt && next.state == .pending) || (!byAttempt && next.state == .suspended) {
+        if next.state == .pending || next.state == .suspended {
             next.state = .active
             next.reason = nil
         }

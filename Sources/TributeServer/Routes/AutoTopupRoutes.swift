@@ -17,7 +17,9 @@ struct AutoTopupRoutes<Store: TributeStore>: Sendable {
         routes.group().add(middleware: auth.requireKey(.anyRole, workspaceFrom: "id"))
             .get("/v1/workspaces/{id}/auto-topup", use: get)
             .get("/v1/workspaces/{id}/auto-topup/attempts", use: attempts)
-        routes.group().add(middleware: auth.requireKey(.adminOrService, workspaceFrom: "id"))
+        // Admin only, as the settings: a new card resumes a suspension, which an agent's
+        // key must not do for itself.
+        routes.group().add(middleware: auth.requireKey(.admin, workspaceFrom: "id"))
             .post("/v1/workspaces/{id}/payment-method/setup", use: setup)
         return routes
     }

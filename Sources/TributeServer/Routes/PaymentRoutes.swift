@@ -117,18 +117,29 @@ extension PaymentRoutes {
     /// Stripe delivers the event again later.
     func saveCard(_ setup: StripeEvent.SavedSetup, event: StripeEvent, _ context: TributeContext) async throws -> Response {
         guard let stripe = purchases.stripe else { throw APIError.paymentsOff }
+        func ignored(_ why: String) -> Response {
+            context.logger.info("stripe event", metadata: ["event": "\(event.id)", "type": "\(event.type)", "outcome": "ignored", "detail": "\(why)"])
+            return API.json(.object(["received": .bool(true), "outcome": .string("ignored"), "detail": .string(why)]))
+        }
         let card: SavedCard, attachedTo: String?
         do {
             (card, attachedTo) = try await stripe.card(paymentMethodId: setup.paymentMethodId)
+        } catch .api(let status, _, _, _) where status < 500 && status != 429 {
+            return ignored("Stripe has no card \(setup.paymentMethodId) (HTTP \(status))")
+        } catch .malformedAnswer {
+            // Not a card (a bank account, Link): nothing auto top-up can charge.
+            return ignored("payment method \(setup.paymentMethodId) is not a card with a fingerprint")
         } catch {
+            // Stripe delivers the event again later.
             throw APIError(status: .badGateway, code: "stripe_unavailable", message: error.description)
         }
         let customer = setup.customerId ?? attachedTo
         var workspace = setup.workspaceId
         if workspace == nil, let customer { workspace = try await store.workspaceId(stripeCustomer: customer) }
-        guard let workspace else {
-            return API.json(.object(["received": .bool(true), "outcome": .string("ignored"), "detail": .string("no workspace for SetupIntent \(setup.setupIntentId)")]))
-        }
+        guard let workspace else { return ignored("no workspace for SetupIntent \(setup.setupIntentId)") }
+        // The card must belong to the workspace's own Customer, where it has one.
+        let recorded = try? await store.autoTopup(workspaceId: workspace).customerId
+        if let recorded, let customer, recorded != customer { return ignored("SetupIntent \(setup.setupIntentId) is for another customer") }
         let view: AutoTopupView
         do {
             view = try await store.saveCard(workspaceId: workspace, card: card, customerId: customer)

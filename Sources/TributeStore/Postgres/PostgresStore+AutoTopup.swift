@@ -18,7 +18,9 @@ extension PostgresStore {
         let nowMillis = clock.nowMillis()
         try await transaction { connection in
             var state = try await PostgresStore.lockForAutoTopup(connection, workspaceId: workspaceId, nowMillis: nowMillis)
-            guard try await connection.one(CreditPackageRows.active(id: settings.packageId), CreditPackageRows.package) != nil else {
+            // Turning it off never needs a package on sale (the one named may be retired).
+            let onSale = try await connection.one(CreditPackageRows.active(id: settings.packageId), CreditPackageRows.package) != nil
+            guard onSale || !settings.enabled else {
                 throw TributeError.packageNotFound(settings.packageId)
             }
             let stored = try await connection.one(AutoTopupRows.stored(workspaceId: workspaceId), AutoTopupRows.stored)
@@ -105,20 +107,20 @@ extension PostgresStore {
     }
 
     /// Auto top-up's part of a payment event, in its transaction, under the workspace lock
-    /// the payment took (`AutoTopupSteps.paid`).
-    static func autoTopupAfterPayment(_ connection: PostgresConnection, _ outcome: PaymentOutcome, purchase: Purchase, state locked: WorkspaceState,
+    /// the payment took (`AutoTopupSteps.paid`): judged by the purchase as the event left it.
+    static func autoTopupAfterPayment(_ connection: PostgresConnection, _ effect: PaymentStep.Effect, state locked: WorkspaceState,
                                       walletAfter: Amount, nowMillis: Int64) async throws {
-        switch outcome {
-        case .credited, .failed: break
-        case .refunded, .unchanged: return
-        }
-        guard locked.autoTopup != nil else { return }
+        let purchase = effect.purchase
+        guard purchase.status != .pending else { return }
+        let attempt = try await connection.one(AutoTopupRows.attempt(id: purchase.id), AutoTopupRows.attempt)?.attempt
+        var credited = false
+        if case .credited = effect.outcome { credited = true }
+        guard attempt != nil || credited else { return }
         var state = locked
         state.wallet = walletAfter
-        let attempt = try await connection.one(AutoTopupRows.attempt(id: purchase.id), AutoTopupRows.attempt)?.attempt
         let stored = try await connection.one(AutoTopupRows.stored(workspaceId: purchase.workspaceId), AutoTopupRows.stored)
-        try await apply(connection, AutoTopupSteps.paid(outcome, attempt: attempt, state: &state, stored: stored, nowMillis: nowMillis),
-                        workspaceId: purchase.workspaceId, nowMillis: nowMillis)
+        let step = AutoTopupSteps.paid(purchase, credited: credited, attempt: attempt, state: &state, stored: stored, nowMillis: nowMillis)
+        try await apply(connection, step, workspaceId: purchase.workspaceId, nowMillis: nowMillis)
     }
 
     /// The workspace locked, in its current period, with its expired grants expired: the

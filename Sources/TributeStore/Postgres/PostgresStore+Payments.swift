@@ -108,8 +108,8 @@ extension PostgresStore {
             }
             try await connection.run(PurchaseRow.update(effect.purchase, grantId: grantId))
             try await PostgresStore.appendEvents(connection, workspaceId: purchase.workspaceId, effect.events, atMillis: nowMillis)
-            try await PostgresStore.autoTopupAfterPayment(connection, effect.outcome, purchase: purchase, state: state,
-                                                          walletAfter: state.wallet + effect.grantAmount - effect.takeBack, nowMillis: nowMillis)
+            try await PostgresStore.autoTopupAfterPayment(connection, effect, state: state, walletAfter: state.wallet + effect.grantAmount - effect.takeBack,
+                                                          nowMillis: nowMillis)
             return effect.outcome
         }
     }

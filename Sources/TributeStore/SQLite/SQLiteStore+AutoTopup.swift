@@ -18,7 +18,9 @@ extension SQLiteStore {
         let nowMillis = clock.nowMillis()
         return try await write { db in
             var state = try SQLiteStore.loadForAutoTopup(db, workspaceId: workspaceId, nowMillis: nowMillis)
-            guard try db.one(CreditPackageRows.active(id: settings.packageId), CreditPackageRows.package) != nil else {
+            // Turning it off never needs a package on sale (the one named may be retired).
+            let onSale = try db.one(CreditPackageRows.active(id: settings.packageId), CreditPackageRows.package) != nil
+            guard onSale || !settings.enabled else {
                 throw TributeError.packageNotFound(settings.packageId)
             }
             let stored = try db.one(AutoTopupRows.stored(workspaceId: workspaceId), AutoTopupRows.stored)
@@ -103,18 +105,20 @@ extension SQLiteStore {
         }
     }
 
-    /// Auto top-up's part of a payment event, in its transaction (`AutoTopupSteps.paid`).
-    static func autoTopupAfterPayment(_ db: Database, _ outcome: PaymentOutcome, purchase: Purchase, walletAfter: Amount, nowMillis: Int64) throws {
-        switch outcome {
-        case .credited, .failed: break
-        case .refunded, .unchanged: return
-        }
-        var state = try SQLiteLedger.loadWorkspace(db, id: purchase.workspaceId)
-        guard state.autoTopup != nil else { return }
-        state.wallet = walletAfter
+    /// Auto top-up's part of a payment event, in its transaction (`AutoTopupSteps.paid`):
+    /// judged by the purchase as the event left it.
+    static func autoTopupAfterPayment(_ db: Database, _ effect: PaymentStep.Effect, walletAfter: Amount, nowMillis: Int64) throws {
+        let purchase = effect.purchase
+        guard purchase.status != .pending else { return }
         let attempt = try db.one(AutoTopupRows.attempt(id: purchase.id), AutoTopupRows.attempt)?.attempt
+        var credited = false
+        if case .credited = effect.outcome { credited = true }
+        guard attempt != nil || credited else { return }
+        var state = try SQLiteLedger.loadWorkspace(db, id: purchase.workspaceId)
+        state.wallet = walletAfter
         let stored = try db.one(AutoTopupRows.stored(workspaceId: purchase.workspaceId), AutoTopupRows.stored)
-        try apply(db, AutoTopupSteps.paid(outcome, attempt: attempt, state: &state, stored: stored, nowMillis: nowMillis), workspaceId: purchase.workspaceId, nowMillis: nowMillis)
+        let step = AutoTopupSteps.paid(purchase, credited: credited, attempt: attempt, state: &state, stored: stored, nowMillis: nowMillis)
+        try apply(db, step, workspaceId: purchase.workspaceId, nowMillis: nowMillis)
     }
 
     /// The workspace in its current period with its expired grants expired: the available

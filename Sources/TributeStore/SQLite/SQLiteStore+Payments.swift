@@ -95,7 +95,7 @@ extension SQLiteStore {
             }
             try db.run(PurchaseRow.update(effect.purchase, grantId: grantId))
             try SQLiteStore.appendEvents(db, workspaceId: purchase.workspaceId, effect.events, atMillis: nowMillis)
-            try SQLiteStore.autoTopupAfterPayment(db, effect.outcome, purchase: purchase, walletAfter: state.wallet + effect.grantAmount - effect.takeBack, nowMillis: nowMillis)
+            try SQLiteStore.autoTopupAfterPayment(db, effect, walletAfter: state.wallet + effect.grantAmount - effect.takeBack, nowMillis: nowMillis)
             return effect.outcome
         }
     }

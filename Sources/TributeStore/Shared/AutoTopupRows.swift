@@ -122,13 +122,14 @@ enum AutoTopupRows {
     }
 
     /// What the limits count: charges made since `dayStartMillis` and cents since
-    /// `monthStartMillis` (the day lies inside the month), of attempts that charged or are
-    /// charging (not failed, limited or skipped), through the workspace's attempts by time.
+    /// `monthStartMillis` (the day lies inside the month), of attempts that are charging or
+    /// whose purchase was paid (a failure finished on-session counts), through the
+    /// workspace's attempts by time.
     static func spent(workspaceId: String, dayStartMillis: Int64, monthStartMillis: Int64) -> StoreStatement {
         StoreStatement("""
             SELECT CAST(COALESCE(SUM(CASE WHEN a.created_at >= ? THEN 1 ELSE 0 END), 0) AS BIGINT), CAST(COALESCE(SUM(p.amount_cents), 0) AS BIGINT)
             FROM auto_topup_attempts a JOIN purchases p ON p.id = a.id
-            WHERE a.workspace_id = ? AND a.created_at >= ? AND (a.status = 'open' OR a.status = 'succeeded')
+            WHERE a.workspace_id = ? AND a.created_at >= ? AND (a.status = 'open' OR p.status = 'succeeded')
             """, [.int(dayStartMillis), .text(workspaceId), .int(monthStartMillis)])
     }
 
@@ -171,6 +172,12 @@ enum AutoTopupRows {
     static func close(id: String, status: AutoTopupAttempt.Status, reason: String?, cappedBy: AutoTopup.Limit? = nil, nowMillis: Int64) -> StoreStatement {
         StoreStatement("UPDATE auto_topup_attempts SET status = ?, reason = ?, capped_by = COALESCE(?, capped_by), updated_at = ? WHERE id = ? AND status = 'open'",
                        [.text(status.rawValue), .text(reason.map { String($0.prefix(500)) }), .text(cappedBy?.rawValue), .int(nowMillis), .text(id)])
+    }
+
+    /// An attempt whose purchase was paid: succeeded, whatever it was (a failure the owner
+    /// then finished on-session included).
+    static func succeed(id: String, nowMillis: Int64) -> StoreStatement {
+        StoreStatement("UPDATE auto_topup_attempts SET status = 'succeeded', reason = NULL, updated_at = ? WHERE id = ?", [.int(nowMillis), .text(id)])
     }
 
     static func sized(id: String, packages: Int64, cappedBy: AutoTopup.Limit?, nowMillis: Int64) -> StoreStatement {

@@ -25,7 +25,9 @@ enum AutoTopupSteps {
     static func put(_ settings: AutoTopupSettings, state: inout WorkspaceState, stored: AutoTopupRows.Stored?, nowMillis: Int64) -> AutoTopupWrite {
         var write = AutoTopupWrite(statements: AutoTopupRows.putSettings(settings, workspaceId: state.id, nowMillis: nowMillis))
         let previous = state.autoTopup
-        state.autoTopup = AutoTopup.configured(enabled: settings.enabled, threshold: settings.threshold, hasCard: stored?.card != nil, previous: previous)
+        let blocked = stored?.card.map { $0.fingerprint == stored?.blockedFingerprint } ?? false
+        state.autoTopup = AutoTopup.configured(enabled: settings.enabled, threshold: settings.threshold, hasCard: stored?.card != nil, cardBlocked: blocked,
+                                               previous: previous)
         settle(&state, previous: previous, nowMillis: nowMillis, into: &write)
         return write
     }
@@ -46,14 +48,17 @@ enum AutoTopupSteps {
                      spent: AutoTopup.Spent, nowMillis: Int64) -> AutoTopupWrite {
         var write = AutoTopupWrite()
         let previous = state.autoTopup
+        let wanted = previous?.state == .pending && state.status == .active
         if let cents = attempt.cents, let currency = attempt.currency {
+            // Sized before (a retry): the same charge, under the same key; turned off since,
+            // only a PaymentIntent already made is followed.
             if let customer = stored?.customerId, let card = stored?.card {
                 write.charge = AutoTopupCharge(attemptId: attempt.id, workspaceId: state.id, customerId: customer, paymentMethodId: card.paymentMethodId,
-                                               cents: cents, currency: currency, tries: tries, paymentIntentId: attempt.paymentIntentId)
+                                               cents: cents, currency: currency, tries: tries, paymentIntentId: attempt.paymentIntentId, mayCreate: wanted)
             }
             return write
         }
-        guard let trigger = previous, trigger.state == .pending,
+        guard let trigger = previous, wanted,
               let settings = stored?.settings(threshold: trigger.threshold, enabled: true), let card = stored?.card, let customer = stored?.customerId else {
             write.statements.append(AutoTopupRows.close(id: attempt.id, status: .skipped, reason: "auto top-up was turned off", nowMillis: nowMillis))
             state.autoTopup = AutoTopup.notNeeded(previous)
@@ -108,8 +113,8 @@ enum AutoTopupSteps {
         var write = AutoTopupWrite(statements: [
             AutoTopupRows.close(id: attempt.id, status: .failed, reason: reason, nowMillis: nowMillis),
             PurchaseRow.fail(purchaseId: attempt.id, reason: reason, nowMillis: nowMillis),
-            AutoTopupRows.block(fingerprint: stored?.card?.fingerprint, workspaceId: state.id),
         ])
+        if AutoTopup.blocksCard(reason) { write.statements.append(AutoTopupRows.block(fingerprint: stored?.card?.fingerprint, workspaceId: state.id)) }
         state.autoTopup = AutoTopup.failed(state.autoTopup, reason: reason)
         write.statements.append(WorkspaceRows.setAutoTopup(state.autoTopup, workspaceId: state.id))
         var closed = attempt
@@ -122,31 +127,35 @@ enum AutoTopupSteps {
         return write
     }
 
-    /// After a payment event of the workspace (`PaymentStep`): an attempt's success closes it
-    /// and arms auto top-up again; a manual purchase's success resumes a suspension; an
-    /// attempt's failed payment suspends.
+    /// After a payment event of the workspace (`PaymentStep`), judged by the purchase as the
+    /// event left it, so that a repeat converges: an attempt whose purchase succeeded is
+    /// closed as succeeded (even one failed before: the owner finished it on-session), one
+    /// whose purchase failed fails; any success of the workspace ends a wait or a
+    /// suspension and lifts the card's block.
     /// - Parameter attempt: the attempt whose purchase it is, if any.
-    static func paid(_ outcome: PaymentOutcome, attempt: AutoTopupAttempt?, state: inout WorkspaceState, stored: AutoTopupRows.Stored?,
+    static func paid(_ purchase: Purchase, credited: Bool, attempt: AutoTopupAttempt?, state: inout WorkspaceState, stored: AutoTopupRows.Stored?,
                      nowMillis: Int64) -> AutoTopupWrite {
         var write = AutoTopupWrite()
         let previous = state.autoTopup
-        switch outcome {
-        case .credited:
-            if let attempt, attempt.status == .open {
-                write.statements.append(AutoTopupRows.close(id: attempt.id, status: .succeeded, reason: nil, nowMillis: nowMillis))
+        switch purchase.status {
+        case .succeeded:
+            if let attempt, attempt.status != .succeeded {
+                write.statements.append(AutoTopupRows.succeed(id: attempt.id, nowMillis: nowMillis))
                 var closed = attempt
                 closed.status = .succeeded
                 closed.reason = nil
+                closed.paymentIntentId = purchase.paymentIntentId ?? attempt.paymentIntentId
                 closed.updatedAtMillis = nowMillis
                 write.events.append((.autoTopupSucceeded, ["attempt": closed.json, "remainingBalance": .amount(state.wallet)]))
             }
-            state.autoTopup = AutoTopup.paid(previous, byAttempt: attempt != nil)
-            if attempt == nil, previous?.state == .suspended { write.statements.append(AutoTopupRows.block(fingerprint: nil, workspaceId: state.id)) }
+            guard credited || attempt.map({ $0.status != .succeeded }) == true else { return write }
+            state.autoTopup = AutoTopup.paid(previous)
+            if stored?.blockedFingerprint != nil { write.statements.append(AutoTopupRows.block(fingerprint: nil, workspaceId: state.id)) }
             settle(&state, previous: previous, nowMillis: nowMillis, into: &write)
-        case .failed(let purchase):
+        case .failed:
             guard let attempt, attempt.status == .open else { return write }
-            return failed(attempt, state: &state, stored: stored, reason: purchase.failureReason ?? "payment_failed", clientSecret: nil, nowMillis: nowMillis)
-        case .refunded, .unchanged:
+            return failed(attempt, state: &state, stored: stored, reason: "payment_failed", clientSecret: nil, nowMillis: nowMillis)
+        case .pending:
             break
         }
         return write
