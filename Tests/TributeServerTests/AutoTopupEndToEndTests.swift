@@ -7,6 +7,7 @@ import NIOHTTP1
 import Testing
 import TributeCore
 import TributeStore
+import TributeTestSupport
 @testable import TributePayments
 
 /// Auto top-up end to end (SPEC §3.8): the real `tribute serve` alone, localstripe holding the
@@ -213,8 +214,8 @@ import TributeStore
     /// `kill -9` while the worker waits for Stripe's answer to the charge it sent: after a
     /// restart, the attempt is found at Stripe by its metadata, not charged again, and
     /// credited once.
-    @Test(.timeLimit(.minutes(3)))
-    func aCrashBetweenTheOutboxAndStripesAnswerChargesOnce() async throws {
+    @Test(.timeLimit(.minutes(3)), arguments: Backend.allCases)
+    func aCrashBetweenTheOutboxAndStripesAnswerChargesOnce(backend: Backend) async throws {
         guard let base = ProcessInfo.processInfo.environment["TRIBUTE_TEST_STRIPE_API_BASE"], !base.isEmpty else {
             throw PaymentsEndToEndTests.NotConfigured()
         }
@@ -223,7 +224,7 @@ import TributeStore
         let binary = try TributeProcess.binary()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-crash-pay-" + Identifier.randomBase62(count: 8)).path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let database = "sqlite:\(dir)/pay.sqlite"
+        let database = backend == .sqlite ? "sqlite:\(dir)/pay.sqlite" : try await TestPostgres.newDatabase()
         let key = try TributeProcess.run(binary, ["keys", "create", "--role", "admin", "--database", database]).output.trimmingCharacters(in: .whitespacesAndNewlines)
         let secret = "whsec_" + Identifier.randomBase62(count: 24)
         var environment = ["STRIPE_SECRET_KEY": "sk_test_tribute", "STRIPE_WEBHOOK_SECRET": secret, "STRIPE_API_BASE": "http://127.0.0.1:\(proxy.port)",
