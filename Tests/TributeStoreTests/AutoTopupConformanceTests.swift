@@ -194,7 +194,7 @@ import TributeTestSupport
     }
 
     /// Turned off and on again, a card that declined stays suspended; authentication the
-    /// owner must give blocks no card, and the payment finished on-session resumes it.
+    /// owner must give blocks the card too, and the payment finished on-session resumes it.
     @Test(arguments: Backend.allCases)
     func aBlockedCardStaysBlockedAndAnAuthenticatedPaymentResumes(backend: Backend) async throws {
         let (store, _) = try await backend.makeStore()
@@ -212,6 +212,9 @@ import TributeTestSupport
         try await store.recordAutoTopupIntent(attemptId: charge.attemptId, paymentIntentId: "pi_3ds_\(backend)")
         try await store.failAutoTopup(attemptId: charge.attemptId, reason: "action_required", clientSecret: "pi_3ds_secret")
         #expect(try await store.autoTopup(workspaceId: "w").state == .suspended)
+        var same = other
+        same.paymentMethodId = "pm_3ds_again"
+        #expect(try await store.saveCard(workspaceId: "w", card: same, customerId: nil).state == .suspended, "no retry on the same card")
         let failed = try await store.events(workspaceId: "w", afterSeq: 0, limit: 100).filter { $0.type == .autoTopupFailed }.last
         #expect(failed?.data["clientSecret"] == .string("pi_3ds_secret"))
         // The owner finishes it on-session: credited, the attempt succeeded, auto top-up active.

@@ -238,10 +238,11 @@ extension AutoTopup {
     /// codes (`card_declined`, `insufficient_funds`, …), `action_required` and `payment_failed`.
     public static let notCardReasons: Set<String> = ["package_unavailable", "stripe_rejected", "turned_off"]
 
-    /// Whether a failure blocks the card's fingerprint: only a refusal of the card itself.
-    /// Authentication the owner gives on-session clears it with the same card.
+    /// Whether a failure blocks the card's fingerprint (SPEC §3.8: no retry on the same
+    /// card): a refusal of the card, or authentication it asked for. A payment that succeeds
+    /// (the one the owner finished on-session included) lifts the block.
     public static func blocksCard(_ reason: String) -> Bool {
-        isCardReason(reason) && reason != "action_required"
+        isCardReason(reason)
     }
 
     /// The state after a card is saved: a workspace waiting for one is armed; a suspended one
