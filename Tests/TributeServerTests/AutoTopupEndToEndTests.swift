@@ -83,6 +83,27 @@ import TributeTestSupport
 
     static let settings = #"{"packageId":"starter","threshold":50,"maxCentsPerMonth":5000}"#
 
+    /// A new workspace with `pm_card_visa` saved, 20 credits and auto top-up enabled: below
+    /// its threshold, so charged at once. - Returns: the customer.
+    static func enabled(_ setup: Setup, _ workspace: String) async throws -> String {
+        #expect(try await setup.call(.post, "/v1/workspaces", body: #"{"id":"\#(workspace)","name":"W","planId":"prepaid"}"#).status == .created)
+        let (customer, _) = try await saveCard(setup, workspace: workspace, card: "pm_card_visa")
+        try await grant(setup, workspace, 20)
+        #expect(try await setup.call(.put, "/v1/workspaces/\(workspace)/auto-topup", body: settings).status == .ok)
+        return customer
+    }
+
+    /// `card` saved, 10 credits, auto top-up enabled (below its threshold: charged at once),
+    /// and waited for until the charge fails and suspends it. - Returns: the customer.
+    static func suspendedAfterEnabling(_ setup: Setup, _ workspace: String, card: String) async throws -> String {
+        let (customer, _) = try await saveCard(setup, workspace: workspace, card: card)
+        try await grant(setup, workspace, 10)
+        #expect(try await setup.call(.put, "/v1/workspaces/\(workspace)/auto-topup", body: settings).status == .ok)
+        let suspended = try await PaymentsEndToEndTests.eventually { try await autoTopup(setup, workspace)["state"]?.stringValue == "suspended" }
+        #expect(suspended)
+        return customer
+    }
+
     /// A card saved, auto top-up enabled below the threshold: charged at once, once, and
     /// credited; Stripe's own success event, replayed five times, credits nothing more; a
     /// denial meanwhile says to wait or stop.
@@ -132,11 +153,7 @@ import TributeTestSupport
     func aDecliningCardSuspendsUntilAnotherCard() async throws {
         let setup = try await PaymentsEndToEndTests.start("decline")
         defer { setup.server.process.terminate(); setup.server.process.waitUntilExit() }
-        let (customer, _) = try await Self.saveCard(setup, workspace: "decline", card: "pm_card_chargeCustomerFail")
-        try await Self.grant(setup, "decline", 10)
-        #expect(try await setup.call(.put, "/v1/workspaces/decline/auto-topup", body: Self.settings).status == .ok)
-        let suspended = try await PaymentsEndToEndTests.eventually { try await Self.autoTopup(setup, "decline")["state"]?.stringValue == "suspended" }
-        #expect(suspended)
+        let customer = try await Self.suspendedAfterEnabling(setup, "decline", card: "pm_card_chargeCustomerFail")
         let view = try await Self.autoTopup(setup, "decline")
         #expect(view["reason"]?.stringValue == "card_declined")
         #expect(view["lastAttempt"]?.objectValue?["status"]?.stringValue == "failed")
@@ -159,11 +176,7 @@ import TributeTestSupport
     func aCardThatNeedsAuthenticationSuspendsWithoutCredits() async throws {
         let setup = try await PaymentsEndToEndTests.start("action")
         defer { setup.server.process.terminate(); setup.server.process.waitUntilExit() }
-        let (customer, _) = try await Self.saveCard(setup, workspace: "action", card: "4000002500003155")
-        try await Self.grant(setup, "action", 10)
-        #expect(try await setup.call(.put, "/v1/workspaces/action/auto-topup", body: Self.settings).status == .ok)
-        let suspended = try await PaymentsEndToEndTests.eventually { try await Self.autoTopup(setup, "action")["state"]?.stringValue == "suspended" }
-        #expect(suspended)
+        let customer = try await Self.suspendedAfterEnabling(setup, "action", card: "4000002500003155")
         #expect(try await Self.autoTopup(setup, "action")["reason"]?.stringValue == "action_required")
         #expect(try await setup.balance("action") == Amount(units: 10))
         let intents = try await Stripe(base: setup.stripeBase).paymentIntents(customer: customer)
@@ -185,21 +198,10 @@ import TributeTestSupport
         // The client's own three tries fail, then the first of the next claim's.
         let proxy = try await FaultyProxy.start(target: base, failCreates: 4)
         defer { proxy.task.cancel() }
-        let binary = try TributeProcess.binary()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-retry-pay-" + Identifier.randomBase62(count: 8)).path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let database = "sqlite:\(dir)/pay.sqlite"
-        let key = try TributeProcess.run(binary, ["keys", "create", "--role", "admin", "--database", database]).output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let secret = "whsec_" + Identifier.randomBase62(count: 24)
-        let server = try await TributeProcess.serve(binary, database: database, log: dir + "/serve.log", environment: [
-            "STRIPE_SECRET_KEY": "sk_test_tribute", "STRIPE_WEBHOOK_SECRET": secret, "STRIPE_API_BASE": "http://127.0.0.1:\(proxy.port)",
-        ])
-        defer { server.process.terminate(); server.process.waitUntilExit() }
-        let setup = Setup(server: server, key: key, stripeBase: base, webhookSecret: secret, database: database, binary: binary)
-        #expect(try await setup.call(.post, "/v1/workspaces", body: #"{"id":"retry","name":"Retry","planId":"prepaid"}"#).status == .created)
-        let (customer, _) = try await Self.saveCard(setup, workspace: "retry", card: "pm_card_visa")
-        try await Self.grant(setup, "retry", 20)
-        _ = try await setup.call(.put, "/v1/workspaces/retry/auto-topup", body: Self.settings)
+        let deployment = try await Deployment(.sqlite, stripeBase: base)
+        let setup = try await deployment.serve(through: proxy, log: "serve.log")
+        defer { setup.server.process.terminate(); setup.server.process.waitUntilExit() }
+        let customer = try await Self.enabled(setup, "retry")
         let pending = try await PaymentsEndToEndTests.eventually {
             try await Self.autoTopup(setup, "retry")["lastAttempt"]?.objectValue?["reason"]?.stringValue?.contains("503") == true
         }
@@ -221,41 +223,57 @@ import TributeTestSupport
         }
         let proxy = try await FaultyProxy.start(target: base, stallCreates: true)
         defer { proxy.task.cancel() }
-        let binary = try TributeProcess.binary()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-crash-pay-" + Identifier.randomBase62(count: 8)).path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let database = backend == .sqlite ? "sqlite:\(dir)/pay.sqlite" : try await TestPostgres.newDatabase()
-        let key = try TributeProcess.run(binary, ["keys", "create", "--role", "admin", "--database", database]).output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let secret = "whsec_" + Identifier.randomBase62(count: 24)
-        var environment = ["STRIPE_SECRET_KEY": "sk_test_tribute", "STRIPE_WEBHOOK_SECRET": secret, "STRIPE_API_BASE": "http://127.0.0.1:\(proxy.port)",
-                           "TRIBUTE_AUTO_TOPUP_LEASE_SECONDS": "2"]
-        let first = try await TributeProcess.serve(binary, database: database, log: dir + "/first.log", environment: environment)
-        var setup = Setup(server: first, key: key, stripeBase: base, webhookSecret: secret, database: database, binary: binary)
-        #expect(try await setup.call(.post, "/v1/workspaces", body: #"{"id":"crash","name":"Crash","planId":"prepaid"}"#).status == .created)
-        let (customer, _) = try await Self.saveCard(setup, workspace: "crash", card: "pm_card_visa")
-        try await Self.grant(setup, "crash", 20)
+        let deployment = try await Deployment(backend, stripeBase: base)
+        let first = try await deployment.serve(through: proxy, log: "first.log")
         // The worker sends the charge; the proxy passes it to Stripe and never answers.
-        _ = try await setup.call(.put, "/v1/workspaces/crash/auto-topup", body: Self.settings)
+        let customer = try await Self.enabled(first, "crash")
         let stripe = Stripe(base: base)
         let charged = try await PaymentsEndToEndTests.eventually { try await stripe.paymentIntents(customer: customer).count == 1 }
         #expect(charged)
-        kill(first.process.processIdentifier, SIGKILL)
-        first.process.waitUntilExit()
+        kill(first.server.process.processIdentifier, SIGKILL)
+        first.server.process.waitUntilExit()
 
-        environment["STRIPE_API_BASE"] = base
-        let second = try await TributeProcess.serve(binary, database: database, log: dir + "/second.log", environment: environment)
-        defer { second.process.terminate(); second.process.waitUntilExit() }
-        setup = Setup(server: second, key: key, stripeBase: base, webhookSecret: secret, database: database, binary: binary)
+        let setup = try await deployment.serve(through: nil, log: "second.log")
+        defer { setup.server.process.terminate(); setup.server.process.waitUntilExit() }
         let landed = try await PaymentsEndToEndTests.eventually { try await setup.balance("crash") == Amount(units: 120) }
         #expect(landed, "the charge made before the crash is found and credited")
         try await Task.sleep(for: .seconds(3))
         #expect(try await stripe.paymentIntents(customer: customer).count == 1, "one PaymentIntent")
         #expect(try await setup.balance("crash") == Amount(units: 120), "one grant")
-        let kinds = try await HTTP.call(port: second.port, .get, "/v1/workspaces/crash/transactions", key: key)
+        let kinds = try await setup.call(.get, "/v1/workspaces/crash/transactions")
         guard case .array(let items)? = kinds.json?.objectValue?["items"] else { Issue.record("no transactions"); return }
         #expect(items.filter { $0.objectValue?["kind"]?.stringValue == "credit_purchase" }.count == 1)
-        let verify = try TributeProcess.run(binary, ["ledger", "verify", "--database", database])
+        let verify = try TributeProcess.run(setup.binary, ["ledger", "verify", "--database", setup.database])
         #expect(verify.status == 0, "\(verify.output)")
+    }
+}
+
+/// A database with an admin key, served by `tribute serve` with payments on, the worker's
+/// lease short (2 s) so that a crashed send is taken up again soon.
+struct Deployment {
+    let binary: String
+    let database: String
+    let key: String
+    let secret = "whsec_" + Identifier.randomBase62(count: 24)
+    let dir: String
+    let stripeBase: String
+
+    init(_ backend: Backend, stripeBase: String) async throws {
+        binary = try TributeProcess.binary()
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-auto-" + Identifier.randomBase62(count: 8)).path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        database = backend == .sqlite ? "sqlite:\(dir)/pay.sqlite" : try await TestPostgres.newDatabase()
+        key = try TributeProcess.run(binary, ["keys", "create", "--role", "admin", "--database", database]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        self.stripeBase = stripeBase
+    }
+
+    /// A server reaching Stripe through `proxy` (straight when `nil`).
+    func serve(through proxy: FaultyProxy?, log: String) async throws -> PaymentsEndToEndTests.Setup {
+        let server = try await TributeProcess.serve(binary, database: database, log: dir + "/" + log, environment: [
+            "STRIPE_SECRET_KEY": "sk_test_tribute", "STRIPE_WEBHOOK_SECRET": secret, "TRIBUTE_AUTO_TOPUP_LEASE_SECONDS": "2",
+            "STRIPE_API_BASE": proxy.map { "http://127.0.0.1:\($0.port)" } ?? stripeBase,
+        ])
+        return PaymentsEndToEndTests.Setup(server: server, key: key, stripeBase: stripeBase, webhookSecret: secret, database: database, binary: binary)
     }
 }
 
