@@ -188,6 +188,45 @@ import TributeTestSupport
         #expect(failed.first?.data["reason"] == .string("action_required"))
     }
 
+    /// Two servers on one PostgreSQL database, each with its worker: 200 debits through both
+    /// at once cross the threshold, and exactly one attempt and one PaymentIntent follow,
+    /// credited once.
+    @Test(.timeLimit(.minutes(3)))
+    func twoInstancesAcrossTheThresholdMakeOnePaymentIntent() async throws {
+        guard let base = ProcessInfo.processInfo.environment["TRIBUTE_TEST_STRIPE_API_BASE"], !base.isEmpty else {
+            throw PaymentsEndToEndTests.NotConfigured()
+        }
+        let deployment = try await Deployment(.postgres, stripeBase: base)
+        let first = try await deployment.serve(through: nil, log: "first.log")
+        defer { first.server.process.terminate(); first.server.process.waitUntilExit() }
+        let second = try await deployment.serve(through: nil, log: "second.log")
+        defer { second.server.process.terminate(); second.server.process.waitUntilExit() }
+        #expect(try await first.call(.post, "/v1/workspaces", body: #"{"id":"pair","name":"Pair","planId":"prepaid"}"#).status == .created)
+        let (customer, _) = try await Self.saveCard(first, workspace: "pair", card: "pm_card_visa")
+        try await Self.grant(first, "pair", 60)
+        #expect(try await second.call(.put, "/v1/workspaces/pair/auto-topup", body: Self.settings).json?.objectValue?["state"] == .string("active"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<200 {
+                let setup = index % 2 == 0 ? first : second
+                group.addTask {
+                    let answer = try await setup.call(.post, "/v1/agent-actions/authorize-and-debit", body: #"{"workspaceId":"pair","actionType":"SIMPLE_LLM"}"#)
+                    #expect(answer.json?.objectValue?["success"] == .bool(true))
+                }
+            }
+            try await group.waitForAll()
+        }
+        // 60 − 200 × 0.1 = 40, at or below 50: one package of 100.
+        let landed = try await PaymentsEndToEndTests.eventually { try await first.balance("pair") == Amount(units: 140) }
+        #expect(landed)
+        try await Task.sleep(for: .seconds(3))
+        #expect(try await Stripe(base: base).paymentIntents(customer: customer).count == 1)
+        let attempts = try await second.call(.get, "/v1/workspaces/pair/auto-topup/attempts")
+        #expect(attempts.json?.objectValue?["items"]?.arrayValue?.count == 1)
+        #expect(try await second.balance("pair") == Amount(units: 140))
+        let verify = try TributeProcess.run(deployment.binary, ["ledger", "verify", "--database", deployment.database])
+        #expect(verify.status == 0, "\(verify.output)")
+    }
+
     /// Stripe failing with 503s: the charge is tried again, with backoff, until it goes
     /// through; one PaymentIntent, credited once.
     @Test(.timeLimit(.minutes(3)))
