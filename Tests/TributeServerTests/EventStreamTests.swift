@@ -272,7 +272,9 @@ final class OpenStream {
         let fixture = try await APIFixture(backend)
         try await fixture.workspace("w", credits: Amount(units: 10))
         let viewer = try await fixture.key(.viewer, ["w"])
-        let settings = LiveStreamSettings(maxDurationSeconds: 2, keyCheckMillis: 200, keepAliveSeconds: 1)
+        // 5 s, not less: a stream's duration counts from before its first balance is read, so on a loaded machine
+        // (PostgreSQL shared by every suite) a shorter one could end before its first balance.
+        let settings = LiveStreamSettings(maxDurationSeconds: 5, keyCheckMillis: 200, keepAliveSeconds: 1)
         try await Self.live(fixture, settings) { port, http, _ in
             let stream = OpenStream(try await Self.open(port: port, key: viewer, workspace: "w", client: http))
             let balance = try await stream.reader.next("balance")
