@@ -18,6 +18,7 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
     case apiKeyNotFound
     case packageNotFound
     case purchaseNotFound
+    case grantNotFound
     case webhookEndpointNotFound
     case transactionNotFound
     case decisionNotFound
@@ -86,7 +87,7 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
     /// Every code this client knows.
     public static let allKnown: [ServerErrorCode] = [
         .malformedRequest, .unauthenticated, .forbidden, .keyFrozen, .notFound, .workspaceNotFound, .planNotFound, .budgetNotFound,
-        .apiKeyNotFound, .packageNotFound, .purchaseNotFound, .webhookEndpointNotFound, .transactionNotFound,
+        .apiKeyNotFound, .packageNotFound, .purchaseNotFound, .grantNotFound, .webhookEndpointNotFound, .transactionNotFound,
         .decisionNotFound, .holdNotFound, .holdExpired, .holdClosed, .exceedsHold, .extendsPastPeriod, .workspaceSuspended, .invalidValue, .amountTooLarge,
         .unknownActionType, .invalidMultiplier, .invalidUsage, .alreadyReversed, .notReversible, .alreadyExists, .idempotencyKeyReused,
         .overloaded, .tooManyBudgets, .tooManyWebhookEndpoints, .tooManyAPIKeys, .rateLimited, .payloadTooLarge, .methodNotAllowed, .invalidPath, .uriTooLong, .headersTooLarge, .tooManyStreams, .unavailable, .notReady,
@@ -114,6 +115,7 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
         case .apiKeyNotFound: "api_key_not_found"
         case .packageNotFound: "package_not_found"
         case .purchaseNotFound: "purchase_not_found"
+        case .grantNotFound: "grant_not_found"
         case .webhookEndpointNotFound: "webhook_endpoint_not_found"
         case .transactionNotFound: "transaction_not_found"
         case .decisionNotFound: "decision_not_found"

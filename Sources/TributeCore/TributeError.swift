@@ -20,6 +20,7 @@ public enum TributeError: Error, Equatable, Sendable {
     case apiKeyNotFound(String)
     case packageNotFound(String)
     case purchaseNotFound(String)
+    case grantNotFound(String)
     case webhookEndpointNotFound(String)
     case transactionNotFound(String)
     case decisionNotFound(String)
@@ -67,6 +68,7 @@ public enum TributeError: Error, Equatable, Sendable {
         case .apiKeyNotFound: "api_key_not_found"
         case .packageNotFound: "package_not_found"
         case .purchaseNotFound: "purchase_not_found"
+        case .grantNotFound: "grant_not_found"
         case .webhookEndpointNotFound: "webhook_endpoint_not_found"
         case .transactionNotFound: "transaction_not_found"
         case .decisionNotFound: "decision_not_found"
@@ -99,6 +101,7 @@ public enum TributeError: Error, Equatable, Sendable {
         case .apiKeyNotFound(let id): "No API key \"\(id)\""
         case .packageNotFound(let id): "No credit package \"\(id)\" on sale"
         case .purchaseNotFound(let id): "No purchase \"\(id)\""
+        case .grantNotFound(let id): "No credit grant \"\(id)\" in this workspace"
         case .webhookEndpointNotFound(let id): "No webhook endpoint \"\(id)\""
         case .transactionNotFound(let id): "No transaction \"\(id)\""
         case .decisionNotFound(let id): "No decision \"\(id)\""

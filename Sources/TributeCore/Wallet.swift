@@ -1,32 +1,37 @@
-/// A credit grant's unspent part, as the wallet sees it when spending.
+/// A credit grant's unspent part, as the wallet sees it when spending, with what places it
+/// in the draw order (`GrantOrder`).
 public struct GrantBalance: Sendable, Equatable {
     public var id: String
     public var remaining: Amount
     /// Unix milliseconds; `nil` never expires.
     public var expiresAt: Int64?
+    /// 0–100, lower first (`GrantTerms`).
+    public var priority: Int
+    /// What the whole grant cost, in cents, over `amount`: its cost per credit.
+    public var costBasisCents: Int64
+    /// What the grant held when made.
+    public var amount: Amount
+    public var effectiveAtMillis: Int64
 
-    public init(id: String, remaining: Amount, expiresAt: Int64?) {
+    public init(id: String, remaining: Amount, expiresAt: Int64?, priority: Int = GrantTerms.defaultPriority, costBasisCents: Int64 = 0,
+                amount: Amount? = nil, effectiveAtMillis: Int64 = 0) {
         self.id = id
         self.remaining = remaining
         self.expiresAt = expiresAt
+        self.priority = priority
+        self.costBasisCents = costBasisCents
+        self.amount = amount ?? remaining
+        self.effectiveAtMillis = effectiveAtMillis
     }
 }
 
-/// How a wallet spends: expiring grants first, soonest expiry first, then the rest oldest
-/// first (the order given).
+/// How a wallet spends: in the one draw order (`GrantOrder`).
 public enum Wallet {
     /// Splits `amount` across `grants`, returning how much to take from each.
-    /// `grants` must exclude expired grants and be in creation order.
+    /// `grants` must exclude expired grants and be in creation order (then id).
     /// - Precondition: the grants hold at least `amount` in total.
     public static func allocate(_ amount: Amount, from grants: [GrantBalance]) -> [(id: String, amount: Amount)] {
-        let ordered = grants.enumerated().sorted { lhs, rhs in
-            switch (lhs.element.expiresAt, rhs.element.expiresAt) {
-            case let (l?, r?): return l != r ? l < r : lhs.offset < rhs.offset
-            case (_?, nil): return true
-            case (nil, _?): return false
-            case (nil, nil): return lhs.offset < rhs.offset
-            }
-        }
+        let ordered = grants.enumerated().sorted { lhs, rhs in GrantOrder.precedes(lhs.element, lhs.offset, rhs.element, rhs.offset) }
         var left = amount
         var takes: [(id: String, amount: Amount)] = []
         for (_, grant) in ordered where !left.isZero && !grant.remaining.isZero {

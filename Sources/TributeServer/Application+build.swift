@@ -64,6 +64,7 @@ public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? =
         AuthorizeRoutes(store: store, auth: auth, metrics: metrics).endpoints,
         HoldRoutes(store: store, auth: auth, metrics: metrics).endpoints,
         WorkspaceRoutes(store: store, auth: auth, limits: limits).endpoints,
+        GrantRoutes(store: store, auth: auth).endpoints,
         CatalogRoutes(store: store, auth: auth).endpoints,
         LedgerRoutes(store: store, auth: auth).endpoints,
         CorrectionRoutes(store: store, auth: auth).endpoints,

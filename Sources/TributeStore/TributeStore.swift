@@ -18,6 +18,13 @@ public protocol LedgerWriting: Sendable {
     func authorize(_ request: AuthorizeRequest, idempotency: IdempotencyClaim?) async throws -> AuthorizeOutcome
     /// - Throws: `workspaceNotFound`, `invalidValue` (expiry in the past).
     func grantCredits(workspaceId: String, grant: CreditGrantDraft) async throws -> CreditGrantView
+    /// The workspace's grants with their terms, newest first, after the grant `cursor`
+    /// names. - Throws: `workspaceNotFound`.
+    func grants(workspaceId: String, limit: Int, cursor: String?) async throws -> Page<CreditGrantView>
+    /// Moves a grant in the draw order (SPEC §3.9). Charges made already keep the grants
+    /// they drew from: a reversal gives back those.
+    /// - Throws: `workspaceNotFound`, `grantNotFound`, `invalidValue` (outside 0–100).
+    func setGrantPriority(workspaceId: String, grantId: String, priority: Int) async throws -> CreditGrantView
     /// Deletes up to `limit` idempotency keys answered before `createdBeforeMillis`, oldest
     /// first, and returns how many went. A key inside the window still replays.
     func expireIdempotencyKeys(createdBeforeMillis: Int64, limit: Int) async throws -> Int

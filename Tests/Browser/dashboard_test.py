@@ -277,6 +277,10 @@ def console_tests(browser, api, url, admin_key, shots):
     _, gamma = api.call("GET", "/v1/workspaces/gamma")
     check("an admin grants credits with an expiry and a note, once however often the page is reloaded",
           gamma["remainingBalance"] == Decimal(75), str(gamma))
+    row = page.locator("#grants tbody tr", has_text="support goodwill")
+    expect(row).to_contain_text("promotional")
+    expect(row.locator("time")).to_contain_text(re.compile(r"^in \d+ days$"))
+    check("the grant is listed with its category, priority and its expiry in words", "50" in row.inner_text(), row.inner_text())
 
     # Suspend, see calls denied, reactivate.
     page.get_by_role("button", name="Suspend").click()

@@ -67,7 +67,8 @@ import TributeTestSupport
         let (store, _) = try await backend.makeStore()
         try await store.makeWorkspace("w")
         let grant = try await store.grantCredits(workspaceId: "w", grant: CreditGrantDraft(amount: Amount(units: 5), expiresAt: nil, note: nil))
-        await #expect { try await store.reverseTransaction(id: grant.transaction.id, reason: "no") } throws: { ($0 as? TributeError)?.code == "not_reversible" }
+        let grantTransaction = try #require(grant.transaction).id
+        await #expect { try await store.reverseTransaction(id: grantTransaction, reason: "no") } throws: { ($0 as? TributeError)?.code == "not_reversible" }
         _ = try await store.expectLedgerHolds()
     }
 

@@ -32,6 +32,37 @@ import TributeCore
         #expect(violations == 0)
     }
 
+    /// `v19_grant_terms`: a purchase's grant becomes `paid` at the purchase's price, an
+    /// admin's `promotional` at no cost, every priority the default.
+    @Test func grantsThatExistGetTheirCategoryFromWhereTheyCameFrom() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-migration-\(Identifier.randomBase62(count: 10)).sqlite").path
+        let queue = try DatabaseQueue(path: path)
+        let migrator = SQLiteMigrations.migrator(nowMillis: 1_700_000_000_000)
+        try migrator.migrate(queue, upTo: "v18_auto_topup")
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO workspaces (id, name, plan_id, status, anchor_date, anchor_day, period_start, period_end, period_used_micros, created_at)
+                VALUES ('w', 'W', 'prepaid', 'active', '2026-03-10', 10, 0, 1, 0, 0);
+                INSERT INTO credit_grants (id, workspace_id, amount_micros, remaining_micros, note, transaction_id, created_at)
+                VALUES ('grant_given', 'w', 1000000, 1000000, 'welcome', 'txn_a', 1), ('grant_bought', 'w', 100000000, 40000000, 'purchase pur_b', 'txn_b', 2);
+                INSERT INTO purchases (id, workspace_id, package_id, credits_micros, amount_cents, currency, status, payment_intent_id, refunded_cents,
+                    credits_refunded_micros, credits_unrecovered_micros, grant_id, created_at, updated_at)
+                VALUES ('pur_b', 'w', 'starter', 100000000, 1000, 'usd', 'succeeded', 'pi_b', 0, 0, 0, 'grant_bought', 2, 2);
+                """)
+        }
+        try migrator.migrate(queue)
+        let rows = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, category, cost_basis_cents, priority, effective_at FROM credit_grants ORDER BY id")
+        }
+        #expect(rows.map { $0["id"] as String } == ["grant_bought", "grant_given"])
+        #expect(rows.map { $0["category"] as String } == ["paid", "promotional"])
+        #expect(rows.map { $0["cost_basis_cents"] as Int64 } == [1_000, 0])
+        #expect(rows.map { $0["priority"] as Int64 } == [50, 50])
+        #expect(rows.allSatisfy { ($0["effective_at"] as Int64?) == nil })
+        let index = try queue.read { db in try String.fetchOne(db, sql: "SELECT name FROM sqlite_master WHERE name = 'credit_grants_by_workspace'") }
+        #expect(index == "credit_grants_by_workspace")
+    }
+
     @Test func aFloatStoredByAnEarlierVersionStopsTheMigration() throws {
         let (queue, migrator) = try Self.databaseBeforeIntegerAmounts()
         try queue.write { db in try db.execute(sql: "UPDATE accounts SET balance_micros = 1e19 WHERE id = 'system:grants'") }

@@ -159,7 +159,9 @@ struct Dashboard<Store: TributeStore>: Sendable {
             purchases: try await store.purchases(workspaceId: id, limit: 5, cursor: nil).items,
             packages: canBuy ? try await store.creditPackages() : nil,
             autoTopup: try await store.autoTopup(workspaceId: id), autoTopupAttempts: try await store.autoTopupAttempts(workspaceId: id, limit: 10),
-            allPackages: principal.role == .admin ? try await store.creditPackages() : [], notice: notice, position: position)
+            allPackages: principal.role == .admin ? try await store.creditPackages() : [],
+            grants: try await store.grants(workspaceId: id, limit: WorkspacePage.grantsShown, cursor: nil).items, nowMillis: store.nowMillis(),
+            notice: notice, position: position)
     }
 
     /// The page's live stream. The page names (`after`) the position it was rendered at, so

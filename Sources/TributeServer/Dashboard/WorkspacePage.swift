@@ -26,6 +26,9 @@ struct WorkspacePage {
     var autoTopupAttempts: [AutoTopupAttempt]
     /// Every package, for the admin's auto top-up form.
     var allPackages: [CreditPackage]
+    /// The newest grants (`WorkspacePage+Grants`), and the time the page is rendered at.
+    var grants: [CreditGrantView]
+    var nowMillis: Int64
     var notice: String?
     /// Where the live stream takes over from this page.
     var position: StreamPosition
@@ -69,6 +72,7 @@ struct WorkspacePage {
         body += #"<p><a class="button" href="/workspaces/\#(e(workspace.id))/usage.csv" download>Export CSV</a> \#(HTML.amount(usage.totalActions)) actions and \#(HTML.amount(usage.totalCreditsSpent)) credits in 30 days.</p></section>"#
         body += decisionsTable()
         body += transactionsTable()
+        body += grantsSection()
         body += purchasesSection(principal: principal)
         return HTML.page(title: workspace.name, principal: principal, body: body + "</div>", script: true)
     }

@@ -24,7 +24,6 @@ struct WorkspaceRoutes<Store: TributeStore>: Sendable {
             .get("/v1/workspaces/{id}", use: get)
         routes.group().add(middleware: auth.requireKey(.admin, workspaceFrom: "id"))
             .patch("/v1/workspaces/{id}", use: update)
-            .post("/v1/workspaces/{id}/credit-grants", use: grantCredits)
         routes.group().add(middleware: auth.requireKey(.adminOrService, workspaceFrom: "id"))
             .get("/v1/workspaces/{id}/budgets", use: budgets)
             .put("/v1/workspaces/{id}/budgets/{scope}", use: putBudget)
@@ -54,14 +53,6 @@ struct WorkspaceRoutes<Store: TributeStore>: Sendable {
         let patch = try WorkspaceInput.patch(from: &fields)
         try fields.rejectUnknown()
         return API.json(try await store.updateWorkspace(id: id, patch: patch).json)
-    }
-
-    @Sendable func grantCredits(_ request: Request, _ context: TributeContext) async throws -> Response {
-        let id = try context.requireWorkspaceId()
-        var fields = try await API.fields(request)
-        let draft = try WorkspaceInput.grant(from: &fields)
-        try fields.rejectUnknown()
-        return API.json(try await store.grantCredits(workspaceId: id, grant: draft).json, status: .created)
     }
 
     /// The budgets by scope. With `limit` or `cursor`: a page, `{items, nextCursor}`, as

@@ -26,15 +26,26 @@ enum WorkspaceInput {
     }
 
     /// A grant: `amount` (more than 0), `expiresAt` (an ISO 8601 UTC time or a date, which
-    /// means its midnight UTC; optional: never) and `note`.
+    /// means its midnight UTC; optional: never), `note`, and its terms (SPEC §3.9):
+    /// `category` (default `promotional`), `priority` (0–100, default 50), `costBasisCents`
+    /// (default 0) and `effectiveAt` (not in the future; default now).
     static func grant(from input: inout some FieldSource) throws -> CreditGrantDraft {
         let amount = try input.requiredAmount("amount", in: Amount(micros: 1)...Amount.max)
-        var expiresAtMillis: Int64?
-        if let text = try input.string("expiresAt", maxLength: 40) {
-            guard let millis = ISOTime.parse(text) else { throw APIError.invalid("expiresAt must be an ISO 8601 UTC time, e.g. 2030-01-01T00:00:00Z") }
-            expiresAtMillis = millis
-        }
-        return CreditGrantDraft(amount: amount, expiresAt: expiresAtMillis, note: try input.string("note", maxLength: 500))
+        let expiresAtMillis = try time("expiresAt", &input)
+        return CreditGrantDraft(
+            amount: amount, expiresAt: expiresAtMillis, note: try input.string("note", maxLength: 500),
+            category: try input.choice("category", GrantCategory.self) ?? .promotional,
+            priority: Int(try input.integer("priority", in: Int64(GrantTerms.priorityRange.lowerBound)...Int64(GrantTerms.priorityRange.upperBound))
+                ?? Int64(GrantTerms.defaultPriority)),
+            costBasisCents: try input.integer("costBasisCents", in: 0...CreditPackage.priceCentsRange.upperBound * 1_000) ?? 0,
+            effectiveAt: try time("effectiveAt", &input))
+    }
+
+    /// An ISO 8601 UTC time (or a date: its midnight UTC).
+    private static func time(_ name: String, _ input: inout some FieldSource) throws -> Int64? {
+        guard let text = try input.string(name, maxLength: 40) else { return nil }
+        guard let millis = ISOTime.parse(text) else { throw APIError.invalid("\(name) must be an ISO 8601 UTC time, e.g. 2030-01-01T00:00:00Z") }
+        return millis
     }
 
     /// A budget's terms: `limit`, `unit` and `period`, all required.

@@ -14,12 +14,16 @@ extension TransactionView: JSONRepresentable {
 }
 
 extension CreditGrantView: JSONRepresentable {
-    /// A grant and the transaction that made it, as `POST /v1/workspaces/{id}/credit-grants` answers.
+    /// A grant with its terms (SPEC §3.9), and the transaction that made it when
+    /// `POST /v1/workspaces/{id}/credit-grants` answers (a list leaves it out).
     var json: JSON {
-        .object([
+        var body: [String: JSON] = [
             "id": .string(id), "workspaceId": .string(workspaceId), "amount": .amount(amount), "remaining": .amount(remaining),
             "expiresAt": expiresAtMillis.map { .timestamp(millis: $0) } ?? .null, "note": .optional(note),
-            "createdAt": .timestamp(millis: createdAtMillis), "transaction": transaction.json,
-        ])
+            "createdAt": .timestamp(millis: createdAtMillis), "category": .string(terms.category.rawValue), "priority": .int(Int64(terms.priority)),
+            "costBasisCents": .int(terms.costBasisCents), "effectiveAt": .timestamp(millis: terms.effectiveAtMillis),
+        ]
+        if let transaction { body["transaction"] = transaction.json }
+        return .object(body)
     }
 }

@@ -90,10 +90,10 @@ extension PostgresBatch {
             SELECT 'c', '', action_type, base_cost_micros, version, NULL, token_rates, NULL, NULL
             FROM action_types WHERE action_type = ANY(\(actionTypes.sorted()))
             UNION ALL
-            SELECT 'g', workspace_id, id, remaining_micros, expires_at, created_at, NULL, NULL, NULL
+            SELECT 'g', workspace_id, id, remaining_micros, expires_at, created_at, \(unescaped: Self.grantTerms), NULL, COALESCE(effective_at, created_at)
             FROM credit_grants WHERE workspace_id = ANY(\(ids)) AND remaining_micros > 0
             UNION ALL
-            SELECT 'g', workspace_id, id, remaining_micros, expires_at, created_at, NULL, NULL, NULL
+            SELECT 'g', workspace_id, id, remaining_micros, expires_at, created_at, \(unescaped: Self.grantTerms), NULL, COALESCE(effective_at, created_at)
             FROM credit_grants WHERE id = ANY(\(due.drawnGrantIds + stepNeeds.drawnGrantIds)) AND workspace_id = ANY(\(ids)) AND remaining_micros = 0
             UNION ALL
             SELECT 'h', '', v.id, 0, NULL, NULL, NULL, NULL, NULL
@@ -122,7 +122,7 @@ extension PostgresBatch {
                 }
                 systemTotals[kind] = first
             case "g":
-                grantLists[workspaceId, default: []].append(GrantBalance(id: name, remaining: Amount(micros: first), expiresAt: second))
+                grantLists[workspaceId, default: []].append(try Self.grant(id: name, remaining: first, expiresAt: second, terms: unit, effectiveAt: created))
             case "h":
                 changed.append(name)
             case "p":
@@ -204,5 +204,20 @@ extension PostgresBatch.State {
     /// The stored budgets of the call's scopes that exist.
     private func stored(_ request: AuthorizeRequest) -> [StoredBudget] {
         request.budgetScopes.compactMap { budgets[KeyRef(workspaceId: request.workspaceId, key: $0.description)] }
+    }
+}
+
+extension PostgresBatch {
+    /// A grant's place in the draw order, as one text column of the batch's read (whose
+    /// other columns are taken): `priority:cost_basis_cents:amount_micros`.
+    static let grantTerms = "priority::text || ':' || cost_basis_cents::text || ':' || amount_micros::text"
+
+    /// A grant from its row of the batch's read (`grantTerms`).
+    /// - Throws: `StoreFault.unknownValue` for terms Tribute never writes.
+    static func grant(id: String, remaining: Int64, expiresAt: Int64?, terms: String?, effectiveAt: Int64?) throws -> GrantBalance {
+        let parts = (terms ?? "").split(separator: ":").compactMap { Int64($0) }
+        guard parts.count == 3, let effectiveAt else { throw StoreFault.unknownValue("credit_grants terms", terms ?? "") }
+        return GrantBalance(id: id, remaining: Amount(micros: remaining), expiresAt: expiresAt, priority: Int(clamping: parts[0]), costBasisCents: parts[1],
+                            amount: Amount(micros: parts[2]), effectiveAtMillis: effectiveAt)
     }
 }

@@ -454,6 +454,17 @@ enum PostgresMigrations {
             "CREATE UNIQUE INDEX auto_topup_attempts_one_open ON auto_topup_attempts (workspace_id) WHERE status = 'open'",
             "CREATE INDEX auto_topup_attempts_by_workspace ON auto_topup_attempts (workspace_id, created_at)",
         ]),
+        // Grant terms: see the SQLite migration of the same name.
+        ("v21_grant_terms", [
+            "ALTER TABLE credit_grants ADD COLUMN category TEXT NOT NULL DEFAULT 'promotional' CHECK (category IN ('paid', 'promotional', 'refund', 'rollover'))",
+            "ALTER TABLE credit_grants ADD COLUMN priority INTEGER NOT NULL DEFAULT 50 CHECK (priority BETWEEN 0 AND 100)",
+            "ALTER TABLE credit_grants ADD COLUMN cost_basis_cents BIGINT NOT NULL DEFAULT 0 CHECK (cost_basis_cents >= 0)",
+            "ALTER TABLE credit_grants ADD COLUMN effective_at BIGINT",
+            """
+            UPDATE credit_grants g SET category = 'paid', cost_basis_cents = p.amount_cents FROM purchases p WHERE p.grant_id = g.id
+            """,
+            "CREATE INDEX credit_grants_by_workspace ON credit_grants (workspace_id, created_at, id)",
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

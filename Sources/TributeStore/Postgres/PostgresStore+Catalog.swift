@@ -130,6 +130,25 @@ extension PostgresStore {
         }
     }
 
+    public func grants(workspaceId: String, limit: Int, cursor: String?) async throws -> Page<CreditGrantView> {
+        let query = GrantRows.page(workspaceId: workspaceId, afterId: cursor, limit: limit)
+        return try await read { connection in
+            try await PostgresStore.requireWorkspace(connection, workspaceId)
+            return GrantRows.pageOf(try await connection.all(query, GrantRows.view), limit: limit)
+        }
+    }
+
+    public func setGrantPriority(workspaceId: String, grantId: String, priority: Int) async throws -> CreditGrantView {
+        guard GrantTerms.priorityRange.contains(priority) else { throw TributeError.invalidValue("priority must be from 0 to 100") }
+        return try await transaction { connection in
+            // The workspace's lock orders this against its calls, which read the order.
+            _ = try await PostgresLedger.lockWorkspace(connection, id: workspaceId)
+            guard try await connection.runChangingRows(GrantRows.setPriority(priority, grantId: grantId, workspaceId: workspaceId)),
+                  let view = try await connection.one(GrantRows.one(id: grantId), GrantRows.view) else { throw TributeError.grantNotFound(grantId) }
+            return view
+        }
+    }
+
     public func putBudget(workspaceId: String, scope: BudgetScope, limit: Amount, unit: BudgetUnit, period: BudgetPeriod, maxBudgets: Int) async throws -> BudgetView {
         let nowMillis = clock.nowMillis()
         return try await transaction { connection in

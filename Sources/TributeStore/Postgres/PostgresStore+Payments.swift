@@ -90,11 +90,7 @@ extension PostgresStore {
                 case .creditPurchase:
                     let newGrant = Identifier.make("grant")
                     grantId = newGrant
-                    try await connection.query("""
-                        INSERT INTO credit_grants (id, workspace_id, amount_micros, remaining_micros, expires_at, note, transaction_id, created_at)
-                        VALUES (\(newGrant), \(purchase.workspaceId), \(effect.grantAmount.micros), \(effect.grantAmount.micros), NULL,
-                                \("purchase \(purchase.id)"), \(transactionId), \(nowMillis))
-                        """, logger: PostgresLedger.logger)
+                    try await connection.run(GrantRows.purchased(purchase, amount: effect.grantAmount, id: newGrant, transactionId: transactionId, nowMillis: nowMillis))
                 case .creditRefund:
                     try await connection.query("UPDATE credit_grants SET remaining_micros = remaining_micros - \(effect.takeBack.micros) WHERE id = \(grantId)",
                                                logger: PostgresLedger.logger)

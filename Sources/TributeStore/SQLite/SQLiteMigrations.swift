@@ -424,6 +424,22 @@ enum SQLiteMigrations {
                 CREATE INDEX auto_topup_attempts_by_workspace ON auto_topup_attempts(workspace_id, created_at);
                 """)
         }
+        // Credits as finance needs them (SPEC §3.9): each grant's category, its priority in
+        // the draw order, what it cost and when it counts from (NULL: its creation). Grants
+        // that exist become `paid` (a purchase's, at its price) or `promotional`. A
+        // workspace's grants are listed newest first through an index of their own.
+        migrator.registerMigration("v19_grant_terms") { db in
+            let categories = GrantCategory.allCases.map { "category = '\($0.rawValue)'" }.joined(separator: " OR ")
+            try db.execute(sql: """
+                ALTER TABLE credit_grants ADD COLUMN category TEXT NOT NULL DEFAULT 'promotional' CHECK (\(categories));
+                ALTER TABLE credit_grants ADD COLUMN priority INTEGER NOT NULL DEFAULT 50 CHECK (typeof(priority) = 'integer' AND priority >= 0 AND priority <= 100);
+                ALTER TABLE credit_grants ADD COLUMN cost_basis_cents INTEGER NOT NULL DEFAULT 0 CHECK (typeof(cost_basis_cents) = 'integer' AND cost_basis_cents >= 0);
+                ALTER TABLE credit_grants ADD COLUMN effective_at INTEGER CHECK (effective_at IS NULL OR typeof(effective_at) = 'integer');
+                UPDATE credit_grants SET category = 'paid', cost_basis_cents = (SELECT p.amount_cents FROM purchases p WHERE p.grant_id = credit_grants.id)
+                WHERE id IN (SELECT grant_id FROM purchases WHERE grant_id IS NOT NULL);
+                CREATE INDEX credit_grants_by_workspace ON credit_grants(workspace_id, created_at, id);
+                """)
+        }
         return migrator
     }
 }

@@ -116,6 +116,24 @@ extension SQLiteStore {
         }
     }
 
+    public func grants(workspaceId: String, limit: Int, cursor: String?) async throws -> Page<CreditGrantView> {
+        let query = GrantRows.page(workspaceId: workspaceId, afterId: cursor, limit: limit)
+        return try await pool.read { db in
+            try SQLiteStore.requireWorkspace(db, workspaceId)
+            return GrantRows.pageOf(try db.all(query, GrantRows.view), limit: limit)
+        }
+    }
+
+    public func setGrantPriority(workspaceId: String, grantId: String, priority: Int) async throws -> CreditGrantView {
+        guard GrantTerms.priorityRange.contains(priority) else { throw TributeError.invalidValue("priority must be from 0 to 100") }
+        return try await write { db in
+            try SQLiteStore.requireWorkspace(db, workspaceId)
+            guard try db.runChangingRows(GrantRows.setPriority(priority, grantId: grantId, workspaceId: workspaceId)),
+                  let view = try db.one(GrantRows.one(id: grantId), GrantRows.view) else { throw TributeError.grantNotFound(grantId) }
+            return view
+        }
+    }
+
     public func putBudget(workspaceId: String, scope: BudgetScope, limit: Amount, unit: BudgetUnit, period: BudgetPeriod, maxBudgets: Int) async throws -> BudgetView {
         let nowMillis = clock.nowMillis()
         return try await write { db in

@@ -77,12 +77,9 @@ extension SQLiteStore {
                 try SQLiteLedger.append(db, transaction, id: transactionId, workspaceId: purchase.workspaceId, decisionId: nil, atMillis: nowMillis)
                 switch transaction.kind {
                 case .creditPurchase:
-                    grantId = Identifier.make("grant")
-                    try db.execute(sql: """
-                        INSERT INTO credit_grants (id, workspace_id, amount_micros, remaining_micros, expires_at, note, transaction_id, created_at)
-                        VALUES (?, ?, ?, ?, NULL, ?, ?, ?)
-                        """, arguments: [grantId, purchase.workspaceId, effect.grantAmount.micros, effect.grantAmount.micros,
-                                         "purchase \(purchase.id)", transactionId, nowMillis])
+                    let newGrant = Identifier.make("grant")
+                    grantId = newGrant
+                    try db.run(GrantRows.purchased(purchase, amount: effect.grantAmount, id: newGrant, transactionId: transactionId, nowMillis: nowMillis))
                 case .creditRefund:
                     try db.execute(sql: "UPDATE credit_grants SET remaining_micros = remaining_micros - ? WHERE id = ?", arguments: [effect.takeBack.micros, grantId])
                 default:

@@ -10,17 +10,15 @@ struct GrantIssue: Sendable {
     /// - Throws: `invalidValue` for an expiry that is not in the future.
     init(workspaceId: String, draft: CreditGrantDraft, nowMillis: Int64) throws {
         let grantId = Identifier.make("grant")
-        let (transaction, _) = try Kernel.grant(draft, workspaceId: workspaceId, grantId: grantId, transactionId: Identifier.make("txn"), nowMillis: nowMillis)
+        let (transaction, grant) = try Kernel.grant(draft, workspaceId: workspaceId, grantId: grantId, transactionId: Identifier.make("txn"), nowMillis: nowMillis)
         self.transaction = transaction
         let transactionView = TransactionView(
             id: transaction.id, workspaceId: workspaceId, kind: transaction.kind.rawValue, createdAtMillis: nowMillis, decisionId: nil,
             postings: transaction.postings.map { ($0.account.description, $0.unit.rawValue, $0.amount) })
+        let terms = GrantTerms(category: draft.category, priority: grant.priority, costBasisCents: grant.costBasisCents, effectiveAtMillis: grant.effectiveAtMillis)
         view = CreditGrantView(id: grantId, workspaceId: workspaceId, amount: draft.amount, remaining: draft.amount, expiresAtMillis: draft.expiresAt,
-                               note: draft.note, createdAtMillis: nowMillis, transaction: transactionView)
-        insert = StoreStatement("""
-            INSERT INTO credit_grants (id, workspace_id, amount_micros, remaining_micros, expires_at, note, transaction_id, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.text(grantId), .text(workspaceId), .int(draft.amount.micros), .int(draft.amount.micros), .int(draft.expiresAt), .text(draft.note),
-                  .text(transaction.id), .int(nowMillis)])
+                               note: draft.note, createdAtMillis: nowMillis, terms: terms, transaction: transactionView)
+        insert = GrantRows.insert(id: grantId, workspaceId: workspaceId, amount: draft.amount, expiresAt: draft.expiresAt, note: draft.note,
+                                  terms: terms, transactionId: transaction.id, nowMillis: nowMillis)
     }
 }
