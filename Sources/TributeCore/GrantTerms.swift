@@ -41,8 +41,9 @@ public struct GrantTerms: Sendable, Equatable {
 /// 4. earlier `effectiveAt`;
 /// 5. earlier creation, then the smaller id (the order the backends load grants in, passed
 ///    as the grants' places in their list).
-/// With every priority at its default, it keeps the rule before it: soonest expiry first,
-/// then oldest first.
+/// With every priority at its default, soonest expiry first still holds; among grants of
+/// one expiry the cheaper credits now go first (a free promotional grant before a paid
+/// one), where the oldest went first.
 public enum GrantOrder {
     /// Whether `lhs`, at `lhsPlace` in creation order, is drawn before `rhs` at `rhsPlace`.
     public static func precedes(_ lhs: GrantBalance, _ lhsPlace: Int, _ rhs: GrantBalance, _ rhsPlace: Int) -> Bool {

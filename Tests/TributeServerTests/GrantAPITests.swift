@@ -39,7 +39,9 @@ import TributeTestSupport
             for (body, status, code) in bad {
                 try await client.expectError(.post, "/v1/workspaces/w/credit-grants", key: admin, body: body, status: status, code: code)
             }
-            let list = try await client.send(.get, "/v1/workspaces/w/credit-grants", key: viewer)
+            try await client.expectError(.get, "/v1/workspaces/w/credit-grants", key: viewer, body: nil, status: 403, code: "forbidden")
+            try await client.expectError(.get, "/v1/workspaces/w/credit-grants?cursor=grant_nope", key: admin, body: nil, status: 422, code: "invalid_value")
+            let list = try await client.send(.get, "/v1/workspaces/w/credit-grants", key: admin)
             let items = try #require(list.json?.objectValue?["items"]?.arrayValue)
             #expect(items.count == 1 && items[0].objectValue?["transaction"] == nil && list.json?.objectValue?["nextCursor"] == .null)
             try await client.expectError(.get, "/v1/workspaces/w/credit-grants", key: stranger, body: nil, status: 403, code: "forbidden")

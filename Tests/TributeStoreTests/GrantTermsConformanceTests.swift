@@ -66,6 +66,11 @@ import TributeTestSupport
         let next = try await store.grants(workspaceId: "w", limit: 1, cursor: firstPage.nextCursor)
         #expect(next.items.map(\.id) == [given.id] && next.nextCursor == nil)
         #expect(next.items.first?.terms == GrantTerms(category: .promotional, priority: 50, costBasisCents: 0, effectiveAtMillis: given.createdAtMillis))
+        // A cursor is a grant of this workspace, or refused.
+        try await store.makeWorkspace("x")
+        await #expect(throws: TributeError.invalidValue("cursor is not one this service gave")) {
+            try await store.grants(workspaceId: "x", limit: 1, cursor: firstPage.nextCursor)
+        }
         // Equal priority and expiry: the cheaper credits (free, given) go first.
         let charge = try await store.authorize(Self.tenth, idempotency: nil)
         #expect(try await Self.drawn(store, charge).map(\.grantId) == [given.id])

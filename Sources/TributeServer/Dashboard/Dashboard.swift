@@ -160,7 +160,8 @@ struct Dashboard<Store: TributeStore>: Sendable {
             packages: canBuy ? try await store.creditPackages() : nil,
             autoTopup: try await store.autoTopup(workspaceId: id), autoTopupAttempts: try await store.autoTopupAttempts(workspaceId: id, limit: 10),
             allPackages: principal.role == .admin ? try await store.creditPackages() : [],
-            grants: try await store.grants(workspaceId: id, limit: WorkspacePage.grantsShown, cursor: nil).items, nowMillis: store.nowMillis(),
+            grants: principal.role == .admin ? try await store.grants(workspaceId: id, limit: WorkspacePage.grantsShown, cursor: nil).items : [],
+            nowMillis: store.nowMillis(),
             notice: notice, position: position)
     }
 

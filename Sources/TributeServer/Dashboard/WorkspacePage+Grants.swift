@@ -1,7 +1,7 @@
 import TributeCore
 
-// The workspace page's credit grants: each with its category, its place in the draw order
-// and when it expires, in words.
+// The workspace page's credit grants, for an admin: each with its category, its place in
+// the draw order, its cost and when it expires, in words.
 extension WorkspacePage {
     /// Grants one page shows: the newest.
     static var grantsShown: Int { 20 }
@@ -12,13 +12,13 @@ extension WorkspacePage {
         guard !grants.isEmpty else { return html + #"<p class="empty">No grants.</p></section>"# }
         html += """
             <table id="grants" class="compact"><thead><tr><th scope="col">Made (UTC)</th><th scope="col">Category</th><th scope="col">Priority</th>
-            <th scope="col">Credits</th><th scope="col">Left</th><th scope="col">Expires</th><th scope="col">Cost</th><th scope="col">Note</th></tr></thead><tbody>
+            <th scope="col">Credits</th><th scope="col">Left</th><th scope="col">Expires</th><th scope="col">Cost (cents)</th><th scope="col">Note</th></tr></thead><tbody>
             """
         for grant in grants {
             html += """
                 <tr><td>\(HTML.time(grant.createdAtMillis))</td><td>\(grant.terms.category.rawValue)</td><td>\(grant.terms.priority)</td>
                 <td>\(HTML.amount(grant.amount))</td><td>\(HTML.amount(grant.remaining))</td><td>\(Self.expiry(grant.expiresAtMillis, nowMillis: nowMillis))</td>
-                <td>\(HTML.cents(grant.terms.costBasisCents, currency: "usd"))</td><td>\(e(grant.note ?? ""))</td></tr>
+                <td>\(grant.terms.costBasisCents)</td><td>\(e(grant.note ?? ""))</td></tr>
                 """
         }
         return html + "</tbody></table><p class=\"hint\">Spent in this order: lower priority first, then soonest expiry, then the cheapest credits, then the oldest.</p></section>"

@@ -72,7 +72,7 @@ struct WorkspacePage {
         body += #"<p><a class="button" href="/workspaces/\#(e(workspace.id))/usage.csv" download>Export CSV</a> \#(HTML.amount(usage.totalActions)) actions and \#(HTML.amount(usage.totalCreditsSpent)) credits in 30 days.</p></section>"#
         body += decisionsTable()
         body += transactionsTable()
-        body += grantsSection()
+        if principal.role == .admin { body += grantsSection() }
         body += purchasesSection(principal: principal)
         return HTML.page(title: workspace.name, principal: principal, body: body + "</div>", script: true)
     }

@@ -10,11 +10,11 @@ struct GrantRoutes<Store: TributeStore>: Sendable {
 
     var endpoints: RouteCollection<TributeContext> {
         let routes = RouteCollection(context: TributeContext.self)
+        // Admin only (SPEC §2): a grant's cost basis is finance's.
         routes.group().add(middleware: auth.requireKey(.admin, workspaceFrom: "id"))
             .post("/v1/workspaces/{id}/credit-grants", use: grant)
-            .patch("/v1/workspaces/{id}/credit-grants/{grantId}", use: setPriority)
-        routes.group().add(middleware: auth.requireKey(.anyRole, workspaceFrom: "id"))
             .get("/v1/workspaces/{id}/credit-grants", use: list)
+            .patch("/v1/workspaces/{id}/credit-grants/{grantId}", use: setPriority)
         return routes
     }
 

@@ -463,6 +463,9 @@ enum PostgresMigrations {
             """
             UPDATE credit_grants g SET category = 'paid', cost_basis_cents = p.amount_cents FROM purchases p WHERE p.grant_id = g.id
             """,
+            // Grant ids compared byte by byte, as SQLite compares them: the draw order's last
+            // tie-break (creation, then id) must not follow the cluster's locale.
+            "ALTER TABLE credit_grants ALTER COLUMN id TYPE TEXT COLLATE \"C\"",
             "CREATE INDEX credit_grants_by_workspace ON credit_grants (workspace_id, created_at, id)",
         ]),
     ]

@@ -134,6 +134,9 @@ extension PostgresStore {
         let query = GrantRows.page(workspaceId: workspaceId, afterId: cursor, limit: limit)
         return try await read { connection in
             try await PostgresStore.requireWorkspace(connection, workspaceId)
+            if let cursor, try await !connection.exists(GrantRows.cursorExists(cursor, workspaceId: workspaceId)) {
+                throw TributeError.invalidValue("cursor is not one this service gave")
+            }
             return GrantRows.pageOf(try await connection.all(query, GrantRows.view), limit: limit)
         }
     }

@@ -120,6 +120,9 @@ extension SQLiteStore {
         let query = GrantRows.page(workspaceId: workspaceId, afterId: cursor, limit: limit)
         return try await pool.read { db in
             try SQLiteStore.requireWorkspace(db, workspaceId)
+            if let cursor, try !db.exists(GrantRows.cursorExists(cursor, workspaceId: workspaceId)) {
+                throw TributeError.invalidValue("cursor is not one this service gave")
+            }
             return GrantRows.pageOf(try db.all(query, GrantRows.view), limit: limit)
         }
     }

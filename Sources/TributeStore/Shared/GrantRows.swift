@@ -46,14 +46,14 @@ enum GrantRows {
     }
 
     /// The workspace's grants, newest first (by creation, then id), after the grant
-    /// `afterId` (the last of an earlier page), through `credit_grants_by_workspace`: `limit
-    /// + 1` rows, so that the page knows whether another follows. An unknown `afterId`
-    /// gives no rows.
+    /// `afterId` (the last of an earlier page, of this workspace: `cursorExists`), through
+    /// `credit_grants_by_workspace`: `limit + 1` rows, so that the page knows whether
+    /// another follows.
     static func page(workspaceId: String, afterId: String?, limit: Int) -> StoreStatement {
         var statement = StoreStatement("SELECT \(viewColumns) FROM credit_grants WHERE workspace_id = ?", [.text(workspaceId)])
         if let afterId {
-            statement.sql += " AND (created_at, id) < (SELECT created_at, id FROM credit_grants WHERE id = ?)"
-            statement.values.append(.text(afterId))
+            statement.sql += " AND (created_at, id) < (SELECT created_at, id FROM credit_grants WHERE id = ? AND workspace_id = ?)"
+            statement.values += [.text(afterId), .text(workspaceId)]
         }
         statement.sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
         statement.values.append(.int(Int64(limit) + 1))
@@ -75,6 +75,11 @@ enum GrantRows {
     static func pageOf(_ rows: [CreditGrantView], limit: Int) -> Page<CreditGrantView> {
         let shown = Array(rows.prefix(limit))
         return Page(items: shown, nextCursor: rows.count > limit ? shown.last?.id : nil)
+    }
+
+    /// Whether `cursor` names a grant of the workspace: a list's cursor is its last grant.
+    static func cursorExists(_ cursor: String, workspaceId: String) -> StoreStatement {
+        StoreStatement("SELECT 1 FROM credit_grants WHERE id = ? AND workspace_id = ?", [.text(cursor), .text(workspaceId)])
     }
 
     /// Sets a grant's priority; - Returns: through `runChangingRows`, whether it exists.
