@@ -137,14 +137,15 @@ extension PaymentRoutes {
         var workspace = setup.workspaceId
         if workspace == nil, let customer { workspace = try await store.workspaceId(stripeCustomer: customer) }
         guard let workspace else { return ignored("no workspace for SetupIntent \(setup.setupIntentId)") }
-        // The card must belong to the workspace's own Customer, where it has one.
-        let recorded = try? await store.autoTopup(workspaceId: workspace).customerId
-        if let recorded, let customer, recorded != customer { return ignored("SetupIntent \(setup.setupIntentId) is for another customer") }
         let view: AutoTopupView
         do {
+            // The card must belong to the workspace's own Customer, where it has one. A
+            // database that fails here fails the event (5xx): Stripe sends it again.
+            let recorded = try await store.autoTopup(workspaceId: workspace).customerId
+            if let recorded, let customer, recorded != customer { return ignored("SetupIntent \(setup.setupIntentId) is for another customer") }
             view = try await store.saveCard(workspaceId: workspace, card: card, customerId: customer)
         } catch TributeError.workspaceNotFound {
-            return API.json(.object(["received": .bool(true), "outcome": .string("ignored"), "detail": .string("no workspace \(workspace)")]))
+            return ignored("no workspace \(workspace)")
         }
         let detail = "saved \(card.brand) ending \(card.last4) for workspace \(workspace); auto top-up \(view.state?.rawValue ?? "off")"
         context.logger.info("stripe event", metadata: ["event": "\(event.id)", "type": "\(event.type)", "outcome": "card_saved", "detail": "\(detail)"])

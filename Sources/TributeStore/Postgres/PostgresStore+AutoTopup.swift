@@ -139,15 +139,12 @@ extension PostgresStore {
 
     static func autoTopupView(_ connection: PostgresConnection, workspaceId: String, nowMillis: Int64) async throws -> AutoTopupView {
         let state = try await PostgresLedger.readWorkspace(connection, id: workspaceId)
-        let threshold = try await connection.one(StoreStatement("SELECT auto_topup_threshold_micros FROM workspaces WHERE id = ?", [.text(workspaceId)])) {
-            try $0.optionalInt()
-        } ?? nil
         let stored = try await connection.one(AutoTopupRows.stored(workspaceId: workspaceId), AutoTopupRows.stored)
         let windows = AutoTopup.windows(billing: BillingPeriod.containing(nowMillis / 1000, anchor: state.anchorDate), nowMillis: nowMillis)
         let spent = try await connection.one(
             AutoTopupRows.spent(workspaceId: workspaceId, dayStartMillis: windows.dayStartMillis, monthStartMillis: windows.monthStartMillis),
             AutoTopupRows.spent) ?? AutoTopup.Spent(chargesToday: 0, centsThisMonth: 0)
         let last = try await connection.one(AutoTopupRows.last(workspaceId: workspaceId), AutoTopupRows.attempt)?.attempt
-        return AutoTopupSteps.view(state: state, threshold: threshold.map(Amount.init(micros:)), stored: stored, spent: spent, last: last, nowMillis: nowMillis)
+        return AutoTopupSteps.view(state: state, stored: stored, spent: spent, last: last, nowMillis: nowMillis)
     }
 }

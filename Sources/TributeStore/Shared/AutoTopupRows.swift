@@ -13,6 +13,9 @@ enum AutoTopupRows {
         var customerId: String?
         var card: SavedCard?
         var blockedFingerprint: String?
+        /// The workspace's threshold (kept on its row, where the kernel reads it, also while
+        /// auto top-up is off).
+        var threshold: Amount?
 
         /// The settings, with the threshold and whether it is on from the workspace's
         /// trigger columns; `nil` before the owner first put them.
@@ -25,8 +28,9 @@ enum AutoTopupRows {
 
     static func stored(workspaceId: String) -> StoreStatement {
         StoreStatement("""
-            SELECT package_id, target_micros, max_charges_per_day, max_cents_per_month, customer_id, payment_method_id, card_brand, card_last4,
-                card_fingerprint, blocked_fingerprint FROM auto_topups WHERE workspace_id = ?
+            SELECT a.package_id, a.target_micros, a.max_charges_per_day, a.max_cents_per_month, a.customer_id, a.payment_method_id, a.card_brand,
+                a.card_last4, a.card_fingerprint, a.blocked_fingerprint, w.auto_topup_threshold_micros
+            FROM auto_topups a JOIN workspaces w ON w.id = a.workspace_id WHERE a.workspace_id = ?
             """, [.text(workspaceId)])
     }
 
@@ -34,11 +38,12 @@ enum AutoTopupRows {
         let packageId = try columns.optionalText(), target = try columns.optionalInt(), perDay = try columns.optionalInt()
         let perMonth = try columns.optionalInt(), customer = try columns.optionalText(), method = try columns.optionalText()
         let brand = try columns.optionalText(), last4 = try columns.optionalText(), fingerprint = try columns.optionalText()
-        let blocked = try columns.optionalText()
+        let blocked = try columns.optionalText(), threshold = try columns.optionalInt()
         var card: SavedCard?
         if let method, let fingerprint { card = SavedCard(paymentMethodId: method, brand: brand ?? "card", last4: last4 ?? "", fingerprint: fingerprint) }
         return Stored(packageId: packageId, target: target.map(Amount.init(micros:)), maxChargesPerDay: perDay.map { Int(clamping: $0) },
-                      maxCentsPerMonth: perMonth, customerId: customer, card: card, blockedFingerprint: blocked)
+                      maxCentsPerMonth: perMonth, customerId: customer, card: card, blockedFingerprint: blocked,
+                      threshold: threshold.map(Amount.init(micros:)))
     }
 
     /// The workspace's row, made empty if it has none.

@@ -162,11 +162,10 @@ enum AutoTopupSteps {
     }
 
     /// The settings, state and newest attempt, as `GET /v1/workspaces/{id}/auto-topup` shows them.
-    static func view(state: WorkspaceState, threshold: Amount?, stored: AutoTopupRows.Stored?, spent: AutoTopup.Spent, last: AutoTopupAttempt?,
-                     nowMillis: Int64) -> AutoTopupView {
+    static func view(state: WorkspaceState, stored: AutoTopupRows.Stored?, spent: AutoTopup.Spent, last: AutoTopupAttempt?, nowMillis: Int64) -> AutoTopupView {
         let current = state.autoTopup?.current(nowMillis: nowMillis)
         return AutoTopupView(
-            workspaceId: state.id, settings: stored?.settings(threshold: state.autoTopup?.threshold ?? threshold ?? .zero, enabled: state.autoTopup != nil),
+            workspaceId: state.id, settings: stored?.settings(threshold: state.autoTopup?.threshold ?? stored?.threshold ?? .zero, enabled: state.autoTopup != nil),
             state: current, reason: current == .active || current == .pending ? nil : state.autoTopup?.reason,
             spentThisMonthCents: spent.centsThisMonth, chargesToday: spent.chargesToday, lastAttempt: last, paymentMethod: stored?.card,
             customerId: stored?.customerId)
