@@ -57,3 +57,18 @@ struct WideSum {
         return true
     }
 }
+
+extension Amount {
+    /// `self × fraction` in whole units, rounded **down**: a rollover's carry (SPEC §3.9),
+    /// the one amount Tribute gives rather than charges, so that it is never more than its
+    /// exact value. `nil` for a negative operand.
+    public func wholeUnits(times fraction: Amount) -> Amount? {
+        var product = WideSum()
+        guard product.add(micros, times: fraction.micros) else { return nil }
+        let divisor = UInt64(Amount.scale * Amount.scale)
+        guard product.high < divisor else { return nil }
+        let units = divisor.dividingFullWidth((high: product.high, low: product.low)).quotient
+        guard units <= UInt64(Amount.max.micros / Amount.scale) else { return nil }
+        return Amount(units: Int64(units))
+    }
+}

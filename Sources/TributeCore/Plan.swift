@@ -17,14 +17,18 @@ public struct Plan: Sendable, Equatable {
     public var overageRate: Amount
     /// The plan's price per period, in integer cents.
     public var priceCents: Int64
+    /// What of the allowance left carries into the next periods; `nil`: none does.
+    public var rollover: RolloverTerms?
 
-    public init(id: String, name: String, monthlyAllowance: Amount, overagePolicy: OveragePolicy, overageRate: Amount, priceCents: Int64) {
+    public init(id: String, name: String, monthlyAllowance: Amount, overagePolicy: OveragePolicy, overageRate: Amount, priceCents: Int64,
+                rollover: RolloverTerms? = nil) {
         self.id = id
         self.name = name
         self.monthlyAllowance = monthlyAllowance
         self.overagePolicy = overagePolicy
         self.overageRate = overageRate
         self.priceCents = priceCents
+        self.rollover = rollover
     }
 }
 

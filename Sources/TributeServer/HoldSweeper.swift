@@ -4,7 +4,8 @@ import TributeCore
 import TributeStore
 
 /// Records the expiry of holds no call touched (SPEC §3.1), every `intervalMillis` in every
-/// `tribute serve` (`TRIBUTE_HOLD_SWEEP_MILLIS`, default 1,000; 0 runs none).
+/// `tribute serve` (`TRIBUTE_HOLD_SWEEP_MILLIS`, default 1,000; 0 runs none), and closes the
+/// billing periods that ended in workspaces no call touched (SPEC §3.9) once a minute.
 ///
 /// A hold's amounts are free after its `expiresAt` whether or not this has run: the next
 /// call on its workspace releases it first. The sweep writes the release for workspaces
@@ -21,6 +22,8 @@ public struct HoldSweeper: Service {
     /// Steps one round takes at most while they find expired holds, before it sleeps.
     static let stepsPerRound = 10
     public static let defaultIntervalMillis: Int64 = 1_000
+    /// How often periods are closed: their read scans every workspace.
+    static let periodCloseIntervalMillis: Int64 = 60_000
 
     public init(store: any LedgerWriting, intervalMillis: Int64 = defaultIntervalMillis, logger: Logger) {
         self.store = store
@@ -32,8 +35,11 @@ public struct HoldSweeper: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             var failures = 0
+            var rounds: Int64 = 0
             while !Task.isCancelled {
                 failures = await sweep(failuresBefore: failures)
+                if rounds % max(1, HoldSweeper.periodCloseIntervalMillis / intervalMillis) == 0 { await closePeriods() }
+                rounds += 1
                 try? await Task.sleep(for: .milliseconds(intervalMillis))
             }
         }
@@ -59,5 +65,21 @@ public struct HoldSweeper: Service {
         }
         if expired > 0 { logger.info("holds expired", metadata: ["count": "\(expired)"]) }
         return 0
+    }
+
+    /// Closes ended periods, `workspacesPerStep` at a time, up to `stepsPerRound` steps; a
+    /// failure waits for the next minute (a call on the workspace closes it anyway).
+    func closePeriods() async {
+        var closed = 0
+        do {
+            for _ in 0..<HoldSweeper.stepsPerRound where !Task.isCancelled {
+                let count = try await store.closePeriods(limit: HoldSweeper.workspacesPerStep)
+                closed += count
+                if count < HoldSweeper.workspacesPerStep { break }
+            }
+        } catch {
+            logger.warning("period close failed", metadata: ["error": "\(type(of: error))"])
+        }
+        if closed > 0 { logger.info("periods closed", metadata: ["workspaces": "\(closed)"]) }
     }
 }

@@ -65,6 +65,12 @@ public protocol LedgerWriting: Sendable {
     /// to `limit` workspaces (on PostgreSQL, workspaces another instance is sweeping are
     /// skipped). - Returns: how many holds expired.
     func expireHolds(limit: Int) async throws -> Int
+    /// The sweeper's other step: closes the billing periods that have ended
+    /// (`WorkspaceState.rollPeriod`: the allowance lapses or carries, the plan's is issued)
+    /// in up to `limit` workspaces no call touched since. A close is idempotent per
+    /// workspace and period: a call, or another instance, that closed it first leaves
+    /// nothing to do. - Returns: how many workspaces it closed.
+    func closePeriods(limit: Int) async throws -> Int
 }
 
 /// Reads of the ledger and of what it holds, for the API, the dashboard and the metrics.

@@ -103,7 +103,8 @@ import Testing
             // downgrade restored the old plan's allowance).
             let heldInPeriod = holds.filter { $0.periodStart == state.period.start }.reduce(Amount.zero) { $0 + $1.heldAllowance }
             #expect(AllowanceAudit.violation(workspaceId: state.id, allowanceMicros: state.allowance.micros, periodUsedMicros: state.periodUsed.micros,
-                                             heldInPeriodMicros: heldInPeriod.micros, planAllowanceMicros: state.plan.monthlyAllowance.micros) == nil)
+                                             heldInPeriodMicros: heldInPeriod.micros, planAllowanceMicros: state.plan.monthlyAllowance.micros,
+                                             rollover: state.rollover.encoded) == nil)
             #expect(grants.allSatisfy { $0.remaining >= .zero })
             #expect(state.decisionHead == (chain.last?.hash ?? DecisionRecord.genesisHash))
             for budget in budgets { #expect(budget.budget.used >= .zero) }
@@ -127,7 +128,7 @@ import Testing
             lowBalanceThreshold: nil, decisionHead: DecisionRecord.genesisHash))
         model.budgets = [StoredBudget(budget: Budget(scope: BudgetScope(kind: .user, id: "u"), limit: Amount(units: 30), unit: .actions, period: .month, used: .zero), periodStart: 0)]
         let firstId = model.id("txn")
-        if let roll = model.state.rollPeriod(nowMillis: now, transactionId: firstId), let roll { model.apply([roll]) }
+        if let rolls = model.state.rollPeriod(nowMillis: now, transactionId: firstId) { model.apply(rolls) }
 
         for _ in 0..<150 {
             switch rng.below(14) {
@@ -201,7 +202,7 @@ import Testing
             case 7:
                 let plan = Self.plans[Int(rng.below(3))]
                 let rollId = model.id("txn"), changeId = model.id("txn")
-                if let roll = model.state.rollPeriod(nowMillis: now, transactionId: rollId), let roll { model.apply([roll]) }
+                if let rolls = model.state.rollPeriod(nowMillis: now, transactionId: rollId) { model.apply(rolls) }
                 if let change = try model.state.changePlan(to: plan, nowMillis: now, transactionId: changeId) { model.apply([change]) }
             default:
                 guard !model.charges.isEmpty else { continue }
@@ -237,7 +238,7 @@ import Testing
             periodUsed: Amount(units: 3), nextExpiryAtMillis: nil, createdAtMillis: 0, plan: Self.plans[1], wallet: .zero, allowance: Amount(units: 7),
             lowBalanceThreshold: nil, decisionHead: DecisionRecord.genesisHash)
         let roll = state.rollPeriod(nowMillis: 1_773_144_000_000, transactionId: "t")
-        #expect(roll??.postings.map(\.amount) == [Amount(units: -7), Amount(units: 7), Amount(units: -20), Amount(units: 20)])
+        #expect(roll?.first?.postings.map(\.amount) == [Amount(units: -7), Amount(units: 7), Amount(units: -20), Amount(units: 20)])
         #expect(state.allowance == Amount(units: 20) && state.periodUsed == .zero)
         #expect(state.rollPeriod(nowMillis: 1_773_144_000_000, transactionId: "t") == nil)
     }

@@ -87,24 +87,30 @@ public struct DecisionLegs: Sendable {
 }
 
 /// The plan rule of `ledger verify` (`LedgerRule.allowanceOverPlan`): a workspace's allowance
-/// never passes what its plan grants. With allowance left, what is left plus what the
-/// period used (held allowance counted as used) is at most the plan's allowance — the rule
-/// every give-back keeps (`WorkspaceState.allowanceReturnable`) and a plan change sets.
+/// never passes what its plan grants and what it carried in (SPEC §3.9). With allowance
+/// left, what is left plus what the period used (held allowance counted as used) is at most
+/// the plan's allowance plus the rollover the period started with — the rule every
+/// give-back keeps (`WorkspaceState.allowanceReturnable`) and a plan change sets.
 public enum AllowanceAudit {
     /// - Parameters:
     ///   - periodUsedMicros: what the workspace's current period used, held allowance counted.
     ///   - heldInPeriodMicros: what its open holds of the current period still hold from
     ///     allowance (part of what was used; counted on its own so that an edited used
     ///     figure does not hide it).
+    ///   - rollover: the workspace's stored carries (`AllowanceCarry.encoded`).
     /// - Returns: `nil` when the rule holds.
     public static func violation(workspaceId: String, allowanceMicros: Int64, periodUsedMicros: Int64, heldInPeriodMicros: Int64,
-                                 planAllowanceMicros: Int64) -> LedgerViolation? {
+                                 planAllowanceMicros: Int64, rollover: String?) -> LedgerViolation? {
+        let carry = rollover.map { AllowanceCarry(decoding: $0) } ?? AllowanceCarry()
+        guard let carry else { return LedgerViolation(.allowanceOverPlan, "workspace \(workspaceId)'s rollover is not one Tribute writes") }
         guard allowanceMicros > 0 else { return nil }
         let (total, overflowed) = allowanceMicros.addingReportingOverflow(max(periodUsedMicros, heldInPeriodMicros))
-        guard overflowed || total > planAllowanceMicros else { return nil }
+        let (cap, capOverflowed) = planAllowanceMicros.addingReportingOverflow(carry.carriedIn.micros)
+        guard overflowed || capOverflowed || total > cap else { return nil }
         return LedgerViolation(.allowanceOverPlan, """
             workspace \(workspaceId) has \(Amount(micros: allowanceMicros)) actions of allowance left after using \
-            \(Amount(micros: max(periodUsedMicros, heldInPeriodMicros))) this period, more than its plan's \(Amount(micros: planAllowanceMicros))
+            \(Amount(micros: max(periodUsedMicros, heldInPeriodMicros))) this period, more than its plan's \(Amount(micros: planAllowanceMicros)) \
+            and the \(carry.carriedIn) it carried in
             """)
     }
 }

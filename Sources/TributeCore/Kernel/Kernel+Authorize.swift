@@ -60,7 +60,7 @@ extension Kernel {
         }
         let settledCount = transactions.count
 
-        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")), let roll { transactions.append(roll) }
+        if let rolls = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")) { transactions += rolls }
         if state.hasExpiredGrants(nowMillis: nowMillis) {
             guard var open = grants ?? given else { throw MissingInput.grants }
             if let expiry = state.expireGrants(&open, nowMillis: nowMillis, transactionId: ids.next("txn")) { transactions.append(expiry) }
@@ -102,7 +102,7 @@ extension Kernel {
             guard let debit = DecisionTransfer.transaction(kind: holdId == nil ? .call : .hold, workspaceId: state.id, fromAllowance: outcome.fromAllowance,
                                                            credits: outcome.creditsDebited, givenBack: nil) else { preconditionFailure("a debit's postings are built in balanced pairs") }
             transactions.append(.carried(debit, decisionId: ids.decision, workspaceId: state.id, atMillis: nowMillis))
-            state.allowance -= outcome.fromAllowance
+            state.takeAllowance(outcome.fromAllowance)
             state.wallet -= outcome.creditsDebited
             // Allowance held counts as used in its period, as a debit's does: a plan change, a
             // reversal's headroom and the allowance alerts see it (SPEC §3.1: net of holds);

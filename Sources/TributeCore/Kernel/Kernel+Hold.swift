@@ -150,7 +150,7 @@ extension Kernel {
         }
         var hold = hold, state = initial, grants = loaded
         var transactions: [PendingTransaction] = []
-        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")), let roll { transactions.append(roll) }
+        if let rolls = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")) { transactions += rolls }
         let fromAllowance = min(actualActions, hold.heldAllowance)
         guard let overageCredits = (actualActions - fromAllowance).multiplied(by: hold.overageRate) else {
             throw TributeError.amountTooLarge("The actual cost is past the largest amount an account holds")
@@ -239,7 +239,7 @@ extension Kernel {
         var hold = hold, state = initial, grants = loaded
         let expired = hold.hasExpired(nowMillis: nowMillis)
         var transactions: [PendingTransaction] = []
-        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")), let roll { transactions.append(roll) }
+        if let rolls = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")) { transactions += rolls }
         var budgets: [StoredBudget] = []
         let returned = hold.draws
         let back = try giveBack(&hold, state: &state, grants: &grants, budgets: stored, into: &budgets, ids: ids, nowMillis: nowMillis)
@@ -279,9 +279,11 @@ extension Kernel {
         into budgets: inout [StoredBudget], ids: Ids, nowMillis: Int64
     ) throws -> (givenBack: ChargeExplanation.GivenBack, expiry: PendingTransaction?) {
         let samePeriod = hold.periodStart == state.period.start
-        // Allowance of an ended period lapses, as the roll would have lapsed it; in the same
-        // period, what a plan change since the hold no longer grants lapses too.
-        let allowanceBack = samePeriod ? state.allowanceReturnable(hold.heldAllowance, uncounting: hold.heldAllowance) : .zero
+        // Allowance of an ended period is offered to that period's rollover, within its cap
+        // (SPEC §3.9), and the rest lapses, as the close would have done; in the same period,
+        // what a plan change since the hold no longer grants lapses too.
+        let allowanceBack = samePeriod ? state.allowanceReturnable(hold.heldAllowance, uncounting: hold.heldAllowance)
+            : state.carryLate(hold.heldAllowance, heldInPeriodStart: hold.periodStart)
         let givenBack = ChargeExplanation.GivenBack(credits: hold.heldCredits, allowance: allowanceBack, lapsed: hold.heldAllowance - allowanceBack)
         let postings = DecisionTransfer.givenBackPostings(givenBack, workspaceId: state.id)
         for posting in postings where posting.account == .wallet(state.id) { state.wallet = try posting.applied(to: state.wallet) }

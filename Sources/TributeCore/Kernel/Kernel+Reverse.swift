@@ -46,7 +46,7 @@ extension Kernel {
         var state = initial
         var grants = loaded
         var transactions: [PendingTransaction] = []
-        if let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")), let roll { transactions.append(roll) }
+        if let rolls = state.rollPeriod(nowMillis: nowMillis, transactionId: ids.next("txn")) { transactions += rolls }
         let chargedAtSeconds = charge.decision.createdAtMillis / 1000
         // A commit's allowance belongs to the period it was held in, whenever it was committed.
         let samePeriod = explanation.periodStart.map { $0 == state.period.start } ?? (state.period.start <= chargedAtSeconds && chargedAtSeconds < state.period.end)

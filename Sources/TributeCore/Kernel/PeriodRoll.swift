@@ -9,29 +9,93 @@ extension WorkspaceState {
         nowMillis / 1000 >= period.end
     }
 
+    /// The most closes one roll makes one by one, so that one call writes a bounded number
+    /// of rows: a workspace untouched for longer (which the sweeper, closing every period
+    /// as it ends, leaves only when it does not run) first jumps to the period this many
+    /// closes before the current one, all its allowance and rollover lapsing.
+    static let stepwiseCloses = 36
+
     /// Moves the workspace into the period containing `nowMillis` if the stored one has
-    /// ended.
-    /// - Returns: `nil` when the period is current; otherwise the allowance transaction to
-    ///   record (with id `transactionId`), itself `nil` when no allowance moves.
-    public mutating func rollPeriod(nowMillis: Int64, transactionId: @autoclosure () -> String) -> PendingTransaction?? {
+    /// ended: each period boundary crossed is one close (`closePeriod`), one transaction.
+    /// - Returns: `nil` when the period is current; otherwise the allowance transactions to
+    ///   record (ids from `transactionId`), in order, none when no allowance moves.
+    public mutating func rollPeriod(nowMillis: Int64, transactionId: @autoclosure () -> String) -> [PendingTransaction]? {
         guard periodHasEnded(nowMillis: nowMillis) else { return nil }
+        let now = nowMillis / 1000
+        let current = BillingPeriod.containing(now, anchor: anchorDate)
+        // A new workspace's placeholder period (it ended before the workspace existed)
+        // carries nothing; without rollover terms or carries, the periods between are one
+        // close, as every close but the last would carry nothing.
+        let placeholder = period.end * 1000 <= createdAtMillis
+        guard !placeholder, plan.rollover != nil || !rollover.lots.isEmpty else {
+            return closePeriod(into: current, carrying: !placeholder, atMillis: nowMillis, transactionId: transactionId()).map { [$0] } ?? []
+        }
+        var closes = 0
+        var boundary = period.end
+        while boundary <= now, closes <= Self.stepwiseCloses {
+            closes += 1
+            boundary = BillingPeriod.containing(boundary, anchor: anchorDate).end
+        }
+        var transactions: [PendingTransaction] = []
+        if closes > Self.stepwiseCloses {
+            var start = current.start
+            for _ in 0..<Self.stepwiseCloses { start = BillingPeriod.containing(start - 1, anchor: anchorDate).start }
+            if let jump = closePeriod(into: BillingPeriod.containing(start, anchor: anchorDate), carrying: false, atMillis: nowMillis, transactionId: transactionId()) {
+                transactions.append(jump)
+            }
+        }
+        while periodHasEnded(nowMillis: nowMillis) {
+            let next = BillingPeriod.containing(period.end, anchor: anchorDate)
+            if let close = closePeriod(into: next, carrying: true, atMillis: nowMillis, transactionId: transactionId()) { transactions.append(close) }
+        }
+        return transactions
+    }
+
+    /// One period close: the rollover that lapses at the boundary lapses; with the plan's
+    /// rollover terms (and `carrying`), part of the fresh allowance left carries
+    /// (`RolloverTerms.carry`), after the oldest carries are trimmed to the cap; the rest
+    /// lapses; the plan's allowance is issued for `next`.
+    /// - Returns: the allowance transaction, `nil` when no allowance moves.
+    private mutating func closePeriod(into next: BillingPeriod, carrying: Bool, atMillis: Int64, transactionId: @autoclosure () -> String) -> PendingTransaction? {
+        let fresh = max(.zero, allowance - rollover.held)
+        var kept = rollover
+        if carrying {
+            _ = kept.expire(at: next.start)
+            if let terms = plan.rollover {
+                _ = kept.trim(to: terms.maxCarry)
+                kept.add(terms.carry(unused: fresh, held: kept.held), expiresAt: terms.expiry(ofCarryAt: next.start, anchor: anchorDate))
+            }
+        } else {
+            kept = AllowanceCarry()
+        }
+        let carried = kept.held
+        let lapsed = allowance - carried
+        kept.carriedIn = carried
+        rollover = kept
+        period = next
+        periodUsed = .zero
+        allowance = carried + plan.monthlyAllowance
         let allowanceAccount = AccountRef.allowance(id)
         var postings: [Posting] = []
-        if !allowance.isZero {
-            postings += [Posting(account: allowanceAccount, amount: -allowance), Posting(account: .system(.allowanceLapsed), amount: allowance)]
+        if !lapsed.isZero {
+            postings += [Posting(account: allowanceAccount, amount: -lapsed), Posting(account: .system(.allowanceLapsed), amount: lapsed)]
         }
         if !plan.monthlyAllowance.isZero {
             postings += [Posting(account: .system(.allowanceIssued), amount: -plan.monthlyAllowance), Posting(account: allowanceAccount, amount: plan.monthlyAllowance)]
         }
-        period = BillingPeriod.containing(nowMillis / 1000, anchor: anchorDate)
-        periodUsed = .zero
-        allowance = plan.monthlyAllowance
-        guard !postings.isEmpty else { return .some(nil) }
+        guard !postings.isEmpty else { return nil }
         // Balanced by construction: each pair above sums to zero.
         guard let transaction = try? LedgerTransaction(kind: .allowanceReset, postings: postings) else {
-            preconditionFailure("a period roll's postings are built in balanced pairs")
+            preconditionFailure("a period close's postings are built in balanced pairs")
         }
-        return .some(PendingTransaction(transaction, id: transactionId(), workspaceId: id, decisionId: nil, atMillis: nowMillis))
+        return PendingTransaction(transaction, id: transactionId(), workspaceId: id, decisionId: nil, atMillis: atMillis)
+    }
+
+    /// Takes `amount` actions of allowance for a call or a hold: the rollover first,
+    /// soonest-expiring first, then the fresh allowance.
+    public mutating func takeAllowance(_ amount: Amount) {
+        allowance -= amount
+        rollover.spend(amount)
     }
 
     /// Moves the workspace to `newPlan`: the allowance left becomes the new plan's allowance
@@ -39,7 +103,11 @@ extension WorkspaceState {
     /// - Returns: the allowance transaction (id `transactionId`), `nil` when nothing moves.
     /// - Throws: `amountTooLarge` when stored amounts are past what an amount holds.
     public mutating func changePlan(to newPlan: Plan, nowMillis: Int64, transactionId: @autoclosure () -> String) throws(TributeError) -> PendingTransaction? {
-        guard let left = newPlan.monthlyAllowance.subtracting(periodUsed), let delta = max(.zero, left).subtracting(allowance) else {
+        // The fresh allowance becomes the new plan's less what this period took from fresh
+        // allowance (what it used, less what it used of its rollover); the rollover stays.
+        let carried = rollover.held
+        guard let headroom = newPlan.monthlyAllowance.adding(rollover.carriedIn), let left = headroom.subtracting(periodUsed),
+              let fresh = max(.zero, left).subtracting(carried), let delta = (max(.zero, fresh) + carried).subtracting(allowance) else {
             throw .amountTooLarge("The workspace's allowance is past the largest amount an account holds")
         }
         plan = newPlan
@@ -58,9 +126,25 @@ extension WorkspaceState {
     /// lapses. The one rule for every give-back: a reversal's, and a hold's release, expiry
     /// or final commit.
     public func allowanceReturnable(_ amount: Amount, uncounting uncounted: Amount) -> Amount {
-        guard let usedAfter = periodUsed.subtracting(uncounted), let room = plan.monthlyAllowance.subtracting(max(.zero, usedAfter)),
-              let headroom = room.subtracting(allowance) else { return .zero }
+        guard let usedAfter = periodUsed.subtracting(uncounted), let cap = plan.monthlyAllowance.adding(rollover.carriedIn),
+              let room = cap.subtracting(max(.zero, usedAfter)), let headroom = room.subtracting(allowance) else { return .zero }
         return min(amount, max(.zero, headroom))
+    }
+
+    /// How much of `amount` actions held in the period that started at `periodStart` (one
+    /// that has ended) carries when given back now: a hold released after its period's
+    /// close offers its allowance to that close's rollover, by the same rule and within the
+    /// same cap as the close; the rest lapses. The carry is added here.
+    mutating func carryLate(_ amount: Amount, heldInPeriodStart periodStart: Int64) -> Amount {
+        guard let terms = plan.rollover else { return .zero }
+        let boundary = BillingPeriod.containing(periodStart, anchor: anchorDate).end
+        let expiresAt = terms.expiry(ofCarryAt: boundary, anchor: anchorDate)
+        guard expiresAt > period.start else { return .zero }
+        let carry = terms.carry(unused: amount, held: rollover.held)
+        guard carry > .zero, let carriedIn = rollover.carriedIn.adding(carry), allowance.adding(carry) != nil else { return .zero }
+        rollover.add(carry, expiresAt: expiresAt)
+        rollover.carriedIn = carriedIn
+        return carry
     }
 
     /// Empties the grants whose expiry has passed, if the stored next expiry says one has.
@@ -87,11 +171,7 @@ extension WorkspaceState {
     /// will settle them.
     public func projected(nowMillis: Int64, expiredCredits: Amount) -> WorkspaceState {
         var state = self
-        if state.periodHasEnded(nowMillis: nowMillis) {
-            state.period = BillingPeriod.containing(nowMillis / 1000, anchor: anchorDate)
-            state.periodUsed = .zero
-            state.allowance = plan.monthlyAllowance
-        }
+        _ = state.rollPeriod(nowMillis: nowMillis, transactionId: "")
         if hasExpiredGrants(nowMillis: nowMillis) { state.wallet -= expiredCredits }
         return state
     }

@@ -29,6 +29,8 @@ public struct WorkspaceState: Sendable, Equatable {
     public var nextHoldExpiryAtMillis: Int64?
     /// Auto top-up's trigger (SPEC §3.8); `nil` while it is off.
     public var autoTopup: AutoTopup.Trigger?
+    /// The allowance carried from earlier periods (SPEC §3.9): part of `allowance`.
+    public var rollover = AllowanceCarry()
 
     public init(id: String, name: String, status: WorkspaceStatus, anchorDate: CivilDate, period: BillingPeriod, periodUsed: Amount,
                 nextExpiryAtMillis: Int64?, createdAtMillis: Int64, plan: Plan, wallet: Amount, allowance: Amount,

@@ -94,6 +94,9 @@ struct AdminPage {
                 <label>Overage <select name="overagePolicy">\(OveragePolicy.allCases.map { #"<option\#($0 == plan.overagePolicy ? " selected" : "")>\#($0.rawValue)</option>"# }.joined())</select></label>
                 <label>Rate (credits / action) <input name="overageRate" value="\(plan.overageRate.description)" inputmode="decimal" required size="8"></label>
                 <label>Price (cents) <input name="priceCents" value="\(plan.priceCents)" inputmode="numeric" required size="8"></label>
+                <label title="Share of the unused allowance that carries; empty: none">Rollover share <input name="rolloverFraction" value="\(plan.rollover?.fraction.description ?? "")" inputmode="decimal" size="5"></label>
+                <label>at most <input name="rolloverMaxCarry" value="\(plan.rollover?.maxCarry.description ?? "")" inputmode="decimal" size="8"> actions</label>
+                <label>for <input name="rolloverExpiresAfterPeriods" value="\(plan.rollover.map { String($0.expiresAfterPeriods) } ?? "")" inputmode="numeric" size="3"> periods</label>
                 <button type="submit">Save \(id)</button></fieldset></form>
                 """
         }

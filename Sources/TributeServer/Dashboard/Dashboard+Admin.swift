@@ -56,7 +56,8 @@ extension Dashboard {
 
     @Sendable func putPlan(_ request: Request, _ context: TributeContext) async throws -> Response {
         try await adminForm(request, context) { form in
-            let plan = try PlanInput.plan(id: try PlanInput.id(try API.parameter(context, "planId")), from: &form)
+            var plan = try PlanInput.plan(id: try PlanInput.id(try API.parameter(context, "planId")), from: &form)
+            plan.rollover = try PlanInput.rollover(from: &form, prefix: "rollover")
             _ = try await store.putPlan(plan)
             return "Plan \(plan.id) saved."
         }

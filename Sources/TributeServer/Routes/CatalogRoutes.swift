@@ -44,7 +44,8 @@ struct CatalogRoutes<Store: TributeStore>: Sendable {
     @Sendable func putPlan(_ request: Request, _ context: TributeContext) async throws -> Response {
         let planId = try PlanInput.id(try API.parameter(context, "planId"))
         var fields = try await API.fields(request)
-        let plan = try PlanInput.plan(id: planId, from: &fields)
+        var plan = try PlanInput.plan(id: planId, from: &fields)
+        plan.rollover = try PlanInput.rollover(from: &fields)
         try fields.rejectUnknown()
         return API.json(try await store.putPlan(plan).json)
     }

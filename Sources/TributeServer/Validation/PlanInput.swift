@@ -21,4 +21,36 @@ enum PlanInput {
             overageRate: try input.requiredAmount("overageRate", in: Amount.zero...PriceLimits.maxUnitPrice),
             priceCents: try input.requiredInteger("priceCents", in: PriceLimits.planPriceCents))
     }
+
+    /// A plan's rollover terms (SPEC §3.9): `fraction` (0–1), `maxCarry` (actions) and
+    /// `expiresAfterPeriods` (1–120), all three or none; `prefix` names them in the
+    /// dashboard's form (`rollover` + `Fraction`…).
+    /// - Throws: 400 for a mistyped value or some of the three without the others, 422
+    ///   for one out of its range.
+    static func rollover(from input: inout some FieldSource, prefix: String = "") throws -> RolloverTerms? {
+        func name(_ field: String) -> String { prefix.isEmpty ? field : prefix + field.prefix(1).uppercased() + field.dropFirst() }
+        let fraction = try input.amount(name("fraction"), in: RolloverTerms.fractionRange)
+        let maxCarry = try input.amount(name("maxCarry"), in: Amount.zero...Amount.max)
+        let periods = try input.integer(name("expiresAfterPeriods"), in: Int64(RolloverTerms.expiresAfterPeriodsRange.lowerBound)...Int64(RolloverTerms.expiresAfterPeriodsRange.upperBound))
+        switch (fraction, maxCarry, periods) {
+        case (nil, nil, nil): return nil
+        case let (fraction?, maxCarry?, periods?): return RolloverTerms(fraction: fraction, maxCarry: maxCarry, expiresAfterPeriods: Int(periods))
+        default: throw APIError.malformed("\(name("fraction")), \(name("maxCarry")) and \(name("expiresAfterPeriods")) go together")
+        }
+    }
+
+    /// `rollover` of a plan's JSON: an object of `rollover(from:)`'s three fields; left
+    /// out, the plan carries nothing (a `PUT` replaces the whole plan).
+    static func rollover(from fields: inout Fields) throws -> RolloverTerms? {
+        guard let value = try fields.json("rollover") else { return nil }
+        guard case .object(let members) = value else { throw APIError.malformed("rollover must be an object, not \(value.typeName)") }
+        var inner = Fields(members: members)
+        do {
+            guard let terms = try rollover(from: &inner) else { throw APIError.malformed("rollover needs fraction, maxCarry and expiresAfterPeriods") }
+            try inner.rejectUnknown()
+            return terms
+        } catch let error as APIError {
+            throw APIError(status: error.status, code: error.code, message: "rollover." + error.message)
+        }
+    }
 }

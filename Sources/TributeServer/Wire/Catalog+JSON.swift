@@ -30,7 +30,15 @@ extension Plan: JSONRepresentable {
         .object([
             "id": .string(id), "name": .string(name), "monthlyAllowance": .amount(monthlyAllowance),
             "overagePolicy": .string(overagePolicy.rawValue), "overageRate": .amount(overageRate), "priceCents": .int(priceCents),
+            "rollover": rollover.map(\.json) ?? .null,
         ])
+    }
+}
+
+extension RolloverTerms: JSONRepresentable {
+    /// A plan's rollover terms (SPEC §3.9).
+    var json: JSON {
+        .object(["fraction": .amount(fraction), "maxCarry": .amount(maxCarry), "expiresAfterPeriods": .int(Int64(expiresAfterPeriods))])
     }
 }
 

@@ -84,7 +84,7 @@ extension PostgresBatch {
             SELECT 'a', workspace_id, kind, balance_micros, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::bigint
             FROM accounts WHERE workspace_id = ANY(\(ids))
             UNION ALL
-            SELECT 'p', '', id, monthly_allowance_micros, overage_rate_micros, price_cents, overage_policy, name, NULL
+            SELECT 'p', COALESCE(rollover, ''), id, monthly_allowance_micros, overage_rate_micros, price_cents, overage_policy, name, NULL
             FROM plans WHERE id = ANY(\(planIds.sorted()))
             UNION ALL
             SELECT 'c', '', action_type, base_cost_micros, version, NULL, token_rates, NULL, NULL
@@ -126,8 +126,10 @@ extension PostgresBatch {
             case "h":
                 changed.append(name)
             case "p":
+                // A plan's row carries its rollover terms where other rows name their workspace.
                 plans[name] = try PostgresRows.plan(
-                    id: name, name: period ?? "", allowanceMicros: first, policy: unit ?? "", rateMicros: second ?? 0, priceCents: third ?? 0)
+                    id: name, name: period ?? "", allowanceMicros: first, policy: unit ?? "", rateMicros: second ?? 0, priceCents: third ?? 0,
+                    rollover: workspaceId)
             case "c":
                 state.costs[name] = ActionCost(actionType: name, baseCost: Amount(micros: first), tokenRates: try ActionCostRows.tokenRates(unit), version: second ?? 0,
                                                updatedAt: 0)

@@ -86,6 +86,7 @@ struct PostgresBatchWrites {
             "id": .string(state.id), "period_start": .int(state.period.start), "period_end": .int(state.period.end),
             "period_used_micros": .int(state.periodUsed.micros), "next_expiry_at": state.nextExpiryAtMillis.map { .int($0) } ?? .null,
             "decision_head": .string(state.decisionHead), "next_hold_expiry_at": state.nextHoldExpiryAtMillis.map { .int($0) } ?? .null,
+            "rollover": state.rollover.encoded.map { .string($0) } ?? .null,
         ]))
         for (id, remaining) in open.changed { grants.append(.object(["id": .string(id), "remaining_micros": .int(remaining.micros)])) }
     }
@@ -213,9 +214,9 @@ struct BatchWriteStatement: PostgresPreparedStatement {
               SELECT id, $6::int, delta FROM jsonb_to_recordset($5::jsonb) AS x(id text, delta bigint)
               ON CONFLICT (account_id, shard) DO UPDATE SET balance_micros = system_balance_shards.balance_micros + excluded.balance_micros),
         w AS (UPDATE workspaces SET period_start = x.period_start, period_end = x.period_end, period_used_micros = x.period_used_micros,
-                  next_expiry_at = x.next_expiry_at, decision_head = x.decision_head, next_hold_expiry_at = x.next_hold_expiry_at
+                  next_expiry_at = x.next_expiry_at, decision_head = x.decision_head, next_hold_expiry_at = x.next_hold_expiry_at, rollover = x.rollover
               FROM tribute_batch_rows($7::jsonb) AS e, jsonb_to_record(e) AS x(id text, period_start bigint, period_end bigint,
-                  period_used_micros bigint, next_expiry_at bigint, decision_head text, next_hold_expiry_at bigint) WHERE workspaces.id = x.id),
+                  period_used_micros bigint, next_expiry_at bigint, decision_head text, next_hold_expiry_at bigint, rollover text) WHERE workspaces.id = x.id),
         g AS (UPDATE credit_grants SET remaining_micros = x.remaining_micros
               FROM tribute_batch_rows($8::jsonb) AS e, jsonb_to_record(e) AS x(id text, remaining_micros bigint) WHERE credit_grants.id = x.id),
         b AS (UPDATE budgets SET used_micros = x.used_micros, period_start = x.period_start

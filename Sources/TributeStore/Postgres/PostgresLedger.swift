@@ -114,10 +114,11 @@ enum PostgresLedger {
     /// Starts the period containing `nowMillis` if the stored one has ended, by the
     /// kernel's rule (`WorkspaceState.rollPeriod`).
     static func rollPeriodIfNeeded(_ connection: PostgresConnection, _ state: inout WorkspaceState, nowMillis: Int64) async throws {
-        guard let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: Identifier.make("txn")) else { return }
-        if let roll { try await append(connection, roll) }
+        guard let rolls = state.rollPeriod(nowMillis: nowMillis, transactionId: Identifier.make("txn")) else { return }
+        for roll in rolls { try await append(connection, roll) }
         try await connection.query("""
-            UPDATE workspaces SET period_start = \(state.period.start), period_end = \(state.period.end), period_used_micros = 0 WHERE id = \(state.id)
+            UPDATE workspaces SET period_start = \(state.period.start), period_end = \(state.period.end), period_used_micros = 0,
+                rollover = \(state.rollover.encoded) WHERE id = \(state.id)
             """, logger: logger)
     }
 

@@ -468,6 +468,11 @@ enum PostgresMigrations {
             "ALTER TABLE credit_grants ALTER COLUMN id TYPE TEXT COLLATE \"C\"",
             "CREATE INDEX credit_grants_by_workspace ON credit_grants (workspace_id, created_at, id)",
         ]),
+        // Allowance rollover (SPEC §3.9), as SQLite's v20_allowance_rollover.
+        ("v22_allowance_rollover", [
+            "ALTER TABLE plans ADD COLUMN rollover TEXT",
+            "ALTER TABLE workspaces ADD COLUMN rollover TEXT",
+        ]),
     ]
 
     /// Applies every migration not yet applied. The default catalog comes with the first.

@@ -44,10 +44,10 @@ enum PostgresRows {
 
     /// A plan from its columns.
     /// - Throws: `StoreFault.unknownValue` for an overage policy Tribute never writes.
-    static func plan(id: String, name: String, allowanceMicros: Int64, policy: String, rateMicros: Int64, priceCents: Int64) throws -> Plan {
+    static func plan(id: String, name: String, allowanceMicros: Int64, policy: String, rateMicros: Int64, priceCents: Int64, rollover: String?) throws -> Plan {
         Plan(id: id, name: name, monthlyAllowance: Amount(micros: allowanceMicros),
              overagePolicy: try storedValue(OveragePolicy.self, policy, column: "plans.overage_policy"),
-             overageRate: Amount(micros: rateMicros), priceCents: priceCents)
+             overageRate: Amount(micros: rateMicros), priceCents: priceCents, rollover: try PlanRows.rollover(rollover))
     }
 
     static let budgetColumns = "workspace_id, " + BudgetRows.columns

@@ -122,11 +122,11 @@ extension PostgresStore {
             return report(.walletMismatch(id, walletMicros: balance, grantsMicros: total))
         }
         if let violation = try await holdViolation(connection) { return report(violation) }
-        for try await (workspaceId, allowance, used, planAllowance, held) in try await connection.query(
+        for try await (workspaceId, allowance, used, planAllowance, held, rollover) in try await connection.query(
             PostgresQuery(unsafeSQL: AuditRows.allowances.sql), logger: logger
-        ).decode((String, Int64, Int64, Int64, Int64).self) {
+        ).decode((String, Int64, Int64, Int64, Int64, String?).self) {
             if let violation = AllowanceAudit.violation(workspaceId: workspaceId, allowanceMicros: allowance, periodUsedMicros: used,
-                                                        heldInPeriodMicros: held, planAllowanceMicros: planAllowance) {
+                                                        heldInPeriodMicros: held, planAllowanceMicros: planAllowance, rollover: rollover) {
                 return report(violation)
             }
         }

@@ -230,7 +230,8 @@ final class HotState: @unchecked Sendable {
         if !dirty.isEmpty {
             var setBalance = try RawStatement(db, sql: "UPDATE accounts SET balance_micros = ? WHERE id = ?")
             var setPeriod = try RawStatement(db, sql: """
-                UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = ?, next_expiry_at = ?, decision_head = ?, next_hold_expiry_at = ?
+                UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = ?, next_expiry_at = ?, decision_head = ?, next_hold_expiry_at = ?,
+                    rollover = ?
                 WHERE id = ?
                 """)
             for id in dirty {
@@ -257,6 +258,7 @@ final class HotState: @unchecked Sendable {
                 setPeriod.bind(state.nextExpiryAtMillis)
                 setPeriod.bind(state.decisionHead)
                 setPeriod.bind(state.nextHoldExpiryAtMillis)
+                setPeriod.bind(state.rollover.encoded)
                 setPeriod.bind(id)
                 try setPeriod.step()
             }

@@ -80,9 +80,10 @@ enum SQLiteLedger {
         }
         let state = effects.workspace
         try db.execute(sql: """
-            UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = ?, next_expiry_at = ?, decision_head = ?, next_hold_expiry_at = ? WHERE id = ?
+            UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = ?, next_expiry_at = ?, decision_head = ?, next_hold_expiry_at = ?,
+                rollover = ? WHERE id = ?
             """, arguments: [state.period.start, state.period.end, state.periodUsed.micros, state.nextExpiryAtMillis, state.decisionHead,
-                             state.nextHoldExpiryAtMillis, state.id])
+                             state.nextHoldExpiryAtMillis, state.rollover.encoded, state.id])
         if let grants = effects.grants { try writeGrants(db, grants) }
         for stored in effects.budgets {
             try db.execute(sql: "UPDATE budgets SET used_micros = ?, period_start = ? WHERE workspace_id = ? AND scope = ?",
@@ -141,10 +142,10 @@ enum SQLiteLedger {
     /// Starts the period that contains `nowMillis` if the stored one has ended, by the
     /// kernel's rule (`WorkspaceState.rollPeriod`).
     static func rollPeriodIfNeeded(_ db: Database, _ state: inout WorkspaceState, nowMillis: Int64) throws {
-        guard let roll = state.rollPeriod(nowMillis: nowMillis, transactionId: Identifier.make("txn")) else { return }
-        if let roll { try append(db, roll) }
-        try db.cachedStatement(sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = 0 WHERE id = ?")
-            .execute(arguments: [state.period.start, state.period.end, state.id])
+        guard let rolls = state.rollPeriod(nowMillis: nowMillis, transactionId: Identifier.make("txn")) else { return }
+        for roll in rolls { try append(db, roll) }
+        try db.cachedStatement(sql: "UPDATE workspaces SET period_start = ?, period_end = ?, period_used_micros = 0, rollover = ? WHERE id = ?")
+            .execute(arguments: [state.period.start, state.period.end, state.rollover.encoded, state.id])
     }
 
     /// Expires the grants whose expiry has passed, by the kernel's rule

@@ -440,6 +440,14 @@ enum SQLiteMigrations {
                 CREATE INDEX credit_grants_by_workspace ON credit_grants(workspace_id, created_at, id);
                 """)
         }
+        // Allowance rollover (SPEC §3.9): a plan's terms and a workspace's carries, one text
+        // column each (`RolloverTerms.encoded`, `AllowanceCarry.encoded`), NULL without.
+        migrator.registerMigration("v20_allowance_rollover") { db in
+            try db.execute(sql: """
+                ALTER TABLE plans ADD COLUMN rollover TEXT CHECK (rollover IS NULL OR typeof(rollover) = 'text');
+                ALTER TABLE workspaces ADD COLUMN rollover TEXT CHECK (rollover IS NULL OR typeof(rollover) = 'text');
+                """)
+        }
         return migrator
     }
 }

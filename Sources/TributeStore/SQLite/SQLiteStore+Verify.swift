@@ -172,7 +172,8 @@ extension SQLiteStore {
         while let row = try rows.next() {
             if let violation = AllowanceAudit.violation(
                 workspaceId: try row.decode(atIndex: 0), allowanceMicros: try row.decode(atIndex: 1), periodUsedMicros: try row.decode(atIndex: 2),
-                heldInPeriodMicros: try row.decode(atIndex: 4), planAllowanceMicros: try row.decode(atIndex: 3)) {
+                heldInPeriodMicros: try row.decode(atIndex: 4), planAllowanceMicros: try row.decode(atIndex: 3),
+                rollover: try row.decode(atIndex: 5)) {
                 return violation
             }
         }

@@ -12,7 +12,8 @@ enum AuditRows {
     /// creation) is checked from its next issue on. An edit of anything else (the price, the
     /// name) does not move `allowance_changed_at`.
     static let allowances = StoreStatement("""
-        SELECT w.id, CAST(COALESCE(a.balance_micros, 0) AS BIGINT), w.period_used_micros, p.monthly_allowance_micros, CAST(COALESCE(h.held, 0) AS BIGINT)
+        SELECT w.id, CAST(COALESCE(a.balance_micros, 0) AS BIGINT), w.period_used_micros, p.monthly_allowance_micros, CAST(COALESCE(h.held, 0) AS BIGINT),
+            w.rollover
         FROM workspaces w JOIN plans p ON p.id = w.plan_id
         LEFT JOIN accounts a ON a.id = 'workspace:' || w.id || ':allowance'
         LEFT JOIN (SELECT workspace_id, period_start, SUM(held_allowance_micros) AS held FROM holds WHERE status = 'open' GROUP BY workspace_id, period_start) h

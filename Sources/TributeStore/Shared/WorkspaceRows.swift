@@ -9,7 +9,7 @@ enum WorkspaceRows {
     static let names = [
         "id", "name", "status", "anchor_date", "period_start", "period_end", "period_used_micros", "next_expiry_at", "created_at",
         "decision_head", "plan_id", "low_balance_threshold_micros", "next_hold_expiry_at",
-        "auto_topup_state", "auto_topup_threshold_micros", "auto_topup_reason", "auto_topup_until",
+        "auto_topup_state", "auto_topup_threshold_micros", "auto_topup_reason", "auto_topup_until", "rollover",
     ]
     static let columns = names.joined(separator: ", ")
 
@@ -35,11 +35,20 @@ enum WorkspaceRows {
             lowBalanceThreshold: lowBalance.map(Amount.init(micros:)), decisionHead: head)
         state.nextHoldExpiryAtMillis = nextHoldExpiry
         state.autoTopup = try autoTopup(&columns)
+        state.rollover = try rollover(try columns.optionalText())
         return state
     }
 }
 
 extension WorkspaceRows {
+    /// The allowance a workspace carries (`AllowanceCarry.encoded`; NULL: none).
+    /// - Throws: `StoreFault.unknownValue` for text Tribute never writes.
+    static func rollover(_ text: String?) throws -> AllowanceCarry {
+        guard let text else { return AllowanceCarry() }
+        guard let carry = AllowanceCarry(decoding: text) else { throw StoreFault.unknownValue("workspaces.rollover", text) }
+        return carry
+    }
+
     /// Auto top-up's trigger from its four columns (all NULL while it is off; the threshold
     /// is kept when it is turned off, for the settings to show).
     static func autoTopup(_ columns: inout some ColumnReader) throws -> AutoTopup.Trigger? {
