@@ -15,6 +15,9 @@ public struct WorkspaceView: Sendable, Equatable {
     public var createdAtMillis: Int64
     /// Below this the wallet raises a `balance.low` event; `nil`: never.
     public var lowBalanceThreshold: Amount?
+    /// The allowance carried from earlier periods (part of `remainingAllowance`, spent
+    /// first), soonest-expiring first (SPEC §3.9).
+    public var rollover: [AllowanceCarry.Lot] = []
 
     public init(id: String, name: String, planId: String, status: WorkspaceStatus, anchorDate: CivilDate, period: BillingPeriod, remainingAllowance: Amount, remainingBalance: Amount, heldAmount: Amount, heldAllowance: Amount = .zero, createdAtMillis: Int64, lowBalanceThreshold: Amount? = nil) {
         self.id = id

@@ -12,9 +12,12 @@ import TributeTestSupport
 struct APIFixture {
     let store: any TributeStore
     let adminKey: String
+    /// The store's clock, from the present.
+    let clock: ManualClock
 
     init(_ backend: Backend) async throws {
-        store = try await backend.makeStore(clock: ManualClock(millis: Identifier.currentMillis())).0
+        clock = ManualClock(millis: Identifier.currentMillis())
+        store = try await backend.makeStore(clock: clock).0
         adminKey = try await store.createAPIKey(role: .admin, workspaceIds: [], name: "test").secret
     }
 

@@ -57,7 +57,7 @@ extension Dashboard {
     @Sendable func putPlan(_ request: Request, _ context: TributeContext) async throws -> Response {
         try await adminForm(request, context) { form in
             var plan = try PlanInput.plan(id: try PlanInput.id(try API.parameter(context, "planId")), from: &form)
-            plan.rollover = try PlanInput.rollover(from: &form, prefix: "rollover")
+            plan.rollover = try PlanInput.rolloverTerms(from: &form, prefix: "rollover")
             _ = try await store.putPlan(plan)
             return "Plan \(plan.id) saved."
         }

@@ -27,7 +27,7 @@ enum PlanInput {
     /// dashboard's form (`rollover` + `Fraction`…).
     /// - Throws: 400 for a mistyped value or some of the three without the others, 422
     ///   for one out of its range.
-    static func rollover(from input: inout some FieldSource, prefix: String = "") throws -> RolloverTerms? {
+    static func rolloverTerms(from input: inout some FieldSource, prefix: String = "") throws -> RolloverTerms? {
         func name(_ field: String) -> String { prefix.isEmpty ? field : prefix + field.prefix(1).uppercased() + field.dropFirst() }
         let fraction = try input.amount(name("fraction"), in: RolloverTerms.fractionRange)
         let maxCarry = try input.amount(name("maxCarry"), in: Amount.zero...Amount.max)
@@ -39,14 +39,14 @@ enum PlanInput {
         }
     }
 
-    /// `rollover` of a plan's JSON: an object of `rollover(from:)`'s three fields; left
+    /// `rollover` of a plan's JSON: an object of `rolloverTerms(from:)`'s three fields; left
     /// out, the plan carries nothing (a `PUT` replaces the whole plan).
     static func rollover(from fields: inout Fields) throws -> RolloverTerms? {
         guard let value = try fields.json("rollover") else { return nil }
         guard case .object(let members) = value else { throw APIError.malformed("rollover must be an object, not \(value.typeName)") }
         var inner = Fields(members: members)
         do {
-            guard let terms = try rollover(from: &inner) else { throw APIError.malformed("rollover needs fraction, maxCarry and expiresAfterPeriods") }
+            guard let terms = try rolloverTerms(from: &inner) else { throw APIError.malformed("needs fraction, maxCarry and expiresAfterPeriods") }
             try inner.rejectUnknown()
             return terms
         } catch let error as APIError {

@@ -10,6 +10,7 @@ extension WorkspaceView: JSONRepresentable {
             "period": .object(["start": .timestamp(millis: period.start * 1000), "end": .timestamp(millis: period.end * 1000)]),
             "remainingAllowance": .amount(remainingAllowance), "remainingBalance": .amount(remainingBalance),
             "heldAmount": .amount(heldAmount), "heldAllowance": .amount(heldAllowance), "createdAt": .timestamp(millis: createdAtMillis),
+            "rollover": .array(rollover.map { .object(["actions": .amount($0.amount), "expiresAt": .timestamp(millis: $0.expiresAt * 1000)]) }),
         ])
     }
 }

@@ -7,5 +7,6 @@ extension WorkspaceView {
             id: state.id, name: state.name, planId: state.plan.id, status: state.status, anchorDate: state.anchorDate, period: state.period,
             remainingAllowance: state.allowance, remainingBalance: state.wallet, heldAmount: state.heldCredits, heldAllowance: state.heldAllowance, createdAtMillis: state.createdAtMillis,
             lowBalanceThreshold: state.lowBalanceThreshold)
+        rollover = state.rollover.lots
     }
 }
