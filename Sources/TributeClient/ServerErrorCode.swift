@@ -19,6 +19,7 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
     case packageNotFound
     case purchaseNotFound
     case grantNotFound
+    case statementNotFound
     case webhookEndpointNotFound
     case transactionNotFound
     case decisionNotFound
@@ -87,7 +88,7 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
     /// Every code this client knows.
     public static let allKnown: [ServerErrorCode] = [
         .malformedRequest, .unauthenticated, .forbidden, .keyFrozen, .notFound, .workspaceNotFound, .planNotFound, .budgetNotFound,
-        .apiKeyNotFound, .packageNotFound, .purchaseNotFound, .grantNotFound, .webhookEndpointNotFound, .transactionNotFound,
+        .apiKeyNotFound, .packageNotFound, .purchaseNotFound, .grantNotFound, .statementNotFound, .webhookEndpointNotFound, .transactionNotFound,
         .decisionNotFound, .holdNotFound, .holdExpired, .holdClosed, .exceedsHold, .extendsPastPeriod, .workspaceSuspended, .invalidValue, .amountTooLarge,
         .unknownActionType, .invalidMultiplier, .invalidUsage, .alreadyReversed, .notReversible, .alreadyExists, .idempotencyKeyReused,
         .overloaded, .tooManyBudgets, .tooManyWebhookEndpoints, .tooManyAPIKeys, .rateLimited, .payloadTooLarge, .methodNotAllowed, .invalidPath, .uriTooLong, .headersTooLarge, .tooManyStreams, .unavailable, .notReady,
@@ -116,6 +117,7 @@ public enum ServerErrorCode: Sendable, Hashable, CustomStringConvertible {
         case .packageNotFound: "package_not_found"
         case .purchaseNotFound: "purchase_not_found"
         case .grantNotFound: "grant_not_found"
+        case .statementNotFound: "statement_not_found"
         case .webhookEndpointNotFound: "webhook_endpoint_not_found"
         case .transactionNotFound: "transaction_not_found"
         case .decisionNotFound: "decision_not_found"

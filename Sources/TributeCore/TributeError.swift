@@ -21,6 +21,8 @@ public enum TributeError: Error, Equatable, Sendable {
     case packageNotFound(String)
     case purchaseNotFound(String)
     case grantNotFound(String)
+    /// No statement of that number: its period has not closed (or did not exist).
+    case statementNotFound(String)
     case webhookEndpointNotFound(String)
     case transactionNotFound(String)
     case decisionNotFound(String)
@@ -69,6 +71,7 @@ public enum TributeError: Error, Equatable, Sendable {
         case .packageNotFound: "package_not_found"
         case .purchaseNotFound: "purchase_not_found"
         case .grantNotFound: "grant_not_found"
+        case .statementNotFound: "statement_not_found"
         case .webhookEndpointNotFound: "webhook_endpoint_not_found"
         case .transactionNotFound: "transaction_not_found"
         case .decisionNotFound: "decision_not_found"
@@ -102,6 +105,7 @@ public enum TributeError: Error, Equatable, Sendable {
         case .packageNotFound(let id): "No credit package \"\(id)\" on sale"
         case .purchaseNotFound(let id): "No purchase \"\(id)\""
         case .grantNotFound(let id): "No credit grant \"\(id)\" in this workspace"
+        case .statementNotFound(let number): "No statement \(number) of this workspace: statements are numbered from 1, one per closed period, each ready five minutes after its period ends"
         case .webhookEndpointNotFound(let id): "No webhook endpoint \"\(id)\""
         case .transactionNotFound(let id): "No transaction \"\(id)\""
         case .decisionNotFound(let id): "No decision \"\(id)\""

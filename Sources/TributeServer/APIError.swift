@@ -19,7 +19,7 @@ struct APIError: HTTPResponseError {
     init(_ error: TributeError) {
         let status: HTTPResponse.Status = switch error {
         case .invalidValue, .amountTooLarge, .unknownActionType, .invalidMultiplier, .invalidUsage, .notReversible, .exceedsHold, .extendsPastPeriod: .unprocessableContent
-        case .workspaceNotFound, .planNotFound, .budgetNotFound, .apiKeyNotFound, .purchaseNotFound, .grantNotFound, .webhookEndpointNotFound,
+        case .workspaceNotFound, .planNotFound, .budgetNotFound, .apiKeyNotFound, .purchaseNotFound, .grantNotFound, .statementNotFound, .webhookEndpointNotFound,
              .transactionNotFound, .decisionNotFound, .holdNotFound: .notFound
         // A body field naming no package on sale: the request, not the path, is wrong.
         case .packageNotFound: .unprocessableContent

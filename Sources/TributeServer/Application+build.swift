@@ -65,6 +65,7 @@ public func buildRouter(store: some TributeStore, stripe: StripeConfiguration? =
         HoldRoutes(store: store, auth: auth, metrics: metrics).endpoints,
         WorkspaceRoutes(store: store, auth: auth, limits: limits).endpoints,
         GrantRoutes(store: store, auth: auth).endpoints,
+        StatementRoutes(store: store, auth: auth).endpoints,
         CatalogRoutes(store: store, auth: auth).endpoints,
         LedgerRoutes(store: store, auth: auth).endpoints,
         CorrectionRoutes(store: store, auth: auth).endpoints,

@@ -75,6 +75,15 @@ public protocol LedgerWriting: Sendable {
 
 /// Reads of the ledger and of what it holds, for the API, the dashboard and the metrics.
 public protocol LedgerReading: Sendable {
+    /// The statements of the workspace's closed periods (SPEC §3.9), oldest first: each is
+    /// cut from the ledger's rows once, when first asked for (`StatementRows.graceMillis`
+    /// after its period ends), and never changes. - Throws: `workspaceNotFound`.
+    func statements(workspaceId: String) async throws -> [StoredStatement]
+    /// One of them. - Throws: `workspaceNotFound`, `statementNotFound`.
+    func statement(workspaceId: String, number: Int) async throws -> StoredStatement
+    /// A statement of `[from, to)`, built now: its opening is the closing of the last cut
+    /// statement before it and the rows between. - Throws: `workspaceNotFound`.
+    func statement(workspaceId: String, fromMillis: Int64, toMillis: Int64) async throws -> CreditStatement
     /// - Throws: `workspaceNotFound`.
     func workspace(id: String) async throws -> WorkspaceView
     /// Every workspace, oldest first, at most `limit`.

@@ -31,6 +31,9 @@ public enum LedgerRule: String, Sendable, CaseIterable {
     /// A workspace's stored head is not the hash its chain ends with: its newest decisions
     /// were removed (or the head edited).
     case chainHeadMismatch = "chain_head_mismatch"
+    /// A stored statement differs from the one its period's rows build now (SPEC §3.9): a
+    /// row of its period was edited or removed, or written after it was cut.
+    case statementMismatch = "statement_mismatch"
     /// No checkpoint with the given digest is stored: the database is older than it.
     case checkpointMissing = "checkpoint_missing"
     /// A stored checkpoint's text no longer gives its digest.

@@ -22,11 +22,11 @@ public struct OpenGrants: Sendable, Equatable {
     }
 
     /// Empties every grant whose expiry is at or before `nowMillis`.
-    /// - Returns: the credits that expired.
-    public mutating func expire(nowMillis: Int64) -> Amount {
-        var expired = Amount.zero
+    /// - Returns: what each grant that expired held.
+    public mutating func expire(nowMillis: Int64) -> [GrantDraw] {
+        var expired: [GrantDraw] = []
         for index in list.indices where !list[index].remaining.isZero && (list[index].expiresAt ?? .max) <= nowMillis {
-            expired += list[index].remaining
+            expired.append(GrantDraw(grantId: list[index].id, amount: list[index].remaining))
             set(index, to: .zero)
         }
         return expired

@@ -88,7 +88,9 @@ extension WorkspaceState {
         guard let transaction = try? LedgerTransaction(kind: .allowanceReset, postings: postings) else {
             preconditionFailure("a period close's postings are built in balanced pairs")
         }
-        return PendingTransaction(transaction, id: transactionId(), workspaceId: id, decisionId: nil, atMillis: atMillis)
+        var pending = PendingTransaction(transaction, id: transactionId(), workspaceId: id, decisionId: nil, atMillis: atMillis)
+        if !carried.isZero { pending.detail = TransactionDetail.carried(carried, boundary: next.start).encoded }
+        return pending
     }
 
     /// Takes `amount` actions of allowance for a call or a hold: the rollover first,
@@ -151,13 +153,16 @@ extension WorkspaceState {
     /// - Returns: the expiry transaction (id `transactionId`), `nil` when nothing expired.
     public mutating func expireGrants(_ grants: inout OpenGrants, nowMillis: Int64, transactionId: @autoclosure () -> String) -> PendingTransaction? {
         defer { nextExpiryAtMillis = grants.nextExpiryAtMillis }
-        let expired = grants.expire(nowMillis: nowMillis)
+        let slices = grants.expire(nowMillis: nowMillis)
+        let expired = slices.reduce(Amount.zero) { $0 + $1.amount }
         guard !expired.isZero else { return nil }
         wallet -= expired
         guard let transaction = try? LedgerTransaction.transfer(.grantExpiry, expired, from: .wallet(id), to: .system(.expired)) else {
             preconditionFailure("an expiry is one balanced pair")
         }
-        return PendingTransaction(transaction, id: transactionId(), workspaceId: id, decisionId: nil, atMillis: nowMillis)
+        var pending = PendingTransaction(transaction, id: transactionId(), workspaceId: id, decisionId: nil, atMillis: nowMillis)
+        pending.detail = TransactionDetail.expired(slices).encoded
+        return pending
     }
 
     /// Whether a grant may have expired by `nowMillis`: only then are the grants loaded.

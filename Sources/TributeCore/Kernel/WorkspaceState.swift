@@ -116,6 +116,9 @@ public struct PendingTransaction: Sendable {
     /// Whether the transfer is carried by its decision's row (`DecisionTransfer`): the
     /// backends move its balances but write no transaction or posting rows for it.
     public var carriedByDecision = false
+    /// What the postings alone do not say, which statements need (`TransactionDetail`):
+    /// stored with the transaction's row, `nil` for most.
+    public var detail: String?
 
     public init(_ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64, reverses: String? = nil) {
         self.id = id

@@ -41,6 +41,7 @@ struct PostgresBatchWrites {
             if !transaction.carriedByDecision { transactions.append(.object([
                 "id": .string(transaction.id), "workspace_id": .optional(transaction.workspaceId), "kind": .string(transaction.kind.rawValue),
                 "decision_id": .optional(transaction.decisionId), "created_at": .int(transaction.atMillis), "reverses": .optional(transaction.reverses),
+                "detail": .optional(transaction.detail),
             ])) }
             for (ordinal, posting) in transaction.postings.enumerated() {
                 let account = posting.account.description
@@ -191,12 +192,12 @@ struct BatchWriteStatement: PostgresPreparedStatement {
     /// When the holds were written (`updated_at`).
     let atMillis: Int64
 
-    static let name = "tribute_batch_write_v6"
+    static let name = "tribute_batch_write_v7"
     static let sql = """
         WITH
-        t AS (INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at, reverses)
-              SELECT id, workspace_id, kind, decision_id, created_at, reverses
-              FROM jsonb_to_recordset($1::jsonb) AS x(id text, workspace_id text, kind text, decision_id text, created_at bigint, reverses text)),
+        t AS (INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at, reverses, detail)
+              SELECT id, workspace_id, kind, decision_id, created_at, reverses, detail
+              FROM jsonb_to_recordset($1::jsonb) AS x(id text, workspace_id text, kind text, decision_id text, created_at bigint, reverses text, detail text)),
         p AS (INSERT INTO postings (transaction_id, ordinal, account_id, unit, amount_micros)
               SELECT transaction_id, ordinal, account_id, unit, amount_micros
               FROM jsonb_to_recordset($2::jsonb) AS x(transaction_id text, ordinal smallint, account_id text, unit text, amount_micros bigint)),

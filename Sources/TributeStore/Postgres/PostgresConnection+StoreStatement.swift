@@ -24,6 +24,14 @@ extension PostgresConnection {
         return decoded
     }
 
+    /// Each row the statement reads, one at a time, in flat memory.
+    func each(_ statement: StoreStatement, _ body: (inout PostgresColumns) throws -> Void) async throws {
+        for try await row in try await query(PostgresQuery(statement), logger: PostgresLedger.logger) {
+            var columns = PostgresColumns(row)
+            try body(&columns)
+        }
+    }
+
     /// The first row the statement reads, decoded by `decode`, or `nil` when it reads none.
     func one<T>(_ statement: StoreStatement, _ decode: (inout PostgresColumns) throws -> T) async throws -> T? {
         guard let row = try await query(PostgresQuery(statement), logger: PostgresLedger.logger).firstRow() else { return nil }

@@ -52,19 +52,21 @@ enum PostgresLedger {
     /// the caller locked), system accounts in one shard, with their netting after it when
     /// they would otherwise pass the bound.
     /// - Throws: `TributeError.amountTooLarge`.
-    static func append(_ connection: PostgresConnection, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64) async throws {
+    static func append(_ connection: PostgresConnection, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64,
+                       detail: String? = nil) async throws {
         var netting: LedgerTransaction?
         if transaction.postings.contains(where: { $0.account.workspaceId == nil }) {
             netting = try await systemTotals(connection).settling(transaction.postings).netting
         }
-        try await insert(connection, transaction, id: id, workspaceId: workspaceId, decisionId: decisionId, atMillis: atMillis)
+        try await insert(connection, transaction, id: id, workspaceId: workspaceId, decisionId: decisionId, atMillis: atMillis, detail: detail)
         if let netting { try await insert(connection, netting, id: Identifier.make("txn"), workspaceId: nil, decisionId: nil, atMillis: atMillis) }
     }
 
-    private static func insert(_ connection: PostgresConnection, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64) async throws {
+    private static func insert(_ connection: PostgresConnection, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64,
+                               detail: String? = nil) async throws {
         try await connection.query("""
-            INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at)
-            VALUES (\(id), \(workspaceId), \(transaction.kind.rawValue), \(decisionId), \(atMillis))
+            INSERT INTO transactions (id, workspace_id, kind, decision_id, created_at, detail)
+            VALUES (\(id), \(workspaceId), \(transaction.kind.rawValue), \(decisionId), \(atMillis), \(detail))
             """, logger: logger)
         let shard = Int32.random(in: 0..<PostgresStore.systemShards)
         for (ordinal, posting) in transaction.postings.enumerated() {
@@ -108,7 +110,8 @@ enum PostgresLedger {
         guard let transaction = try? LedgerTransaction(kind: pending.kind, postings: pending.postings) else {
             preconditionFailure("the kernel builds only balanced transactions")
         }
-        try await append(connection, transaction, id: pending.id, workspaceId: pending.workspaceId, decisionId: pending.decisionId, atMillis: pending.atMillis)
+        try await append(connection, transaction, id: pending.id, workspaceId: pending.workspaceId, decisionId: pending.decisionId, atMillis: pending.atMillis,
+                         detail: pending.detail)
     }
 
     /// Starts the period containing `nowMillis` if the stored one has ended, by the

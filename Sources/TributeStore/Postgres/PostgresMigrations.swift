@@ -468,10 +468,23 @@ enum PostgresMigrations {
             "ALTER TABLE credit_grants ALTER COLUMN id TYPE TEXT COLLATE \"C\"",
             "CREATE INDEX credit_grants_by_workspace ON credit_grants (workspace_id, created_at, id)",
         ]),
-        // Allowance rollover (SPEC §3.9), as SQLite's v20_allowance_rollover.
-        ("v22_allowance_rollover", [
+        // Allowance rollover and statements (SPEC §3.9), as SQLite's v20_rollover_and_statements.
+        ("v22_rollover_and_statements", [
             "ALTER TABLE plans ADD COLUMN rollover TEXT",
             "ALTER TABLE workspaces ADD COLUMN rollover TEXT",
+            "ALTER TABLE transactions ADD COLUMN detail TEXT",
+            """
+            CREATE TABLE statements (
+                workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                number BIGINT NOT NULL CHECK (number >= 1),
+                from_at BIGINT NOT NULL,
+                to_at BIGINT NOT NULL,
+                body TEXT NOT NULL,
+                digest TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace_id, number)
+            )
+            """,
         ]),
     ]
 

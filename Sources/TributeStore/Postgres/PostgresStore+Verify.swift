@@ -169,7 +169,27 @@ extension PostgresStore {
             let recorded = AuditRows.recorded(id: id, kind: kind, reason: reason, fromAllowanceMicros: fromAllowance, creditsMicros: credits, explanation: explanation)
             if let violation = walk.add(seq: seq, decision: recorded, accountKind: accountKind, owner: owner, amountMicros: amount) { return report(violation) }
         }
-        return report(walk.finish())
+        if let violation = walk.finish() { return report(violation) }
+        return report(try await statementViolation(connection))
+    }
+
+    /// A stored statement its rows no longer build (`StatementCuts.violation`).
+    private static func statementViolation(_ connection: PostgresConnection) async throws -> LedgerViolation? {
+        var workspaceIds: [String] = []
+        for try await id in try await connection.query("SELECT DISTINCT workspace_id FROM statements ORDER BY workspace_id", logger: PostgresLedger.logger).decode(String.self) {
+            workspaceIds.append(id)
+        }
+        for workspaceId in workspaceIds {
+            let stored = try await connection.all(StatementRows.stored(workspaceId), StatementRows.decodeStored)
+            var opening = CreditStatement.CategoryBalances()
+            for statement in stored {
+                let rebuilt = try await buildStatement(connection, workspaceId, number: statement.number, fromMillis: statement.fromMillis, toMillis: statement.toMillis,
+                                                       opening: opening)
+                if let violation = StatementCuts.violation(statement, rebuilt: rebuilt, workspaceId: workspaceId) { return violation }
+                opening = try StatementRows.closing(of: statement)
+            }
+        }
+        return nil
     }
 
     /// The charge a stored reversal explanation names (`r`), read from its canonical text

@@ -25,6 +25,15 @@ extension Database {
         return decoded
     }
 
+    /// Each row the statement reads, one at a time, in flat memory.
+    func each(_ statement: StoreStatement, _ body: (inout SQLiteColumns) throws -> Void) throws {
+        let rows = try Row.fetchCursor(cachedStatement(sql: statement.sql), arguments: statement.arguments)
+        while let row = try rows.next() {
+            var columns = SQLiteColumns(row)
+            try body(&columns)
+        }
+    }
+
     /// The first row the statement reads, decoded by `decode`, or `nil` when it reads none.
     func one<T>(_ statement: StoreStatement, _ decode: (inout SQLiteColumns) throws -> T) throws -> T? {
         guard let row = try Row.fetchOne(cachedStatement(sql: statement.sql), arguments: statement.arguments) else { return nil }

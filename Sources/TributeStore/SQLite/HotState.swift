@@ -195,7 +195,7 @@ final class HotState: @unchecked Sendable {
                 }
                 seq += 1
             }
-            try RawStatement.insert(db, into: "transactions", columns: ["seq", "id", "workspace_id", "kind", "decision_id", "created_at", "reverses"], rows: transactions) { insert, row in
+            try RawStatement.insert(db, into: "transactions", columns: ["seq", "id", "workspace_id", "kind", "decision_id", "created_at", "reverses", "detail"], rows: transactions) { insert, row in
                 insert.bind(row.seq)
                 insert.bind(row.transaction.id)
                 insert.bind(row.transaction.workspaceId)
@@ -203,6 +203,7 @@ final class HotState: @unchecked Sendable {
                 insert.bind(row.transaction.decisionId)
                 insert.bind(row.transaction.atMillis)
                 insert.bind(row.transaction.reverses)
+                insert.bind(row.transaction.detail)
             }
             try RawStatement.insert(db, into: "postings", columns: ["transaction_seq", "account_id", "unit", "amount_micros"], rows: postings) { insert, row in
                 insert.bind(row.seq)

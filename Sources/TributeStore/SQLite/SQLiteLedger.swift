@@ -43,12 +43,13 @@ enum SQLiteLedger {
     /// balance change (the hot path, which writes balances once per batch).
     /// - Throws: `TributeError.amountTooLarge` when a balance would pass `Amount.max`.
     @discardableResult
-    static func append(_ db: Database, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64, movingBalances: Bool = true) throws -> Int64 {
+    static func append(_ db: Database, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64, movingBalances: Bool = true,
+                       detail: String? = nil) throws -> Int64 {
         var netting: LedgerTransaction?
         if movingBalances && transaction.postings.contains(where: { $0.account.workspaceId == nil }) {
             netting = try systemBalances(db).settling(transaction.postings).netting
         }
-        let seq = try insert(db, transaction, id: id, workspaceId: workspaceId, decisionId: decisionId, atMillis: atMillis, movingBalances: movingBalances)
+        let seq = try insert(db, transaction, id: id, workspaceId: workspaceId, decisionId: decisionId, atMillis: atMillis, movingBalances: movingBalances, detail: detail)
         if let netting { try insert(db, netting, id: Identifier.make("txn"), workspaceId: nil, decisionId: nil, atMillis: atMillis, movingBalances: true) }
         return seq
     }
@@ -58,7 +59,7 @@ enum SQLiteLedger {
         guard let transaction = try? LedgerTransaction(kind: pending.kind, postings: pending.postings) else {
             preconditionFailure("the kernel builds only balanced transactions")
         }
-        try append(db, transaction, id: pending.id, workspaceId: pending.workspaceId, decisionId: pending.decisionId, atMillis: pending.atMillis)
+        try append(db, transaction, id: pending.id, workspaceId: pending.workspaceId, decisionId: pending.decisionId, atMillis: pending.atMillis, detail: pending.detail)
     }
 
     /// Writes what the kernel decided outside the hot path (a reversal): its transactions
@@ -70,7 +71,7 @@ enum SQLiteLedger {
                 preconditionFailure("the kernel builds only balanced transactions")
             }
             try insert(db, transaction, id: pending.id, workspaceId: pending.workspaceId, decisionId: pending.decisionId, atMillis: pending.atMillis,
-                       reverses: pending.reverses, movingBalances: true, writingRows: !pending.carriedByDecision)
+                       reverses: pending.reverses, movingBalances: true, writingRows: !pending.carriedByDecision, detail: pending.detail)
         }
         for decision in effects.decisions {
             var insert = try RawStatement(db, sql: "INSERT INTO decisions (seq, \(decisionColumns.joined(separator: ", "))) VALUES (?, \(decisionValues.joined(separator: ", ")))")
@@ -97,12 +98,12 @@ enum SQLiteLedger {
     /// accounts checked against the bound here, system accounts by `settling` before.
     @discardableResult
     private static func insert(_ db: Database, _ transaction: LedgerTransaction, id: String, workspaceId: String?, decisionId: String?, atMillis: Int64,
-                               reverses: String? = nil, movingBalances: Bool, writingRows: Bool = true) throws -> Int64 {
+                               reverses: String? = nil, movingBalances: Bool, writingRows: Bool = true, detail: String? = nil) throws -> Int64 {
         // A transfer its decision carries (`DecisionTransfer`) has no rows: only its balances move.
         let seq = writingRows ? try nextSeq(db) : 0
         if writingRows {
-            try db.cachedStatement(sql: "INSERT INTO transactions (seq, id, workspace_id, kind, decision_id, created_at, reverses) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [seq, id, workspaceId, transaction.kind.rawValue, decisionId, atMillis, reverses])
+            try db.cachedStatement(sql: "INSERT INTO transactions (seq, id, workspace_id, kind, decision_id, created_at, reverses, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [seq, id, workspaceId, transaction.kind.rawValue, decisionId, atMillis, reverses, detail])
         }
         let insert = try db.cachedStatement(sql: "INSERT INTO postings (transaction_seq, account_id, unit, amount_micros) VALUES (?, ?, ?, ?)")
         let read = try db.cachedStatement(sql: "SELECT balance_micros FROM accounts WHERE id = ?")

@@ -440,12 +440,26 @@ enum SQLiteMigrations {
                 CREATE INDEX credit_grants_by_workspace ON credit_grants(workspace_id, created_at, id);
                 """)
         }
-        // Allowance rollover (SPEC §3.9): a plan's terms and a workspace's carries, one text
-        // column each (`RolloverTerms.encoded`, `AllowanceCarry.encoded`), NULL without.
-        migrator.registerMigration("v20_allowance_rollover") { db in
+        // Allowance rollover and statements (SPEC §3.9): a plan's terms and a workspace's
+        // carries, one text column each (`RolloverTerms.encoded`, `AllowanceCarry.encoded`),
+        // NULL without; what an expiry or a close does that its postings do not say
+        // (`TransactionDetail`); and each workspace's statements, numbered per workspace,
+        // written once.
+        migrator.registerMigration("v20_rollover_and_statements") { db in
             try db.execute(sql: """
                 ALTER TABLE plans ADD COLUMN rollover TEXT CHECK (rollover IS NULL OR typeof(rollover) = 'text');
                 ALTER TABLE workspaces ADD COLUMN rollover TEXT CHECK (rollover IS NULL OR typeof(rollover) = 'text');
+                ALTER TABLE transactions ADD COLUMN detail TEXT CHECK (detail IS NULL OR typeof(detail) = 'text');
+                CREATE TABLE statements (
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                    number INTEGER NOT NULL CHECK (typeof(number) = 'integer' AND number >= 1),
+                    from_at INTEGER NOT NULL CHECK (typeof(from_at) = 'integer'),
+                    to_at INTEGER NOT NULL CHECK (typeof(to_at) = 'integer'),
+                    body TEXT NOT NULL,
+                    digest TEXT NOT NULL,
+                    created_at INTEGER NOT NULL CHECK (typeof(created_at) = 'integer'),
+                    PRIMARY KEY (workspace_id, number)
+                ) WITHOUT ROWID;
                 """)
         }
         return migrator

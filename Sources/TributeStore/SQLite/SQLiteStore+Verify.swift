@@ -157,7 +157,23 @@ extension SQLiteStore {
         for row in try Row.fetchAll(db, sql: "SELECT id, decision_head FROM workspaces") { heads[try row.decode(atIndex: 0)] = try row.decode(atIndex: 1) }
         if let violation = audit.finish(storedHeads: heads) { return violation }
         // After the chain: the decisions the legs are checked against are proven unaltered.
-        return try legsViolation(db)
+        if let violation = try legsViolation(db) { return violation }
+        return try statementViolation(db)
+    }
+
+    /// A stored statement its rows no longer build (`StatementCuts.violation`).
+    private static func statementViolation(_ db: Database) throws -> LedgerViolation? {
+        let workspaceIds = try String.fetchAll(db, sql: "SELECT DISTINCT workspace_id FROM statements ORDER BY workspace_id")
+        for workspaceId in workspaceIds {
+            let stored = try db.all(StatementRows.stored(workspaceId), StatementRows.decodeStored)
+            var opening = CreditStatement.CategoryBalances()
+            for statement in stored {
+                let rebuilt = try buildStatement(db, workspaceId, number: statement.number, fromMillis: statement.fromMillis, toMillis: statement.toMillis, opening: opening)
+                if let violation = StatementCuts.violation(statement, rebuilt: rebuilt, workspaceId: workspaceId) { return violation }
+                opening = try StatementRows.closing(of: statement)
+            }
+        }
+        return nil
     }
 
     /// A field of a stored explanation, `NULL` when the text is not JSON: an edited row is
