@@ -72,3 +72,20 @@ extension Amount {
         return Amount(units: Int64(units))
     }
 }
+
+extension Amount {
+    /// `cents × self / whole` in whole cents, rounded **down**: the revenue a paid grant of
+    /// `whole` credits bought for `cents` has earned once `self` of its credits are gone
+    /// (SPEC §3.9). Down, so that recognition never runs ahead of use; the grant's last
+    /// credit earns the rest, so the whole earns exactly `cents`. `nil` for a negative
+    /// operand or `whole` not positive.
+    public func centsEarned(of whole: Amount, costCents cents: Int64) -> Int64? {
+        guard whole.micros > 0, micros >= 0, cents >= 0 else { return nil }
+        var product = WideSum()
+        guard product.add(min(micros, whole.micros), times: cents) else { return nil }
+        let divisor = UInt64(whole.micros)
+        guard product.high < divisor else { return nil }
+        let quotient = divisor.dividingFullWidth((high: product.high, low: product.low)).quotient
+        return Int64(exactly: quotient)
+    }
+}

@@ -84,6 +84,10 @@ public protocol LedgerReading: Sendable {
     /// A statement of `[from, to)`, built now: its opening is the closing of the last cut
     /// statement before it and the rows between. - Throws: `workspaceNotFound`.
     func statement(workspaceId: String, fromMillis: Int64, toMillis: Int64) async throws -> CreditStatement
+    /// The revenue report of `[from, to)` (SPEC §3.9): a line per workspace with a paid
+    /// grant made before `to`, by workspace id. Reads every such workspace's charges up to
+    /// `to`. - Throws: `invalidValue` for an empty range.
+    func revenue(fromMillis: Int64, toMillis: Int64) async throws -> [RevenueLedger.Line]
     /// - Throws: `workspaceNotFound`.
     func workspace(id: String) async throws -> WorkspaceView
     /// Every workspace, oldest first, at most `limit`.

@@ -15,7 +15,34 @@ struct StatementRoutes<Store: TributeStore>: Sendable {
             .get("/v1/workspaces/{id}/statements", use: list)
             .get("/v1/workspaces/{id}/statements/{number}", use: one)
             .get("/v1/workspaces/{id}/statement", use: range)
+        // Finance's: every workspace's revenue, for an admin.
+        routes.group().add(middleware: auth.requireKey(.admin))
+            .get("/v1/reports/revenue", use: revenue)
         return routes
+    }
+
+    /// `?from=&to=` (dates or UTC times; a date as `to` includes that day): `{items:[{workspaceId,
+    /// issued, recognized, breakage, refunded, deferredOpening, deferredClosing}]}` in cents.
+    @Sendable func revenue(_ request: Request, _ context: TributeContext) async throws -> Response {
+        let (from, to) = try Self.range(request)
+        let lines = try await store.revenue(fromMillis: from, toMillis: to)
+        return API.json(.object(["from": .timestamp(millis: from), "to": .timestamp(millis: to), "items": .array(lines.map { line in
+            .object([
+                "workspaceId": .string(line.workspaceId), "issued": .int(line.issuedCents), "recognized": .int(line.recognizedCents),
+                "breakage": .int(line.breakageCents), "refunded": .int(line.refundedCents),
+                "deferredOpening": .int(line.deferredOpeningCents), "deferredClosing": .int(line.deferredClosingCents),
+            ])
+        })]))
+    }
+
+    /// `from` and `to` of a query, both required: dates (YYYY-MM-DD, `to` inclusive) or UTC times.
+    static func range(_ request: Request) throws -> (fromMillis: Int64, toMillis: Int64) {
+        let query = request.uri.queryParameters
+        guard let fromText = query.get("from"), let from = ISOTime.parse(String(fromText)) else { throw APIError.invalid("from must be a date (YYYY-MM-DD) or a UTC time") }
+        guard let toText = query.get("to"), let parsedTo = ISOTime.parse(String(toText)) else { throw APIError.invalid("to must be a date (YYYY-MM-DD) or a UTC time") }
+        let to = CivilDate(parsing: String(toText)) != nil ? parsedTo + 86_400_000 : parsedTo
+        guard from < to else { throw APIError.invalid("from must be before to") }
+        return (from, to)
     }
 
     /// `{items:[{number, from, to, openingCredits, closingCredits, digest, createdAt}]}`,
@@ -47,12 +74,8 @@ struct StatementRoutes<Store: TributeStore>: Sendable {
     /// `?from=&to=` (dates or UTC times; a date as `to` includes that day).
     @Sendable func range(_ request: Request, _ context: TributeContext) async throws -> Response {
         let id = try context.requireWorkspaceId()
-        let query = request.uri.queryParameters
         let format = try Self.format(request)
-        guard let fromText = query.get("from"), let from = ISOTime.parse(fromText) else { throw APIError.invalid("from must be a date (YYYY-MM-DD) or a UTC time") }
-        guard let toText = query.get("to"), let parsedTo = ISOTime.parse(toText) else { throw APIError.invalid("to must be a date (YYYY-MM-DD) or a UTC time") }
-        let to = CivilDate(parsing: toText) != nil ? parsedTo + 86_400_000 : parsedTo
-        guard from < to else { throw APIError.invalid("from must be before to") }
+        let (from, to) = try Self.range(request)
         let statement = try await store.statement(workspaceId: id, fromMillis: from, toMillis: to)
         return try Self.answer(body: statement.canonicalBody, digest: statement.digest, format: format)
     }

@@ -34,10 +34,19 @@ extension PostgresStore {
     }
 
     /// Reads in one snapshot of the database (a repeatable-read transaction, read only).
-    private func snapshot<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await transaction { connection in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: PostgresLedger.logger)
-            return try await body(connection)
+    /// - Parameter deadlineSeconds: for a read that takes as long as the ledger is big.
+    func snapshot<T: Sendable>(deadlineSeconds: Int64? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await read(deadlineSeconds: deadlineSeconds) { connection in
+            let logger = PostgresLedger.logger
+            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                let value = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return value
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
         }
     }
 
