@@ -14,4 +14,4 @@ fi
 source scripts/server.sh
 start_server "$BIN" "$PORT"
 .venv/bin/python Tests/Browser/dashboard_test.py --url "http://127.0.0.1:$PORT" --admin-key "$KEY" \
-  --screenshots docs/screenshots --chromium "$(command -v chromium)"
+  --screenshots docs/screenshots --chromium "$(command -v chromium)" --database-file "$WORK/tribute.sqlite"

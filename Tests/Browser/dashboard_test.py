@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import re
+import sqlite3
 import sys
 import urllib.error
 import urllib.request
@@ -433,12 +434,49 @@ def console_tests(browser, api, url, admin_key, shots):
     phone.close()
 
 
+def statement_tests(browser, api, url, database_file, shots):
+    """A workspace whose first periods have closed: its statements are listed on its page
+    and each opens as a printable page whose figures and digest are the API's."""
+    status, _ = api.call("POST", "/v1/workspaces", {"id": "ledgerly", "name": "Ledgerly", "planId": "prepaid"})
+    check("a workspace for statements is made", status == 201, str(status))
+    api.call("POST", "/v1/workspaces/ledgerly/credit-grants", {"amount": 100, "note": "launch credit"})
+    api.call("POST", "/v1/workspaces/ledgerly/credit-grants", {"amount": 40, "category": "paid", "costBasisCents": 400, "priority": 20})
+    for _ in range(5):
+        api.call("POST", "/v1/agent-actions/authorize-and-debit", {"workspaceId": "ledgerly", "actionType": "COMPLEX_LLM", "agentId": "researcher"})
+    # The workspace and its grants as if made 70 days ago (a closed period's rows, on the
+    # server's own database: nothing the hash chain covers moves).
+    shift = 70 * 86_400_000
+    with sqlite3.connect(database_file, timeout=10) as db:
+        db.execute("UPDATE workspaces SET created_at = created_at - ? WHERE id = 'ledgerly'", (shift,))
+        db.execute("UPDATE credit_grants SET created_at = created_at - ? WHERE workspace_id = 'ledgerly'", (shift,))
+    status, listed = api.call("GET", "/v1/workspaces/ledgerly/statements")
+    check("the closed periods' statements are listed", status == 200 and len(listed["items"]) >= 1, str(listed))
+    first = listed["items"][0]
+    check("the first statement holds the grants made in its period", first["closingCredits"] == Decimal("140"), str(first))
+
+    context, page = sign_in(browser, url, api.key, DESKTOP)
+    page.goto(url + "/workspaces/ledgerly")
+    row = page.locator("#statements tbody tr", has_text="Statement 1")
+    expect(row).to_contain_text("140")
+    row.get_by_role("link", name="Statement 1").click()
+    expect(page).to_have_url(re.compile(r"/workspaces/ledgerly/statements/1$"))
+    expect(page.locator("h1")).to_contain_text("Statement 1")
+    expect(page.locator("#statement-digest")).to_have_text(first["digest"])
+    expect(page.locator("#statement-balances")).to_contain_text("140")
+    check("a statement opens as its printable page with the API's digest", True)
+    page.screenshot(path=os.path.join(shots, "statement-desktop.png"), full_page=True)
+    page.emulate_media(media="print")
+    check("printed, the statement drops the page's header", not page.locator("header").is_visible())
+    context.close()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
     parser.add_argument("--admin-key", required=True)
     parser.add_argument("--screenshots", required=True)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--database-file", required=True)
     args = parser.parse_args()
     os.makedirs(args.screenshots, exist_ok=True)
     api = API(args.url, args.admin_key)
@@ -450,6 +488,7 @@ def main():
             viewer_tests(browser, api, args.url, viewer_key, hold_id, args.screenshots)
             admin_tests(browser, api, args.url, args.admin_key, hold_id, args.screenshots)
             console_tests(browser, api, args.url, args.admin_key, args.screenshots)
+            statement_tests(browser, api, args.url, args.database_file, args.screenshots)
         finally:
             browser.close()
     print("dashboard browser tests: all passed")

@@ -34,12 +34,14 @@ struct Dashboard<Store: TributeStore>: Sendable {
         routes.group().add(middleware: auth.requireSession(.anyRole, workspaceFrom: "id"))
             .get("/workspaces/{id}/live", use: live)
             .get("/workspaces/{id}/usage.csv", use: usageCSV)
+            .get("/workspaces/{id}/statements/{number}/csv", use: statementCSV)
         // Pages: a failure is a page too, a missing sign-in the sign-in page (`PageErrors`).
         let pages = routes.group().add(middleware: PageErrors())
         pages.get("/", use: home)
         pages.group().add(middleware: auth.requireSession(.anyRole, workspaceFrom: "id"))
             .get("/workspaces/{id}", use: workspace)
             .get("/workspaces/{id}/decisions/{decisionId}", use: decision)
+            .get("/workspaces/{id}/statements/{number}", use: statement)
         pages.group().add(middleware: auth.requireSession(.adminOrService, workspaceFrom: "id"))
             .post("/workspaces/{id}/purchases", use: buy)
             .post("/workspaces/{id}/holds/{holdId}/release", use: releaseHold)
@@ -161,6 +163,7 @@ struct Dashboard<Store: TributeStore>: Sendable {
             autoTopup: try await store.autoTopup(workspaceId: id), autoTopupAttempts: try await store.autoTopupAttempts(workspaceId: id, limit: 10),
             allPackages: principal.role == .admin ? try await store.creditPackages() : [],
             grants: principal.role == .admin ? try await store.grants(workspaceId: id, limit: WorkspacePage.grantsShown, cursor: nil).items : [],
+            statements: try await store.statements(workspaceId: id),
             nowMillis: store.nowMillis(),
             notice: notice, position: position)
     }

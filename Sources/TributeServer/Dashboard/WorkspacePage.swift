@@ -28,6 +28,8 @@ struct WorkspacePage {
     var allPackages: [CreditPackage]
     /// The newest grants (`WorkspacePage+Grants`), and the time the page is rendered at.
     var grants: [CreditGrantView]
+    /// The statements of closed periods (`WorkspacePage+Statements`).
+    var statements: [StoredStatement]
     var nowMillis: Int64
     var notice: String?
     /// Where the live stream takes over from this page.
@@ -73,6 +75,7 @@ struct WorkspacePage {
         body += decisionsTable()
         body += transactionsTable()
         if principal.role == .admin { body += grantsSection() }
+        body += statementsSection()
         body += purchasesSection(principal: principal)
         return HTML.page(title: workspace.name, principal: principal, body: body + "</div>", script: true)
     }

@@ -103,21 +103,26 @@ enum StatementDocument {
             \(e(HTML.amount(Fields.amount(usage["paidCredits"])))) paid, \(e(HTML.amount(Fields.amount(usage["promotionalCredits"])))) promotional.</p>
             <p>Allowance: \(e(HTML.amount(Fields.amount(allowance["issued"])))) issued, \(e(HTML.amount(Fields.amount(allowance["rolloverIn"])))) carried in, \
             \(e(HTML.amount(Fields.amount(allowance["used"])))) used, \(e(HTML.amount(Fields.amount(allowance["lapsed"])))) lapsed.</p>
-            <table id="statement-usage"><thead><tr><th scope="col">Action type</th><th scope="col" class="num">Calls</th><th scope="col" class="num">Actions</th><th scope="col" class="num">Credits</th></tr></thead><tbody>
             """
-        for line in fields.array("byActionType", in: usage).compactMap(\.objectValue) {
-            let key = Fields.text(line["key"])
-            page += "<tr><td>\(e(key.isEmpty ? "Other" : key))</td><td class=\"num\">\(e(Fields.text(line["calls"])))</td>"
-                + "<td class=\"num\">\(e(HTML.amount(Fields.amount(line["actions"]))))</td><td class=\"num\">\(e(HTML.amount(Fields.amount(line["credits"]))))</td></tr>"
+        let lines = fields.array("byActionType", in: usage).compactMap(\.objectValue)
+        if !lines.isEmpty {
+            page += """
+                <table id="statement-usage"><thead><tr><th scope="col">Action type</th><th scope="col" class="num">Calls</th><th scope="col" class="num">Actions</th><th scope="col" class="num">Credits</th></tr></thead><tbody>
+                """
+            for line in lines {
+                let key = Fields.text(line["key"])
+                page += "<tr><td>\(e(key.isEmpty ? "Other" : key))</td><td class=\"num\">\(e(Fields.text(line["calls"])))</td>"
+                    + "<td class=\"num\">\(e(HTML.amount(Fields.amount(line["actions"]))))</td><td class=\"num\">\(e(HTML.amount(Fields.amount(line["credits"]))))</td></tr>"
+            }
+            page += "</tbody></table>"
         }
         let holds = fields.array("holdsOpen").compactMap(\.objectValue)
-        page += "</tbody></table>"
         if !holds.isEmpty {
             page += "<p>\(holds.count) holds open at the close: \(e(holds.prefix(20).map { Fields.text($0["id"]) }.joined(separator: ", ")))\(holds.count > 20 ? "…" : "").</p>"
         }
         let chain = fields.object("chain")
         page += """
-            <footer class="proof"><p>Decisions \(e(Fields.text(chain["fromSeq"])))–\(e(Fields.text(chain["toSeq"]))), chain head <code>\(e(Fields.text(chain["headHash"])))</code></p>
+            <footer class="proof"><p>\(chain.isEmpty ? "No decisions in this period." : "Decisions \(e(Fields.text(chain["fromSeq"])))–\(e(Fields.text(chain["toSeq"]))), chain head <code>\(e(Fields.text(chain["headHash"])))</code>")</p>
             <p>Digest <code id="statement-digest">\(e(digest))</code></p></footer>
             </article>
             """
