@@ -67,9 +67,10 @@ public protocol LedgerWriting: Sendable {
     func expireHolds(limit: Int) async throws -> Int
     /// The sweeper's other step: closes the billing periods that have ended
     /// (`WorkspaceState.rollPeriod`: the allowance lapses or carries, the plan's is issued)
-    /// in up to `limit` workspaces no call touched since. A close is idempotent per
-    /// workspace and period: a call, or another instance, that closed it first leaves
-    /// nothing to do. - Returns: how many workspaces it closed.
+    /// and records the expiry of grants whose time ran out, in up to `limit` workspaces no
+    /// call touched since, so that statements and revenue see them when they happen. A
+    /// close is idempotent per workspace and period: a call, or another instance, that
+    /// closed it first leaves nothing to do. - Returns: how many workspaces it settled.
     func closePeriods(limit: Int) async throws -> Int
 }
 

@@ -156,4 +156,41 @@ import TributeCore
         #expect(RolloverTerms(decoding: terms.encoded) == terms)
         for bad in ["", "1:2", "1000001:1:1", "1:1:0", "1:1:121", "1:-1:1", "a:b:c"] { #expect(RolloverTerms(decoding: bad) == nil, "\(bad)") }
     }
+
+    /// Rollover taken and given back within the period (a released hold) is spendable again,
+    /// but carries only as what it was: releasing a hold every period does not stack carries.
+    @Test func rolloverGivenBackDoesNotCarryTwice() {
+        let terms = RolloverTerms(fraction: Amount.one, maxCarry: Amount(units: 1_000), expiresAfterPeriods: 1)
+        var state = Self.workspace(Self.plan(terms), created: CivilDate(year: 2027, month: 1, day: 1))
+        var held: [Amount] = []
+        for month in 2...6 {
+            _ = state.rollPeriod(nowMillis: Self.millis(2027, month, 1), transactionId: "close")
+            // A hold of everything, released in the period.
+            let all = state.allowance
+            state.takeAllowance(all)
+            state.periodUsed += all
+            let back = state.allowanceReturnable(all, uncounting: all)
+            state.allowance += back
+            state.periodUsed = max(.zero, state.periodUsed - all)
+            #expect(back == all)
+            Self.expectThePlanRule(state)
+            held.append(state.rollover.held)
+        }
+        _ = state.rollPeriod(nowMillis: Self.millis(2027, 7, 1), transactionId: "close")
+        #expect(state.rollover.held == Amount(units: 100), "one period's unused fresh allowance, not \(held)")
+    }
+
+    /// A plan change that leaves less room than the rollover held trims it: the plan rule holds.
+    @Test func aPlanChangeTrimsTheRolloverTheNewPlanHasNoRoomFor() throws {
+        var state = Self.workspace(Self.plan(RolloverTerms(fraction: Self.half, maxCarry: Amount(units: 80), expiresAfterPeriods: 2)),
+                                   created: CivilDate(year: 2027, month: 1, day: 1))
+        // The period used its 100 fresh actions; a hold of the period before then carried 50.
+        state.allowance = Amount(units: 50)
+        state.periodUsed = Amount(units: 100)
+        state.rollover = AllowanceCarry(carriedIn: Amount(units: 50), lots: [AllowanceCarry.Lot(expiresAt: Self.millis(2027, 3, 1) / 1000, amount: Amount(units: 50))])
+        Self.expectThePlanRule(state)
+        _ = try state.changePlan(to: Self.plan(nil, allowance: 0), nowMillis: Self.millis(2027, 1, 20), transactionId: "plan")
+        #expect(state.allowance == .zero && state.rollover.held == .zero)
+        Self.expectThePlanRule(state)
+    }
 }

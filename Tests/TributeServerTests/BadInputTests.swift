@@ -80,6 +80,7 @@ import TributeTestSupport
         (.put, "/v1/plans/p", #"{"name":"p","monthlyAllowance":1,"overagePolicy":"block","overageRate":0,"priceCents":0,"rollover":{"fraction":0.5,"maxCarry":1,"expiresAfterPeriods":0}}"#, 422, "invalid_value"),
         (.put, "/v1/plans/p", #"{"name":"p","monthlyAllowance":1,"overagePolicy":"block","overageRate":0,"priceCents":0,"rollover":{"fraction":0.5,"maxCarry":-1,"expiresAfterPeriods":1}}"#, 422, "invalid_value"),
         (.put, "/v1/plans/p", #"{"name":"p","monthlyAllowance":1,"overagePolicy":"block","overageRate":0,"priceCents":0,"rollover":{"fraction":0.5}}"#, 400, "malformed_request"),
+        (.put, "/v1/plans/p", #"{"name":"p","monthlyAllowance":1000000000000,"overagePolicy":"block","overageRate":0,"priceCents":0,"rollover":{"fraction":0.5,"maxCarry":1,"expiresAfterPeriods":1}}"#, 422, "invalid_value"),
         (.put, "/v1/plans/p", #"{"name":"p","monthlyAllowance":1,"overagePolicy":"block","overageRate":0,"priceCents":0,"rollover":{}}"#, 400, "malformed_request"),
         (.put, "/v1/plans/p", #"{"name":"p","monthlyAllowance":1,"overagePolicy":"block","overageRate":0,"priceCents":0,"rollover":"half"}"#, 400, "malformed_request"),
         (.put, "/v1/plans/p", #"{"name":"p","monthlyAllowance":1,"overagePolicy":"block","overageRate":0,"priceCents":0,"rollover":null}"#, 400, "malformed_request"),

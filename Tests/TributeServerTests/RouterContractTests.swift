@@ -39,6 +39,7 @@ import TributeTestSupport
         Operation(method: "POST", path: "/workspaces/{id}/auto-topup"),
         Operation(method: "POST", path: "/workspaces/{id}/budgets"), Operation(method: "POST", path: "/workspaces/{id}/budgets/delete"),
         Operation(method: "GET", path: "/workspaces/{id}/decisions/{decisionId}"),
+        Operation(method: "GET", path: "/workspaces/{id}/statements/{number}"), Operation(method: "GET", path: "/workspaces/{id}/statements/{number}/csv"),
         Operation(method: "POST", path: "/workspaces/{id}/decisions/{decisionId}/reverse"),
         Operation(method: "POST", path: "/admin/webhook-endpoints"), Operation(method: "GET", path: "/admin/webhook-endpoints/{endpointId}"),
         Operation(method: "POST", path: "/admin/webhook-endpoints/{endpointId}/delete"),

@@ -125,4 +125,24 @@ import TributeTestSupport
         let report = try await store.verifyLedger()
         #expect(report.violation?.rule == .statementMismatch, "\(String(describing: report.firstViolation))")
     }
+
+    /// The sweeper records a grant's expiry in a workspace no call touches, so that the
+    /// statement of its period shows it there.
+    @Test(arguments: Backend.allCases)
+    func theSweeperExpiresGrantsOfIdleWorkspacesInTheirPeriod(backend: Backend) async throws {
+        let (store, clock) = try await backend.makeStore()
+        let view = try await store.makeWorkspace("w")
+        _ = try await store.grantCredits(workspaceId: "w", grant: CreditGrantDraft(amount: Amount(units: 7), expiresAt: clock.nowMillis() + 86_400_000, note: nil))
+        #expect(try await store.closePeriods(limit: 10) == 0)
+        clock.advance(seconds: 2 * 86_400)
+        #expect(try await store.closePeriods(limit: 10) == 1)
+        #expect(try await store.closePeriods(limit: 10) == 0, "settled")
+        let kinds = try await store.transactions(workspaceId: "w", limit: 10, cursor: nil).items.map(\.kind)
+        #expect(kinds.contains(LedgerTransaction.Kind.grantExpiry.rawValue))
+        clock.set(millis: view.period.end * 1000 + 300_000)
+        let body = try Self.body(try #require(try await store.statements(workspaceId: "w").first))
+        let expiry = try #require(body["movements"]?.arrayValue?.compactMap(\.objectValue).first { $0["kind"] == .string("expiry") })
+        #expect(expiry["credits"] == .number("-7") && expiry["category"] == .string("promotional"))
+        _ = try await store.expectLedgerHolds()
+    }
 }

@@ -57,13 +57,17 @@ extension WorkspaceState {
     /// lapses; the plan's allowance is issued for `next`.
     /// - Returns: the allowance transaction, `nil` when no allowance moves.
     private mutating func closePeriod(into next: BillingPeriod, carrying: Bool, atMillis: Int64, transactionId: @autoclosure () -> String) -> PendingTransaction? {
-        let fresh = max(.zero, allowance - rollover.held)
         var kept = rollover
         if carrying {
             _ = kept.expire(at: next.start)
             if let terms = plan.rollover {
                 _ = kept.trim(to: terms.maxCarry)
-                kept.add(terms.carry(unused: fresh, held: kept.held), expiresAt: terms.expiry(ofCarryAt: next.start, anchor: anchorDate))
+                // The carry may not pass the bound of the allowance account with the next
+                // period's allowance beside it.
+                let room = min(terms.maxCarry, Amount.max - plan.monthlyAllowance)
+                _ = kept.trim(to: room)
+                kept.add(min(terms.carry(unused: unusedFresh, held: kept.held), max(.zero, room - kept.held)),
+                         expiresAt: terms.expiry(ofCarryAt: next.start, anchor: anchorDate))
             }
         } else {
             kept = AllowanceCarry()
@@ -93,6 +97,18 @@ extension WorkspaceState {
         return pending
     }
 
+    /// The fresh allowance a close may carry from: what is left beyond the rollover held,
+    /// but never more than the plan gave the period less what the period used of it.
+    /// Allowance given back within the period (a released hold, a reversal) is spendable
+    /// again as fresh allowance, whatever it was taken from; at the close it carries only
+    /// as what it was: rollover taken and given back does not carry twice.
+    var unusedFresh: Amount {
+        let left = max(.zero, allowance - rollover.held)
+        let rolloverUsed = max(.zero, rollover.carriedIn - rollover.held)
+        let freshUsed = max(.zero, periodUsed - rolloverUsed)
+        return min(left, max(.zero, plan.monthlyAllowance - freshUsed))
+    }
+
     /// Takes `amount` actions of allowance for a call or a hold: the rollover first,
     /// soonest-expiring first, then the fresh allowance.
     public mutating func takeAllowance(_ amount: Amount) {
@@ -106,10 +122,14 @@ extension WorkspaceState {
     /// - Throws: `amountTooLarge` when stored amounts are past what an amount holds.
     public mutating func changePlan(to newPlan: Plan, nowMillis: Int64, transactionId: @autoclosure () -> String) throws(TributeError) -> PendingTransaction? {
         // The fresh allowance becomes the new plan's less what this period took from fresh
-        // allowance (what it used, less what it used of its rollover); the rollover stays.
+        // allowance (what it used, less what it used of its rollover); the rollover stays,
+        // trimmed (oldest first) where the new plan's rule leaves it less room.
+        guard let headroom = newPlan.monthlyAllowance.adding(rollover.carriedIn), let left = headroom.subtracting(periodUsed) else {
+            throw .amountTooLarge("The workspace's allowance is past the largest amount an account holds")
+        }
+        _ = rollover.trim(to: max(.zero, left))
         let carried = rollover.held
-        guard let headroom = newPlan.monthlyAllowance.adding(rollover.carriedIn), let left = headroom.subtracting(periodUsed),
-              let fresh = max(.zero, left).subtracting(carried), let delta = (max(.zero, fresh) + carried).subtracting(allowance) else {
+        guard let fresh = max(.zero, left).subtracting(carried), let delta = (max(.zero, fresh) + carried).subtracting(allowance) else {
             throw .amountTooLarge("The workspace's allowance is past the largest amount an account holds")
         }
         plan = newPlan

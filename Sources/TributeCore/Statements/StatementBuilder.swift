@@ -62,7 +62,7 @@ public struct StatementBuilder: Sendable {
 
     /// A decision made in the range, with its order number and hash in the chain.
     public mutating func decision(seq: Int64, hash: String, _ record: DecisionRecord) throws {
-        if firstSeq == nil { firstSeq = seq }
+        firstSeq = min(firstSeq ?? seq, seq)
         if head.map({ seq > $0.seq }) ?? true { head = (seq, hash) }
         let explanation = record.chargeExplanation
         if let lapsed = explanation?.givenBack?.lapsed, !lapsed.isZero { try Self.add(lapsed, to: &statement.allowance.lapsed) }

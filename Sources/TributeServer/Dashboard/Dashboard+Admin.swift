@@ -58,6 +58,7 @@ extension Dashboard {
         try await adminForm(request, context) { form in
             var plan = try PlanInput.plan(id: try PlanInput.id(try API.parameter(context, "planId")), from: &form)
             plan.rollover = try PlanInput.rolloverTerms(from: &form, prefix: "rollover")
+            try PlanInput.checkRollover(plan)
             _ = try await store.putPlan(plan)
             return "Plan \(plan.id) saved."
         }

@@ -46,6 +46,7 @@ struct CatalogRoutes<Store: TributeStore>: Sendable {
         var fields = try await API.fields(request)
         var plan = try PlanInput.plan(id: planId, from: &fields)
         plan.rollover = try PlanInput.rollover(from: &fields)
+        try PlanInput.checkRollover(plan)
         try fields.rejectUnknown()
         return API.json(try await store.putPlan(plan).json)
     }

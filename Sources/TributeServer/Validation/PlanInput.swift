@@ -53,4 +53,13 @@ enum PlanInput {
             throw APIError(status: error.status, code: error.code, message: "rollover." + error.message)
         }
     }
+
+    /// A period's allowance and the most it may carry fit in one account together.
+    /// - Throws: 422 otherwise.
+    static func checkRollover(_ plan: Plan) throws {
+        guard let terms = plan.rollover else { return }
+        guard plan.monthlyAllowance.adding(terms.maxCarry).map({ $0 <= Amount.max }) == true else {
+            throw APIError.invalid("monthlyAllowance and rollover.maxCarry together may be at most \(Amount.max)")
+        }
+    }
 }

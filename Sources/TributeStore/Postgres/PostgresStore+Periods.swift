@@ -3,22 +3,31 @@ import TributeCore
 
 extension PostgresStore {
     public func closePeriods(limit: Int) async throws -> Int {
-        let ended = PeriodRows.ended(nowMillis: clock.nowMillis(), limit: limit)
-        let ids = try await read { connection in try await connection.all(ended) { try $0.text() } }
-        var closed = 0
+        let due = PeriodRows.due(nowMillis: clock.nowMillis(), limit: limit)
+        let ids = try await read { connection in try await connection.all(due) { try $0.text() } }
+        var settled = 0
+        var failure: (any Error)?
         for id in ids {
             let clock = self.clock
             // One transaction per workspace, under its row lock; a workspace busy with a
-            // batch or another instance's sweep is skipped (whoever holds it closes it).
-            let didClose = try await transaction { connection in
-                guard var state = try await PostgresLedger.lockWorkspaceUnlessBusy(connection, id: id) else { return false }
-                let nowMillis = clock.nowMillis()
-                guard state.periodHasEnded(nowMillis: nowMillis) else { return false }
-                try await PostgresLedger.rollPeriodIfNeeded(connection, &state, nowMillis: nowMillis)
-                return true
+            // batch or another instance's sweep is skipped (whoever holds it settles it).
+            do {
+                let didSettle = try await transaction { connection in
+                    guard var state = try await PostgresLedger.lockWorkspaceUnlessBusy(connection, id: id) else { return false }
+                    let nowMillis = clock.nowMillis()
+                    guard state.periodHasEnded(nowMillis: nowMillis) || state.hasExpiredGrants(nowMillis: nowMillis) else { return false }
+                    try await PostgresLedger.rollPeriodIfNeeded(connection, &state, nowMillis: nowMillis)
+                    try await PostgresLedger.expireGrantsIfNeeded(connection, &state, nowMillis: nowMillis)
+                    return true
+                }
+                if didSettle { settled += 1 }
+            } catch {
+                // One workspace that fails must not keep the others' periods open.
+                logger.error("period close failed", metadata: ["workspace": "\(id)", "error": "\(describe(error))"])
+                failure = failure ?? error
             }
-            if didClose { closed += 1 }
         }
-        return closed
+        if settled == 0, let failure { throw failure }
+        return settled
     }
 }

@@ -25,7 +25,7 @@ extension PostgresStore {
                                                                  opening: opening).closing
             }
             let statement = try await PostgresStore.buildStatement(connection, workspaceId, number: nil, fromMillis: fromMillis, toMillis: toMillis, opening: opening)
-            if toMillis > nowMillis {
+            if toMillis > nowMillis + StatementCuts.liveMarginMillis {
                 let state = try await PostgresLedger.readWorkspace(connection, id: workspaceId)
                 try StatementCuts.checkLive(statement, owned: state.wallet + state.heldCredits)
             }

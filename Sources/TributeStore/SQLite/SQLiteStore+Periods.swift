@@ -4,19 +4,30 @@ import TributeCore
 extension SQLiteStore {
     public func closePeriods(limit: Int) async throws -> Int {
         let nowMillis = clock.nowMillis()
-        let ended = PeriodRows.ended(nowMillis: nowMillis, limit: limit)
+        let due = PeriodRows.due(nowMillis: nowMillis, limit: limit)
         // Read first: a sweep that finds nothing never takes the writer.
-        let ids = try await pool.read { db in try db.all(ended) { try $0.text() } }
+        let ids = try await pool.read { db in try db.all(due) { try $0.text() } }
         guard !ids.isEmpty else { return 0 }
         return try await write { db in
-            var closed = 0
+            var settled = 0
+            var failure: (any Error)?
             for id in ids {
-                var state = try SQLiteLedger.loadWorkspace(db, id: id)
-                guard state.periodHasEnded(nowMillis: nowMillis) else { continue }
-                try SQLiteLedger.rollPeriodIfNeeded(db, &state, nowMillis: nowMillis)
-                closed += 1
+                // Each workspace on its own: one that fails leaves the others' closes written.
+                do {
+                    try db.inSavepoint {
+                        var state = try SQLiteLedger.loadWorkspace(db, id: id)
+                        try SQLiteLedger.rollPeriodIfNeeded(db, &state, nowMillis: nowMillis)
+                        try SQLiteLedger.expireGrantsIfNeeded(db, &state, nowMillis: nowMillis)
+                        return .commit
+                    }
+                    settled += 1
+                } catch {
+                    failure = failure ?? error
+                }
             }
-            return closed
+            // Reported (the sweeper logs it) only when nothing else could be settled.
+            if settled == 0, let failure { throw failure }
+            return settled
         }
     }
 }

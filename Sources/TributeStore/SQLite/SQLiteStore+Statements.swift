@@ -24,7 +24,7 @@ extension SQLiteStore {
                 opening = try SQLiteStore.buildStatement(db, workspaceId, number: nil, fromMillis: base.rowsFromMillis, toMillis: fromMillis, opening: opening).closing
             }
             let statement = try SQLiteStore.buildStatement(db, workspaceId, number: nil, fromMillis: fromMillis, toMillis: toMillis, opening: opening)
-            if toMillis > nowMillis {
+            if toMillis > nowMillis + StatementCuts.liveMarginMillis {
                 let state = try SQLiteLedger.loadWorkspace(db, id: workspaceId)
                 try StatementCuts.checkLive(statement, owned: state.wallet + state.heldCredits)
             }

@@ -25,6 +25,10 @@ enum StatementCuts {
         return (try StatementRows.closing(of: last), last.toMillis)
     }
 
+    /// How far past now a range must reach for `checkLive`: no row is dated after it
+    /// (a batch's clock read, another instance's clock) by the time it is read.
+    static let liveMarginMillis: Int64 = 60_000
+
     /// A statement that reaches the present must close on the credits the workspace owns
     /// now (its wallet and what its holds hold): rows the statement missed or an edited
     /// balance show here.

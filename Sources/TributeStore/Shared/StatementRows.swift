@@ -63,12 +63,13 @@ enum StatementRows {
         try builder.grant(id: id, category: category, amount: amount, atMillis: at, purchase: purchase)
     }
 
-    /// The decisions made in `[from, to)`, through `decisions_by_workspace_time`: their
-    /// order number, hash (as this backend's `hashText` reads it) and columns.
+    /// The decisions made in `[from, to)`, in chain order (a statement's figures never
+    /// depend on the order a plan reads rows in): their order number, hash (as this
+    /// backend's `hashText` reads it) and columns.
     static func decisions(_ workspaceId: String, fromMillis: Int64, toMillis: Int64, hashText: String) -> StoreStatement {
         StoreStatement("""
             SELECT seq, \(hashText), \(DecisionRows.columns) FROM decisions
-            WHERE workspace_seq = \(DecisionRows.workspaceSeq) AND created_at >= ? AND created_at < ?
+            WHERE workspace_seq = \(DecisionRows.workspaceSeq) AND created_at >= ? AND created_at < ? ORDER BY seq
             """, [.text(workspaceId), .int(fromMillis), .int(toMillis)])
     }
 
