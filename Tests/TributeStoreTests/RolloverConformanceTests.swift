@@ -135,4 +135,28 @@ import TributeTestSupport
         #expect(held == [Amount(units: 50), Amount(units: 80), Amount(units: 80), Amount(units: 80)])
         _ = try await store.expectLedgerHolds()
     }
+
+    /// Statements show the allowance with its rollover: what each close carried out of a
+    /// period is what the next period carried in.
+    @Test(arguments: Backend.allCases)
+    func statementsCarryTheRolloverOutOfOnePeriodIntoTheNext(backend: Backend) async throws {
+        let (store, clock) = try await backend.makeStore()
+        let view = try await Self.workspace(store)
+        #expect(try await Self.use(store, 30).approved)
+        clock.set(millis: view.period.end * 1000 + 300_000)
+        let first = try await store.statements(workspaceId: "w")
+        #expect(first.count == 1)
+        let next = BillingPeriod.containing(view.period.end, anchor: view.anchorDate)
+        clock.set(millis: next.end * 1000 + 300_000)
+        let statements = try await store.statements(workspaceId: "w")
+        #expect(statements.count == 2 && statements.first == first.first, "the first never changes")
+        func allowance(_ stored: StoredStatement) throws -> [String: JSON] {
+            try #require(try JSON.parse(Array(stored.body.utf8)).objectValue?["allowance"]?.objectValue)
+        }
+        let one = try allowance(statements[0]), two = try allowance(statements[1])
+        #expect(one["rolloverIn"] == .number("0") && one["rolloverOut"] == .number("35") && one["used"] == .number("30"))
+        // Out of the second: the first's 35, still good, and min(80 − 35, floor(100 × 0.5)) = 45.
+        #expect(two["rolloverIn"] == .number("35") && two["rolloverOut"] == .number("80"))
+        #expect(try await store.verifyLedger().firstViolation == nil)
+    }
 }

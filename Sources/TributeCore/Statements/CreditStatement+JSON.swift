@@ -22,7 +22,7 @@ extension CreditStatement {
             "closing": balances(closing),
             "allowance": .object([
                 "issued": .amount(allowance.issued), "used": .amount(allowance.used), "lapsed": .amount(allowance.lapsed),
-                "rolloverIn": .amount(allowance.rolloverIn),
+                "rolloverIn": .amount(allowance.rolloverIn), "rolloverOut": .amount(allowance.rolloverOut),
             ]),
             "movements": .array(movements.map { movement in
                 var fields: [String: JSON] = [

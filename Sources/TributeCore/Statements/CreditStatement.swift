@@ -48,8 +48,12 @@ public struct CreditStatement: Sendable, Equatable {
         public var used = Amount.zero
         /// Left unused at a close, or given back after its period, beyond what carried.
         public var lapsed = Amount.zero
-        /// Carried in by the closes in the range (rollover in).
+        /// Rollover in: the rollover a period of the range started with (its carries still
+        /// good), by the close at its start.
         public var rolloverIn = Amount.zero
+        /// Rollover out: the rollover the next period starts with, by the close at the
+        /// range's end (the next statement's rollover in).
+        public var rolloverOut = Amount.zero
 
         public init() {}
     }

@@ -112,12 +112,19 @@ public struct StatementBuilder: Sendable {
         case .allowanceReset:
             try Self.add(-sum(.allowanceIssued), to: &statement.allowance.issued)
             try Self.add(sum(.allowanceLapsed), to: &statement.allowance.lapsed)
-            if let detail, case .carried(let carried, _)? = TransactionDetail(decoding: detail) { try Self.add(carried, to: &statement.allowance.rolloverIn) }
         default:
             // Grants come as grants; decisions' transfers with their decisions; netting
             // moves system accounts only.
             break
         }
+    }
+
+    /// A period close's carry, at its boundary (Unix seconds), whenever it was written: in
+    /// when the boundary starts or falls inside the range, out when it ends it or falls inside.
+    public mutating func carry(_ carried: Amount, boundary: Int64) throws {
+        let at = boundary * 1000
+        if statement.fromMillis <= at && at < statement.toMillis { try Self.add(carried, to: &statement.allowance.rolloverIn) }
+        if statement.fromMillis < at && at <= statement.toMillis { try Self.add(carried, to: &statement.allowance.rolloverOut) }
     }
 
     /// A hold open at the close.

@@ -45,7 +45,7 @@ enum StatementDocument {
         }
         for category in categories { line(["closing", Fields.text(fields.body["to"]), "", category, Fields.text(closing[category]), "", "", ""]) }
         let allowance = fields.object("allowance")
-        for name in ["issued", "used", "lapsed", "rolloverIn"] { line(["allowance", "", name, "", "", Fields.text(allowance[name]), "", ""]) }
+        for name in ["issued", "used", "lapsed", "rolloverIn", "rolloverOut"] { line(["allowance", "", name, "", "", Fields.text(allowance[name]), "", ""]) }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -102,7 +102,7 @@ enum StatementDocument {
             <p>\(e(Fields.text(usage["calls"]))) calls, \(e(HTML.amount(Fields.amount(usage["actions"])))) actions, \(e(HTML.amount(Fields.amount(usage["credits"])))) credits: \
             \(e(HTML.amount(Fields.amount(usage["paidCredits"])))) paid, \(e(HTML.amount(Fields.amount(usage["promotionalCredits"])))) promotional.</p>
             <p>Allowance: \(e(HTML.amount(Fields.amount(allowance["issued"])))) issued, \(e(HTML.amount(Fields.amount(allowance["rolloverIn"])))) carried in, \
-            \(e(HTML.amount(Fields.amount(allowance["used"])))) used, \(e(HTML.amount(Fields.amount(allowance["lapsed"])))) lapsed.</p>
+            \(e(HTML.amount(Fields.amount(allowance["used"])))) used, \(e(HTML.amount(Fields.amount(allowance["lapsed"])))) lapsed, \(e(HTML.amount(Fields.amount(allowance["rolloverOut"])))) carried on.</p>
             """
         let lines = fields.array("byActionType", in: usage).compactMap(\.objectValue)
         if !lines.isEmpty {

@@ -63,6 +63,12 @@ extension PostgresStore {
         guard let due = StatementCuts.due(stored: stored, createdAtMillis: workspace.createdAtMillis, anchor: workspace.anchor, nowMillis: nowMillis, upTo: number) else {
             return stored
         }
+        // The period closes first (its carry is a figure of the statement, rollover out).
+        let clock = self.clock
+        try await transaction { connection in
+            var state = try await PostgresLedger.lockWorkspace(connection, id: workspaceId)
+            try await PostgresLedger.rollPeriodIfNeeded(connection, &state, nowMillis: clock.nowMillis())
+        }
         var opening = try stored.last.map(StatementRows.closing) ?? CreditStatement.CategoryBalances()
         for next in due {
             let range = StatementCuts.range(number: next, createdAtMillis: workspace.createdAtMillis, anchor: workspace.anchor)
@@ -91,6 +97,7 @@ extension PostgresStore {
             try walk.add(&$0, into: &builder)
         }
         try walk.finish(into: &builder)
+        try await connection.each(StatementRows.carries(workspaceId)) { try StatementRows.feedCarry(&$0, into: &builder) }
         for hold in try await connection.all(StatementRows.holdsOpen(workspaceId, toMillis: toMillis), StatementRows.decodeHold) { builder.holdOpen(hold) }
         var earlier = Set<String>()
         for reversal in reversals {

@@ -45,6 +45,11 @@ extension SQLiteStore {
         guard let due = StatementCuts.due(stored: stored, createdAtMillis: workspace.createdAtMillis, anchor: workspace.anchor, nowMillis: nowMillis, upTo: number) else {
             return stored
         }
+        // The period closes first (its carry is a figure of the statement, rollover out).
+        try await write { db in
+            var state = try SQLiteLedger.loadWorkspace(db, id: workspaceId)
+            try SQLiteLedger.rollPeriodIfNeeded(db, &state, nowMillis: nowMillis)
+        }
         var opening = try stored.last.map(StatementRows.closing) ?? CreditStatement.CategoryBalances()
         var cut: [CreditStatement] = []
         for next in due {
@@ -75,6 +80,7 @@ extension SQLiteStore {
             try walk.add(&$0, into: &builder)
         }
         try walk.finish(into: &builder)
+        try db.each(StatementRows.carries(workspaceId)) { try StatementRows.feedCarry(&$0, into: &builder) }
         for hold in try db.all(StatementRows.holdsOpen(workspaceId, toMillis: toMillis), StatementRows.decodeHold) { builder.holdOpen(hold) }
         var earlier = Set<String>()
         for reversal in reversals {

@@ -116,6 +116,18 @@ enum StatementRows {
         }
     }
 
+    /// The details of the workspace's period closes that carried (`carry:<boundary>=…`):
+    /// one a period, read whole.
+    static func carries(_ workspaceId: String) -> StoreStatement {
+        StoreStatement("SELECT detail FROM transactions WHERE workspace_id = ? AND kind = ? AND detail IS NOT NULL",
+                       [.text(workspaceId), .text(LedgerTransaction.Kind.allowanceReset.rawValue)])
+    }
+
+    static func feedCarry(_ columns: inout some ColumnReader, into builder: inout StatementBuilder) throws {
+        guard let detail = try columns.optionalText(), case .carried(let carried, let boundary)? = TransactionDetail(decoding: detail) else { return }
+        try builder.carry(carried, boundary: boundary)
+    }
+
     /// Holds of the workspace open at `to`: made before it, and open still or closed at or
     /// after it (a closed hold's last change is its close). Through `holds_by_workspace`.
     static func holdsOpen(_ workspaceId: String, toMillis: Int64) -> StoreStatement {
