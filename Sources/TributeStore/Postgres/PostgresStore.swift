@@ -153,7 +153,7 @@ struct PostgresDatabase: Sendable {
                 }
             } catch let error as PostgresTransactionError {
                 // The body's own error comes back wrapped; a TributeError is the caller's.
-                if let closureError = error.closureError, !PostgresDatabase.isRetryable(closureError) { throw closureError }
+                if let closureError = error.closureError, !PostgresDatabase.isRetryable(closureError) { throw PostgresDatabase.mapped(closureError) }
                 let cause = error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError
                 attempt += 1
                 guard let cause, PostgresDatabase.isRetryable(cause), attempt < 5 else { throw PostgresDatabase.mapped(cause ?? error) }
@@ -185,8 +185,20 @@ struct PostgresDatabase: Sendable {
     /// `StoreUnavailable`, which the API answers with 503.
     static func mapped(_ error: any Error) -> any Error {
         if error is TributeError || error is StoreUnavailable { return error }
-        if let error = error as? PSQLError, error.serverInfo == nil { return StoreUnavailable() }
-        return error
+        guard let error = error as? PSQLError else { return error }
+        // No answer from the server (the connection closed, a COMMIT without a reply): the
+        // caller cannot know whether it committed, and retries under its key.
+        guard let state = error.serverInfo?[.sqlState] else { return StoreUnavailable() }
+        return isUnavailability(state) ? StoreUnavailable() : error
+    }
+
+    /// SQLSTATEs that say the database cannot serve now, not that the statement is wrong:
+    /// a failover's (`57P01` the primary shutting down, `57P03` a node not accepting
+    /// connections yet, `25006` a standby still read-only, class `08` a connection
+    /// failure), too many connections (`53300`), and a deadlock or serialization conflict
+    /// still there after the retries (`40P01`, `40001`). Each is a retryable `503`.
+    static func isUnavailability(_ state: String) -> Bool {
+        state.hasPrefix("08") || state.hasPrefix("57P") || ["25006", "53300", "40P01", "40001"].contains(state)
     }
 }
 
