@@ -121,8 +121,8 @@ case "$command" in
       mkdir -p "$dir/node$n"
       node_config "node$n" $((base + n * 10)) $((base + n * 10 + 1)) "$base" > "$dir/node$n/patroni.yml"
       chown -R postgres:postgres "$dir/node$n"
-      runuser -u postgres -- patroni "$dir/node$n/patroni.yml" > "$dir/node$n/patroni.log" 2>&1 &
-      echo $! > "$dir/node$n/patroni.pid"
+      # Patroni's own pid (the shell execs it), not runuser's, so that a test can kill the node.
+      runuser -u postgres -- sh -c 'echo $$ > "$0"; exec patroni "$1"' "$dir/node$n/patroni.pid" "$dir/node$n/patroni.yml" > "$dir/node$n/patroni.log" 2>&1 &
       # The first node bootstraps the cluster; the second then clones it.
       if [ "$n" = 1 ]; then
         for _ in $(seq 1 300); do curl -fsS "http://127.0.0.1:$((base + 11))/primary" > /dev/null 2>&1 && break; sleep 0.2; done
