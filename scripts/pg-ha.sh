@@ -144,18 +144,22 @@ case "$command" in
     exit 1
     ;;
   stop)
-    for pidfile in "$dir/haproxy.pid.main" "$dir/node1/patroni.pid" "$dir/node2/patroni.pid"; do
-      [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2> /dev/null || true
-    done
-    # Patroni stops its PostgreSQL on SIGTERM; wait for both, then etcd.
-    for n in 1 2; do
-      for _ in $(seq 1 100); do
-        [ -f "$dir/node$n/patroni.pid" ] && kill -0 "$(cat "$dir/node$n/patroni.pid")" 2> /dev/null || break
-        sleep 0.1
+    pids() {
+      for pidfile in "$dir/haproxy.pid.main" "$dir/node1/patroni.pid" "$dir/node2/patroni.pid" "$dir/etcd.pid"; do
+        [ -f "$pidfile" ] && cat "$pidfile"
       done
-      [ -f "$dir/node$n/data/postmaster.pid" ] && kill -9 "$(head -1 "$dir/node$n/data/postmaster.pid")" 2> /dev/null || true
+      for n in 1 2; do [ -f "$dir/node$n/data/postmaster.pid" ] && head -1 "$dir/node$n/data/postmaster.pid"; done
+      true
+    }
+    # Patroni stops its PostgreSQL on SIGTERM; whatever still runs after 10 s is killed.
+    for pid in $(pids); do kill "$pid" 2> /dev/null || true; done
+    for _ in $(seq 1 100); do
+      alive=0
+      for pid in $(pids); do kill -0 "$pid" 2> /dev/null && alive=1; done
+      [ "$alive" = 0 ] && break
+      sleep 0.1
     done
-    [ -f "$dir/etcd.pid" ] && kill "$(cat "$dir/etcd.pid")" 2> /dev/null || true
+    for pid in $(pids); do kill -9 "$pid" 2> /dev/null || true; done
     ;;
   leader)
     for n in 1 2; do

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift Testing suites (domain, store conformance, API, kill -9 crash
 # tests, several instances, payments end to end against localstripe, webhooks, the live
-# stream) on SQLite and on a throwaway PostgreSQL 15 cluster, then schemathesis against
-# openapi.yaml on a live server over each backend, then the dashboard in Chromium.
+# stream, a primary lost behind Patroni and HAProxy) on SQLite and on a throwaway
+# PostgreSQL 15 cluster, then schemathesis against openapi.yaml on a live server over each
+# backend, then the dashboard in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -x .venv/bin/schemathesis ] || ! .venv/bin/python -c "import localstripe, stripe, playwright" 2> /dev/null; then
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check schemathesis localstripe stripe playwright
+fi
+
+# The failover test's peers (scripts/pg-ha.sh), installed before the suites run.
+if ! command -v patroni > /dev/null || ! command -v etcd > /dev/null || ! command -v haproxy > /dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq patroni etcd-server haproxy > /dev/null
 fi
 
 source scripts/postgres.sh

@@ -40,7 +40,8 @@ import Glibc
     func aPrimaryLostUnderLoadLosesNoAcknowledgedDebit() async throws {
         let binary = try TributeProcess.binary()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tribute-ha-" + Identifier.randomBase62(count: 8)).path
-        let base = 56_100 + Int.random(in: 0..<20) * 40
+        // Below Linux's ephemeral ports (32768 on), so that no outgoing connection holds one.
+        let base = 20_000 + Int.random(in: 0..<300) * 40
         let script = Self.root.appendingPathComponent("scripts/pg-ha.sh").path
         let started = try TributeProcess.run("/bin/bash", [script, "start", dir, String(base)])
         defer { _ = try? TributeProcess.run("/bin/bash", [script, "stop", dir]) }

@@ -148,8 +148,12 @@ struct PostgresDatabase: Sendable {
         var attempt = 0
         while true {
             do {
-                return try await withDeadline(seconds: timeoutSeconds) { [client, logger] in
-                    try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+                let lease = ConnectionLease()
+                return try await withDeadline(seconds: timeoutSeconds, lease: lease) { [client, logger] in
+                    try await client.withTransaction(logger: logger) { connection in
+                        lease.hold(connection)
+                        return try await body(connection)
+                    }
                 }
             } catch let error as PostgresTransactionError {
                 // The body's own error comes back wrapped; a TributeError is the caller's.
@@ -168,8 +172,12 @@ struct PostgresDatabase: Sendable {
     @discardableResult
     func read<T: Sendable>(deadlineSeconds: Int64? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await withDeadline(seconds: deadlineSeconds ?? timeoutSeconds) { [client] in
-                try await client.withConnection { connection in try await body(connection) }
+            let lease = ConnectionLease()
+            return try await withDeadline(seconds: deadlineSeconds ?? timeoutSeconds, lease: lease) { [client] in
+                try await client.withConnection { connection in
+                    lease.hold(connection)
+                    return try await body(connection)
+                }
             }
         } catch {
             throw PostgresDatabase.mapped(error)
@@ -218,17 +226,105 @@ public struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
     public var description: String { "the database is unavailable" }
 }
 
-/// Runs `body`, failing with `StoreUnavailable` if it takes longer than `seconds`.
-func withDeadline<T: Sendable>(seconds: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
+/// The connection a call holds, for its deadline to close: a query on a connection whose
+/// peer went silent (a primary lost in a failover) never answers and ignores cancellation,
+/// and would keep the connection leased, and the pool short of it, for good. Closed, it
+/// fails its query at once and the pool replaces it.
+final class ConnectionLease: @unchecked Sendable {
+    private let lock = Lock()
+    private var connection: PostgresConnection?
+    private var expired = false
+
+    func hold(_ connection: PostgresConnection) {
+        let close = lock.withLock {
+            self.connection = connection
+            return expired
+        }
+        if close { Self.close(connection) }
+    }
+
+    func expire() {
+        let held = lock.withLock {
+            expired = true
+            return connection
+        }
+        if let held { Self.close(held) }
+    }
+
+    private static func close(_ connection: PostgresConnection) {
+        Task { try? await connection.close() }
+    }
+}
+
+/// Runs `body`, failing with `StoreUnavailable` if it takes longer than `seconds`: at the
+/// deadline the caller is answered whether or not `body` has stopped (a query on a dead
+/// connection may not), `body` is cancelled and the connection in `lease` closed.
+func withDeadline<T: Sendable>(seconds: Int64, lease: ConnectionLease? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    let race = DeadlineRace<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            race.start(continuation,
+                       work: Task { race.finish(with: await Result(catching: body)) },
+                       timer: Task {
+                           try await Task.sleep(for: .seconds(seconds))
+                           if race.finish(with: .failure(StoreUnavailable())) { lease?.expire() }
+                       })
+        }
+    } onCancel: {
+        race.cancel()
+    }
+}
+
+/// Who answers first, the work or its deadline; the other is cancelled.
+final class DeadlineRace<T: Sendable>: @unchecked Sendable {
+    private let lock = Lock()
+    private var continuation: CheckedContinuation<T, any Error>?
+    private var result: Result<T, any Error>?
+    private var work: Task<Void, Never>?
+    private var timer: Task<Void, any Error>?
+
+    func start(_ continuation: CheckedContinuation<T, any Error>, work: Task<Void, Never>, timer: Task<Void, any Error>) {
+        let finished: Result<T, any Error>? = lock.withLock {
+            self.work = work
+            self.timer = timer
+            if let result { return result }
+            self.continuation = continuation
             return nil
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw StoreUnavailable() }
-        return value
+        if let finished {
+            work.cancel()
+            timer.cancel()
+            continuation.resume(with: finished)
+        }
+    }
+
+    /// - Returns: whether this was the first answer.
+    @discardableResult
+    func finish(with result: Result<T, any Error>) -> Bool {
+        let (first, continuation, work, timer) = lock.withLock { () -> (Bool, CheckedContinuation<T, any Error>?, Task<Void, Never>?, Task<Void, any Error>?) in
+            guard self.result == nil else { return (false, nil, nil, nil) }
+            self.result = result
+            let taken = self.continuation
+            self.continuation = nil
+            return (true, taken, self.work, self.timer)
+        }
+        guard first else { return false }
+        work?.cancel()
+        timer?.cancel()
+        continuation?.resume(with: result)
+        return true
+    }
+
+    func cancel() {
+        let (work, timer) = lock.withLock { (self.work, self.timer) }
+        work?.cancel()
+        timer?.cancel()
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
 
