@@ -112,6 +112,9 @@ case "$command" in
     close_descriptors
     mkdir -p "$dir"
     chown postgres:postgres "$dir"
+    # The daemons start in DIR: Patroni (as postgres) chdirs to its working directory in
+    # its workers, and the caller's may be closed to that user (a clone under mktemp -d).
+    cd "$dir"
     etcd --name e1 --data-dir "$dir/etcd" --listen-client-urls "http://127.0.0.1:$base" --advertise-client-urls "http://127.0.0.1:$base" \
       --listen-peer-urls "http://127.0.0.1:$((base + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((base + 1))" \
       --initial-cluster "e1=http://127.0.0.1:$((base + 1))" > "$dir/etcd.log" 2>&1 &
